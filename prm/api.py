@@ -1,0 +1,55 @@
+"""The API kernel: base views that run in the caller's scope, pagination and the error format.
+
+Every view under /api/v1/ derives from ``ScopedAPIView`` or ``ScopedGenericViewSet`` (a test walks
+the URL configuration and fails otherwise). Pagination is in prm.pagination, which DRF imports
+while it loads (a module of its own avoids a circular import). DRF authenticates tokens inside the view, after
+the middleware chose a scope for the (then anonymous) request, so the view enters the scope of
+the authenticated user itself before anything else runs.
+"""
+
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .scoping import scope_for
+
+
+class ScopedViewMixin:
+    def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        self._scope = scope_for(request.user)
+        self._scope.__enter__()
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        self._scope = None
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._scope is not None:
+                self._scope.__exit__(None, None, None)
+                self._scope = None
+
+
+class ScopedAPIView(ScopedViewMixin, APIView):
+    pass
+
+
+class ScopedGenericViewSet(ScopedViewMixin, viewsets.GenericViewSet):
+    lookup_value_converter = "int"
+
+
+class LoginRateThrottle(AnonRateThrottle):
+    """Sign-in attempts per client address, counted apart from other anonymous calls."""
+
+    scope = "login"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with every 400 shaped as ``{"field": ["message", ...]}``."""
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError) and not isinstance(response.data, dict):
+        response.data = {"non_field_errors": response.data}
+    return response

@@ -1,0 +1,53 @@
+from allauth.account.decorators import secure_admin_login
+from csp.decorators import csp_update
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from partners import api as partners_api
+from partners import views as partners_views
+
+from . import views
+
+admin.site.site_header = "PRM administration"
+admin.site.site_title = "PRM"
+admin.site.index_title = "Partner program"
+# Admin sign-in goes through allauth, so its rate limits cover staff too.
+admin.site.login = secure_admin_login(admin.site.login)
+
+router = SimpleRouter(use_regex_path=False)
+router.register("partners", partners_api.PartnerViewSet, basename="partner")
+
+api_v1 = [
+    path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
+    path("me/", partners_api.MeView.as_view(), name="api-me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/invitation/<str:token>/", partners_views.invitation_accept, name="invitation_accept"),
+    path("accounts/", include("allauth.urls")),
+    path("portal/", include("partners.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI styles itself inline; allow that on this page alone.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
+]
+
+handler403 = "prm.views.permission_denied"
+handler404 = "prm.views.page_not_found"
+handler500 = "prm.views.server_error"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

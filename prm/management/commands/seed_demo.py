@@ -2,6 +2,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -17,10 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Load even when DEBUG is off.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database already has users (make run)."
+        )
 
-    def handle(self, *args, force, **options):
+    def handle(self, *args, force, if_empty, **options):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off: this looks like production. Use --force to load demo data anyway.")
+        if if_empty and get_user_model().objects.exists():
+            self.stdout.write("The database already holds data: demo data not loaded.")
+            return
         with transaction.atomic(), scopes_disabled():
             for app in settings.PROJECT_APPS:
                 if find_spec(f"{app}.demo"):

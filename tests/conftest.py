@@ -1,0 +1,116 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from prm.scoping import scopes_disabled
+
+from .factories import PartnerFactory, PartnerUserFactory, StaffUserFactory
+
+
+@pytest.fixture(autouse=True)
+def _program_scope():
+    """Test code acts for the program (as pretix's tests do); requests still run in their
+    user's scope, entered by the middleware and the API views inside this one."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttles count in the cache: start every test from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Acme Cloud Partners")
+
+
+@pytest.fixture
+def rival(db):
+    return PartnerFactory(name="Globex Solutions")
+
+
+@pytest.fixture
+def partner_admin(partner):
+    return PartnerUserFactory(partner=partner, email="alice@acme.example.com")
+
+
+@pytest.fixture
+def rival_admin(rival):
+    return PartnerUserFactory(partner=rival, email="bob@globex.example.com")
+
+
+@pytest.fixture
+def manager(db):
+    return StaffUserFactory(email="manager@example.com")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def partner_api(partner_admin):
+    return api_client_for(partner_admin)
+
+
+@pytest.fixture
+def manager_api(manager):
+    return api_client_for(manager)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis to use as broker. CI starts one, so there a missing Redis fails the test."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis does not answer at {REDIS_URL}; .ci/run should have started it.")
+        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+    return REDIS_URL
+
+
+def _point_celery_at(broker_url: str, *, eager: bool):
+    from prm.celery import app
+
+    # Forget the pools bound to the previous broker; kombu keeps one pool per broker URL.
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.update(broker_url=broker_url, task_always_eager=eager)
+    return app
+
+
+@pytest.fixture
+def celery_broker(redis_url, settings):
+    """Celery sends to a real Redis broker instead of running tasks eagerly."""
+    settings.CELERY_BROKER_URL = redis_url
+    app = _point_celery_at(redis_url, eager=False)
+    yield app
+    _point_celery_at(None, eager=True)
+
+
+@pytest.fixture
+def dead_broker(settings):
+    dead = "redis://127.0.0.1:1/0"
+    settings.CELERY_BROKER_URL = dead
+    yield _point_celery_at(dead, eager=False)
+    _point_celery_at(None, eager=True)

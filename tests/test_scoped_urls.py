@@ -1,0 +1,56 @@
+"""Every URL that names an object is proven scoped: a partner user asking for another
+organization's object gets 404, through the portal (session) and the API (token)."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from .scoping import assert_scoped
+
+# URL name -> builds the URL of an object that belongs to the rival organization.
+SCOPED_URLS = {
+    "api:partner-detail": lambda rival: reverse("api:partner-detail", args=[rival.pk]),
+}
+
+# URLs with a parameter that is not an object of a partner, and why they need no scope proof.
+NOT_PARTNER_OBJECTS = {
+    "invitation_accept": "the token in the link is the credential; tested in tests/partners/test_invitations.py",
+}
+
+# Third-party URL sets that never show partner data.
+FOREIGN_PREFIXES = ("admin/", "accounts/", "api/schema", "api/docs", "static/", "media/")
+
+
+def _named_patterns(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name}" if entry.name else None
+
+
+def test_every_url_with_a_parameter_is_proven_scoped():
+    unproven = []
+    for route, name in _named_patterns():
+        if route.startswith(FOREIGN_PREFIXES) or "<" not in route:
+            continue
+        if name not in SCOPED_URLS and name not in NOT_PARTNER_OBJECTS:
+            unproven.append(f"{name} (/{route})")
+    assert not unproven, "Add these URLs to SCOPED_URLS with a rival's object: " + ", ".join(unproven)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(SCOPED_URLS))
+def test_rival_object_is_404_through_session(client, partner_admin, rival, name):
+    client.force_login(partner_admin)
+    assert_scoped(client, SCOPED_URLS[name](rival))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n in SCOPED_URLS if n.startswith("api:")))
+def test_rival_object_is_404_through_api_token(api, partner_admin, rival, name):
+    token = Token.objects.create(user=partner_admin)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert_scoped(api, SCOPED_URLS[name](rival))

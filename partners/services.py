@@ -108,6 +108,7 @@ def invitation_send(
         full_name=full_name,
         token_hash=hash_token(token),
         invited_by=invited_by,
+        created_at=now,
         expires_at=now + timedelta(days=settings.PRM_INVITATION_DAYS),
     )
     invitation.full_clean(exclude=["token_hash"])

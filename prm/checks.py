@@ -27,7 +27,7 @@ def shared_cache_in_production(app_configs, **kwargs):
 
 @register(deploy=True)
 def broker_in_production(app_configs, **kwargs):
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return [
             Warning(
                 "CELERY_BROKER_URL is not set: background work runs inside web requests.",

@@ -30,10 +30,10 @@ def _database_status() -> str:
 
 
 def _broker_status() -> str:
-    if not settings.CELERY_BROKER_URL:
-        return "eager"
     from .celery import app
 
+    if app.conf.task_always_eager:
+        return "eager"
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

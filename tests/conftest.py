@@ -100,17 +100,13 @@ def _point_celery_at(broker_url: str, *, eager: bool):
 
 
 @pytest.fixture
-def celery_broker(redis_url, settings):
+def celery_broker(redis_url):
     """Celery sends to a real Redis broker instead of running tasks eagerly."""
-    settings.CELERY_BROKER_URL = redis_url
-    app = _point_celery_at(redis_url, eager=False)
-    yield app
-    _point_celery_at(None, eager=True)
+    yield _point_celery_at(redis_url, eager=False)
+    _point_celery_at("memory://", eager=True)
 
 
 @pytest.fixture
-def dead_broker(settings):
-    dead = "redis://127.0.0.1:1/0"
-    settings.CELERY_BROKER_URL = dead
-    yield _point_celery_at(dead, eager=False)
-    _point_celery_at(None, eager=True)
+def dead_broker():
+    yield _point_celery_at("redis://127.0.0.1:1/0", eager=False)
+    _point_celery_at("memory://", eager=True)

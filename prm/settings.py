@@ -89,6 +89,7 @@ TEMPLATES = [
 ]
 
 FORM_RENDERER = "prm.forms.FormRenderer"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: "acme.com" means https://acme.com
 
 # --- Database -------------------------------------------------------------------------------
 # Unset: an SQLite file beside the code, so `make run` works on a bare machine.

@@ -110,3 +110,8 @@ def celery_broker(redis_url):
 def dead_broker():
     yield _point_celery_at("redis://127.0.0.1:1/0", eager=False)
     _point_celery_at("memory://", eager=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,55 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from partners.models import Partner, User
+
+from ..factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_manager_edits_a_partner_and_the_change_is_in_its_history(client, manager, partner):
+    client.force_login(manager)
+    url = f"/admin/partners/partner/{partner.pk}/change/"
+    form = {
+        "name": partner.name,
+        "status": "suspended",
+        "tier": partner.tier_id,
+        "partner_type": partner.partner_type,
+        "country": partner.country,
+        "website": partner.website,
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+        "invitations-TOTAL_FORMS": "0",
+        "invitations-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = Partner.history.filter(id=partner.pk).latest("history_date")
+    assert latest.status == "suspended"
+    assert latest.history_user == manager
+    assert latest.prev_record.status == "active"
+    assert client.get(f"/admin/partners/partner/{partner.pk}/history/").status_code == 200
+
+
+def test_finance_may_view_but_not_change_partners(client, partner):
+    client.force_login(StaffUserFactory(role="finance"))
+    assert client.get("/admin/partners/partner/").status_code == 200
+    assert client.get("/admin/partners/partner/add/").status_code == 403
+    assert client.get("/admin/partners/user/").status_code == 403
+
+
+def test_admin_list_pages_open_for_a_superuser(client, partner_admin):
+    client.force_login(StaffUserFactory(role="admin", is_superuser=True))
+    for url in ["/admin/", "/admin/partners/partner/", "/admin/partners/user/", "/admin/partners/tier/", "/admin/partners/invitation/"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_partner_user_cannot_also_be_staff(partner):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="x@example.com", partner=partner, role="partner_rep", is_staff=True)
+
+
+def test_a_staff_role_cannot_belong_to_a_partner(partner):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="y@example.com", partner=partner, role="manager")

@@ -1,0 +1,98 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from partners.models import Partner, Tier, User
+
+pytestmark = pytest.mark.django_db
+
+DEMO_ACCOUNTS = {
+    "admin@demo.test": ("admin", None),
+    "manager@demo.test": ("manager", None),
+    "finance@demo.test": ("finance", None),
+    "finance2@demo.test": ("finance", None),
+    "alice@acme.demo.test": ("partner_admin", "Acme Cloud Partners"),
+    "carol@acme.demo.test": ("partner_rep", "Acme Cloud Partners"),
+    "bob@globex.demo.test": ("partner_admin", "Globex Solutions"),
+}
+
+
+def _snapshot():
+    return (
+        sorted(User.objects.values_list("email", "role", "partner__name", "password")),
+        sorted(Partner.objects.values_list("name", "tier__name", "status")),
+        sorted(Tier.objects.values_list("name", "rank")),
+    )
+
+
+def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    users = {u.email: (u.role, u.partner.name if u.partner else None) for u in User.objects.select_related("partner")}
+    assert users == DEMO_ACCOUNTS
+    assert dict(Partner.objects.values_list("name", "tier__name")) == {
+        "Acme Cloud Partners": "Gold",
+        "Globex Solutions": "Silver",
+    }
+    alice = User.objects.get(email="alice@acme.demo.test")
+    assert alice.check_password("prm-demo-2026")
+    assert EmailAddress.objects.get(user=alice).verified
+    assert User.objects.get(email="admin@demo.test").is_superuser
+
+
+def test_seed_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    before = _snapshot()
+    call_command("seed_demo")
+    assert _snapshot() == before
+
+
+def test_seed_demo_refuses_in_production_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+    call_command("seed_demo", "--force")
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(settings, manager):
+    settings.DEBUG = True
+    call_command("seed_demo", "--if-empty")
+    assert list(User.objects.values_list("email", flat=True)) == [manager.email]
+
+
+def test_create_staff_user_creates_then_updates_the_role():
+    call_command("create_staff_user", "--email", "Finn@Example.com", "--role", "finance", "--password", "pw-Finance-2026")
+    user = User.objects.get(email="finn@example.com")
+    assert (user.role, user.is_staff, user.is_superuser) == ("finance", True, False)
+    assert list(user.groups.values_list("name", flat=True)) == ["finance"]
+    assert user.check_password("pw-Finance-2026")
+
+    call_command("create_staff_user", "--email", "finn@example.com", "--role", "admin")
+    user.refresh_from_db()
+    assert (user.role, user.is_superuser) == ("admin", True)
+    assert not user.groups.exists()
+    assert user.check_password("pw-Finance-2026")  # unchanged without --password
+
+
+def test_create_staff_user_refuses_a_partner_users_email(partner_admin):
+    with pytest.raises(CommandError, match="partner user"):
+        call_command("create_staff_user", "--email", partner_admin.email, "--role", "manager", "--password", "x-Y-z-12345")
+    partner_admin.refresh_from_db()
+    assert partner_admin.role == "partner_admin"
+
+
+def test_create_staff_user_refuses_an_unknown_role():
+    with pytest.raises(CommandError):
+        call_command("create_staff_user", "--email", "x@example.com", "--role", "partner_admin")
+    assert not User.objects.exists()
+
+
+def test_staff_groups_carry_the_permissions_the_apps_declare():
+    manager = set(Group.objects.get(name="manager").permissions.values_list("codename", flat=True))
+    finance = set(Group.objects.get(name="finance").permissions.values_list("codename", flat=True))
+    assert {"change_partner", "add_invitation", "view_user"} <= manager
+    assert "change_partner" not in finance and "view_partner" in finance

@@ -132,8 +132,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 name="user_role_matches_membership",
                 condition=(
-                    Q(partner__isnull=True, role__in=[*STAFF_ROLES, ""])
-                    | Q(partner__isnull=False, role__in=list(PARTNER_ROLES), is_staff=False)
+                    Q(partner__isnull=True, role__in=[*sorted(STAFF_ROLES), ""])
+                    | Q(partner__isnull=False, role__in=sorted(PARTNER_ROLES), is_staff=False)
                 ),
             ),
         ]

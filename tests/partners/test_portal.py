@@ -137,3 +137,19 @@ def test_pages_load_no_asset_from_the_network(client, partner_admin, url):
     html = client.get(url).content.decode()
     assert not re.search(r'src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, partner_admin):
+    from django.core import mail
+
+    response = client.post("/accounts/password/reset/", {"email": partner_admin.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/accounts/password/reset/key/\S+", mail.outbox[0].body).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path, follow=True)
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else "/" + path
+    response = client.post(form_url, {"password1": "New-Sunny-Meadow-42", "password2": "New-Sunny-Meadow-42"})
+    assert response.status_code == 302
+    partner_admin.refresh_from_db()
+    assert partner_admin.check_password("New-Sunny-Meadow-42")

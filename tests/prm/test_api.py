@@ -126,3 +126,14 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert "https://" not in html and "http://" not in html
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
+
+
+def test_anonymous_endpoints_are_throttled_per_client(api):
+    """Endpoints open to anonymous callers (here the schema) answer 429 past the anon rate."""
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import AnonRateThrottle
+
+    allowed = AnonRateThrottle().parse_rate(api_settings.DEFAULT_THROTTLE_RATES["anon"])[0]
+    statuses = [api.get("/api/schema/").status_code for _ in range(allowed + 1)]
+    assert statuses[:allowed] == [200] * allowed
+    assert statuses[-1] == 429

@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from .models import User
+from prm.money import currency_choices
+from prm.roles import Role
+
+from .models import MAX_SPECIALIZATIONS, Application, Partner, PayoutDetails, User
 
 
 class InvitationAcceptForm(forms.Form):
@@ -36,3 +39,132 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class CommaSeparatedField(forms.CharField):
+    """A list of short texts typed as "cloud, security, data"."""
+
+    def __init__(self, *args, max_items=MAX_SPECIALIZATIONS, **kwargs):
+        self.max_items = max_items
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Separate them with commas.")
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > self.max_items:
+            raise forms.ValidationError(f"At most {self.max_items}.")
+
+
+class ApplicationForm(forms.ModelForm):
+    """The public application form; the model's validators are the rules (shared with the API)."""
+
+    specializations = CommaSeparatedField(label="Specializations", help_text="For example: cloud, security, data. Separate them with commas.")
+
+    class Meta:
+        model = Application
+        fields = [
+            "company_name",
+            "website",
+            "country",
+            "partner_type",
+            "employees",
+            "annual_revenue",
+            "specializations",
+            "contact_name",
+            "contact_email",
+            "message",
+        ]
+        labels = {
+            "company_name": "Company name",
+            "employees": "Number of employees",
+            "annual_revenue": "Annual revenue (USD)",
+            "contact_name": "Your name",
+            "contact_email": "Your work e-mail",
+            "message": "Anything you want us to know",
+        }
+        widgets = {
+            "website": forms.URLInput(attrs={"placeholder": "https://www.example.com", "autocomplete": "url"}),
+            "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "company_name": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "message": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class AgreementSignForm(forms.Form):
+    signer_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    consent = forms.BooleanField(
+        label="I have read this agreement and accept it on behalf of my company.",
+        error_messages={"required": "Confirm that you have read the agreement and accept it on behalf of your company."},
+    )
+
+
+class PartnerProfileForm(forms.ModelForm):
+    specializations = CommaSeparatedField(label="Specializations")
+
+    class Meta:
+        model = Partner
+        fields = [
+            "legal_name",
+            "website",
+            "address_line",
+            "postal_code",
+            "city",
+            "country",
+            "phone",
+            "description",
+            "specializations",
+        ]
+        labels = {"legal_name": "Legal name", "address_line": "Street address"}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel"}),
+            "legal_name": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in Partner.PROFILE_REQUIRED_FIELDS + ("website",):
+            self.fields[field].required = True
+
+
+class TeamInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    full_name = forms.CharField(label="Full name", max_length=150, required=False)
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[(Role.PARTNER_REP.value, "Partner rep"), (Role.PARTNER_ADMIN.value, "Partner admin")],
+        initial=Role.PARTNER_REP,
+        help_text="Partner admins also manage the profile, the team and payout details, and sign agreements.",
+    )
+
+
+class PayoutDetailsForm(forms.ModelForm):
+    currency = forms.ChoiceField(label="Payout currency")
+
+    class Meta:
+        model = PayoutDetails
+        fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email"]
+        labels = {"account_holder": "Account holder"}
+        help_texts = {
+            "iban": "For bank transfers by IBAN.",
+            "bic": "Optional for SEPA transfers.",
+            "routing_number": "US bank transfers only: 9 digits.",
+            "paypal_email": "PayPal payouts only.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [("", "Choose a currency")] + currency_choices()

@@ -1,17 +1,32 @@
-"""Portal pages of the partners app: the partner home and accepting an invitation."""
+"""Pages of the partners app: the public application form and the partner portal's home,
+onboarding, agreement, profile, team and payout details."""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from prm.markup import markdown_to_html
+from prm.roles import Role
 
 from . import selectors, services
-from .forms import InvitationAcceptForm
+from .api import ApplicationRateThrottle
+from .forms import (
+    AgreementSignForm,
+    ApplicationForm,
+    InvitationAcceptForm,
+    PartnerProfileForm,
+    PayoutDetailsForm,
+    TeamInviteForm,
+)
+from .models import PayoutDetails, User
 
 
 def partner_required(view):
@@ -27,16 +42,43 @@ def partner_required(view):
             return redirect("admin:index")
         if not user.is_partner_user:
             return render(request, "403.html", status=403)
+        request.partner = selectors.partner_list().get(pk=user.partner_id)
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-@partner_required
-def portal_home(request):
-    partner = selectors.partner_list().get(pk=request.user.partner_id)
-    team = selectors.team_list()
-    return render(request, "portal/home.html", {"partner": partner, "team": team})
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on its fields where it names them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+def apply(request):
+    """The public application form (same rules as POST /api/v1/applications/)."""
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST":
+        if not ApplicationRateThrottle().allow_request(request, None):
+            messages.error(request, "Too many applications from your network. Please try again later.")
+            return render(request, "partners/apply.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                services.application_submit(data=form.cleaned_data)
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                return redirect("apply_thanks")
+    return render(request, "partners/apply.html", {"form": form})
+
+
+def apply_thanks(request):
+    return render(request, "partners/apply_thanks.html")
 
 
 @never_cache
@@ -59,5 +101,181 @@ def invitation_accept(request, token):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to the {invitation.partner.name} partner portal.")
+            if invitation.partner.status == invitation.partner.Status.ONBOARDING:
+                return redirect("portal:onboarding")
             return redirect("portal:home")
     return render(request, "partners/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+# --- Portal ------------------------------------------------------------------------------------
+
+
+@partner_required
+def portal_home(request):
+    partner = request.partner
+    tasks = list(partner.onboarding_tasks.all())
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "partner": partner,
+            "team": selectors.team_list(),
+            "tasks": tasks,
+            "progress": selectors.progress_percent(tasks),
+            "agreement_to_sign": services.agreement_needs_signature(partner),
+        },
+    )
+
+
+@partner_required
+def onboarding(request):
+    partner = request.partner
+    tasks = list(partner.onboarding_tasks.all())
+    next_task = next((t for t in tasks if not t.done and t.required), None) or next((t for t in tasks if not t.done), None)
+    return render(
+        request,
+        "portal/onboarding.html",
+        {
+            "partner": partner,
+            "tasks": tasks,
+            "next_task": next_task,
+            "progress": selectors.progress_percent(tasks),
+            "done_count": sum(1 for t in tasks if t.done),
+        },
+    )
+
+
+@partner_required
+def agreement(request):
+    """Read the current agreement; a partner admin signs it by typing their name and consenting."""
+    partner = request.partner
+    current = services.agreement_current()
+    to_sign = services.agreement_needs_signature(partner)
+    can_sign = request.user.role == Role.PARTNER_ADMIN and to_sign is not None
+    form = AgreementSignForm(request.POST or None)
+    if request.method == "POST":
+        if not can_sign:
+            raise PermissionDenied("Only a partner admin signs, and only a version not signed yet.")
+        if form.is_valid():
+            try:
+                services.agreement_sign(
+                    partner=partner,
+                    user=request.user,
+                    agreement=to_sign,
+                    signer_name=form.cleaned_data["signer_name"],
+                    consent=form.cleaned_data["consent"],
+                    ip=request.META.get("REMOTE_ADDR", ""),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, f"Thank you: version {to_sign.version} of the agreement is signed.")
+                return redirect("portal:agreement")
+    return render(
+        request,
+        "portal/agreement.html",
+        {
+            "partner": partner,
+            "agreement": current,
+            "body_html": markdown_to_html(current.body_markdown) if current else "",
+            "to_sign": to_sign,
+            "can_sign": can_sign,
+            "form": form,
+            "signatures": selectors.agreement_signatures(partner),
+        },
+    )
+
+
+@partner_required
+def agreement_pdf(request, pk):
+    signature = get_object_or_404(selectors.agreement_signatures(request.partner), pk=pk)
+    if not signature.pdf:
+        raise Http404("This signed copy is not available.")
+    return FileResponse(
+        signature.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"agreement-v{signature.agreement.version}-signed.pdf",
+        content_type="application/pdf",
+    )
+
+
+@partner_required
+def profile(request):
+    partner = request.partner
+    can_edit = request.user.role == Role.PARTNER_ADMIN
+    form = PartnerProfileForm(request.POST or None, instance=partner)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only a partner admin edits the company profile.")
+        if form.is_valid():
+            data = {field: form.cleaned_data[field] for field in form.Meta.fields}
+            try:
+                services.partner_profile_update(partner=partner, by=request.user, data=data)
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, "The company profile is saved.")
+                return redirect("portal:profile")
+    return render(request, "portal/profile.html", {"partner": partner, "form": form, "can_edit": can_edit})
+
+
+@partner_required
+def team(request):
+    partner = request.partner
+    is_admin = request.user.role == Role.PARTNER_ADMIN
+    form = TeamInviteForm(request.POST or None)
+    if request.method == "POST":
+        if not is_admin:
+            raise PermissionDenied("Only a partner admin invites colleagues.")
+        if form.is_valid():
+            try:
+                services.team_invite(partner=partner, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, f"An invitation was e-mailed to {form.cleaned_data['email']}.")
+                return redirect("portal:team")
+    return render(
+        request,
+        "portal/team.html",
+        {
+            "partner": partner,
+            "members": selectors.team_list(include_inactive=is_admin),
+            "invitations": selectors.open_invitations() if is_admin else [],
+            "form": form,
+            "is_admin": is_admin,
+        },
+    )
+
+
+@require_POST
+@partner_required
+def team_member_deactivate(request, pk):
+    member = get_object_or_404(User.members.all(), pk=pk)
+    try:
+        services.team_member_deactivate(member=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.get_full_name()} can no longer sign in.")
+    return redirect("portal:team")
+
+
+@partner_required
+def payout_details(request):
+    partner = request.partner
+    if request.user.role != Role.PARTNER_ADMIN:
+        raise PermissionDenied("Only a partner admin sees and changes payout details.")
+    instance = PayoutDetails.objects.filter(partner=partner).first()
+    form = PayoutDetailsForm(request.POST or None, instance=instance or PayoutDetails(partner=partner))
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        try:
+            services.payout_details_save(partner=partner, by=request.user, data=data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Payout details are saved.")
+            return redirect("portal:payout_details")
+    return render(request, "portal/payout_details.html", {"partner": partner, "form": form, "details": instance})

@@ -1,6 +1,7 @@
 """Money: Decimal with two places, rounded half away from zero in exactly one place."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 
@@ -15,3 +16,24 @@ def round_money(value: Decimal | int | str) -> Decimal:
 def format_money(value: Decimal, currency: str) -> str:
     """``Decimal("48000") , "USD"`` -> ``"48,000.00 USD"``."""
     return f"{round_money(value):,.2f} {currency}"
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """ISO 4217 currencies (from pycountry's bundled data), for forms and validation."""
+    return _currencies()
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> list[tuple[str, str]]:
+    import pycountry
+
+    return sorted((c.alpha_3, f"{c.alpha_3} · {c.name}") for c in pycountry.currencies)
+
+
+def is_currency(code: str) -> bool:
+    return code in _currency_codes()
+
+
+@lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
+    return frozenset(alpha for alpha, _ in _currencies())

@@ -61,3 +61,12 @@ def sync_role_groups(app_config=None, using="default", **kwargs) -> None:
             if (p.content_type.app_label, p.codename) in wanted
         ]
         group.permissions.set(permission_ids)
+
+
+def require_role(user, *roles: str, action: str) -> None:
+    """Raise PermissionDenied (403) unless ``user`` has one of ``roles``."""
+    from django.core.exceptions import PermissionDenied
+
+    if not (user and user.is_authenticated and user.is_active and user.role in roles):
+        allowed = " or ".join(sorted(roles))
+        raise PermissionDenied(f"Only {allowed} users may {action}.")

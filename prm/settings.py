@@ -8,6 +8,7 @@ without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and switches every productio
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "csp",
+    "django_countries",
 ]
 # Ours, in dependency order: an app may import only from the apps before it.
 PROJECT_APPS = [
@@ -139,6 +141,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Invitation links sent to new partner users stay valid this long.
 PRM_INVITATION_DAYS = env.int("PRM_INVITATION_DAYS", default=7)
+# Onboarding with no progress for this many days gets one reminder per stall.
+PRM_ONBOARDING_STALL_DAYS = env.int("PRM_ONBOARDING_STALL_DAYS", default=7)
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -157,6 +161,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Documents only their owners may fetch (signed agreements, statements): never served as /media/.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "media" / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -186,7 +192,12 @@ CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "remind-stalled-onboarding": {
+        "task": "partners.tasks.remind_stalled_onboarding",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -205,6 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),
         "login": env.str("API_LOGIN_THROTTLE", default="10/min"),
+        "applications": env.str("API_APPLICATION_THROTTLE", default="20/hour"),
     },
     "EXCEPTION_HANDLER": "prm.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -1,6 +1,5 @@
 from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -19,6 +18,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 router = SimpleRouter(use_regex_path=False)
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
+router.register("applications", partners_api.ApplicationViewSet, basename="application")
 
 api_v1 = [
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
@@ -29,6 +29,8 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("apply/", partners_views.apply, name="apply"),
+    path("apply/thanks/", partners_views.apply_thanks, name="apply_thanks"),
     path("accounts/invitation/<str:token>/", partners_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("partners.urls")),
@@ -46,8 +48,3 @@ urlpatterns = [
 handler403 = "prm.views.permission_denied"
 handler404 = "prm.views.page_not_found"
 handler500 = "prm.views.server_error"
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,10 @@
+"""Explicit state machines: each model lists its allowed transitions in one place."""
+
+
+class InvalidTransition(Exception):
+    """A state change the object's current state does not allow (the API answers 409)."""
+
+
+def check_transition(transitions: dict, current: str, target: str, *, what: str) -> None:
+    if target not in transitions.get(current, ()):
+        raise InvalidTransition(f"A {what} that is {current} cannot become {target}.")

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from prm.api import LoginRateThrottle, ScopedAPIView, ScopedGenericViewSet
+from prm.api import FlatListField, LoginRateThrottle, ScopedAPIView, ScopedGenericViewSet
 
 from . import selectors, services
 from .models import MAX_SPECIALIZATIONS, Application, Partner
@@ -108,7 +108,7 @@ class ApplicationRateThrottle(AnonRateThrottle):
 
 
 class ApplicationCreateSerializer(serializers.ModelSerializer):
-    specializations = serializers.ListField(
+    specializations = FlatListField(
         child=serializers.CharField(max_length=60), max_length=MAX_SPECIALIZATIONS, required=False, default=list
     )
     message = serializers.CharField(required=False, allow_blank=True, default="")

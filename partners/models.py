@@ -6,7 +6,6 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,6 +17,7 @@ from prm.audit import audit_history
 from prm.domains import validate_company_website
 from prm.roles import PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import partner_scoped
+from prm.storage import private_storage
 
 
 class Tier(models.Model):
@@ -475,12 +475,6 @@ class OnboardingTask(models.Model):
     @property
     def done(self) -> bool:
         return self.done_at is not None
-
-
-def private_storage() -> FileSystemStorage:
-    """Signed agreements are private: never under MEDIA_URL, served only through scoped views.
-    (A callable, so that migrations do not record this machine's path.)"""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 class Agreement(models.Model):

@@ -8,7 +8,7 @@ the authenticated user itself before anything else runs.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.exceptions import ValidationError
 from rest_framework.throttling import AnonRateThrottle
@@ -42,6 +42,20 @@ class ScopedAPIView(ScopedViewMixin, APIView):
 
 class ScopedGenericViewSet(ScopedViewMixin, viewsets.GenericViewSet):
     lookup_value_converter = "int"
+
+
+class FlatListField(serializers.ListField):
+    """A list whose item errors read "Item 2: ..." in the field's flat list of messages."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as error:
+            if isinstance(error.detail, dict):
+                raise ValidationError(
+                    [f"Item {int(index) + 1}: {message}" for index, messages in error.detail.items() for message in messages]
+                ) from error
+            raise
 
 
 class LoginRateThrottle(AnonRateThrottle):

@@ -115,3 +115,27 @@ def dead_broker():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_a_temporary_folder(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def checklist(db):
+    """The onboarding checklist of resellers: four steps that close on events, one manual."""
+    from partners.models import OnboardingEvent, OnboardingTaskTemplate
+
+    steps = [
+        ("Sign the partner agreement", OnboardingEvent.AGREEMENT_SIGNED, True),
+        ("Complete the company profile", OnboardingEvent.PROFILE_COMPLETED, True),
+        ("Add payout details", OnboardingEvent.PAYOUT_DETAILS_ADDED, True),
+        ("Invite a colleague", OnboardingEvent.FIRST_USER_INVITED, True),
+        ("Kick-off call", "", False),
+    ]
+    return [
+        OnboardingTaskTemplate.objects.create(partner_type="reseller", title=title, event=event, required=required, order=i)
+        for i, (title, event, required) in enumerate(steps)
+    ]

@@ -1,7 +1,10 @@
+import hashlib
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from partners.models import Partner, PartnerType, Tier, User
+from partners.models import Agreement, AgreementSignature, Application, Partner, PartnerType, RevenueBand, Tier, User
 from prm.roles import Role
 
 PASSWORD = "a-Strong-test-password-1"
@@ -61,3 +64,45 @@ class StaffUserFactory(UserFactory):
             from django.contrib.auth.models import Group
 
             obj.groups.add(Group.objects.get(name=obj.role))
+
+
+class ApplicationFactory(DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    company_name = factory.Sequence(lambda n: f"Applicant {n}")
+    website = factory.Sequence(lambda n: f"https://www.applicant{n}.com")
+    website_domain = factory.Sequence(lambda n: f"applicant{n}.com")
+    country = "DE"
+    partner_type = PartnerType.RESELLER
+    employees = 50
+    annual_revenue = RevenueBand.FROM_1M
+    specializations = factory.LazyFunction(lambda: ["cloud"])
+    contact_name = "Pat Applicant"
+    contact_email = factory.Sequence(lambda n: f"pat@applicant{n}.com")
+
+
+class AgreementFactory(DjangoModelFactory):
+    class Meta:
+        model = Agreement
+        django_get_or_create = ["version"]
+
+    version = 1
+    body_markdown = "# Agreement\n\nThe partner sells; we pay commissions."
+    text_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.body_markdown.encode()).hexdigest())
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class SignatureFactory(DjangoModelFactory):
+    class Meta:
+        model = AgreementSignature
+
+    partner = factory.SubFactory(PartnerFactory)
+    agreement = factory.SubFactory(AgreementFactory)
+    signer = factory.SubFactory(PartnerUserFactory, partner=factory.SelfAttribute("..partner"))
+    signer_name = "Sam Signer"
+    signer_email = factory.LazyAttribute(lambda o: o.signer.email)
+    text_sha256 = factory.LazyAttribute(lambda o: o.agreement.text_sha256)
+    signed_at = factory.LazyFunction(timezone.now)
+    ip_address = "203.0.113.5"
+    pdf = factory.django.FileField(filename="signed.pdf", data=b"%PDF-1.7 test")

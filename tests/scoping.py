@@ -3,11 +3,11 @@
 from django.test import Client
 
 
-def assert_scoped(client: Client, url: str) -> None:
+def assert_scoped(client: Client, url: str, method: str = "get", data: dict | None = None) -> None:
     """``client`` is signed in as a partner user; ``url`` names another organization's object."""
-    response = client.get(url)
+    response = getattr(client, method)(url, data or {})
     assert response.status_code == 404, (
-        f"{url} answered {response.status_code} to a user of another organization; it must be 404."
+        f"{method.upper()} {url} answered {response.status_code} to a user of another organization; it must be 404."
     )
     body = response.content.decode(errors="replace")
     assert "Traceback" not in body

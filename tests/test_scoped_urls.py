@@ -1,15 +1,36 @@
 """Every URL that names an object is proven scoped: a partner user asking for another
 organization's object gets 404, through the portal (session) and the API (token)."""
 
+from dataclasses import dataclass
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from partners.models import AgreementSignature, Application, User
+
+from .factories import ApplicationFactory, PartnerUserFactory, SignatureFactory
 from .scoping import assert_scoped
 
-# URL name -> builds the URL of an object that belongs to the rival organization.
+
+@dataclass
+class Rival:
+    """Objects of another organization (and staff-only objects) that the signed-in partner must not reach."""
+
+    partner: object
+    member: User
+    signature: AgreementSignature
+    application: Application
+
+
+# URL name -> (method, builds the URL of the rival's object)
 SCOPED_URLS = {
-    "api:partner-detail": lambda rival: reverse("api:partner-detail", args=[rival.pk]),
+    "api:partner-detail": ("get", lambda r: reverse("api:partner-detail", args=[r.partner.pk])),
+    "api:application-detail": ("get", lambda r: reverse("api:application-detail", args=[r.application.pk])),
+    "api:application-approve": ("post", lambda r: reverse("api:application-approve", args=[r.application.pk])),
+    "api:application-reject": ("post", lambda r: reverse("api:application-reject", args=[r.application.pk])),
+    "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
+    "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
 }
 
 # URLs with a parameter that is not an object of a partner, and why they need no scope proof.
@@ -41,16 +62,32 @@ def test_every_url_with_a_parameter_is_proven_scoped():
     assert not unproven, "Add these URLs to SCOPED_URLS with a rival's object: " + ", ".join(unproven)
 
 
+@pytest.fixture
+def rival_objects(rival, rival_admin):
+    return Rival(
+        partner=rival,
+        member=PartnerUserFactory(partner=rival, role="partner_rep"),
+        signature=SignatureFactory(partner=rival, signer=rival_admin),
+        application=ApplicationFactory(),
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(SCOPED_URLS))
-def test_rival_object_is_404_through_session(client, partner_admin, rival, name):
+def test_rival_object_is_404_through_session(client, partner_admin, rival_objects, name):
+    method, build = SCOPED_URLS[name]
     client.force_login(partner_admin)
-    assert_scoped(client, SCOPED_URLS[name](rival))
+    assert_scoped(client, build(rival_objects), method)
+    rival_objects.member.refresh_from_db()
+    assert rival_objects.member.is_active
+    rival_objects.application.refresh_from_db()
+    assert rival_objects.application.status == "applied"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(n for n in SCOPED_URLS if n.startswith("api:")))
-def test_rival_object_is_404_through_api_token(api, partner_admin, rival, name):
+def test_rival_object_is_404_through_api_token(api, partner_admin, rival_objects, name):
+    method, build = SCOPED_URLS[name]
     token = Token.objects.create(user=partner_admin)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert_scoped(api, SCOPED_URLS[name](rival))
+    assert_scoped(api, build(rival_objects), method)

@@ -5,6 +5,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import django_countries.fields
 import partners.models
+import prm.storage
 import prm.domains
 import simple_history.models
 from django.conf import settings
@@ -425,7 +426,7 @@ class Migration(migrations.Migration):
                 ('signed_at', models.DateTimeField()),
                 ('ip_address', models.GenericIPAddressField()),
                 ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('pdf', models.FileField(blank=True, storage=partners.models.private_storage, upload_to='agreements/%Y/')),
+                ('pdf', models.FileField(blank=True, storage=prm.storage.private_storage, upload_to='agreements/%Y/')),
                 ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='partners.agreement')),
                 ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreement_signatures', to='partners.partner')),
                 ('signer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

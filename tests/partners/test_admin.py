@@ -1,9 +1,10 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from partners.models import Partner, User
+from partners.models import Partner, TierChange, User
 
-from ..factories import StaffUserFactory
+from ..admin_forms import admin_form_data
+from ..factories import StaffUserFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -11,19 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_manager_edits_a_partner_and_the_change_is_in_its_history(client, manager, partner):
     client.force_login(manager)
     url = f"/admin/partners/partner/{partner.pk}/change/"
-    form = {
-        "name": partner.name,
-        "status": "suspended",
-        "tier": partner.tier_id,
-        "partner_type": partner.partner_type,
-        "country": partner.country,
-        "website": partner.website,
-        "members-TOTAL_FORMS": "0",
-        "members-INITIAL_FORMS": "0",
-        "invitations-TOTAL_FORMS": "0",
-        "invitations-INITIAL_FORMS": "0",
-    }
-    response = client.post(url, form)
+    response = client.post(url, admin_form_data(client.get(url), status="suspended"))
     assert response.status_code == 302, response.content.decode()[:2000]
     latest = Partner.history.filter(id=partner.pk).latest("history_date")
     assert latest.status == "suspended"
@@ -53,3 +42,21 @@ def test_a_partner_user_cannot_also_be_staff(partner):
 def test_a_staff_role_cannot_belong_to_a_partner(partner):
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="y@example.com", partner=partner, role="manager")
+
+
+def test_manager_changes_a_tier_with_a_reason_and_it_is_in_the_tier_history(client, manager, partner):
+    gold = TierFactory(name="Gold", rank=3)
+    client.force_login(manager)
+    url = f"/admin/partners/partner/{partner.pk}/change/"
+    without_reason = client.post(url, admin_form_data(client.get(url), tier=gold.pk))
+    assert without_reason.status_code == 200
+    assert "Say why the tier changes." in without_reason.content.decode()
+    partner.refresh_from_db()
+    assert partner.tier.name == "Silver"
+
+    response = client.post(url, admin_form_data(client.get(url), tier=gold.pk, tier_change_reason="Won revenue above 500k"))
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.tier == gold
+    change = TierChange.objects.get(partner=partner, to_tier=gold)
+    assert (change.from_tier.name, change.changed_by, change.reason) == ("Silver", manager, "Won revenue above 500k")

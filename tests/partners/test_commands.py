@@ -3,7 +3,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from partners.models import Partner, Tier, User
+from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +16,8 @@ DEMO_ACCOUNTS = {
     "carol@acme.demo.test": ("partner_rep", "Acme Cloud Partners"),
     "bob@globex.demo.test": ("partner_admin", "Globex Solutions"),
 }
+# Beyond the contract: the admin of a partner part-way through onboarding.
+EXTRA_ACCOUNTS = {"dana@initech.demo.test": ("partner_admin", "Initech Systems")}
 
 
 def _snapshot():
@@ -23,6 +25,9 @@ def _snapshot():
         sorted(User.objects.values_list("email", "role", "partner__name", "password")),
         sorted(Partner.objects.values_list("name", "tier__name", "status")),
         sorted(Tier.objects.values_list("name", "rank")),
+        sorted(Application.objects.values_list("company_name", "status", "fit_score")),
+        sorted(AgreementSignature.objects.values_list("partner__name", "agreement__version")),
+        sorted(OnboardingTask.objects.values_list("partner__name", "key", "done_at")),
     )
 
 
@@ -30,11 +35,23 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     settings.DEBUG = True
     call_command("seed_demo")
     users = {u.email: (u.role, u.partner.name if u.partner else None) for u in User.objects.select_related("partner")}
-    assert users == DEMO_ACCOUNTS
+    assert users == DEMO_ACCOUNTS | EXTRA_ACCOUNTS
     assert dict(Partner.objects.values_list("name", "tier__name")) == {
         "Acme Cloud Partners": "Gold",
         "Globex Solutions": "Silver",
+        "Initech Systems": "Registered",
     }
+    assert dict(Partner.objects.values_list("name", "status")) == {
+        "Acme Cloud Partners": "active",
+        "Globex Solutions": "active",
+        "Initech Systems": "onboarding",
+    }
+    # A pipeline at every stage, scored, with a duplicate and a disqualified application.
+    assert set(Application.objects.values_list("status", flat=True)) == {"applied", "screening", "approved", "rejected"}
+    assert not Application.objects.filter(fit_score__isnull=True).exists()
+    assert Application.objects.filter(duplicate_partner__name="Acme Cloud Partners").exists()
+    assert Application.objects.filter(disqualified=True).exists()
+    assert AgreementSignature.objects.filter(partner__name="Acme Cloud Partners", agreement__version=1).exists()
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified
@@ -55,7 +72,7 @@ def test_seed_demo_refuses_in_production_unless_forced(settings):
         call_command("seed_demo")
     assert not User.objects.exists()
     call_command("seed_demo", "--force")
-    assert User.objects.count() == len(DEMO_ACCOUNTS)
+    assert User.objects.count() == len(DEMO_ACCOUNTS) + len(EXTRA_ACCOUNTS)
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(settings, manager):

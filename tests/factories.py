@@ -2,6 +2,7 @@ import hashlib
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from partners.models import Agreement, AgreementSignature, Application, Partner, PartnerType, RevenueBand, Tier, User
@@ -26,7 +27,7 @@ class PartnerFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partner {n} Ltd")
     partner_type = PartnerType.RESELLER
     country = "DE"
-    website = factory.LazyAttribute(lambda o: f"https://{o.name.split()[1]}.example.com")
+    website = factory.LazyAttribute(lambda o: f"https://www.{slugify(o.name)}.com")
     status = Partner.Status.ACTIVE
     tier = factory.SubFactory(TierFactory, name="Silver", rank=2)
 

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django_countries.filters import CountryFilter
 
 from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
@@ -149,7 +150,7 @@ class PartnerAdminForm(forms.ModelForm):
 class PartnerAdmin(AuditedAdmin):
     form = PartnerAdminForm
     list_display = ["name", "status", "tier", "partner_type", "country", "onboarding_progress", "time_to_onboard", "created_at"]
-    list_filter = ["status", "tier", "partner_type", "country"]
+    list_filter = ["status", "tier", "partner_type", ("country", CountryFilter)]
     search_fields = ["name", "website", "domain"]
     list_select_related = ["tier"]
     readonly_fields = ["domain", "created_at", "activated_at", "onboarding_progress_at", "onboarding_reminded_at"]
@@ -280,7 +281,7 @@ class RejectForm(forms.Form):
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
     list_display = ["company_name", "fit_score", "disqualified", "duplicate_flag", "status", "owner", "partner_type", "country", "created_at"]
-    list_filter = ["status", DuplicateFilter, "disqualified", "partner_type", "annual_revenue", "country", "owner"]
+    list_filter = ["status", DuplicateFilter, "disqualified", "partner_type", "annual_revenue", ("country", CountryFilter), "owner"]
     search_fields = ["company_name", "website", "contact_email", "contact_name"]
     list_select_related = ["owner", "duplicate_of", "duplicate_partner"]
     ordering = ["-created_at"]

@@ -338,8 +338,9 @@ class ApplicationAdmin(AuditedAdmin):
             return None
         return render(
             request,
-            "admin/partners/application/reject.html",
-            {**self.admin_site.each_context(request), "title": "Reject applications", "applications": queryset, "form": form, "opts": self.model._meta},
+            "admin/reason_action.html",
+            {**self.admin_site.each_context(request), "title": "Reject applications", "objects": queryset,
+             "form": form, "action": "reject", "opts": self.model._meta, "submit": "Reject and notify"},
         )
 
     @admin.action(description="Re-score against the current profile")

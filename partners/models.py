@@ -418,6 +418,7 @@ class OnboardingEvent(models.TextChoices):
     PROFILE_COMPLETED = "profile_completed", "Company profile completed"
     PAYOUT_DETAILS_ADDED = "payout_details_added", "Payout details added"
     FIRST_USER_INVITED = "first_user_invited", "First colleague invited"
+    FIRST_DEAL_WON = "first_deal", "First deal won"
 
 
 class OnboardingTaskTemplate(models.Model):

@@ -48,7 +48,7 @@ def partner_required(view):
     return wrapper
 
 
-def _form_errors_from(form, error: ValidationError) -> None:
+def form_errors_from(form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, on its fields where it names them."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -71,7 +71,7 @@ def apply(request):
             try:
                 services.application_submit(data=form.cleaned_data)
             except ValidationError as error:
-                _form_errors_from(form, error)
+                form_errors_from(form, error)
             else:
                 return redirect("apply_thanks")
     return render(request, "partners/apply.html", {"form": form})
@@ -168,7 +168,7 @@ def agreement(request):
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             except ValidationError as error:
-                _form_errors_from(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, f"Thank you: version {to_sign.version} of the agreement is signed.")
                 return redirect("portal:agreement")
@@ -213,7 +213,7 @@ def profile(request):
             try:
                 services.partner_profile_update(partner=partner, by=request.user, data=data)
             except ValidationError as error:
-                _form_errors_from(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, "The company profile is saved.")
                 return redirect("portal:profile")
@@ -232,7 +232,7 @@ def team(request):
             try:
                 services.team_invite(partner=partner, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors_from(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, f"An invitation was e-mailed to {form.cleaned_data['email']}.")
                 return redirect("portal:team")
@@ -274,7 +274,7 @@ def payout_details(request):
         try:
             services.payout_details_save(partner=partner, by=request.user, data=data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, "Payout details are saved.")
             return redirect("portal:payout_details")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 PROJECT_APPS = [
     "prm",
     "partners",
+    "deals",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -144,6 +145,11 @@ PRM_INVITATION_DAYS = env.int("PRM_INVITATION_DAYS", default=7)
 # Onboarding with no progress for this many days gets one reminder per stall.
 PRM_ONBOARDING_STALL_DAYS = env.int("PRM_ONBOARDING_STALL_DAYS", default=7)
 
+# Deal registration: protection when the partner's tier names none, and how alike two customer
+# names in the same country must be (RapidFuzz token-sort ratio, 0-100) to be a weak conflict.
+PRM_DEFAULT_PROTECTION_DAYS = env.int("PRM_DEFAULT_PROTECTION_DAYS", default=90)
+PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD", default=85)
+
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PRM <prm@localhost>")
@@ -193,6 +199,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "expire-lapsed-deals": {
+        "task": "deals.tasks.expire_lapsed_deals",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "remind-stalled-onboarding": {
         "task": "partners.tasks.remind_stalled_onboarding",
         "schedule": crontab(hour=7, minute=0),

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from deals import api as deals_api
+from deals import views as deals_views
 from partners import api as partners_api
 from partners import views as partners_views
 
@@ -19,6 +21,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 router = SimpleRouter(use_regex_path=False)
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("applications", partners_api.ApplicationViewSet, basename="application")
+router.register("deals", deals_api.DealViewSet, basename="deal")
 
 api_v1 = [
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", partners_views.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("portal/", include("partners.urls")),
+    path("portal/deals/", include("deals.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,99 @@
+"""Portal pages of deal registration: list, register, detail with timeline, ask for extension."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from partners.views import form_errors_from, partner_required
+
+from . import selectors, services
+from .forms import DealFilterForm, DealForm, ExtensionRequestForm
+from .models import DealRegistration, ExtensionRequest
+
+PAGE_SIZE = 25
+
+
+@partner_required
+def deal_list(request):
+    filters = DealFilterForm(request.GET or None)
+    status = search = None
+    if filters.is_valid():
+        status, search = filters.cleaned_data["status"] or None, filters.cleaned_data["search"] or None
+    counts = selectors.status_counts()
+    page = Paginator(selectors.deal_list(status=status, search=search), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deals/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "status_options": [
+                (value, label, counts.get(value, 0)) for value, label in DealRegistration.Status.choices
+            ],
+            "query": query.urlencode(),
+            "partner": request.partner,
+        },
+    )
+
+
+@partner_required
+def deal_new(request):
+    payout = getattr(request.partner, "payout_details", None)  # the partner's currency, if known
+    form = DealForm(request.POST or None, default_currency=payout.currency if payout else "USD")
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = services.deal_submit(partner=request.partner, user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            if deal.in_conflict_review:
+                messages.warning(
+                    request,
+                    "Your registration is in conflict review: another registration for this customer exists. "
+                    "A partner manager reviews it before deciding.",
+                )
+            else:
+                messages.success(request, "Your deal is registered. A partner manager will review it.")
+            return redirect("deals:detail", pk=deal.pk)
+    return render(request, "deals/new.html", {"form": form, "partner": request.partner})
+
+
+@partner_required
+def deal_detail(request, pk):
+    deal = get_object_or_404(selectors.deal_list(), pk=pk)
+    requests = list(selectors.extension_requests(deal))
+    can_ask = deal.status == DealRegistration.Status.APPROVED and not any(
+        r.status == ExtensionRequest.Status.PENDING for r in requests
+    )
+    return render(
+        request,
+        "deals/detail.html",
+        {
+            "deal": deal,
+            "timeline": selectors.deal_timeline(deal),
+            "extension_requests": requests,
+            "extension_form": ExtensionRequestForm() if can_ask else None,
+            "partner": request.partner,
+        },
+    )
+
+
+@require_POST
+@partner_required
+def deal_extension_request(request, pk):
+    deal = get_object_or_404(selectors.deal_list(), pk=pk)
+    form = ExtensionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.extension_request(deal=deal, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Your extension request is sent to your partner manager.")
+    else:
+        messages.error(request, "Say why the deal needs more time.")
+    return redirect("deals:detail", pk=deal.pk)

@@ -54,7 +54,8 @@ def normalize_company_name(name: str) -> str:
         tokens = tokens[1:]
     # Legal forms are dropped at the end (and after a comma-separated tail, now gone), never
     # when they are all there is: "Company" stays "company".
-    while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
+    # ("GmbH & Co. KG" leaves a dangling "and" behind.)
+    while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or tokens[-1] == "and"):
         tokens.pop()
     return " ".join(tokens)
 

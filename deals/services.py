@@ -123,7 +123,8 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
             kind = Kind.DUPLICATE
             why = f"Duplicate of your own {whose}: {' and '.join(reasons)}"
         else:
-            why = f"{' and '.join(reasons).capitalize()} as {whose}"
+            joined = " and ".join(reasons)
+            why = f"{joined[0].upper()}{joined[1:]} as {whose}"
         matches.append(Match(other=other, kind=kind, score=score, reason=why[:300]))
     return sorted(matches, key=lambda m: (-m.score, -m.other.pk))
 
@@ -172,12 +173,16 @@ def _clean_data(data: dict) -> dict:
 
 def _validated_deal(*, partner: Partner, user: User | None, data: dict, today: date | None = None) -> DealRegistration:
     deal = DealRegistration(partner=partner, registered_by=user, **_clean_data(data))
-    deal.full_clean(exclude=["partner", "registered_by"])
-    errors = {}
-    if deal.expected_close_date < (today or timezone.localdate()):
-        errors["expected_close_date"] = "The expected close date cannot be in the past."
-    if not normalize_company_name(deal.customer_name):
-        errors["customer_name"] = "Enter the customer's company name."
+    errors: dict[str, list[str]] = {}
+    try:
+        deal.full_clean(exclude=["partner", "registered_by"])
+    except ValidationError as error:
+        errors = error.message_dict
+    close_date = deal.expected_close_date
+    if isinstance(close_date, date) and "expected_close_date" not in errors and close_date < (today or timezone.localdate()):
+        errors["expected_close_date"] = ["The expected close date cannot be in the past."]
+    if "customer_name" not in errors and not normalize_company_name(deal.customer_name):
+        errors["customer_name"] = ["Enter the customer's company name."]
     if errors:
         raise ValidationError(errors)
     return deal

@@ -1,10 +1,13 @@
 import hashlib
+from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
+from deals.models import DealRegistration
 from partners.models import Agreement, AgreementSignature, Application, Partner, PartnerType, RevenueBand, Tier, User
 from prm.roles import Role
 
@@ -107,3 +110,29 @@ class SignatureFactory(DjangoModelFactory):
     signed_at = factory.LazyFunction(timezone.now)
     ip_address = "203.0.113.5"
     pdf = factory.django.FileField(filename="signed.pdf", data=b"%PDF-1.7 test")
+
+
+class DealFactory(DjangoModelFactory):
+    """A submitted registration with its comparison keys (as deals.services would set them)."""
+
+    class Meta:
+        model = DealRegistration
+
+    partner = factory.SubFactory(PartnerFactory)
+    customer_name = factory.Sequence(lambda n: f"Customer {n} Ltd")
+    customer_domain = factory.Sequence(lambda n: f"customer{n}.com")
+    customer_country = "US"
+    amount = Decimal("10000.00")
+    currency = "USD"
+    expected_close_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+    status = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from deals.services import _set_keys
+
+        deal = model_class(*args, **kwargs)
+        _set_keys(deal)
+        deal.save()
+        return deal

@@ -9,7 +9,9 @@ from rest_framework.authtoken.models import Token
 
 from partners.models import AgreementSignature, Application, User
 
-from .factories import ApplicationFactory, PartnerUserFactory, SignatureFactory
+from deals.models import DealRegistration
+
+from .factories import ApplicationFactory, DealFactory, PartnerUserFactory, SignatureFactory
 from .scoping import assert_scoped
 
 
@@ -21,6 +23,7 @@ class Rival:
     member: User
     signature: AgreementSignature
     application: Application
+    deal: DealRegistration
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -29,6 +32,15 @@ SCOPED_URLS = {
     "api:application-detail": ("get", lambda r: reverse("api:application-detail", args=[r.application.pk])),
     "api:application-approve": ("post", lambda r: reverse("api:application-approve", args=[r.application.pk])),
     "api:application-reject": ("post", lambda r: reverse("api:application-reject", args=[r.application.pk])),
+    "api:deal-detail": ("get", lambda r: reverse("api:deal-detail", args=[r.deal.pk])),
+    "api:deal-approve": ("post", lambda r: reverse("api:deal-approve", args=[r.deal.pk])),
+    "api:deal-reject": ("post", lambda r: reverse("api:deal-reject", args=[r.deal.pk])),
+    "api:deal-close": ("post", lambda r: reverse("api:deal-close", args=[r.deal.pk])),
+    "api:deal-request-extension": ("post", lambda r: reverse("api:deal-request-extension", args=[r.deal.pk])),
+    "api:deal-grant-extension": ("post", lambda r: reverse("api:deal-grant-extension", args=[r.deal.pk])),
+    "api:deal-refuse-extension": ("post", lambda r: reverse("api:deal-refuse-extension", args=[r.deal.pk])),
+    "deals:detail": ("get", lambda r: reverse("deals:detail", args=[r.deal.pk])),
+    "deals:extension": ("post", lambda r: reverse("deals:extension", args=[r.deal.pk])),
     "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
     "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
 }
@@ -69,6 +81,7 @@ def rival_objects(rival, rival_admin):
         member=PartnerUserFactory(partner=rival, role="partner_rep"),
         signature=SignatureFactory(partner=rival, signer=rival_admin),
         application=ApplicationFactory(),
+        deal=DealFactory(partner=rival, status="approved", protected_until="2099-01-01"),
     )
 
 
@@ -82,6 +95,9 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert rival_objects.member.is_active
     rival_objects.application.refresh_from_db()
     assert rival_objects.application.status == "applied"
+    rival_objects.deal.refresh_from_db()
+    assert rival_objects.deal.status == "approved"
+    assert not rival_objects.deal.extension_requests.exists()
 
 
 @pytest.mark.django_db

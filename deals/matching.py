@@ -69,6 +69,9 @@ def name_blocks(key: str) -> tuple[str, str]:
     return key[:BLOCK_LENGTH], longest[:BLOCK_LENGTH]
 
 
+# The similarity of two name keys, 0-100, insensitive to word order.
+scorer = fuzz.token_sort_ratio
+
+
 def similarity(a: str, b: str) -> int:
-    """0-100, insensitive to word order."""
-    return round(fuzz.token_sort_ratio(a, b))
+    return round(scorer(a, b))

@@ -22,7 +22,9 @@ from prm.roles import PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import check_transition
 
-from .matching import name_blocks, normalize_company_name, similarity
+from rapidfuzz import process
+
+from .matching import name_blocks, normalize_company_name, scorer
 from .models import ConflictMatch, DealRegistration, ExtensionRequest
 from .signals import deal_conflict_found, deal_won
 
@@ -49,7 +51,7 @@ DEAL_FIELDS = (
     "notes",
 )
 
-# Candidates scored by name similarity at most (a bound on the work of one check).
+# Matches kept at most, and 4x as many similar-name candidates scored (a bound on one check).
 MAX_SIMILAR_CANDIDATES = 500
 
 
@@ -77,30 +79,37 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
     - same registrable domain (customer domain or contact e-mail; free mail ignored) -> strong
     - same normalized name, anywhere -> strong
     - similar normalized name (>= PRM_CONFLICT_SIMILARITY_THRESHOLD) in the same country -> weak
-    A match with the partner's own registration is a duplicate. One indexed query narrows the
-    candidates (keys and name blocks), so a check never scans the table.
+    A match with the partner's own registration is a duplicate. Indexed queries narrow the
+    candidates (exact keys; then name blocks in the same country, scored in bulk by RapidFuzz
+    on their keys alone), so a check never scans the table: at most three queries.
     """
     domains = {d for d in (deal.domain_key, deal.email_domain_key) if d}
-    same_country_block = Q(customer_country=deal.customer_country) & (
-        Q(name_block__in={deal.name_block, deal.word_block}) | Q(word_block__in={deal.name_block, deal.word_block})
-    )
-    condition = Q(name_key=deal.name_key) | same_country_block if deal.name_key else Q(pk__in=[])
+    strong = Q(name_key=deal.name_key) if deal.name_key else Q(pk__in=[])
     if domains:
-        condition |= Q(domain_key__in=domains) | Q(email_domain_key__in=domains)
-    with scopes_disabled():
-        candidates = list(
-            DealRegistration.objects.filter(condition, status__in=DealRegistration.OPEN_STATUSES)
-            .exclude(pk=deal.pk)
-            .select_related("partner")
-            .only(
-                "id", "partner_id", "partner__name", "status", "customer_name", "customer_country",
-                "name_key", "domain_key", "email_domain_key",
-            )
-            .order_by("-id")[: MAX_SIMILAR_CANDIDATES * 2]
-        )
+        strong |= Q(domain_key__in=domains) | Q(email_domain_key__in=domains)
     threshold = settings.PRM_CONFLICT_SIMILARITY_THRESHOLD
+    with scopes_disabled():
+        open_deals = DealRegistration.objects.filter(status__in=DealRegistration.OPEN_STATUSES).exclude(pk=deal.pk)
+        found = {d.pk: d for d in open_deals.filter(strong).select_related("partner")[:MAX_SIMILAR_CANDIDATES]}
+        similar_scores = {}
+        if deal.name_key:
+            blocks = {deal.name_block, deal.word_block}
+            candidates = (
+                open_deals.filter(customer_country=deal.customer_country)
+                .filter(Q(name_block__in=blocks) | Q(word_block__in=blocks))
+                .exclude(name_key=deal.name_key)
+                .values_list("id", "name_key")[: MAX_SIMILAR_CANDIDATES * 4]
+            )
+            keys = dict(candidates)
+            for _, score, pk in process.extract(
+                deal.name_key, keys, scorer=scorer, score_cutoff=threshold, limit=MAX_SIMILAR_CANDIDATES
+            ):
+                if pk not in found:
+                    similar_scores[pk] = round(score)
+            if similar_scores:
+                found.update({d.pk: d for d in open_deals.filter(pk__in=similar_scores).select_related("partner")})
     matches = []
-    for other in candidates:
+    for other in found.values():
         shared = domains & {other.domain_key, other.email_domain_key}
         same_name = bool(deal.name_key) and other.name_key == deal.name_key
         reasons = []
@@ -111,12 +120,7 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
         if reasons:
             kind, score = (Kind.DOMAIN if shared else Kind.NAME), 100
         else:
-            if other.customer_country != deal.customer_country:
-                continue
-            score = similarity(deal.name_key, other.name_key)
-            if score < threshold:
-                continue
-            kind = Kind.SIMILAR_NAME
+            kind, score = Kind.SIMILAR_NAME, similar_scores[other.pk]
             reasons.append(f'customer name "{other.customer_name}" is {score}% alike in the same country ({deal.customer_country})')
         whose = f"registration #{other.pk} of {other.partner.name} ({other.status})"
         if other.partner_id == deal.partner_id:

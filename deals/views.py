@@ -50,14 +50,7 @@ def deal_new(request):
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            if deal.in_conflict_review:
-                messages.warning(
-                    request,
-                    "Your registration is in conflict review: another registration for this customer exists. "
-                    "A partner manager reviews it before deciding.",
-                )
-            else:
-                messages.success(request, "Your deal is registered. A partner manager will review it.")
+            messages.success(request, "Your deal is registered. A partner manager will review it.")
             return redirect("deals:detail", pk=deal.pk)
     return render(request, "deals/new.html", {"form": form, "partner": request.partner})
 

@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from deals.models import DealRegistration
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ def _snapshot():
         sorted(Application.objects.values_list("company_name", "status", "fit_score")),
         sorted(AgreementSignature.objects.values_list("partner__name", "agreement__version")),
         sorted(OnboardingTask.objects.values_list("partner__name", "key", "done_at")),
+        sorted(DealRegistration.objects.values_list("customer_name", "status", "protected_until")),
     )
 
 
@@ -52,6 +54,10 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     assert Application.objects.filter(duplicate_partner__name="Acme Cloud Partners").exists()
     assert Application.objects.filter(disqualified=True).exists()
     assert AgreementSignature.objects.filter(partner__name="Acme Cloud Partners", agreement__version=1).exists()
+    # Deals at every stage, and one in conflict review with the other partner's.
+    assert {"submitted", "approved", "won", "lost", "expired", "rejected"} <= set(DealRegistration.objects.values_list("status", flat=True))
+    conflicted = DealRegistration.objects.get(in_conflict_review=True)
+    assert conflicted.conflicts.get().other.partner.name != conflicted.partner.name
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified

@@ -236,7 +236,7 @@ def deal_submit(*, partner: Partner, user: User, data: dict) -> DealRegistration
 
 def _locked(deal: DealRegistration) -> DealRegistration:
     with scopes_disabled():
-        return DealRegistration.objects.select_for_update().select_related("partner__tier", "registered_by").get(pk=deal.pk)
+        return DealRegistration.objects.select_for_update(of=("self",)).select_related("partner__tier", "registered_by").get(pk=deal.pk)
 
 
 def protection_days(partner: Partner) -> int:
@@ -377,7 +377,7 @@ def extension_refuse(*, request: ExtensionRequest, by: User, note: str) -> Exten
     if not note:
         raise ValidationError({"note": "Say why the extension is refused; the partner reads it."})
     with scopes_disabled():
-        request = ExtensionRequest.objects.select_for_update().select_related("deal").get(pk=request.pk)
+        request = ExtensionRequest.objects.select_for_update(of=("self",)).select_related("deal").get(pk=request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
         raise ValidationError("This request is already decided.")
     request.status = ExtensionRequest.Status.REFUSED
@@ -396,7 +396,7 @@ def deals_expire(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     with scopes_disabled():
         lapsed = list(
-            DealRegistration.objects.select_for_update()
+            DealRegistration.objects.select_for_update(of=("self",))
             .filter(status=Status.APPROVED, protected_until__lt=today)
             .select_related("registered_by")
         )

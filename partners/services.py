@@ -161,7 +161,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     """Accept an open, unexpired invitation: the person becomes a member with a verified e-mail."""
     with scopes_disabled():
         invitation = (
-            Invitation.objects.select_for_update().select_related("partner").filter(token_hash=hash_token(token)).first()
+            Invitation.objects.select_for_update(of=("self",)).select_related("partner").filter(token_hash=hash_token(token)).first()
         )
     if invitation is None or not invitation.is_usable:
         raise ValidationError("This invitation link is no longer valid. Ask for a new one.")

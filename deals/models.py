@@ -77,6 +77,7 @@ class DealRegistration(models.Model):
     rejection_reason = models.TextField(blank=True)
     final_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    reversal_reason = models.TextField(blank=True, help_text="Why a win was reversed (refund, cancellation).")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -26,7 +26,7 @@ from rapidfuzz import process
 
 from .matching import name_blocks, normalize_company_name, scorer
 from .models import ConflictMatch, DealRegistration, ExtensionRequest
-from .signals import deal_conflict_found, deal_won
+from .signals import deal_conflict_found, deal_win_reversed, deal_won
 
 Status = DealRegistration.Status
 Kind = ConflictMatch.Kind
@@ -318,10 +318,33 @@ def deal_close(
     deal.save()
     if outcome == Status.WON:
         onboarding_event_record(partner=deal.partner, event=OnboardingEvent.FIRST_DEAL_WON, by=by)
-        transaction.on_commit(lambda: deal_won.send(sender=DealRegistration, deal=deal))
+        deal_won.send(sender=DealRegistration, deal=deal, by=by)
         _notify(deal, "Congratulations: your deal is won.", f"Final amount {deal.final_amount:,.2f} {deal.currency}, closed on {closed_on:%d %B %Y}.")
     else:
         _notify(deal, "Your deal is closed as lost.")
+    return deal
+
+
+@transaction.atomic
+def deal_reverse_win(*, deal: DealRegistration, by: User, reason: str) -> DealRegistration:
+    """A manager undoes a win (refund, cancelled order) within PRM_CLAWBACK_DAYS of the close:
+    the deal becomes lost and its commission is clawed back by new, negative lines."""
+    require_role(by, *MANAGER_ROLES, action="reverse won deals")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the win is reversed; the partner reads it."})
+    deal = _locked(deal)
+    if deal.status != Status.WON:
+        raise ValidationError("Only a won deal can have its win reversed.")
+    window_end = deal.closed_on + timedelta(days=settings.PRM_CLAWBACK_DAYS)
+    if timezone.localdate() > window_end:
+        raise ValidationError(f"The clawback window ended on {window_end:%d %B %Y}; book an adjustment instead.")
+    deal.status = Status.LOST
+    deal.reversal_reason = reason
+    deal.decided_by, deal.decided_at = by, timezone.now()
+    deal.save()
+    deal_win_reversed.send(sender=DealRegistration, deal=deal, by=by, reason=reason)
+    _notify(deal, "The win of this deal is reversed.", f"Reason: {reason}. Its commission is clawed back.")
     return deal
 
 

@@ -5,6 +5,7 @@ run in-process (eager), e-mail printed to the console. With ``DEBUG=0`` it refus
 without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS`` and switches every production safeguard on.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -54,6 +55,7 @@ PROJECT_APPS = [
     "prm",
     "partners",
     "deals",
+    "incentives",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -149,6 +151,10 @@ PRM_ONBOARDING_STALL_DAYS = env.int("PRM_ONBOARDING_STALL_DAYS", default=7)
 # names in the same country must be (RapidFuzz token-sort ratio, 0-100) to be a weak conflict.
 PRM_DEFAULT_PROTECTION_DAYS = env.int("PRM_DEFAULT_PROTECTION_DAYS", default=90)
 PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD", default=85)
+# Commissions: a won deal reversed within this many days of its close is clawed back; statements
+# below the minimum payout carry forward to the next run.
+PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
+PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

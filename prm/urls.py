@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from deals import api as deals_api
-from deals import views as deals_views
+from incentives import api as incentives_api
 from partners import api as partners_api
 from partners import views as partners_views
 
@@ -22,6 +22,9 @@ router = SimpleRouter(use_regex_path=False)
 router.register("partners", partners_api.PartnerViewSet, basename="partner")
 router.register("applications", partners_api.ApplicationViewSet, basename="application")
 router.register("deals", deals_api.DealViewSet, basename="deal")
+router.register("commission-lines", incentives_api.CommissionLineViewSet, basename="commission-line")
+router.register("payout-runs", incentives_api.PayoutRunViewSet, basename="payout-run")
+router.register("statements", incentives_api.StatementViewSet, basename="statement")
 
 api_v1 = [
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
@@ -38,6 +41,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("portal/", include("partners.urls")),
     path("portal/deals/", include("deals.urls")),
+    path("portal/statements/", include("incentives.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,291 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from partners.admin import _report
+from prm.audit import AuditedAdmin
+from prm.scoping import scopes_disabled
+from prm.transitions import InvalidTransition
+
+from . import api, services
+from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(AuditedAdmin):
+    list_display = ["date", "from_currency", "to_currency", "rate"]
+    list_filter = ["from_currency", "to_currency"]
+    date_hierarchy = "date"
+
+
+class RuleInline(admin.StackedInline):
+    model = CommissionRule
+    extra = 0
+    fields = [("kind", "order"), ("rate", "amount", "target"), "brackets", ("product", "starts_on", "ends_on")]
+
+    def _in_use(self, obj):
+        return obj is not None and CommissionLine.objects.filter(plan=obj).exists()
+
+    def has_add_permission(self, request, obj=None):
+        return not self._in_use(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._in_use(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._in_use(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(CommissionPlan)
+class CommissionPlanAdmin(AuditedAdmin):
+    list_display = ["name", "version", "tier", "partner", "currency", "period", "starts_on", "ends_on", "line_count"]
+    list_filter = ["tier", "period", "currency"]
+    search_fields = ["name", "partner__name"]
+    list_select_related = ["tier", "partner"]
+    inlines = [RuleInline]
+    actions = ["new_version"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(booked=Count("lines"))
+
+    @admin.display(description="lines booked", ordering="booked")
+    def line_count(self, plan):
+        return plan.booked
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and CommissionLine.objects.filter(plan=obj).exists():
+            # In use: never edited in place. Only its end date may be set, to retire it.
+            return ["name", "version", "tier", "partner", "currency", "period", "starts_on", "previous_version"]
+        return ["version", "previous_version"]
+
+    @admin.action(description="Create a new version starting today (rules copied)")
+    @transaction.atomic
+    def new_version(self, request, queryset):
+        today = timezone.localdate()
+        for plan in queryset:
+            rules = list(plan.rules.all())
+            newest = CommissionPlan.objects.filter(name=plan.name).order_by("-version").first()
+            copy = CommissionPlan.objects.create(
+                name=plan.name, version=newest.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
+                period=plan.period, starts_on=today, ends_on=plan.ends_on, previous_version=plan,
+            )
+            for rule in rules:
+                rule.pk, rule.plan = None, copy
+                rule.save()
+            if plan.ends_on is None or plan.ends_on >= today:
+                CommissionPlan.objects.filter(pk=plan.pk).update(ends_on=today - timedelta(days=1))
+            messages.success(request, f"{copy} starts today; {plan} ends yesterday. Edit the new version's rules.")
+
+
+# Admin forms serve staff only: their choices are built at import with scoping off on purpose.
+with scopes_disabled():
+
+    class AdjustmentForm(forms.ModelForm):
+        class Meta:
+            model = CommissionLine
+            fields = ["partner", "deal", "amount", "currency", "explanation", "corrects"]
+            help_texts = {"amount": "Negative to take commission back.", "explanation": "The partner reads this on the statement."}
+
+
+@admin.register(CommissionLine)
+class CommissionLineAdmin(admin.ModelAdmin):
+    """The ledger: append-only. Finance adds adjustment lines; nothing is edited or deleted."""
+
+    list_display = ["id", "booked_on", "partner", "kind", "amount_display", "explanation", "deal"]
+    list_filter = ["kind", "currency", "booked_on"]
+    search_fields = ["partner__name", "explanation", "deal__customer_name"]
+    list_select_related = ["partner", "deal"]
+    raw_id_fields = ["partner", "deal", "corrects"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AdjustmentForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return AdjustmentForm.Meta.fields
+        return [f.name for f in CommissionLine._meta.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CommissionLine._meta.fields] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, line):
+        return f"{line.amount:,.2f} {line.currency}"
+
+    def save_model(self, request, obj, form, change):
+        line = services.commission_adjust(
+            partner=obj.partner, amount=obj.amount, currency=obj.currency, explanation=obj.explanation,
+            by=request.user, deal=obj.deal, corrects=obj.corrects,
+        )
+        obj.pk = line.pk
+
+
+class StatementInline(admin.TabularInline):
+    model = PayoutStatement
+    fields = ["partner", "currency", "total", "line_count", "pdf_link"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner")
+
+    @admin.display(description="PDF")
+    def pdf_link(self, statement):
+        return format_html('<a href="{}">Download</a>', reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]))
+
+
+class RunForm(forms.ModelForm):
+    class Meta:
+        model = PayoutRun
+        fields = ["period_end"]
+
+
+class ReferenceForm(forms.Form):
+    reference = forms.CharField(max_length=100, help_text="The bank's reference of the payment.")
+
+
+@admin.register(PayoutRun)
+class PayoutRunAdmin(AuditedAdmin):
+    form = RunForm
+    list_display = ["__str__", "status", "statement_total", "totals", "created_by", "approved_by", "payment_reference", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["created_by", "approved_by"]
+    inlines = [StatementInline]
+    actions = ["recalculate", "approve", "mark_paid"]
+    change_form_template = "admin/incentives/payoutrun/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n=Count("statements"))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["period_end", "status", "created_by", "created_at", "calculated_at", "approved_by", "approved_at",
+                "paid_at", "payment_reference", "error", "pdfs_rendered", "totals"]
+
+    def get_fields(self, request, obj=None):
+        return ["period_end"] if obj is None else self.get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="statements", ordering="n")
+    def statement_total(self, run):
+        return run.n
+
+    @admin.display(description="totals")
+    def totals(self, run):
+        rows = run.statements.values("currency").annotate(s=Sum("total")).order_by("currency")
+        return ", ".join(f"{r['s']:,.2f} {r['currency']}" for r in rows) or "—"
+
+    def save_model(self, request, obj, form, change):
+        try:
+            run = services.payout_run_create(period_end=obj.period_end, by=request.user)
+        except (ValidationError, InvalidTransition) as error:
+            raise PermissionDenied(getattr(error, "messages", [str(error)])[0]) from error
+        obj.pk = run.pk
+        messages.info(request, "The run is being calculated by a worker; this page shows its progress.")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST":
+            form = RunForm(request.POST)
+            if form.is_valid():
+                try:
+                    run = services.payout_run_create(period_end=form.cleaned_data["period_end"], by=request.user)
+                except (ValidationError, InvalidTransition, PermissionDenied) as error:
+                    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+                    return redirect("admin:incentives_payoutrun_add")
+                messages.info(request, "The run is being calculated by a worker; this page shows its progress.")
+                return redirect("admin:incentives_payoutrun_change", run.pk)
+        return super().add_view(request, form_url, extra_context)
+
+    @admin.action(description="Recalculate (not approved runs)")
+    def recalculate(self, request, queryset):
+        _report(request, lambda r: services.payout_run_recalculate(run=r, by=request.user), queryset, "{count} runs are being recalculated.")
+
+    @admin.action(description="Approve (four eyes: not your own run)")
+    def approve(self, request, queryset):
+        _report(request, lambda r: services.payout_run_approve(run=r, by=request.user), queryset, "{count} runs approved.")
+
+    @admin.action(description="Mark paid with a payment reference…")
+    def mark_paid(self, request, queryset):
+        form = ReferenceForm(request.POST if "reference" in request.POST else None)
+        if form.is_valid():
+            reference = form.cleaned_data["reference"]
+            _report(request, lambda r: services.payout_run_mark_paid(run=r, by=request.user, reference=reference), queryset, "{count} runs marked paid.")
+            return None
+        return render(
+            request, "admin/reason_action.html",
+            {**self.admin_site.each_context(request), "title": "Mark payout runs paid", "objects": queryset, "form": form,
+             "action": "mark_paid", "opts": self.model._meta, "submit": "Mark paid"},
+        )
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/statements.zip", self.admin_site.admin_view(self.zip_view), name="incentives_payoutrun_zip"),
+            path("<int:pk>/export.csv", self.admin_site.admin_view(self.csv_view), name="incentives_payoutrun_csv"),
+            *super().get_urls(),
+        ]
+
+    def zip_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return api.statements_zip_response(get_object_or_404(PayoutRun, pk=pk))
+
+    def csv_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return api.run_csv_response(get_object_or_404(PayoutRun, pk=pk))
+
+
+@admin.register(PayoutStatement)
+class PayoutStatementAdmin(admin.ModelAdmin):
+    list_display = ["run", "partner", "currency", "total", "line_count"]
+    list_filter = ["run", "currency"]
+    search_fields = ["partner__name"]
+    list_select_related = ["run", "partner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="incentives_payoutstatement_pdf"), *super().get_urls()]
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        with scopes_disabled():
+            statement = services.statement_pdf_ensure(get_object_or_404(PayoutStatement.objects.select_related("run"), pk=pk))
+        return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"statement-{statement.run.reference}-{statement.partner_id}.pdf")

@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+
+
+class IncentivesConfig(AppConfig):
+    name = "incentives"
+    verbose_name = "Commissions and payouts"
+
+    role_permissions = {
+        "manager": [
+            "incentives.view_commissionplan",
+            "incentives.add_commissionplan",
+            "incentives.change_commissionplan",
+            "incentives.view_commissionrule",
+            "incentives.add_commissionrule",
+            "incentives.change_commissionrule",
+            "incentives.delete_commissionrule",
+            "incentives.view_commissionline",
+        ],
+        "finance": [
+            "incentives.view_commissionplan",
+            "incentives.view_commissionrule",
+            "incentives.view_commissionline",
+            "incentives.add_commissionline",
+            "incentives.view_exchangerate",
+            "incentives.add_exchangerate",
+            "incentives.change_exchangerate",
+            "incentives.delete_exchangerate",
+            "incentives.view_payoutrun",
+            "incentives.add_payoutrun",
+            "incentives.change_payoutrun",
+            "incentives.view_payoutstatement",
+        ],
+    }
+
+    def ready(self):
+        from deals.signals import deal_won, deal_win_reversed
+
+        from . import receivers
+
+        deal_won.connect(receivers.book_commission, dispatch_uid="incentives.book_commission")
+        deal_win_reversed.connect(receivers.claw_back, dispatch_uid="incentives.claw_back")

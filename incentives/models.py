@@ -1,0 +1,257 @@
+"""Commission plans and rules, exchange rates, the append-only commission ledger, payout runs
+and their statements."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from deals.models import DealRegistration, validate_currency
+from partners.models import Partner, Tier
+from prm.audit import audit_history
+from prm.scoping import partner_scoped
+from prm.storage import private_storage
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PERCENT = {"max_digits": 7, "decimal_places": 4}
+
+
+class ExchangeRate(models.Model):
+    """Finance's rate for a day: 1 ``from_currency`` = ``rate`` ``to_currency``."""
+
+    date = models.DateField()
+    from_currency = models.CharField(max_length=3, validators=[validate_currency])
+    to_currency = models.CharField(max_length=3, validators=[validate_currency])
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))])
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-date", "from_currency", "to_currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "from_currency", "to_currency"], name="one_rate_per_day_and_pair")
+        ]
+
+    def __str__(self):
+        return f"{self.date}: 1 {self.from_currency} = {self.rate} {self.to_currency}"
+
+    def clean(self):
+        self.from_currency = (self.from_currency or "").upper()
+        self.to_currency = (self.to_currency or "").upper()
+        if self.from_currency == self.to_currency:
+            raise ValidationError({"to_currency": "A rate converts between two different currencies."})
+
+
+class CommissionPlan(models.Model):
+    """Rules that apply to a tier's partners or to one partner over an effective date range.
+
+    A plan that has booked commission is never edited: managers create a new version.
+    """
+
+    class Period(models.TextChoices):
+        QUARTER = "quarter", "Quarter"
+        YEAR = "year", "Calendar year"
+
+    name = models.CharField(max_length=120)
+    version = models.PositiveIntegerField(default=1)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
+    currency = models.CharField(
+        max_length=3, validators=[validate_currency], help_text="Currency of thresholds, flat amounts and caps."
+    )
+    period = models.CharField(
+        max_length=10, choices=Period.choices, default=Period.YEAR, help_text="Brackets, accelerators and caps count per period."
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    previous_version = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.CheckConstraint(
+                name="plan_for_a_tier_or_a_partner",
+                condition=(Q(tier__isnull=False, partner__isnull=True) | Q(tier__isnull=True, partner__isnull=False)),
+            ),
+            models.UniqueConstraint(fields=["name", "version"], name="plan_name_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}" if self.version > 1 else self.name
+
+    def clean(self):
+        if bool(self.tier_id) == bool(self.partner_id):
+            raise ValidationError("A plan applies to a tier or to one partner: choose exactly one.")
+        if self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The plan cannot end before it starts."})
+        self.currency = (self.currency or "").upper()
+
+
+class CommissionRule(models.Model):
+    """One rule of a plan. Percentages are in percent (12.5 = 12.5%)."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage", "Percentage of the deal amount"
+        BRACKETS = "brackets", "Progressive brackets on won revenue in the period"
+        FLAT_BONUS = "flat_bonus", "Flat bonus per won deal"
+        SPIF = "spif", "SPIF: bonus for a product in a date window"
+        ACCELERATOR = "accelerator", "Accelerator above a revenue target"
+        CAP = "cap", "Cap on commission per period"
+
+    plan = models.ForeignKey(CommissionPlan, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    rate = models.DecimalField(**PERCENT, null=True, blank=True, help_text="Percent, for percentage, SPIF and accelerator rules.")
+    amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Flat bonus, SPIF bonus or cap, in the plan currency.")
+    brackets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Brackets: [{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}] in the plan currency.',
+    )
+    product = models.CharField(max_length=100, blank=True, help_text="SPIF: the product the bonus is for.")
+    starts_on = models.DateField(null=True, blank=True, help_text="SPIF window start.")
+    ends_on = models.DateField(null=True, blank=True, help_text="SPIF window end.")
+    target = models.DecimalField(**MONEY, null=True, blank=True, help_text="Accelerator: won revenue in the period above which it applies.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.plan}: {self.get_kind_display()}"
+
+    def clean(self):
+        from .rules import validate_rule
+
+        validate_rule(self)
+
+
+class CommissionLine(models.Model):
+    """A line of the append-only commission ledger. Lines are never updated or deleted:
+    corrections and reversals are new lines that point at what they correct."""
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", "Accrual"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        CLAWBACK = "clawback", "Clawback"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commission_lines")
+    deal = models.ForeignKey(DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="commission_lines")
+    plan = models.ForeignKey(CommissionPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
+    rule = models.ForeignKey(CommissionRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    base_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    rate = models.DecimalField(**PERCENT, null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    # When the commission was computed in another currency: that amount and the rate used.
+    original_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    original_currency = models.CharField(max_length=3, blank=True)
+    fx_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
+    explanation = models.CharField(max_length=400)
+    booked_on = models.DateField(default=timezone.localdate, db_index=True)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["partner", "currency", "id"], name="line_partner_currency_id")]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency}: {self.explanation}"
+
+    def save(self, *args, **kwargs):
+        # The ledger is append-only: a saved line is never written again.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("Commission lines are never changed; book a correcting line instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Commission lines are never deleted; book a correcting line instead.")
+
+
+class PayoutRun(models.Model):
+    """Finance computes one statement per partner and currency from unpaid lines up to a date."""
+
+    class Status(models.TextChoices):
+        CALCULATING = "calculating", "Calculating"
+        CALCULATED = "calculated", "Calculated"
+        APPROVED = "approved", "Approved"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATUSES = (Status.CALCULATING, Status.CALCULATED)
+
+    period_end = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CALCULATING)
+    # "open" while calculating or calculated, NULL otherwise: the unique constraint allows one open run.
+    open_slot = models.CharField(max_length=4, null=True, blank=True, unique=True, default="open", editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    calculated_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    pdfs_rendered = models.PositiveIntegerField(default=0)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Payout run #{self.pk} to {self.period_end}"
+
+    @property
+    def reference(self) -> str:
+        return f"PR-{self.period_end:%Y%m%d}-{self.pk}"
+
+
+class PayoutStatement(models.Model):
+    """What one partner is paid in one currency by a run.
+
+    Its lines are the partner's lines in that currency with ``after_line_id < id <=
+    last_line_id``: the ledger is append-only and ids only grow, so a statement names its lines
+    by range instead of stamping every line, and consecutive statements of a partner never overlap.
+    """
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="statements")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="statements")
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(**MONEY)
+    line_count = models.PositiveIntegerField()
+    after_line_id = models.BigIntegerField()
+    last_line_id = models.BigIntegerField()
+    pdf = models.FileField(storage=private_storage, upload_to="statements/%Y/", blank=True)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["run", "partner__name", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "partner", "currency"], name="one_statement_per_partner_currency"),
+            models.CheckConstraint(name="statement_range_is_forward", condition=Q(last_line_id__gt=models.F("after_line_id"))),
+        ]
+
+    def __str__(self):
+        return f"Statement #{self.pk}: {self.partner_id} {self.total} {self.currency}"
+
+    @property
+    def period_end(self):
+        return self.run.period_end
+
+    def lines(self):
+        return CommissionLine.objects.filter(
+            partner_id=self.partner_id, currency=self.currency, id__gt=self.after_line_id, id__lte=self.last_line_id
+        )

@@ -1,0 +1,334 @@
+"""Writes of commissions and payouts: booking won deals into the ledger, clawbacks and
+adjustments, exchange rates, and payout runs with their statements."""
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from deals.models import DealRegistration
+from partners.models import Partner, User
+from prm.money import format_money, is_currency, round_money
+from prm.roles import Role, require_role
+from prm.scoping import scopes_disabled
+from prm.transitions import InvalidTransition, check_transition
+
+from .models import CommissionLine, CommissionPlan, ExchangeRate, PayoutRun, PayoutStatement
+from .rules import accruals_for_win, period_bounds
+
+logger = logging.getLogger(__name__)
+FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
+RunStatus = PayoutRun.Status
+RUN_TRANSITIONS = {
+    RunStatus.CALCULATING: {RunStatus.CALCULATED, RunStatus.FAILED},
+    RunStatus.CALCULATED: {RunStatus.CALCULATING, RunStatus.APPROVED},
+    RunStatus.FAILED: {RunStatus.CALCULATING},
+    RunStatus.APPROVED: {RunStatus.PAID},
+}
+
+
+class MissingExchangeRate(ValidationError):
+    pass
+
+
+# --- Exchange rates ------------------------------------------------------------------------------
+
+
+def fx_rate(from_currency: str, to_currency: str, day: date) -> Decimal:
+    """Finance's rate for ``day`` (the latest entered on or before it); the inverse pair counts too."""
+    if from_currency == to_currency:
+        return Decimal("1")
+    rates = ExchangeRate.objects.filter(date__lte=day).order_by("-date")
+    direct = rates.filter(from_currency=from_currency, to_currency=to_currency).first()
+    if direct:
+        return direct.rate
+    inverse = rates.filter(from_currency=to_currency, to_currency=from_currency).first()
+    if inverse:
+        return (Decimal("1") / inverse.rate).quantize(Decimal("0.00000001"))
+    raise MissingExchangeRate(
+        f"No exchange rate from {from_currency} to {to_currency} on or before {day:%d %B %Y}: finance must enter one."
+    )
+
+
+# --- Booking -------------------------------------------------------------------------------------
+
+
+def plan_for(partner: Partner, day: date) -> CommissionPlan | None:
+    """The partner's own plan in effect on ``day``, else its tier's; the newest version wins."""
+    effective = CommissionPlan.objects.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+    own = effective.filter(partner=partner).order_by("-version", "-starts_on").first()
+    if own or not partner.tier_id:
+        return own
+    return effective.filter(tier_id=partner.tier_id).order_by("-version", "-starts_on").first()
+
+
+def _payout_currency(partner: Partner, plan: CommissionPlan) -> str:
+    details = getattr(partner, "payout_details", None)
+    return details.currency if details else plan.currency
+
+
+def _revenue_before(deal: DealRegistration, plan: CommissionPlan, start: date) -> Decimal:
+    """Won revenue of the partner earlier in the plan period, in the plan currency."""
+    earlier = (
+        DealRegistration.objects.filter(partner_id=deal.partner_id, status=DealRegistration.Status.WON, closed_on__gte=start)
+        .filter(Q(closed_on__lt=deal.closed_on) | Q(closed_on=deal.closed_on, pk__lt=deal.pk))
+        .values("currency", "closed_on")
+        .annotate(total=Sum("final_amount"))
+        .order_by()
+    )
+    return sum((row["total"] * fx_rate(row["currency"], plan.currency, row["closed_on"]) for row in earlier), Decimal("0"))
+
+
+def _commission_before(deal: DealRegistration, plan: CommissionPlan, start: date) -> Decimal:
+    """Commission of the plan already booked in the period, in the plan currency."""
+    lines = CommissionLine.objects.filter(plan=plan, partner_id=deal.partner_id, deal__closed_on__gte=start).exclude(deal=deal)
+    same = lines.filter(currency=plan.currency).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    converted = lines.filter(original_currency=plan.currency).exclude(currency=plan.currency).aggregate(s=Sum("original_amount"))["s"]
+    return same + (converted or Decimal("0"))
+
+
+@transaction.atomic
+def commission_book_for_win(*, deal: DealRegistration, by: User | None = None) -> list[CommissionLine]:
+    """Book the accrual lines a won deal earns under the partner's plan (once per deal).
+
+    Amounts are computed in the plan currency and converted to the partner's payout currency
+    with the rate of the deal's close date, recorded on the line.
+    """
+    with scopes_disabled():
+        if CommissionLine.objects.filter(deal=deal, kind=CommissionLine.Kind.ACCRUAL).exists():
+            return []
+        partner = Partner.objects.select_related("tier").get(pk=deal.partner_id)
+        plan = plan_for(partner, deal.closed_on)
+        if plan is None:
+            return []
+        start, _ = period_bounds(plan, deal.closed_on)
+        base = round_money(deal.final_amount * fx_rate(deal.currency, plan.currency, deal.closed_on))
+        accruals = accruals_for_win(
+            plan=plan,
+            base=base,
+            closed_on=deal.closed_on,
+            products=deal.products,
+            revenue_before=_revenue_before(deal, plan, start),
+            commission_before=_commission_before(deal, plan, start),
+            uplift=partner.tier.commission_uplift_percent if partner.tier else Decimal("0"),
+            tier_name=partner.tier.name if partner.tier else None,
+        )
+        payout_currency = _payout_currency(partner, plan)
+        rate = fx_rate(plan.currency, payout_currency, deal.closed_on)
+        lines = []
+        for accrual in accruals:
+            line = CommissionLine(
+                partner=partner, deal=deal, plan=plan, rule=accrual.rule, kind=accrual.kind,
+                base_amount=accrual.base, rate=accrual.rate, currency=payout_currency, created_by=by,
+                explanation=f"{accrual.explanation}, deal {deal.customer_name}",
+            )
+            if payout_currency == plan.currency:
+                line.amount = accrual.amount
+            else:
+                line.amount = round_money(accrual.amount * rate)
+                line.original_amount, line.original_currency, line.fx_rate = accrual.amount, plan.currency, rate
+                line.explanation += f"; {format_money(accrual.amount, plan.currency)} at {rate.normalize():f} = {format_money(line.amount, payout_currency)}"
+            line.explanation = line.explanation[:400]
+            lines.append(line)
+        return CommissionLine.objects.bulk_create(lines)
+
+
+@transaction.atomic
+def commission_claw_back(*, deal: DealRegistration, by: User | None, reason: str) -> list[CommissionLine]:
+    """Reverse every line of a deal that is not reversed yet, with negative clawback lines.
+
+    A line already paid stays paid; its clawback is a new line, so it lands on the next statement.
+    """
+    with scopes_disabled():
+        lines = list(
+            CommissionLine.objects.filter(deal=deal)
+            .exclude(kind=CommissionLine.Kind.CLAWBACK)
+            .exclude(corrections__kind=CommissionLine.Kind.CLAWBACK)
+            .order_by("id")
+        )
+        return CommissionLine.objects.bulk_create(
+            [
+                CommissionLine(
+                    partner_id=line.partner_id, deal=deal, plan_id=line.plan_id, rule_id=line.rule_id,
+                    kind=CommissionLine.Kind.CLAWBACK, base_amount=line.base_amount, rate=line.rate,
+                    amount=-line.amount, currency=line.currency,
+                    original_amount=-line.original_amount if line.original_amount is not None else None,
+                    original_currency=line.original_currency, fx_rate=line.fx_rate, corrects=line, created_by=by,
+                    explanation=f"Clawback ({reason}) of line #{line.pk}: {line.explanation}"[:400],
+                )
+                for line in lines
+            ]
+        )
+
+
+@transaction.atomic
+def commission_adjust(
+    *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User, deal: DealRegistration | None = None,
+    corrects: CommissionLine | None = None,
+) -> CommissionLine:
+    """Finance (or a case outcome) books a correcting line: positive or negative, never zero."""
+    if not (by.is_staff and by.role in (Role.FINANCE, Role.ADMIN, Role.MANAGER)):
+        raise PermissionDenied("Only finance, managers and admins book adjustments.")
+    errors = {}
+    if amount is None or round_money(amount) == 0:
+        errors["amount"] = "Give a non-zero amount with at most two decimals."
+    elif round_money(amount) != amount:
+        errors["amount"] = "Give the amount with at most two decimals."
+    currency = (currency or "").upper()
+    if not is_currency(currency):
+        errors["currency"] = "Enter an ISO 4217 currency code."
+    if not (explanation or "").strip():
+        errors["explanation"] = "Explain the adjustment; the partner reads it."
+    if errors:
+        raise ValidationError(errors)
+    return CommissionLine.objects.create(
+        partner=partner, deal=deal, kind=CommissionLine.Kind.ADJUSTMENT, amount=amount, currency=currency,
+        explanation=explanation.strip()[:400], created_by=by, corrects=corrects,
+    )
+
+
+# --- Payout runs ---------------------------------------------------------------------------------
+
+STATEMENTS_SQL = """
+INSERT INTO incentives_payoutstatement (run_id, partner_id, currency, total, line_count, after_line_id, last_line_id, pdf)
+SELECT %s, l.partner_id, l.currency, SUM(l.amount), COUNT(*), COALESCE(b.after_id, 0), MAX(l.id), ''
+FROM incentives_commissionline l
+LEFT JOIN (
+    SELECT s.partner_id, s.currency, MAX(s.last_line_id) AS after_id
+    FROM incentives_payoutstatement s JOIN incentives_payoutrun r ON r.id = s.run_id
+    WHERE r.status IN ('approved', 'paid')
+    GROUP BY s.partner_id, s.currency
+) b ON b.partner_id = l.partner_id AND b.currency = l.currency
+WHERE l.booked_on <= %s AND l.id > COALESCE(b.after_id, 0)
+GROUP BY l.partner_id, l.currency, b.after_id
+HAVING SUM(l.amount) >= CAST(%s AS NUMERIC)
+"""
+
+
+def _require_finance(user: User, action: str) -> None:
+    require_role(user, *FINANCE_ROLES, action=action)
+
+
+@transaction.atomic
+def payout_run_create(*, period_end: date, by: User) -> PayoutRun:
+    """Finance starts a run for a period that has ended; at most one run is open at a time.
+    The statements are computed by a worker (tasks.calculate_payout_run)."""
+    _require_finance(by, "create payout runs")
+    if period_end >= timezone.localdate():
+        raise ValidationError({"period_end": "Choose a period end before today: lines are still being booked today."})
+    if PayoutRun.objects.filter(status__in=PayoutRun.OPEN_STATUSES).exists():
+        raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.")
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.create(period_end=period_end, created_by=by)
+    except IntegrityError as error:
+        raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.") from error
+    _enqueue_calculation(run)
+    return run
+
+
+def _enqueue_calculation(run: PayoutRun) -> None:
+    from .tasks import calculate_payout_run
+
+    calculate_payout_run.delay_on_commit(run.pk)
+
+
+def payout_run_calculate(run_id: int) -> PayoutRun:
+    """Compute the run's statements in one transaction, set-based: one statement per partner
+    and currency over its unpaid lines up to the period end; totals below PRM_MINIMUM_PAYOUT
+    carry forward. Running it again gives the same result; a failure leaves no statement."""
+    try:
+        with transaction.atomic():
+            run = PayoutRun.objects.select_for_update().get(pk=run_id)
+            if run.status != RunStatus.CALCULATING:
+                return run  # already done, or frozen: a redelivered task does nothing
+            run.statements.all().delete()
+            with connection.cursor() as cursor:
+                cursor.execute(STATEMENTS_SQL, [run.pk, run.period_end, settings.PRM_MINIMUM_PAYOUT])
+            _finish_calculation(run)
+    except Exception as error:  # recorded for finance to read; the transaction left nothing behind
+        logger.exception("Payout run %s failed", run_id)
+        PayoutRun.objects.filter(pk=run_id, status=RunStatus.CALCULATING).update(
+            status=RunStatus.FAILED, open_slot=None, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        return PayoutRun.objects.get(pk=run_id)
+    from .tasks import render_statement_pdfs
+
+    render_statement_pdfs.delay(run.pk)
+    return run
+
+
+def _finish_calculation(run: PayoutRun) -> None:
+    run.status = RunStatus.CALCULATED
+    run.calculated_at = timezone.now()
+    run.error = ""
+    run.pdfs_rendered = 0
+    run.save(update_fields=["status", "calculated_at", "error", "pdfs_rendered"])
+
+
+@transaction.atomic
+def payout_run_recalculate(*, run: PayoutRun, by: User) -> PayoutRun:
+    """Recompute a run that is not approved yet (same data, same statements)."""
+    _require_finance(by, "recalculate payout runs")
+    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    if run.status in (RunStatus.APPROVED, RunStatus.PAID):
+        raise InvalidTransition(f"Run {run.reference} is {run.status}: it is frozen and cannot be recalculated.")
+    check_transition(RUN_TRANSITIONS, run.status, RunStatus.CALCULATING, what="payout run")
+    if PayoutRun.objects.filter(status__in=PayoutRun.OPEN_STATUSES).exclude(pk=run.pk).exists():
+        raise InvalidTransition("Another payout run is open.")
+    run.status = RunStatus.CALCULATING
+    run.open_slot = "open"
+    run.error = ""
+    run.save(update_fields=["status", "open_slot", "error"])
+    _enqueue_calculation(run)
+    return run
+
+
+@transaction.atomic
+def payout_run_approve(*, run: PayoutRun, by: User) -> PayoutRun:
+    """Four eyes: a finance user other than the run's creator approves it; it is then frozen."""
+    _require_finance(by, "approve payout runs")
+    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    if run.created_by_id == by.pk:
+        raise PermissionDenied("A payout run is approved by a finance user other than the one who created it.")
+    check_transition(RUN_TRANSITIONS, run.status, RunStatus.APPROVED, what="payout run")
+    run.status = RunStatus.APPROVED
+    run.open_slot = None
+    run.approved_by, run.approved_at = by, timezone.now()
+    run.save(update_fields=["status", "open_slot", "approved_by", "approved_at"])
+    return run
+
+
+@transaction.atomic
+def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutRun:
+    """Finance records the payment of an approved run with its bank reference."""
+    _require_finance(by, "mark payout runs paid")
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": "Give the payment reference of the bank transfer."})
+    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    check_transition(RUN_TRANSITIONS, run.status, RunStatus.PAID, what="payout run")
+    run.status = RunStatus.PAID
+    run.payment_reference = reference
+    run.paid_at = timezone.now()
+    run.save(update_fields=["status", "payment_reference", "paid_at"])
+    return run
+
+
+# --- Statement documents -----------------------------------------------------------------------
+
+
+def statement_pdf_ensure(statement: PayoutStatement) -> PayoutStatement:
+    """The stored PDF of a statement, rendered once (by a worker, or now if it is missing)."""
+    if not statement.pdf:
+        from .pdf import statement_pdf
+
+        statement.pdf.save(f"statement-{statement.run.reference}-{statement.partner_id}-{statement.currency}.pdf",
+                           statement_pdf(statement), save=False)
+        PayoutStatement.objects.filter(pk=statement.pk).update(pdf=statement.pdf.name)
+    return statement

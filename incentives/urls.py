@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "statements"
+
+urlpatterns = [
+    path("", views.statement_list, name="list"),
+    path("<int:pk>/pdf/", views.statement_pdf, name="pdf"),
+]

@@ -14,15 +14,22 @@ from rest_framework.response import Response
 from prm.api import ScopedGenericViewSet
 from prm.roles import Role
 
+FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
+
 from . import selectors, services
 from .models import CommissionLine, PayoutRun, PayoutStatement
 
 
 class IsFinance(BasePermission):
+    """Lists and new runs are for finance (403 otherwise); a single run is simply not found (404)
+    for anyone else, as every object outside the caller's scope."""
+
     message = "Only finance users and admins work with payout runs."
 
     def has_permission(self, request, view):
-        return request.user.is_authenticated and request.user.role in (Role.FINANCE, Role.ADMIN)
+        if view.detail:
+            return request.user.is_authenticated
+        return request.user.is_authenticated and request.user.role in FINANCE_ROLES
 
 
 class CommissionLineSerializer(serializers.ModelSerializer):
@@ -138,6 +145,8 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     permission_classes = [IsFinance]
 
     def get_queryset(self):
+        if self.request.user.role not in FINANCE_ROLES:
+            return PayoutRun.objects.none()
         return selectors.run_list()
 
     def list(self, request, *args, **kwargs):
@@ -175,14 +184,13 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         data.is_valid(raise_exception=True)
         return self._respond(services.payout_run_mark_paid(run=run, by=request.user, reference=data.validated_data["reference"]))
 
+    # statements_zip and export_csv are routed in prm/urls.py as files (no trailing slash).
     @extend_schema(responses={(200, "application/zip"): bytes})
-    @action(detail=True, methods=["get"], url_path="statements.zip")
     def statements_zip(self, request, pk=None):
         run = self.get_object()
         return statements_zip_response(run)
 
     @extend_schema(responses={(200, "text/csv"): str})
-    @action(detail=True, methods=["get"], url_path="export.csv")
     def export_csv(self, request, pk=None):
         return run_csv_response(self.get_object())
 

@@ -257,9 +257,6 @@ def payout_run_calculate(run_id: int) -> PayoutRun:
             status=RunStatus.FAILED, open_slot=None, error=f"{type(error).__name__}: {error}"[:2000]
         )
         return PayoutRun.objects.get(pk=run_id)
-    from .tasks import render_statement_pdfs
-
-    render_statement_pdfs.delay(run.pk)
     return run
 
 

@@ -10,9 +10,11 @@ PDF_CHUNK = 50
 
 @shared_task
 def calculate_payout_run(run_id: int) -> None:
-    """Compute a run's statements (one transaction; safe to run twice)."""
+    """Compute a run's statements (one transaction; safe to run twice), then render their PDFs."""
     with scopes_disabled():
-        services.payout_run_calculate(run_id)
+        run = services.payout_run_calculate(run_id)
+    if run.status == PayoutRun.Status.CALCULATED:
+        render_statement_pdfs.delay(run_id)
 
 
 @shared_task

@@ -27,6 +27,17 @@ router.register("payout-runs", incentives_api.PayoutRunViewSet, basename="payout
 router.register("statements", incentives_api.StatementViewSet, basename="statement")
 
 api_v1 = [
+    # File downloads are named as files, without the router's trailing slash.
+    path(
+        "payout-runs/<int:pk>/statements.zip",
+        incentives_api.PayoutRunViewSet.as_view({"get": "statements_zip"}, detail=True),
+        name="payout-run-statements-zip",
+    ),
+    path(
+        "payout-runs/<int:pk>/export.csv",
+        incentives_api.PayoutRunViewSet.as_view({"get": "export_csv"}, detail=True),
+        name="payout-run-export-csv",
+    ),
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
     path("me/", partners_api.MeView.as_view(), name="api-me"),
     *router.urls,

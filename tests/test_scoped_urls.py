@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from partners.models import AgreementSignature, Application, User
 
 from deals.models import DealRegistration
+from incentives.models import PayoutStatement
 
 from .factories import ApplicationFactory, DealFactory, PartnerUserFactory, SignatureFactory
 from .scoping import assert_scoped
@@ -24,6 +25,7 @@ class Rival:
     signature: AgreementSignature
     application: Application
     deal: DealRegistration
+    statement: PayoutStatement
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -41,6 +43,15 @@ SCOPED_URLS = {
     "api:deal-refuse-extension": ("post", lambda r: reverse("api:deal-refuse-extension", args=[r.deal.pk])),
     "deals:detail": ("get", lambda r: reverse("deals:detail", args=[r.deal.pk])),
     "deals:extension": ("post", lambda r: reverse("deals:extension", args=[r.deal.pk])),
+    "api:statement-detail": ("get", lambda r: reverse("api:statement-detail", args=[r.statement.pk])),
+    "api:statement-pdf": ("get", lambda r: reverse("api:statement-pdf", args=[r.statement.pk])),
+    "api:payout-run-detail": ("get", lambda r: reverse("api:payout-run-detail", args=[r.statement.run_id])),
+    "api:payout-run-recalculate": ("post", lambda r: reverse("api:payout-run-recalculate", args=[r.statement.run_id])),
+    "api:payout-run-approve": ("post", lambda r: reverse("api:payout-run-approve", args=[r.statement.run_id])),
+    "api:payout-run-mark-paid": ("post", lambda r: reverse("api:payout-run-mark-paid", args=[r.statement.run_id])),
+    "api:payout-run-statements-zip": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/statements.zip"),
+    "api:payout-run-export-csv": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/export.csv"),
+    "statements:pdf": ("get", lambda r: reverse("statements:pdf", args=[r.statement.pk])),
     "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
     "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
 }
@@ -82,7 +93,24 @@ def rival_objects(rival, rival_admin):
         signature=SignatureFactory(partner=rival, signer=rival_admin),
         application=ApplicationFactory(),
         deal=DealFactory(partner=rival, status="approved", protected_until="2099-01-01"),
+        statement=_paid_statement(rival),
     )
+
+
+def _paid_statement(partner) -> PayoutStatement:
+    from datetime import date
+    from decimal import Decimal
+
+    from incentives.models import CommissionLine, PayoutRun
+
+    from .factories import StaffUserFactory
+
+    line = CommissionLine.objects.create(partner=partner, kind="adjustment", amount=Decimal("70"), currency="USD",
+                                         explanation="x", booked_on=date(2026, 1, 1))
+    run = PayoutRun.objects.create(period_end=date(2026, 1, 31), created_by=StaffUserFactory(role="finance"),
+                                   status="approved", open_slot=None)
+    return PayoutStatement.objects.create(run=run, partner=partner, currency="USD", total=Decimal("70"), line_count=1,
+                                          after_line_id=0, last_line_id=line.pk)
 
 
 @pytest.mark.django_db
@@ -95,6 +123,8 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert rival_objects.member.is_active
     rival_objects.application.refresh_from_db()
     assert rival_objects.application.status == "applied"
+    rival_objects.statement.run.refresh_from_db()
+    assert rival_objects.statement.run.status == "approved"
     rival_objects.deal.refresh_from_db()
     assert rival_objects.deal.status == "approved"
     assert not rival_objects.deal.extension_requests.exists()

@@ -1,0 +1,232 @@
+"""Payout runs: set-based statements, minimum carry-forward, idempotent recalculation, a failure
+leaves nothing, four eyes, frozen approved runs, documents and exports."""
+
+import csv
+import io
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pypdf import PdfReader
+
+from incentives import services
+from incentives.models import PayoutRun, PayoutStatement
+
+from ..factories import PartnerFactory
+from .conftest import book_line
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+LAST_WEEK = TODAY - timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def _workers_run_at_commit(django_capture_on_commit_callbacks, monkeypatch):
+    """Tests run inside a transaction that never commits; run what waits for the commit (the
+    eager Celery tasks) at once, as a committed request would."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+def create_run(api, period_end=LAST_WEEK):
+    return api.post("/api/v1/payout-runs/", {"period_end": period_end.isoformat()})
+
+
+@pytest.fixture
+def finance_api(api, finance):
+    api.force_authenticate(finance)
+    return api
+
+
+@pytest.fixture
+def ledger(partner, rival):
+    book_line(partner, "100.00", booked_on=TODAY - timedelta(days=20))
+    book_line(partner, "250.50", booked_on=TODAY - timedelta(days=15))
+    book_line(rival, "80.00", currency="EUR", booked_on=TODAY - timedelta(days=15))
+    book_line(rival, "10.00", booked_on=TODAY - timedelta(days=12))  # under the minimum: carried forward
+    book_line(partner, "999.00", booked_on=TODAY - timedelta(days=2))  # after the period end
+    return partner, rival
+
+
+def test_a_run_computes_one_statement_per_partner_and_currency(finance_api, ledger):
+    partner, rival = ledger
+    response = create_run(finance_api)
+    assert response.status_code == 202
+    run_id = response.json()["id"]
+    assert response.json()["status"] == "calculating"
+    body = finance_api.get(f"/api/v1/payout-runs/{run_id}/").json()
+    assert body["status"] == "calculated"
+    assert body["statement_count"] == 2
+    assert body["totals"] == [{"currency": "EUR", "amount": "80.00"}, {"currency": "USD", "amount": "350.50"}]
+    mine = PayoutStatement.objects.get(partner=partner)
+    assert (mine.total, mine.line_count) == (Decimal("350.50"), 2)
+    assert [line.amount for line in mine.lines().order_by("id")] == [Decimal("100.00"), Decimal("250.50")]
+
+
+def test_the_computation_is_set_based(finance, rival):
+    for i in range(3):
+        book_line(PartnerFactory(), "100")
+    run = PayoutRun.objects.create(period_end=LAST_WEEK, created_by=finance)
+    with CaptureQueriesContext(connection) as few:
+        services.payout_run_calculate(run.pk)
+    for i in range(30):
+        partner = PartnerFactory()
+        for j in range(3):
+            book_line(partner, "60")
+    run2 = PayoutRun.objects.create(period_end=LAST_WEEK, created_by=finance, open_slot=None)
+    with CaptureQueriesContext(connection) as many:
+        services.payout_run_calculate(run2.pk)
+    assert len(many) == len(few)
+    assert run2.statements.count() == 33
+
+
+def test_totals_under_the_minimum_carry_forward_to_a_later_run(finance_api, finance2, ledger, settings):
+    partner, rival = ledger
+    run = PayoutRun.objects.get(pk=create_run(finance_api).json()["id"])
+    assert not PayoutStatement.objects.filter(run=run, partner=rival, currency="USD").exists()
+    services.payout_run_approve(run=run, by=finance2)
+    book_line(rival, "45.00", booked_on=LAST_WEEK)
+    later = PayoutRun.objects.get(pk=create_run(finance_api, TODAY - timedelta(days=1)).json()["id"])
+    carried = PayoutStatement.objects.get(run=later, partner=rival, currency="USD")
+    assert (carried.total, carried.line_count) == (Decimal("55.00"), 2)
+    assert PayoutStatement.objects.get(run=later, partner=partner).total == Decimal("999.00")
+
+
+def test_lines_of_an_approved_run_are_never_paid_again(finance_api, finance2, ledger):
+    first = PayoutRun.objects.get(pk=create_run(finance_api).json()["id"])
+    services.payout_run_approve(run=first, by=finance2)
+    second = PayoutRun.objects.get(pk=create_run(finance_api, TODAY - timedelta(days=1)).json()["id"])
+    first_ids = {l.pk for s in first.statements.all() for l in s.lines()}
+    second_ids = {l.pk for s in second.statements.all() for l in s.lines()}
+    assert first_ids and second_ids and not first_ids & second_ids
+
+
+def test_recalculating_gives_the_same_result(finance_api, ledger):
+    run_id = create_run(finance_api).json()["id"]
+    before = sorted(PayoutStatement.objects.filter(run_id=run_id).values_list("partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"))
+    assert finance_api.post(f"/api/v1/payout-runs/{run_id}/recalculate/").status_code == 202
+    after = sorted(PayoutStatement.objects.filter(run_id=run_id).values_list("partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"))
+    assert after == before
+    assert PayoutRun.objects.get(pk=run_id).status == "calculated"
+
+
+def test_a_run_failing_half_way_leaves_nothing_and_shows_the_error(finance_api, ledger, monkeypatch):
+    def crash(run):
+        raise RuntimeError("worker lost its database connection")
+
+    finish = services._finish_calculation
+    monkeypatch.setattr(services, "_finish_calculation", crash)
+    run_id = create_run(finance_api).json()["id"]
+    body = finance_api.get(f"/api/v1/payout-runs/{run_id}/").json()
+    assert body["status"] == "failed"
+    assert "worker lost its database connection" in body["error"]
+    assert not PayoutStatement.objects.exists()
+    monkeypatch.setattr(services, "_finish_calculation", finish)
+    assert finance_api.post(f"/api/v1/payout-runs/{run_id}/recalculate/").status_code == 202
+    assert PayoutStatement.objects.filter(run_id=run_id).count() == 2
+
+
+def test_a_task_delivered_twice_does_not_double_statements(finance_api, ledger):
+    from incentives.tasks import calculate_payout_run
+
+    run_id = create_run(finance_api).json()["id"]
+    calculate_payout_run.delay(run_id)
+    assert PayoutStatement.objects.filter(run_id=run_id).count() == 2
+
+
+def test_only_one_run_is_open_at_a_time(finance_api, ledger):
+    create_run(finance_api)
+    response = create_run(finance_api)
+    assert response.status_code == 409
+    assert "Another payout run is open" in response.json()["detail"]
+
+
+def test_the_period_must_have_ended(finance_api):
+    response = create_run(finance_api, TODAY)
+    assert response.status_code == 400
+    assert "period_end" in response.json()
+
+
+def test_four_eyes_the_creator_cannot_approve(finance_api, finance2, api, ledger):
+    run_id = create_run(finance_api).json()["id"]
+    response = finance_api.post(f"/api/v1/payout-runs/{run_id}/approve/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "A payout run is approved by a finance user other than the one who created it."
+    api.force_authenticate(finance2)
+    body = api.post(f"/api/v1/payout-runs/{run_id}/approve/").json()
+    assert (body["status"], body["approved_by"]) == ("approved", finance2.email)
+
+
+def test_an_approved_run_is_frozen(finance_api, finance2, ledger):
+    run = PayoutRun.objects.get(pk=create_run(finance_api).json()["id"])
+    services.payout_run_approve(run=run, by=finance2)
+    response = finance_api.post(f"/api/v1/payout-runs/{run.pk}/recalculate/")
+    assert response.status_code == 409
+    assert "frozen" in response.json()["detail"]
+
+
+def test_mark_paid_needs_a_reference(finance_api, finance2, ledger):
+    run = PayoutRun.objects.get(pk=create_run(finance_api).json()["id"])
+    assert finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {"reference": "X"}).status_code == 409  # not approved
+    services.payout_run_approve(run=run, by=finance2)
+    assert "reference" in finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {}).json()
+    body = finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {"reference": "SEPA-42"}).json()
+    assert (body["status"], body["payment_reference"]) == ("paid", "SEPA-42")
+
+
+@pytest.mark.parametrize("role", ["manager", "partner_admin"])
+def test_payout_runs_are_for_finance(api, partner, role, finance, ledger):
+    from ..factories import PartnerUserFactory, StaffUserFactory
+
+    run = services.payout_run_create(period_end=LAST_WEEK, by=finance)
+    user = StaffUserFactory(role=role) if role == "manager" else PartnerUserFactory(partner=partner)
+    api.force_authenticate(user)
+    assert api.get("/api/v1/payout-runs/").status_code == 403
+    assert api.post("/api/v1/payout-runs/", {"period_end": LAST_WEEK.isoformat()}).status_code == 403
+    assert api.get(f"/api/v1/payout-runs/{run.pk}/").status_code == 404
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+
+def test_the_statement_pdf_lists_every_line_and_the_total_and_is_stored(finance_api, ledger):
+    partner, _ = ledger
+    run_id = create_run(finance_api).json()["id"]
+    statement = PayoutStatement.objects.get(partner=partner)
+    assert statement.pdf  # rendered by the worker after the calculation
+    name = statement.pdf.name
+    response = finance_api.get(f"/api/v1/statements/{statement.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
+    assert partner.name in text and f"PR-{LAST_WEEK:%Y%m%d}-{run_id}" in text
+    assert "100.00 USD" in text and "250.50 USD" in text and "350.50 USD" in text
+    finance_api.get(f"/api/v1/statements/{statement.pk}/pdf/")
+    statement.refresh_from_db()
+    assert statement.pdf.name == name  # not re-rendered
+
+
+def test_zip_of_all_pdfs_and_csv_for_accounting(finance_api, ledger):
+    run_id = create_run(finance_api).json()["id"]
+    archive = zipfile.ZipFile(io.BytesIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/statements.zip").content))
+    assert len(archive.namelist()) == 2
+    assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
+    rows = list(csv.DictReader(io.StringIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/export.csv").content.decode())))
+    assert len(rows) == 2
+    assert {(r["partner"], r["currency"], r["total"]) for r in rows} >= {("Acme Cloud Partners", "USD", "350.50")}
+
+
+def test_run_list_runs_a_constant_number_of_queries(finance_api, finance, partner):
+    book_line(partner, "100", booked_on=TODAY - timedelta(days=30))
+    PayoutRun.objects.create(period_end=TODAY - timedelta(days=25), created_by=finance, status="paid", open_slot=None)
+    with CaptureQueriesContext(connection) as few:
+        finance_api.get("/api/v1/payout-runs/")
+    for days in (20, 10):
+        run = PayoutRun.objects.create(period_end=TODAY - timedelta(days=days), created_by=finance, status="paid", open_slot=None)
+    with CaptureQueriesContext(connection) as many:
+        assert finance_api.get("/api/v1/payout-runs/").json()["count"] == 3
+    assert len(many) == len(few)

@@ -1,0 +1,71 @@
+"""Partners see their commission lines and the statements of approved or paid runs only."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incentives import services
+from incentives.models import PayoutRun, PayoutStatement
+
+from .conftest import book_line
+
+pytestmark = pytest.mark.django_db
+LAST_WEEK = timezone.localdate() - timedelta(days=7)
+
+
+@pytest.fixture
+def calculated(partner, rival, finance):
+    book_line(partner, "120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
+    book_line(rival, "900.00", explanation="Rival's commission")
+    run = PayoutRun.objects.create(period_end=LAST_WEEK, created_by=finance)
+    return services.payout_run_calculate(run.pk)
+
+
+def test_partners_never_see_statements_of_unapproved_runs(partner_api, client, partner_admin, calculated):
+    statement = PayoutStatement.objects.get(partner=partner_admin.partner)
+    assert partner_api.get("/api/v1/statements/").json()["count"] == 0
+    assert partner_api.get(f"/api/v1/statements/{statement.pk}/").status_code == 404
+    assert partner_api.get(f"/api/v1/statements/{statement.pk}/pdf/").status_code == 404
+    client.force_login(partner_admin)
+    assert client.get(f"/portal/statements/{statement.pk}/pdf/").status_code == 404
+    assert b"No statements yet" in client.get("/portal/statements/").content
+
+
+def test_partners_see_and_download_their_statements_of_approved_runs(partner_api, client, partner_admin, calculated, finance2):
+    services.payout_run_approve(run=calculated, by=finance2)
+    statement = PayoutStatement.objects.get(partner=partner_admin.partner)
+    body = partner_api.get("/api/v1/statements/").json()
+    assert [s["id"] for s in body["results"]] == [statement.pk]
+    assert body["results"][0]["total"] == "120.00"
+    client.force_login(partner_admin)
+    page = client.get("/portal/statements/").content.decode()
+    assert "120.00 USD" in page and "Rival" not in page and "900.00" not in page
+    assert "10% of 1,200.00 USD under Gold 2026 plan" in page
+    response = client.get(f"/portal/statements/{statement.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_commission_lines_api_shows_own_lines_with_their_statement(partner_api, partner_admin, calculated, finance2):
+    services.payout_run_approve(run=calculated, by=finance2)
+    statement = PayoutStatement.objects.get(partner=partner_admin.partner)
+    results = partner_api.get("/api/v1/commission-lines/").json()["results"]
+    assert [(r["amount"], r["statement"], r["kind"]) for r in results] == [("120.00", statement.pk, "adjustment")]
+
+
+def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api, calculated):
+    assert manager_api.get("/api/v1/commission-lines/").json()["count"] == 0
+
+
+def test_commission_line_list_runs_a_constant_number_of_queries(partner_api, partner):
+    book_line(partner, "1")
+    with CaptureQueriesContext(connection) as few:
+        partner_api.get("/api/v1/commission-lines/")
+    for i in range(20):
+        book_line(partner, str(Decimal(i + 1)))
+    with CaptureQueriesContext(connection) as many:
+        partner_api.get("/api/v1/commission-lines/")
+    assert len(many) == len(few)

@@ -6,12 +6,14 @@ static files only: the fetcher refuses anything else, so a document never reache
 (and a URL smuggled into user-supplied text cannot make the server fetch it).
 """
 
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 PRINT_STYLESHEET = "css/print.css"
@@ -33,14 +35,20 @@ class StaticOnlyFetcher(URLFetcher):
         raise ExternalResourceRefused(f"PDF documents may only use static files, not {url!r}.")
 
 
-def _print_stylesheet() -> CSS:
+@lru_cache(maxsize=1)
+def _fonts_and_stylesheet() -> tuple[FontConfiguration, CSS]:
+    """Parsed once per process: the font configuration and the print stylesheet (a worker
+    renders many documents; re-reading fonts for each costs a good part of a render)."""
+    fonts = FontConfiguration()
     path = finders.find(PRINT_STYLESHEET)
-    font = settings.PRM_PDF_FONT_FAMILY.replace('"', "")
-    return CSS(string=Path(path).read_text() + f'\nhtml {{ font-family: "{font}", sans-serif; }}\n')
+    family = settings.PRM_PDF_FONT_FAMILY.replace('"', "")
+    css = Path(path).read_text() + f'\nhtml {{ font-family: "{family}", sans-serif; }}\n'
+    return fonts, CSS(string=css, font_config=fonts)
 
 
 def render_pdf(template_name: str, context: dict | None = None) -> bytes:
     """Render ``template_name`` with ``context`` and return the PDF bytes."""
     html = render_to_string(template_name, context or {})
+    fonts, stylesheet = _fonts_and_stylesheet()
     document = HTML(string=html, base_url="file:///", url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf(stylesheets=[_print_stylesheet()])
+    return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)

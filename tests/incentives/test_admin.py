@@ -1,0 +1,81 @@
+"""Finance and managers in the admin: plans and versions, runs and their actions and downloads."""
+
+import io
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from incentives import services
+from incentives.models import CommissionPlan, CommissionRule, PayoutRun
+
+from ..factories import StaffUserFactory
+from .conftest import book_line, make_plan
+
+pytestmark = pytest.mark.django_db
+LAST_WEEK = timezone.localdate() - timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def _workers_run_at_commit(monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+def test_every_incentives_page_opens_for_finance(client, finance, partner):
+    book_line(partner, "100")
+    client.force_login(finance)
+    for url in ["/admin/incentives/commissionline/", "/admin/incentives/payoutrun/", "/admin/incentives/payoutrun/add/",
+                "/admin/incentives/exchangerate/", "/admin/incentives/commissionplan/", "/admin/incentives/payoutstatement/",
+                "/admin/incentives/commissionline/add/"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner):
+    book_line(partner, "100", booked_on=LAST_WEEK - timedelta(days=1))
+    client.force_login(finance)
+    response = client.post("/admin/incentives/payoutrun/add/", {"period_end": LAST_WEEK.isoformat()})
+    run = PayoutRun.objects.get()
+    assert response["Location"] == f"/admin/incentives/payoutrun/{run.pk}/change/"
+    page = client.get(response["Location"]).content.decode()
+    assert "100.00 USD" in page and "All PDFs (ZIP)" in page
+    # Four eyes in the admin too.
+    client.post("/admin/incentives/payoutrun/", {"action": "approve", "_selected_action": [run.pk]})
+    run.refresh_from_db()
+    assert run.status == "calculated"
+    client.force_login(finance2)
+    client.post("/admin/incentives/payoutrun/", {"action": "approve", "_selected_action": [run.pk]})
+    client.post("/admin/incentives/payoutrun/", {"action": "mark_paid", "_selected_action": [run.pk], "reference": "SEPA-1"})
+    run.refresh_from_db()
+    assert (run.status, run.payment_reference) == ("paid", "SEPA-1")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/incentives/payoutrun/{run.pk}/statements.zip").content))
+    assert len(archive.namelist()) == 1
+    assert client.get(f"/admin/incentives/payoutrun/{run.pk}/export.csv").content.decode().count("\n") == 2
+
+
+def test_a_second_open_run_is_refused_with_a_message(client, finance, partner):
+    services.payout_run_create(period_end=LAST_WEEK, by=finance)
+    client.force_login(finance)
+    response = client.post("/admin/incentives/payoutrun/add/", {"period_end": LAST_WEEK.isoformat()}, follow=True)
+    assert "Another payout run is open" in response.content.decode()
+    assert PayoutRun.objects.count() == 1
+
+
+def test_a_plan_in_use_is_versioned_not_edited(client, partner, manager):
+    plan = make_plan(tier=partner.tier, name="Silver 2026", rules=[dict(kind="percentage", rate=Decimal("8"))])
+    from incentives.models import CommissionLine
+
+    CommissionLine.objects.create(partner=partner, plan=plan, kind="accrual", amount=Decimal("8"), currency="USD", explanation="x")
+    client.force_login(StaffUserFactory(role="admin", is_superuser=True))
+    page = client.get(f"/admin/incentives/commissionplan/{plan.pk}/change/").content.decode()
+    assert 'name="currency"' not in page and 'name="rules-0-rate"' not in page
+    client.post("/admin/incentives/commissionplan/", {"action": "new_version", "_selected_action": [plan.pk]})
+    new = CommissionPlan.objects.get(name="Silver 2026", version=2)
+    assert (new.previous_version, new.starts_on) == (plan, timezone.localdate())
+    assert list(new.rules.values_list("kind", "rate")) == [("percentage", Decimal("8.0000"))]
+    plan.refresh_from_db()
+    assert plan.ends_on == timezone.localdate() - timedelta(days=1)
+    assert CommissionRule.objects.filter(plan=plan).count() == 1

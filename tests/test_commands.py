@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from deals.models import DealRegistration
+from incentives.models import CommissionLine, CommissionPlan, PayoutRun, PayoutStatement
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,8 @@ def _snapshot():
         sorted(AgreementSignature.objects.values_list("partner__name", "agreement__version")),
         sorted(OnboardingTask.objects.values_list("partner__name", "key", "done_at")),
         sorted(DealRegistration.objects.values_list("customer_name", "status", "protected_until")),
+        sorted(CommissionLine.objects.values_list("id", "amount", "booked_on")),
+        sorted(PayoutStatement.objects.values_list("id", "total", "last_line_id")),
     )
 
 
@@ -58,6 +61,11 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     assert {"submitted", "approved", "won", "lost", "expired", "rejected"} <= set(DealRegistration.objects.values_list("status", flat=True))
     conflicted = DealRegistration.objects.get(in_conflict_review=True)
     assert conflicted.conflicts.get().other.partner.name != conflicted.partner.name
+    # A plan for every tier, booked lines, a paid and an approved run with their statements.
+    assert set(CommissionPlan.objects.values_list("tier__name", flat=True)) == set(Tier.objects.values_list("name", flat=True))
+    assert CommissionLine.objects.filter(kind="accrual").exists()
+    assert set(PayoutRun.objects.values_list("status", flat=True)) == {"paid", "approved"}
+    assert PayoutStatement.objects.filter(run__status="paid").count() >= 2
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified

@@ -11,27 +11,21 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
-from partners.admin import _report
+from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
 
 from . import services
 from .models import ConflictMatch, DealRegistration, ExtensionRequest
 
 
-class ConflictPanel(admin.TabularInline):
+class ConflictPanel(ReadOnlyInline):
     """The conflict panel of a registration: every match, its kind, score and reason."""
 
     model = ConflictMatch
     fk_name = "deal"
     fields = ["other_link", "other_partner", "other_status", "kind", "score", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = "conflict"
     verbose_name_plural = "Conflicts with open registrations"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("other__partner")
@@ -49,17 +43,9 @@ class ConflictPanel(admin.TabularInline):
     def other_status(self, match):
         return match.other.get_status_display()
 
-
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(ReadOnlyInline):
     model = ExtensionRequest
     fields = ["requested_at", "requested_by", "reason", "status", "new_protected_until", "decided_by", "decision_note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 class ConflictFilter(admin.SimpleListFilter):
     title = "conflict review"
@@ -72,10 +58,6 @@ class ConflictFilter(admin.SimpleListFilter):
         if self.value() in ("yes", "no"):
             return queryset.filter(in_conflict_review=self.value() == "yes")
         return queryset
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The partner reads this reason.")
 
 
 class ImportForm(forms.Form):
@@ -135,20 +117,14 @@ class DealRegistrationAdmin(AuditedAdmin):
 
     @admin.action(description="Approve (protect for the tier's days)")
     def approve(self, request, queryset):
-        _report(request, lambda d: services.deal_approve(deal=d, by=request.user), queryset, "{count} deals approved.")
+        run_for_each(request, queryset, lambda d: services.deal_approve(deal=d, by=request.user), "{count} deals approved.")
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
-        form = ReasonForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _report(request, lambda d: services.deal_reject(deal=d, by=request.user, reason=reason), queryset, "{count} deals rejected.")
-            return None
-        return render(
-            request,
-            "admin/reason_action.html",
-            {**self.admin_site.each_context(request), "title": "Reject deal registrations", "objects": queryset,
-             "form": form, "action": "reject", "opts": self.model._meta, "submit": "Reject and notify the partners"},
+        return ask_then_run(
+            self, request, queryset, form_class=ReasonForm, title="Reject deal registrations",
+            submit="Reject and notify the partners", done_message="{count} deals rejected.",
+            action=lambda d, reason: services.deal_reject(deal=d, by=request.user, reason=reason),
         )
 
     @admin.action(description="Export to CSV")
@@ -222,10 +198,6 @@ class CloseForm(forms.Form):
     closed_on = forms.DateField(required=False, help_text="Today when empty.", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class RefuseForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="The partner reads this.")
-
-
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(AuditedAdmin):
     list_display = ["deal", "partner", "requested_by", "requested_at", "status", "current_protection", "new_protected_until"]
@@ -248,18 +220,12 @@ class ExtensionRequestAdmin(AuditedAdmin):
 
     @admin.action(description="Grant one more protection period")
     def grant(self, request, queryset):
-        _report(request, lambda r: services.extension_grant(request=r, by=request.user), queryset, "{count} extensions granted.")
+        run_for_each(request, queryset, lambda r: services.extension_grant(request=r, by=request.user), "{count} extensions granted.")
 
     @admin.action(description="Refuse with a reason…")
     def refuse(self, request, queryset):
-        form = RefuseForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            note = form.cleaned_data["reason"]
-            _report(request, lambda r: services.extension_refuse(request=r, by=request.user, note=note), queryset, "{count} extensions refused.")
-            return None
-        return render(
-            request,
-            "admin/reason_action.html",
-            {**self.admin_site.each_context(request), "title": "Refuse extension requests", "objects": queryset,
-             "form": form, "action": "refuse", "opts": self.model._meta, "submit": "Refuse and notify the partners"},
+        return ask_then_run(
+            self, request, queryset, form_class=ReasonForm, title="Refuse extension requests",
+            submit="Refuse and notify the partners", done_message="{count} extensions refused.",
+            action=lambda r, reason: services.extension_refuse(request=r, by=request.user, note=reason),
         )

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from partners.forms import CommaSeparatedField
 from prm.money import currency_choices

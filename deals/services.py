@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rapidfuzz import process
 from simple_history.utils import bulk_update_with_history
 
 from partners.models import OnboardingEvent, Partner, User
@@ -21,8 +22,6 @@ from prm.mail import send_templated_mail
 from prm.roles import PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import check_transition
-
-from rapidfuzz import process
 
 from .matching import name_blocks, normalize_company_name, scorer
 from .models import ConflictMatch, DealRegistration, ExtensionRequest

@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from partners.admin import _report
+from prm.admin import ReadOnlyInline, ReferenceForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
 from prm.transitions import InvalidTransition
@@ -137,16 +137,10 @@ class CommissionLineAdmin(admin.ModelAdmin):
         obj.pk = line.pk
 
 
-class StatementInline(admin.TabularInline):
+class StatementInline(ReadOnlyInline):
     model = PayoutStatement
     fields = ["partner", "currency", "total", "line_count", "pdf_link"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("partner")
@@ -155,15 +149,10 @@ class StatementInline(admin.TabularInline):
     def pdf_link(self, statement):
         return format_html('<a href="{}">Download</a>', reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]))
 
-
 class RunForm(forms.ModelForm):
     class Meta:
         model = PayoutRun
         fields = ["period_end"]
-
-
-class ReferenceForm(forms.Form):
-    reference = forms.CharField(max_length=100, help_text="The bank's reference of the payment.")
 
 
 @admin.register(PayoutRun)
@@ -226,23 +215,18 @@ class PayoutRunAdmin(AuditedAdmin):
 
     @admin.action(description="Recalculate (not approved runs)")
     def recalculate(self, request, queryset):
-        _report(request, lambda r: services.payout_run_recalculate(run=r, by=request.user), queryset, "{count} runs are being recalculated.")
+        run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), "{count} runs are being recalculated.")
 
     @admin.action(description="Approve (four eyes: not your own run)")
     def approve(self, request, queryset):
-        _report(request, lambda r: services.payout_run_approve(run=r, by=request.user), queryset, "{count} runs approved.")
+        run_for_each(request, queryset, lambda r: services.payout_run_approve(run=r, by=request.user), "{count} runs approved.")
 
     @admin.action(description="Mark paid with a payment reference…")
     def mark_paid(self, request, queryset):
-        form = ReferenceForm(request.POST if "reference" in request.POST else None)
-        if form.is_valid():
-            reference = form.cleaned_data["reference"]
-            _report(request, lambda r: services.payout_run_mark_paid(run=r, by=request.user, reference=reference), queryset, "{count} runs marked paid.")
-            return None
-        return render(
-            request, "admin/reason_action.html",
-            {**self.admin_site.each_context(request), "title": "Mark payout runs paid", "objects": queryset, "form": form,
-             "action": "mark_paid", "opts": self.model._meta, "submit": "Mark paid"},
+        return ask_then_run(
+            self, request, queryset, form_class=ReferenceForm, title="Mark payout runs paid", submit="Mark paid",
+            done_message="{count} runs marked paid.",
+            action=lambda r, reference: services.payout_run_mark_paid(run=r, by=request.user, reference=reference),
         )
 
     def get_urls(self):

@@ -33,7 +33,7 @@ class IncentivesConfig(AppConfig):
     }
 
     def ready(self):
-        from deals.signals import deal_won, deal_win_reversed
+        from deals.signals import deal_win_reversed, deal_won
 
         from . import receivers
 

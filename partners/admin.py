@@ -4,14 +4,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django_countries.filters import CountryFilter
 
+from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
-from prm.transitions import InvalidTransition
 
 from . import services, tasks
 from .models import (
@@ -28,22 +28,6 @@ from .models import (
     TierChange,
     User,
 )
-
-
-def _report(request, action, items, done_message):
-    """Run a service on each selected object; tell the manager what worked and what did not."""
-    done, failed = 0, []
-    for item in items:
-        try:
-            action(item)
-            done += 1
-        except (ValidationError, InvalidTransition, PermissionDenied) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            failed.append(f"{item}: {text}")
-    if done:
-        messages.success(request, done_message.format(count=done))
-    for failure in failed:
-        messages.error(request, failure)
 
 
 @admin.register(Tier)
@@ -65,38 +49,17 @@ class MemberInline(admin.TabularInline):
         return False  # people join by invitation
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(ReadOnlyInline):
     model = Invitation
     fields = ["email", "role", "created_at", "expires_at", "accepted_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False  # sent from the Invitations page, which e-mails the link
-
-
-class OnboardingTaskInline(admin.TabularInline):
+class OnboardingTaskInline(ReadOnlyInline):
     model = OnboardingTask
     fields = ["title", "event", "required", "done_at", "done_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class TierChangeInline(admin.TabularInline):
+class TierChangeInline(ReadOnlyInline):
     model = TierChange
     fields = ["changed_at", "from_tier", "to_tier", "changed_by", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 class PayoutDetailsInline(admin.StackedInline):
     model = PayoutDetails
@@ -109,20 +72,13 @@ class PayoutDetailsInline(admin.StackedInline):
         return False  # partner admins enter them in the portal
 
 
-class SignatureInline(admin.TabularInline):
+class SignatureInline(ReadOnlyInline):
     model = AgreementSignature
     fields = ["agreement", "signer_name", "signed_at", "ip_address", "pdf_link"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="signed PDF")
     def pdf_link(self, obj):
         return _signature_pdf_link(obj)
-
 
 def _signature_pdf_link(signature):
     if not signature.pk or not signature.pdf:
@@ -274,10 +230,6 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The applicants are told this reason.")
-
-
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
     list_display = ["company_name", "fit_score", "disqualified", "duplicate_flag", "status", "owner", "partner_type", "country", "created_at"]
@@ -323,24 +275,18 @@ class ApplicationAdmin(AuditedAdmin):
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):
-        _report(request, lambda a: services.application_screen(application=a, by=request.user), queryset, "{count} applications are in screening.")
+        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), "{count} applications are in screening.")
 
     @admin.action(description="Approve: create the partner and invite the contact")
     def approve(self, request, queryset):
-        _report(request, lambda a: services.application_approve(application=a, by=request.user), queryset, "{count} applications approved; the contacts are invited.")
+        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), "{count} applications approved; the contacts are invited.")
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
-        form = RejectForm(request.POST if "reason" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _report(request, lambda a: services.application_reject(application=a, by=request.user, reason=reason), queryset, "{count} applications rejected; the applicants are told.")
-            return None
-        return render(
-            request,
-            "admin/reason_action.html",
-            {**self.admin_site.each_context(request), "title": "Reject applications", "objects": queryset,
-             "form": form, "action": "reject", "opts": self.model._meta, "submit": "Reject and notify"},
+        return ask_then_run(
+            self, request, queryset, form_class=ReasonForm, title="Reject applications (the applicants are e-mailed the reason)",
+            submit="Reject and notify", done_message="{count} applications rejected; the applicants are told.",
+            action=lambda a, reason: services.application_reject(application=a, by=request.user, reason=reason),
         )
 
     @admin.action(description="Re-score against the current profile")
@@ -387,7 +333,7 @@ class OnboardingTaskAdmin(AuditedAdmin):
 
     @admin.action(description="Mark done (steps no event closes)")
     def mark_done(self, request, queryset):
-        _report(request, lambda t: services.onboarding_task_complete(task=t, by=request.user), queryset.select_related("partner"), "{count} tasks marked done.")
+        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), "{count} tasks marked done.")
 
 
 @admin.register(Agreement)
@@ -413,7 +359,7 @@ class AgreementAdmin(AuditedAdmin):
 
     @admin.action(description="Publish (partners are asked to sign)")
     def publish(self, request, queryset):
-        _report(request, lambda a: services.agreement_publish(agreement=a, by=request.user), queryset.order_by("version"), "{count} versions published.")
+        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), "{count} versions published.")
 
 
 @admin.register(AgreementSignature)

@@ -1,7 +1,6 @@
 """Reads for partners. Scoped models are filtered by the active scope (prm.scoping)."""
 
 from django.db.models import Prefetch, QuerySet
-
 from django.utils import timezone
 
 from .models import AgreementSignature, Application, Invitation, OnboardingTask, Partner, User

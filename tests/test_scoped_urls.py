@@ -7,10 +7,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
-from partners.models import AgreementSignature, Application, User
-
 from deals.models import DealRegistration
 from incentives.models import PayoutStatement
+from partners.models import AgreementSignature, Application, User
 
 from .factories import ApplicationFactory, DealFactory, PartnerUserFactory, SignatureFactory
 from .scoping import assert_scoped

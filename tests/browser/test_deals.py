@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from deals.models import DealRegistration
 
-from ..factories import DealFactory, PASSWORD, PartnerFactory, PartnerUserFactory
+from ..factories import PASSWORD, DealFactory, PartnerFactory, PartnerUserFactory
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

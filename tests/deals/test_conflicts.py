@@ -7,7 +7,7 @@ from django.core import mail
 from deals import services
 from deals.models import ConflictMatch, DealRegistration
 
-from ..factories import DealFactory, PartnerUserFactory
+from ..factories import DealFactory
 from .conftest import deal_data
 
 pytestmark = pytest.mark.django_db

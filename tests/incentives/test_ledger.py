@@ -1,6 +1,6 @@
 """Booking won deals into the append-only ledger: plans, FX, clawbacks, adjustments."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

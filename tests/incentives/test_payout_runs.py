@@ -226,7 +226,7 @@ def test_run_list_runs_a_constant_number_of_queries(finance_api, finance, partne
     with CaptureQueriesContext(connection) as few:
         finance_api.get("/api/v1/payout-runs/")
     for days in (20, 10):
-        run = PayoutRun.objects.create(period_end=TODAY - timedelta(days=days), created_by=finance, status="paid", open_slot=None)
+        PayoutRun.objects.create(period_end=TODAY - timedelta(days=days), created_by=finance, status="paid", open_slot=None)
     with CaptureQueriesContext(connection) as many:
         assert finance_api.get("/api/v1/payout-runs/").json()["count"] == 3
     assert len(many) == len(few)

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from pypdf import PdfReader
 
-from prm.pdf import StaticOnlyFetcher, render_pdf, ExternalResourceRefused
+from prm.pdf import ExternalResourceRefused, StaticOnlyFetcher, render_pdf
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+"""Admin helpers shared by every app: actions that run a service on each selected object, and
+actions that first ask for a reason (or a reference) on an intermediate page."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
+
+from .transitions import InvalidTransition
+
+
+def run_for_each(request, items, action, done_message: str) -> None:
+    """Run ``action`` (a service call) on each item; tell the user what worked and what did not,
+    item by item, in words."""
+    done, failed = 0, []
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except (ValidationError, InvalidTransition, PermissionDenied) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            failed.append(f"{item}: {text}")
+    if done:
+        messages.success(request, done_message.format(count=done))
+    for failure in failed:
+        messages.error(request, failure)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The partner reads this.")
+
+
+class ReferenceForm(forms.Form):
+    reference = forms.CharField(max_length=100, help_text="The bank's reference of the payment.")
+
+
+def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: str):
+    """An admin action that asks for one value (a reason, a reference) before it runs.
+
+    ``action(item, value)`` is called for each selected item once the form is valid; until then
+    the intermediate page (templates/admin/reason_action.html) is shown.
+    """
+    field = next(iter(form_class.base_fields))
+    form = form_class(request.POST if field in request.POST else None)
+    if form.is_valid():
+        value = form.cleaned_data[field]
+        run_for_each(request, queryset, lambda item: action(item, value), done_message)
+        return None
+    return render(
+        request,
+        "admin/reason_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action", ""),
+            "opts": modeladmin.model._meta,
+            "submit": submit,
+        },
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows related rows; they are added and changed elsewhere (by services)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -48,7 +48,8 @@ def seed(*, stdout) -> None:
         elif outcome in ("approved", "won", "lost", "expired"):
             services.deal_approve(deal=deal, by=manager)
             if outcome in ("won", "lost"):
-                services.deal_close(deal=deal, by=manager, outcome=outcome, amount=Decimal(amount) if outcome == "won" else None)
+                services.deal_close(deal=deal, by=manager, outcome=outcome, closed_on=today - timedelta(days=75),
+                                    amount=Decimal(amount) if outcome == "won" else None)
             elif outcome == "expired":
                 DealRegistration.objects.filter(pk=deal.pk).update(protected_until=today - timedelta(days=1))
                 services.deals_expire(today=today)

@@ -89,7 +89,7 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
     threshold = settings.PRM_CONFLICT_SIMILARITY_THRESHOLD
     with scopes_disabled():
         open_deals = DealRegistration.objects.filter(status__in=DealRegistration.OPEN_STATUSES).exclude(pk=deal.pk)
-        found = {d.pk: d for d in open_deals.filter(strong).select_related("partner")[:MAX_SIMILAR_CANDIDATES]}
+        found = {d.pk: d for d in open_deals.filter(strong)[:MAX_SIMILAR_CANDIDATES]}
         similar_scores = {}
         if deal.name_key:
             blocks = {deal.name_block, deal.word_block}
@@ -106,7 +106,7 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
                 if pk not in found:
                     similar_scores[pk] = round(score)
             if similar_scores:
-                found.update({d.pk: d for d in open_deals.filter(pk__in=similar_scores).select_related("partner")})
+                found.update({d.pk: d for d in open_deals.filter(pk__in=similar_scores)})
     matches = []
     for other in found.values():
         shared = domains & {other.domain_key, other.email_domain_key}
@@ -121,7 +121,9 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
         else:
             kind, score = Kind.SIMILAR_NAME, similar_scores[other.pk]
             reasons.append(f'customer name "{other.customer_name}" is {score}% alike in the same country ({deal.customer_country})')
-        whose = f"registration #{other.pk} of {other.partner.name} ({other.status})"
+        # Reasons are stored on the partner's own registration: they never name the other partner
+        # (staff see the partner beside the reason, in the API and the admin).
+        whose = f"registration #{other.pk} ({other.status})"
         if other.partner_id == deal.partner_id:
             kind = Kind.DUPLICATE
             why = f"Duplicate of your own {whose}: {' and '.join(reasons)}"
@@ -144,8 +146,9 @@ def _notify(deal: DealRegistration, headline: str, detail: str = "") -> None:
                 "email", flat=True
             )
         )
-    if deal.registered_by_id and deal.registered_by.is_active:
-        recipients.add(deal.registered_by.email)
+    registrant = deal.registered_by
+    if registrant and registrant.is_active and registrant.partner_id == deal.partner_id:
+        recipients.add(registrant.email)
     if recipients:
         send_templated_mail(
             to=sorted(recipients),

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -16,7 +16,7 @@ from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
 from prm.transitions import InvalidTransition
 
-from . import api, services
+from . import api, selectors, services
 from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
 
 
@@ -158,7 +158,8 @@ class RunForm(forms.ModelForm):
 @admin.register(PayoutRun)
 class PayoutRunAdmin(AuditedAdmin):
     form = RunForm
-    list_display = ["__str__", "status", "statement_total", "totals", "created_by", "approved_by", "payment_reference", "created_at"]
+    # Totals per currency are on each run's page (one query there), not in the list.
+    list_display = ["__str__", "status", "statement_total", "created_by", "approved_by", "payment_reference", "created_at"]
     list_filter = ["status"]
     list_select_related = ["created_by", "approved_by"]
     inlines = [StatementInline]
@@ -189,8 +190,7 @@ class PayoutRunAdmin(AuditedAdmin):
 
     @admin.display(description="totals")
     def totals(self, run):
-        rows = run.statements.values("currency").annotate(s=Sum("total")).order_by("currency")
-        return ", ".join(f"{r['s']:,.2f} {r['currency']}" for r in rows) or "—"
+        return ", ".join(f"{t['amount']:,.2f} {t['currency']}" for t in selectors.run_totals([run])[run.pk]) or "—"
 
     def save_model(self, request, obj, form, change):
         try:

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from prm.api import ScopedGenericViewSet
+from prm.api import FileNegotiation, ScopedGenericViewSet
 from prm.roles import Role
 
 FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
@@ -68,7 +68,10 @@ def _statements_of(lines, *, user) -> dict[int, int]:
     if not lines:
         return {}
     partner_ids = {line.partner_id for line in lines}
-    ranges = selectors.statement_list(user=user).filter(partner_id__in=partner_ids).values_list(
+    ids = [line.pk for line in lines]
+    ranges = selectors.statement_list(user=user).filter(
+        partner_id__in=partner_ids, last_line_id__gte=min(ids), after_line_id__lt=max(ids)
+    ).values_list(
         "pk", "partner_id", "currency", "after_line_id", "last_line_id"
     )
     found = {}
@@ -96,7 +99,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         return selectors.statement_list(user=self.request.user)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def pdf(self, request, pk=None):
         statement = services.statement_pdf_ensure(self.get_object())
         return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,

@@ -14,7 +14,6 @@ class IncentivesConfig(AppConfig):
             "incentives.add_commissionrule",
             "incentives.change_commissionrule",
             "incentives.delete_commissionrule",
-            "incentives.view_commissionline",
         ],
         "finance": [
             "incentives.view_commissionplan",

@@ -64,8 +64,7 @@ def seed(*, stdout) -> None:
 
     # History: the deals won so far were booked two months ago and paid in the first run.
     for deal in DealRegistration.objects.filter(status="won").order_by("closed_on", "id"):
-        services.commission_book_for_win(deal=deal, by=manager)
-    CommissionLine.objects.update(booked_on=today - timedelta(days=70))
+        services.commission_book_for_win(deal=deal, by=manager, booked_on=today - timedelta(days=70))
     paid = services.payout_run_create(period_end=today - timedelta(days=60), by=finance)
     services.payout_run_calculate(paid.pk)
     services.payout_run_approve(run=paid, by=finance2)
@@ -74,8 +73,8 @@ def seed(*, stdout) -> None:
     # A month ago: marketing funds for both partners, approved but not paid yet.
     for partner, amount, currency in [(acme, "1500.00", "USD"), (globex, "900.00", "EUR")]:
         services.commission_adjust(partner=partner, amount=Decimal(amount), currency=currency, by=finance,
-                                   explanation="Marketing development funds, Q3 co-marketing campaign")
-    CommissionLine.objects.filter(booked_on=today).update(booked_on=today - timedelta(days=35))
+                                   explanation="Marketing development funds, Q3 co-marketing campaign",
+                                   booked_on=today - timedelta(days=35))
     approved = services.payout_run_create(period_end=today - timedelta(days=30), by=finance2)
     services.payout_run_calculate(approved.pk)
     services.payout_run_approve(run=approved, by=finance)

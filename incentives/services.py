@@ -93,11 +93,15 @@ def _commission_before(deal: DealRegistration, plan: CommissionPlan, start: date
 
 
 @transaction.atomic
-def commission_book_for_win(*, deal: DealRegistration, by: User | None = None) -> list[CommissionLine]:
+def commission_book_for_win(
+    *, deal: DealRegistration, by: User | None = None, booked_on: date | None = None
+) -> list[CommissionLine]:
     """Book the accrual lines a won deal earns under the partner's plan (once per deal).
 
     Amounts are computed in the plan currency and converted to the partner's payout currency
-    with the rate of the deal's close date, recorded on the line.
+    with the rate of the deal's close date, recorded on the line. Lines are booked today;
+    ``booked_on`` serves imports of a historical ledger, which the database accepts only in
+    date order.
     """
     with scopes_disabled():
         if CommissionLine.objects.filter(deal=deal, kind=CommissionLine.Kind.ACCRUAL).exists():
@@ -125,6 +129,7 @@ def commission_book_for_win(*, deal: DealRegistration, by: User | None = None) -
             line = CommissionLine(
                 partner=partner, deal=deal, plan=plan, rule=accrual.rule, kind=accrual.kind,
                 base_amount=accrual.base, rate=accrual.rate, currency=payout_currency, created_by=by,
+                booked_on=booked_on or timezone.localdate(),
                 explanation=f"{accrual.explanation}, deal {deal.customer_name}",
             )
             if payout_currency == plan.currency:
@@ -169,12 +174,16 @@ def commission_claw_back(*, deal: DealRegistration, by: User | None, reason: str
 @transaction.atomic
 def commission_adjust(
     *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User, deal: DealRegistration | None = None,
-    corrects: CommissionLine | None = None,
+    corrects: CommissionLine | None = None, booked_on: date | None = None,
 ) -> CommissionLine:
-    """Finance (or a case outcome) books a correcting line: positive or negative, never zero."""
-    if not (by.is_staff and by.role in (Role.FINANCE, Role.ADMIN, Role.MANAGER)):
-        raise PermissionDenied("Only finance, managers and admins book adjustments.")
+    """Finance books a correcting line: positive or negative, never zero, for one partner (its
+    deal and the line it corrects must be that partner's)."""
+    _require_finance(by, "book adjustments")
     errors = {}
+    if deal is not None and deal.partner_id != partner.pk:
+        errors["deal"] = "The deal belongs to another partner."
+    if corrects is not None and corrects.partner_id != partner.pk:
+        errors["corrects"] = "The corrected line belongs to another partner."
     if amount is None or round_money(amount) == 0:
         errors["amount"] = "Give a non-zero amount with at most two decimals."
     elif round_money(amount) != amount:
@@ -189,6 +198,7 @@ def commission_adjust(
     return CommissionLine.objects.create(
         partner=partner, deal=deal, kind=CommissionLine.Kind.ADJUSTMENT, amount=amount, currency=currency,
         explanation=explanation.strip()[:400], created_by=by, corrects=corrects,
+        booked_on=booked_on or timezone.localdate(),
     )
 
 

@@ -15,7 +15,6 @@ class PartnersConfig(AppConfig):
             "partners.add_partner",
             "partners.change_partner",
             "partners.view_user",
-            "partners.change_user",
             "partners.view_invitation",
             "partners.add_invitation",
             "partners.view_application",

@@ -10,6 +10,7 @@ the authenticated user itself before anything else runs.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -34,6 +35,17 @@ class ScopedViewMixin:
             if self._scope is not None:
                 self._scope.__exit__(None, None, None)
                 self._scope = None
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """For endpoints that answer with a file (PDF, ZIP, CSV): any Accept header is fine; errors
+    are still JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ScopedAPIView(ScopedViewMixin, APIView):

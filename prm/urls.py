@@ -11,6 +11,7 @@ from partners import api as partners_api
 from partners import views as partners_views
 
 from . import views
+from .api import FileNegotiation
 
 admin.site.site_header = "PRM administration"
 admin.site.site_title = "PRM"
@@ -30,12 +31,16 @@ api_v1 = [
     # File downloads are named as files, without the router's trailing slash.
     path(
         "payout-runs/<int:pk>/statements.zip",
-        incentives_api.PayoutRunViewSet.as_view({"get": "statements_zip"}, detail=True),
+        incentives_api.PayoutRunViewSet.as_view(
+            {"get": "statements_zip"}, detail=True, content_negotiation_class=FileNegotiation
+        ),
         name="payout-run-statements-zip",
     ),
     path(
         "payout-runs/<int:pk>/export.csv",
-        incentives_api.PayoutRunViewSet.as_view({"get": "export_csv"}, detail=True),
+        incentives_api.PayoutRunViewSet.as_view(
+            {"get": "export_csv"}, detail=True, content_negotiation_class=FileNegotiation
+        ),
         name="payout-run-export-csv",
     ),
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),

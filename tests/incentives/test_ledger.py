@@ -114,6 +114,44 @@ def test_lines_are_never_changed_or_deleted(partner):
     assert CommissionLine.objects.get().amount == Decimal("10.00")
 
 
+def test_the_database_refuses_to_change_lines_whatever_the_code(partner):
+    from django.db import DatabaseError, connection, transaction
+
+    line = book_line(partner, "10.00")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        CommissionLine.objects.filter(pk=line.pk).update(amount=Decimal("99"))
+    if connection.vendor == "postgresql":  # SQLite keeps DELETE for the test runner's flush
+        with pytest.raises(DatabaseError), transaction.atomic():
+            CommissionLine.objects.filter(pk=line.pk).delete()
+    assert CommissionLine.objects.get().amount == Decimal("10.00")
+
+
+def test_lines_are_booked_in_date_order(partner):
+    from django.db import DatabaseError, transaction
+
+    book_line(partner, "10.00", booked_on=TODAY - timedelta(days=3))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        book_line(partner, "5.00", booked_on=TODAY - timedelta(days=4))
+    assert CommissionLine.objects.count() == 1
+
+
+def test_an_adjustment_cannot_point_at_another_partners_deal_or_line(partner, rival):
+    from ..factories import StaffUserFactory
+
+    theirs = book_line(rival, "10.00")
+    with pytest.raises(ValidationError) as error:
+        services.commission_adjust(partner=partner, amount=Decimal("-10"), currency="USD", explanation="x",
+                                   by=StaffUserFactory(role="finance"), deal=DealFactory(partner=rival), corrects=theirs)
+    assert set(error.value.message_dict) == {"deal", "corrects"}
+
+
+def test_managers_do_not_book_adjustments(partner, manager):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.commission_adjust(partner=partner, amount=Decimal("5"), currency="USD", explanation="x", by=manager)
+
+
 def test_the_admin_adds_adjustments_but_never_edits_lines(client, partner):
     from ..factories import StaffUserFactory
 

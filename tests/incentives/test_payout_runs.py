@@ -90,7 +90,7 @@ def test_totals_under_the_minimum_carry_forward_to_a_later_run(finance_api, fina
     run = PayoutRun.objects.get(pk=create_run(finance_api).json()["id"])
     assert not PayoutStatement.objects.filter(run=run, partner=rival, currency="USD").exists()
     services.payout_run_approve(run=run, by=finance2)
-    book_line(rival, "45.00", booked_on=LAST_WEEK)
+    book_line(rival, "45.00", booked_on=TODAY - timedelta(days=1))
     later = PayoutRun.objects.get(pk=create_run(finance_api, TODAY - timedelta(days=1)).json()["id"])
     carried = PayoutStatement.objects.get(run=later, partner=rival, currency="USD")
     assert (carried.total, carried.line_count) == (Decimal("55.00"), 2)

@@ -56,8 +56,19 @@ def test_commission_lines_api_shows_own_lines_with_their_statement(partner_api, 
     assert [(r["amount"], r["statement"], r["kind"]) for r in results] == [("120.00", statement.pk, "adjustment")]
 
 
-def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api, calculated):
+def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api, client, manager, calculated):
     assert manager_api.get("/api/v1/commission-lines/").json()["count"] == 0
+    client.force_login(manager)
+    assert client.get("/admin/incentives/commissionline/").status_code == 403
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "*/*", "application/json"])
+def test_files_are_served_whatever_the_accept_header(api, finance, calculated, accept):
+    api.force_authenticate(finance)
+    statement = PayoutStatement.objects.first()
+    for url in [f"/api/v1/statements/{statement.pk}/pdf/", f"/api/v1/payout-runs/{calculated.pk}/statements.zip",
+                f"/api/v1/payout-runs/{calculated.pk}/export.csv"]:
+        assert api.get(url, HTTP_ACCEPT=accept).status_code == 200, url
 
 
 def test_commission_line_list_runs_a_constant_number_of_queries(partner_api, partner):

@@ -60,3 +60,14 @@ def test_manager_changes_a_tier_with_a_reason_and_it_is_in_the_tier_history(clie
     assert partner.tier == gold
     change = TierChange.objects.get(partner=partner, to_tier=gold)
     assert (change.from_tier.name, change.changed_by, change.reason) == ("Silver", manager, "Won revenue above 500k")
+
+
+def test_managers_cannot_change_users_or_their_rights(client, manager, partner_admin):
+    finance = StaffUserFactory(role="finance")
+    client.force_login(manager)
+    assert client.get(f"/admin/partners/user/{manager.pk}/change/").status_code == 200  # view only
+    response = client.post(f"/admin/partners/user/{manager.pk}/change/", {"email": manager.email, "role": "admin", "is_superuser": "on"})
+    assert response.status_code == 403
+    assert client.post(f"/admin/partners/user/{finance.pk}/password/", {"password1": "x-Y-z-12345!", "password2": "x-Y-z-12345!"}).status_code == 403
+    manager.refresh_from_db()
+    assert (manager.role, manager.is_superuser) == ("manager", False)

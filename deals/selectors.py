@@ -7,7 +7,12 @@ from .models import ConflictMatch, DealRegistration, ExtensionRequest
 
 def deal_list(*, status: str | None = None, search: str | None = None, with_conflicts: bool = False) -> QuerySet[DealRegistration]:
     """Registrations the caller may see, newest first; staff also get the conflict matches."""
-    deals = DealRegistration.objects.select_related("partner", "registered_by")
+    # Lists need the registrant's name and e-mail, not whole user and partner rows: loading fewer
+    # columns is most of the cost of a page (bench/lists.py).
+    deals = DealRegistration.objects.select_related("registered_by").defer(
+        "name_key", "name_block", "word_block", "domain_key", "email_domain_key",
+        *(f"registered_by__{f}" for f in ("password", "last_login", "is_superuser", "date_joined")),
+    )
     if status:
         deals = deals.filter(status=status)
     if search:

@@ -16,6 +16,11 @@ def partner_list() -> QuerySet[Partner]:
     )
 
 
+def partner_of(user) -> Partner:
+    """The signed-in partner user's organization (one query), for every portal page."""
+    return Partner.objects.select_related("tier").get(pk=user.partner_id)
+
+
 def progress_percent(tasks) -> int:
     """Share of a partner's onboarding tasks that are done, 0-100 (100 with no tasks)."""
     tasks = list(tasks)

@@ -42,7 +42,7 @@ def partner_required(view):
             return redirect("admin:index")
         if not user.is_partner_user:
             return render(request, "403.html", status=403)
-        request.partner = selectors.partner_list().get(pk=user.partner_id)
+        request.partner = selectors.partner_of(user)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -113,7 +113,7 @@ def invitation_accept(request, token):
 @partner_required
 def portal_home(request):
     partner = request.partner
-    tasks = list(partner.onboarding_tasks.all())
+    tasks = selectors.onboarding_tasks(partner)
     return render(
         request,
         "portal/home.html",
@@ -130,7 +130,7 @@ def portal_home(request):
 @partner_required
 def onboarding(request):
     partner = request.partner
-    tasks = list(partner.onboarding_tasks.all())
+    tasks = selectors.onboarding_tasks(partner)
     next_task = next((t for t in tasks if not t.done and t.required), None) or next((t for t in tasks if not t.done), None)
     return render(
         request,

@@ -1,0 +1,47 @@
+"""Template helpers of the kernel: money formatting and the portal navigation."""
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from prm.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency=""):
+    """``{{ deal.amount|money:deal.currency }}`` -> ``48,000.00 USD`` (the kernel's one format)."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(amount, currency).strip()
+
+
+# (url name, label, active for sub-pages too, partner admins only)
+PORTAL_NAV = [
+    ("portal:home", "Home", False, False),
+    ("deals:list", "Deals", True, False),
+    ("statements:list", "Statements", False, False),
+    ("portal:onboarding", "Onboarding", False, False),
+    ("portal:agreement", "Agreement", False, False),
+    ("portal:team", "Team", False, False),
+    ("portal:profile", "Profile", False, False),
+    ("portal:payout_details", "Payout", False, True),
+]
+
+
+@register.simple_tag(takes_context=True)
+def portal_nav(context):
+    """The portal's main navigation, the current page marked for assistive technology."""
+    request = context["request"]
+    is_admin = request.user.role == "partner_admin"
+    items = []
+    for name, label, prefix, admin_only in PORTAL_NAV:
+        if admin_only and not is_admin:
+            continue
+        url = reverse(name)
+        active = request.path.startswith(url) if prefix else request.path == url
+        items.append((" active" if active else "", "page" if active else "false", url, label))
+    return format_html_join(
+        "\n", '<li class="nav-item"><a class="nav-link text-nowrap{}" aria-current="{}" href="{}">{}</a></li>', items
+    )

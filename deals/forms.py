@@ -30,7 +30,7 @@ class DealForm(forms.Form):
     def __init__(self, *args, default_currency: str = "USD", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = currency_choices()
-        self.fields["currency"].initial = default_currency
+        self.fields["currency"].initial = self.initial.get("currency", default_currency)
         self.fields["expected_close_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
 

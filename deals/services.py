@@ -32,6 +32,7 @@ Kind = ConflictMatch.Kind
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 DEAL_TRANSITIONS = {
+    Status.DRAFT: {Status.SUBMITTED},
     Status.SUBMITTED: {Status.APPROVED, Status.REJECTED},
     Status.APPROVED: {Status.WON, Status.LOST, Status.EXPIRED},
 }
@@ -226,11 +227,53 @@ def deal_submit(*, partner: Partner, user: User, data: dict) -> DealRegistration
     Every field is validated (nothing is written on bad input); the registration is in conflict
     review when it matches any open registration of another partner, or duplicates one of its own.
     """
+    _require_member(user, partner)
+    return _record_submission(_validated_deal(partner=partner, user=user, data=data))
+
+
+def _require_member(user: User, partner: Partner) -> None:
     if not (user.is_active and user.partner_id == partner.pk and user.role in PARTNER_ROLES):
         raise PermissionDenied("Only users of this partner organization register its deals.")
     if partner.status in (Partner.Status.SUSPENDED, Partner.Status.TERMINATED):
         raise PermissionDenied(f"{partner.name} is {partner.status}: deals cannot be registered.")
-    return _record_submission(_validated_deal(partner=partner, user=user, data=data))
+
+
+@transaction.atomic
+def deal_save_draft(*, partner: Partner, user: User, data: dict, deal: DealRegistration | None = None) -> DealRegistration:
+    """A partner user keeps a registration as a draft to finish later: validated like a
+    submission, but neither checked for conflicts nor protected, and no one is notified."""
+    _require_member(user, partner)
+    if deal is not None and (deal.partner_id != partner.pk or deal.status != Status.DRAFT):
+        raise ValidationError("Only a draft of your organization can be edited.")
+    draft = _validated_deal(partner=partner, user=deal.registered_by if deal else user, data=data)
+    draft.pk = deal.pk if deal else None
+    draft.status = Status.DRAFT
+    if deal is not None:
+        draft.created_at = deal.created_at
+    _set_keys(draft)
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def deal_submit_draft(*, deal: DealRegistration, user: User) -> DealRegistration:
+    """Submit a draft: validated again (its dates may have passed), then checked for conflicts."""
+    _require_member(user, deal.partner)
+    deal = _locked(deal)
+    check_transition(DEAL_TRANSITIONS, deal.status, Status.SUBMITTED, what="deal")
+    data = {field: getattr(deal, field) for field in DEAL_FIELDS}
+    checked = _validated_deal(partner=deal.partner, user=deal.registered_by, data=data)
+    checked.pk, checked.created_at = deal.pk, deal.created_at
+    return _record_submission(checked)
+
+
+@transaction.atomic
+def deal_discard_draft(*, deal: DealRegistration, user: User) -> None:
+    """A draft that will not be submitted is deleted (its history stays in the audit trail)."""
+    _require_member(user, deal.partner)
+    if deal.status != Status.DRAFT:
+        raise ValidationError("Only drafts can be discarded.")
+    deal.delete()
 
 
 # --- Decisions -----------------------------------------------------------------------------------

@@ -40,19 +40,55 @@ def deal_list(request):
     )
 
 
+def _save(request, form, draft=None):
+    """Submit the form's registration, or keep it as a draft ("Save as draft" button)."""
+    try:
+        if request.POST.get("save") == "draft":
+            deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
+            messages.success(request, "Your draft is saved. Submit it when it is ready.")
+        elif draft is not None:
+            deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
+            deal = services.deal_submit_draft(deal=deal, user=request.user)
+            messages.success(request, "Your deal is registered. A partner manager will review it.")
+        else:
+            deal = services.deal_submit(partner=request.partner, user=request.user, data=form.cleaned_data)
+            messages.success(request, "Your deal is registered. A partner manager will review it.")
+    except ValidationError as error:
+        form_errors_from(form, error)
+        return None
+    return redirect("deals:detail", pk=deal.pk)
+
+
 @partner_required
 def deal_new(request):
     payout = getattr(request.partner, "payout_details", None)  # the partner's currency, if known
     form = DealForm(request.POST or None, default_currency=payout.currency if payout else "USD")
     if request.method == "POST" and form.is_valid():
-        try:
-            deal = services.deal_submit(partner=request.partner, user=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, "Your deal is registered. A partner manager will review it.")
-            return redirect("deals:detail", pk=deal.pk)
+        response = _save(request, form)
+        if response:
+            return response
     return render(request, "deals/new.html", {"form": form, "partner": request.partner})
+
+
+@partner_required
+def deal_edit(request, pk):
+    draft = get_object_or_404(selectors.deal_list(status=DealRegistration.Status.DRAFT), pk=pk)
+    initial = {field: getattr(draft, field) for field in services.DEAL_FIELDS}
+    form = DealForm(request.POST or None, initial=initial, default_currency=draft.currency)
+    if request.method == "POST" and form.is_valid():
+        response = _save(request, form, draft=draft)
+        if response:
+            return response
+    return render(request, "deals/new.html", {"form": form, "partner": request.partner, "draft": draft})
+
+
+@require_POST
+@partner_required
+def deal_discard(request, pk):
+    draft = get_object_or_404(selectors.deal_list(status=DealRegistration.Status.DRAFT), pk=pk)
+    services.deal_discard_draft(deal=draft, user=request.user)
+    messages.success(request, f"The draft for {draft.customer_name} is discarded.")
+    return redirect("deals:list")
 
 
 @partner_required

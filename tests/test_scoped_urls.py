@@ -24,6 +24,7 @@ class Rival:
     signature: AgreementSignature
     application: Application
     deal: DealRegistration
+    draft: DealRegistration
     statement: PayoutStatement
 
 
@@ -42,6 +43,8 @@ SCOPED_URLS = {
     "api:deal-refuse-extension": ("post", lambda r: reverse("api:deal-refuse-extension", args=[r.deal.pk])),
     "deals:detail": ("get", lambda r: reverse("deals:detail", args=[r.deal.pk])),
     "deals:extension": ("post", lambda r: reverse("deals:extension", args=[r.deal.pk])),
+    "deals:edit": ("get", lambda r: reverse("deals:edit", args=[r.draft.pk])),
+    "deals:discard": ("post", lambda r: reverse("deals:discard", args=[r.draft.pk])),
     "api:statement-detail": ("get", lambda r: reverse("api:statement-detail", args=[r.statement.pk])),
     "api:statement-pdf": ("get", lambda r: reverse("api:statement-pdf", args=[r.statement.pk])),
     "api:payout-run-detail": ("get", lambda r: reverse("api:payout-run-detail", args=[r.statement.run_id])),
@@ -92,6 +95,7 @@ def rival_objects(rival, rival_admin):
         signature=SignatureFactory(partner=rival, signer=rival_admin),
         application=ApplicationFactory(),
         deal=DealFactory(partner=rival, status="approved", protected_until="2099-01-01"),
+        draft=DealFactory(partner=rival, status="draft"),
         statement=_paid_statement(rival),
     )
 
@@ -127,6 +131,7 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     rival_objects.deal.refresh_from_db()
     assert rival_objects.deal.status == "approved"
     assert not rival_objects.deal.extension_requests.exists()
+    assert DealRegistration.objects.filter(pk=rival_objects.draft.pk, status="draft").exists()
 
 
 @pytest.mark.django_db

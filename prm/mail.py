@@ -1,8 +1,23 @@
 """E-mail from templates, sent by a Celery worker once the transaction commits."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.template.loader import render_to_string
 
 from .tasks import send_email
+
+_suppressed: ContextVar[bool] = ContextVar("prm_mail_suppressed", default=False)
+
+
+@contextmanager
+def suppressed():
+    """Send no e-mail inside this block (demo data describes people who must not be mailed)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def send_templated_mail(*, to: list[str], template: str, context: dict) -> None:
@@ -10,6 +25,8 @@ def send_templated_mail(*, to: list[str], template: str, context: dict) -> None:
 
     Rendering happens now, inside the caller's scope; the worker only delivers.
     """
+    if _suppressed.get():
+        return
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}_body.txt", context)
     html_body = render_to_string(f"{template}_body.html", context)

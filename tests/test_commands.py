@@ -127,3 +127,12 @@ def test_staff_groups_carry_the_permissions_the_apps_declare():
     finance = set(Group.objects.get(name="finance").permissions.values_list("codename", flat=True))
     assert {"change_partner", "add_invitation", "view_user"} <= manager
     assert "change_partner" not in finance and "view_partner" in finance
+
+
+def test_seed_demo_mails_nobody(settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    assert mail.outbox == []

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from prm import mail
 from prm.scoping import scopes_disabled
 
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         if if_empty and get_user_model().objects.exists():
             self.stdout.write("The database already holds data: demo data not loaded.")
             return
-        with transaction.atomic(), scopes_disabled():
+        # Demo data mails nobody: its invitations and notifications are not sent.
+        with transaction.atomic(), scopes_disabled(), mail.suppressed():
             for app in settings.PROJECT_APPS:
                 if find_spec(f"{app}.demo"):
                     import_module(f"{app}.demo").seed(stdout=self.stdout)

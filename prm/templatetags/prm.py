@@ -45,3 +45,9 @@ def portal_nav(context):
     return format_html_join(
         "\n", '<li class="nav-item"><a class="nav-link text-nowrap{}" aria-current="{}" href="{}">{}</a></li>', items
     )
+
+
+@register.filter
+def fields_with_errors(form):
+    """The visible fields of a form that have errors, in form order (for the error summary)."""
+    return [field for field in form.visible_fields() if field.errors]

@@ -75,7 +75,7 @@ class DealRegistrationAdmin(AuditedAdmin):
     list_select_related = ["partner"]
     ordering = ["-submitted_at"]
     date_hierarchy = "submitted_at"
-    actions = ["approve", "reject", "export_csv"]
+    actions = ["approve", "reject", "reverse_win", "export_csv"]
     inlines = [ConflictPanel, ExtensionInline]
     readonly_fields = [
         "partner", "registered_by", "status", "in_conflict_review", "protected_until", "rejection_reason",
@@ -125,6 +125,14 @@ class DealRegistrationAdmin(AuditedAdmin):
             self, request, queryset, form_class=ReasonForm, title="Reject deal registrations",
             submit="Reject and notify the partners", done_message="{count} deals rejected.",
             action=lambda d, reason: services.deal_reject(deal=d, by=request.user, reason=reason),
+        )
+
+    @admin.action(description="Reverse a win (refund, cancellation) and claw back commission…")
+    def reverse_win(self, request, queryset):
+        return ask_then_run(
+            self, request, queryset, form_class=ReasonForm, title="Reverse won deals (commission is clawed back)",
+            submit="Reverse and notify the partners", done_message="{count} wins reversed; commission clawed back.",
+            action=lambda d, reason: services.deal_reverse_win(deal=d, by=request.user, reason=reason),
         )
 
     @admin.action(description="Export to CSV")

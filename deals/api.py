@@ -111,7 +111,17 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
         if request.user.partner_id is None:
             raise PermissionDenied("Only partner users register deals.")
         data = DealCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Name every invalid field at once: the fields that parsed are checked by the rules too.
+            parsed = {}
+            for name, field in data.fields.items():
+                if name not in data.errors and name in request.data:
+                    try:
+                        parsed[name] = field.run_validation(request.data[name])
+                    except serializers.ValidationError:
+                        pass
+            rule_errors = services.deal_field_errors(partner=request.user.partner, data=parsed)
+            raise serializers.ValidationError({**rule_errors, **data.errors})
         deal = services.deal_submit(partner=request.user.partner, user=request.user, data=data.validated_data)
         return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
 
@@ -139,6 +149,14 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
         data = CloseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._respond(services.deal_close(deal=deal, by=request.user, **data.validated_data))
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"], url_path="reverse-win")
+    def reverse_win(self, request, pk=None):
+        deal = self.get_object()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(services.deal_reverse_win(deal=deal, by=request.user, reason=data.validated_data["reason"]))
 
     @extend_schema(request=ReasonSerializer)
     @action(detail=True, methods=["post"], url_path="request-extension")

@@ -17,9 +17,10 @@ LEGAL_SUFFIXES = frozenset(
     inc incorporated corp corporation co company companies cos llc llp lp lllp pllc pc ltd limited
     plc pty pte bhd sdn gmbh mbh ag kg kgaa ohg ug ev eg gbr se sa sas sasu sarl sca scs snc sl slu
     srl spa sapa bv nv cv vof ab hb kb oy oyj as asa aps kk yk sro spol zrt kft rt ooo oao zao
-    pjsc jsc lda ltda eireli cia sac saa holding holdings group
+    pjsc jsc lda ltda eireli cia sac saa cv rl holding holdings group
     """.split()
 )
+DANGLING = frozenset({"and", "de", "y", "und", "et"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 BLOCK_LENGTH = 4
 
@@ -27,6 +28,8 @@ BLOCK_LENGTH = 4
 def fold(text: str) -> str:
     """Lower-case ASCII: accents removed, ß -> ss, & -> and."""
     text = (text or "").replace("ß", "ss").replace("&", " and ")
+    # An apostrophe joins: "L'Oréal" is "loreal", as people also write it.
+    text = text.replace("'", "").replace("\u2019", "")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -54,8 +57,8 @@ def normalize_company_name(name: str) -> str:
         tokens = tokens[1:]
     # Legal forms are dropped at the end (and after a comma-separated tail, now gone), never
     # when they are all there is: "Company" stays "company".
-    # ("GmbH & Co. KG" leaves a dangling "and" behind.)
-    while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or tokens[-1] == "and"):
+    # ("GmbH & Co. KG" leaves a dangling "and", "S.A. de C.V." a dangling "de" behind.)
+    while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or tokens[-1] in DANGLING):
         tokens.pop()
     return " ".join(tokens)
 

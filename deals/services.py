@@ -195,6 +195,25 @@ def _validated_deal(*, partner: Partner, user: User | None, data: dict, today: d
     return deal
 
 
+def deal_field_errors(*, partner: Partner, data: dict) -> dict[str, list[str]]:
+    """The errors the registration rules find in the fields given (missing fields are not
+    reported here), so that one answer can name every invalid field."""
+    present = [field for field in DEAL_FIELDS if field in data]
+    try:
+        _validated_deal(partner=partner, user=None, data={**_placeholders(), **data})
+    except ValidationError as error:
+        return {field: messages for field, messages in error.message_dict.items() if field in present}
+    return {}
+
+
+def _placeholders() -> dict:
+    """Valid values for fields a caller has not given (deal_field_errors checks the others)."""
+    return {
+        "customer_name": "Placeholder", "customer_domain": "example.com", "customer_country": "US",
+        "amount": Decimal("1"), "currency": "USD", "expected_close_date": timezone.localdate(), "products": [],
+    }
+
+
 def _record_submission(deal: DealRegistration) -> DealRegistration:
     deal.status = Status.SUBMITTED
     deal.submitted_at = timezone.now()

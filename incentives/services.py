@@ -226,11 +226,11 @@ def _require_finance(user: User, action: str) -> None:
 
 @transaction.atomic
 def payout_run_create(*, period_end: date, by: User) -> PayoutRun:
-    """Finance starts a run for a period that has ended; at most one run is open at a time.
+    """Finance starts a run for a period up to today; at most one run is open at a time.
     The statements are computed by a worker (tasks.calculate_payout_run)."""
     _require_finance(by, "create payout runs")
-    if period_end >= timezone.localdate():
-        raise ValidationError({"period_end": "Choose a period end before today: lines are still being booked today."})
+    if period_end > timezone.localdate():
+        raise ValidationError({"period_end": "The period cannot end in the future."})
     if PayoutRun.objects.filter(status__in=PayoutRun.OPEN_STATUSES).exists():
         raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.")
     try:
@@ -259,6 +259,10 @@ def payout_run_calculate(run_id: int) -> PayoutRun:
                 return run  # already done, or frozen: a redelivered task does nothing
             run.statements.all().delete()
             with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # Wait for lines being booked right now and hold new ones back until the run is
+                    # computed: a statement's id range must never skip a line still in flight.
+                    cursor.execute("LOCK TABLE incentives_commissionline IN SHARE MODE")
                 cursor.execute(STATEMENTS_SQL, [run.pk, run.period_end, settings.PRM_MINIMUM_PAYOUT])
             _finish_calculation(run)
     except Exception as error:  # recorded for finance to read; the transaction left nothing behind

@@ -69,6 +69,7 @@ CHECKLIST = [
     ("Add payout details", OnboardingEvent.PAYOUT_DETAILS_ADDED, True, "Where we pay your commissions."),
     ("Invite a colleague", OnboardingEvent.FIRST_USER_INVITED, True, "Bring in the sales reps who will register deals."),
     ("Kick-off call with your partner manager", "", False, "We walk you through the program; your manager ticks this off."),
+    ("Win your first deal", OnboardingEvent.FIRST_DEAL_WON, False, "Register a deal, and we celebrate when it is won."),
 ]
 
 AGREEMENT_TEXT = """# Partner program agreement

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from prm.domains import email_domain, registrable_domain
 from prm.mail import send_templated_mail
@@ -337,7 +338,7 @@ def onboarding_start(*, partner: Partner) -> None:
     templates = OnboardingTaskTemplate.objects.filter(partner_type=partner.partner_type)
     with scopes_disabled():
         existing = set(OnboardingTask.objects.filter(partner=partner).values_list("key", flat=True))
-        OnboardingTask.objects.bulk_create(
+        bulk_create_with_history(
             [
                 OnboardingTask(
                     partner=partner,
@@ -350,7 +351,8 @@ def onboarding_start(*, partner: Partner) -> None:
                 )
                 for t in templates
                 if t.key not in existing
-            ]
+            ],
+            OnboardingTask,
         )
 
 
@@ -378,9 +380,11 @@ def onboarding_event_record(*, partner: Partner, event: str, by: User | None = N
     """
     now = timezone.now()
     with scopes_disabled():
-        closed = OnboardingTask.objects.filter(partner=partner, event=event, done_at__isnull=True).update(
-            done_at=now, done_by=by
-        )
+        open_tasks = list(OnboardingTask.objects.filter(partner=partner, event=event, done_at__isnull=True))
+    for task in open_tasks:  # saved one by one, so that each lands in the audit history
+        task.done_at, task.done_by = now, by
+        task.save(update_fields=["done_at", "done_by"])
+    closed = len(open_tasks)
     if closed:
         with scopes_disabled():
             Partner.objects.filter(pk=partner.pk).update(onboarding_progress_at=now)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from prm.markup import markdown_to_html
 from prm.roles import Role
+from prm.views import client_ip
 
 from . import selectors, services
 from .api import ApplicationRateThrottle
@@ -164,7 +165,7 @@ def agreement(request):
                     agreement=to_sign,
                     signer_name=form.cleaned_data["signer_name"],
                     consent=form.cleaned_data["consent"],
-                    ip=request.META.get("REMOTE_ADDR", ""),
+                    ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             except ValidationError as error:

@@ -28,6 +28,11 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How many reverse proxies in front of the app add themselves to X-Forwarded-For (0: none). The
+# client's address (login rate limits, API throttles, the IP recorded on a signature) is read
+# through them, never from a header a client could forge.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
@@ -235,6 +240,7 @@ REST_FRAMEWORK = {
         "applications": env.str("API_APPLICATION_THROTTLE", default="20/hour"),
     },
     "EXCEPTION_HANDLER": "prm.api.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:

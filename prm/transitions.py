@@ -7,4 +7,5 @@ class InvalidTransition(Exception):
 
 def check_transition(transitions: dict, current: str, target: str, *, what: str) -> None:
     if target not in transitions.get(current, ()):
-        raise InvalidTransition(f"A {what} that is {current} cannot become {target}.")
+        article = "An" if what[:1].lower() in "aeiou" else "A"
+        raise InvalidTransition(f"{article} {what} that is {current} cannot become {target}.")

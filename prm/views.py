@@ -52,6 +52,15 @@ def healthz(request):
     return JsonResponse(status, status=200 if healthy else 503)
 
 
+def client_ip(request) -> str:
+    """The client's address: the entry a trusted proxy added to X-Forwarded-For, else the peer."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

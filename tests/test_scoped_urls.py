@@ -38,6 +38,7 @@ SCOPED_URLS = {
     "api:deal-approve": ("post", lambda r: reverse("api:deal-approve", args=[r.deal.pk])),
     "api:deal-reject": ("post", lambda r: reverse("api:deal-reject", args=[r.deal.pk])),
     "api:deal-close": ("post", lambda r: reverse("api:deal-close", args=[r.deal.pk])),
+    "api:deal-reverse-win": ("post", lambda r: reverse("api:deal-reverse-win", args=[r.deal.pk])),
     "api:deal-request-extension": ("post", lambda r: reverse("api:deal-request-extension", args=[r.deal.pk])),
     "api:deal-grant-extension": ("post", lambda r: reverse("api:deal-grant-extension", args=[r.deal.pk])),
     "api:deal-refuse-extension": ("post", lambda r: reverse("api:deal-refuse-extension", args=[r.deal.pk])),

@@ -165,3 +165,15 @@ def test_portal_deal_pages_run_a_constant_number_of_queries(client, partner_admi
         with CaptureQueriesContext(connection) as q:
             client.get(url)
         assert len(q) == counts[url], url
+
+
+def test_every_invalid_field_is_named_in_one_answer(partner_api):
+    response = partner_api.post(
+        "/api/v1/deals/",
+        deal_data(customer_name="", amount="lots", currency="XYZ", expected_close_date="someday",
+                  customer_country="ZZ", customer_domain="nodot"),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"customer_name", "amount", "currency", "expected_close_date", "customer_country", "customer_domain"}
+    assert not DealRegistration.objects.exists()

@@ -198,3 +198,17 @@ def test_detail_page_shows_the_status_timeline(client, partner_admin, manager, d
     client.force_login(partner_admin)
     timeline = client.get(f"/portal/deals/{deal.pk}/").context["timeline"]
     assert [step["status"] for step in timeline][-2:] == ["approved", "lost"]
+
+
+def test_a_manager_reverses_a_win_through_the_api_and_the_admin(manager_api, client, manager, partner_admin):
+    first = DealFactory(partner=partner_admin.partner, status="approved", protected_until=timezone.localdate())
+    second = DealFactory(partner=partner_admin.partner, status="approved", protected_until=timezone.localdate())
+    for deal in (first, second):
+        services.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("100"))
+    assert manager_api.post(f"/api/v1/deals/{first.pk}/reverse-win/", {"reason": ""}).status_code == 400
+    body = manager_api.post(f"/api/v1/deals/{first.pk}/reverse-win/", {"reason": "Customer refunded"}).json()
+    assert body["status"] == "lost"
+    client.force_login(manager)
+    client.post("/admin/deals/dealregistration/", {"action": "reverse_win", "_selected_action": [second.pk], "reason": "Order cancelled"})
+    second.refresh_from_db()
+    assert (second.status, second.reversal_reason) == ("lost", "Order cancelled")

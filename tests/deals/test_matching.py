@@ -28,6 +28,9 @@ from deals.matching import name_blocks, normalize_company_name, similarity
         ("Fiat S.p.A.", "FIAT"),
         ("Zara S.L.", "zara"),
         ("  Globex   Solutions  ", "globex solutions"),
+        ("ABC S.A. de C.V.", "ABC"),
+        ("L'Oréal", "LOreal"),
+        ("Grupo Bimbo S.A.B. de C.V.", "Grupo Bimbo S.A.B."),
     ],
 )
 def test_spellings_of_one_company_have_one_key(a, b):

@@ -146,10 +146,19 @@ def test_only_one_run_is_open_at_a_time(finance_api, ledger):
     assert "Another payout run is open" in response.json()["detail"]
 
 
-def test_the_period_must_have_ended(finance_api):
-    response = create_run(finance_api, TODAY)
+def test_the_period_cannot_end_in_the_future(finance_api):
+    response = create_run(finance_api, TODAY + timedelta(days=1))
     assert response.status_code == 400
-    assert "period_end" in response.json()
+    assert response.json() == {"period_end": ["The period cannot end in the future."]}
+
+
+def test_a_run_up_to_today_leaves_later_lines_to_the_next_run(finance_api, finance2, partner):
+    book_line(partner, "100.00", booked_on=TODAY)
+    run = PayoutRun.objects.get(pk=create_run(finance_api, TODAY).json()["id"])
+    services.payout_run_approve(run=run, by=finance2)
+    book_line(partner, "60.00", booked_on=TODAY)  # booked after the run, the same day
+    later = PayoutRun.objects.get(pk=create_run(finance_api, TODAY).json()["id"])
+    assert [(s.total, s.line_count) for s in later.statements.all()] == [(Decimal("60.00"), 1)]
 
 
 def test_four_eyes_the_creator_cannot_approve(finance_api, finance2, api, ledger):

@@ -22,8 +22,9 @@ def agreement(manager):
     return services.agreement_publish(agreement=Agreement.objects.create(version=1, body_markdown=TEXT), by=manager)
 
 
-def sign(client, **data):
-    return client.post("/portal/agreement/", {"signer_name": "Alice Anders", "consent": "on", **data}, REMOTE_ADDR="203.0.113.9")
+def sign(client, HTTP_X_FORWARDED_FOR=None, **data):
+    extra = {"HTTP_X_FORWARDED_FOR": HTTP_X_FORWARDED_FOR} if HTTP_X_FORWARDED_FOR else {}
+    return client.post("/portal/agreement/", {"signer_name": "Alice Anders", "consent": "on", **data}, REMOTE_ADDR="203.0.113.9", **extra)
 
 
 def pdf_text(data: bytes) -> str:
@@ -142,3 +143,15 @@ def test_published_agreements_are_read_only_in_the_admin(client, agreement):
     client.force_login(StaffUserFactory(role="admin", is_superuser=True))
     page = client.get(f"/admin/partners/agreement/{agreement.pk}/change/")
     assert 'name="body_markdown"' not in page.content.decode()
+
+
+@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
+    (0, "198.51.100.77", "203.0.113.9"),  # no trusted proxy: a forged header is ignored
+    (1, "198.51.100.77", "198.51.100.77"),  # behind one proxy: the address it saw
+    (1, "10.9.9.9, 198.51.100.77", "198.51.100.77"),  # what the client put in front is ignored
+])
+def test_the_signers_ip_is_read_through_trusted_proxies_only(client, partner_admin, agreement, settings, proxies, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    client.force_login(partner_admin)
+    sign(client, HTTP_X_FORWARDED_FOR=forwarded)
+    assert AgreementSignature.objects.get().ip_address == expected

@@ -132,3 +132,10 @@ def test_admin_partner_list_shows_progress_and_time_to_onboard(client, manager, 
     html = client.get("/admin/partners/partner/").content.decode()
     assert "20% (1/5)" in html
     assert "30 days" in html
+
+
+def test_tasks_closed_by_events_are_in_the_audit_history(onboarding_partner, partner_admin):
+    services.onboarding_event_record(partner=onboarding_partner, event=OnboardingEvent.PROFILE_COMPLETED, by=partner_admin)
+    task = OnboardingTask.objects.get(partner=onboarding_partner, key="profile_completed")
+    latest = task.history.latest("history_date")
+    assert latest.done_at is not None and latest.prev_record.done_at is None

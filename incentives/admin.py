@@ -250,6 +250,9 @@ class PayoutRunAdmin(AuditedAdmin):
 @admin.register(PayoutStatement)
 class PayoutStatementAdmin(admin.ModelAdmin):
     list_display = ["run", "partner", "currency", "total", "line_count"]
+    # The PDF is private (no public URL): shown as a link to the staff download view.
+    fields = ["run", "partner", "currency", "total", "line_count", "after_line_id", "last_line_id", "pdf_link"]
+    readonly_fields = fields
     list_filter = ["run", "currency"]
     search_fields = ["partner__name"]
     list_select_related = ["run", "partner"]
@@ -262,6 +265,10 @@ class PayoutStatementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="PDF")
+    def pdf_link(self, statement):
+        return format_html('<a href="{}">Download</a>', reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]))
 
     def get_urls(self):
         return [path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="incentives_payoutstatement_pdf"), *super().get_urls()]

@@ -367,6 +367,9 @@ class AgreementSignatureAdmin(admin.ModelAdmin):
     """Signatures are evidence: read-only, never deleted."""
 
     list_display = ["partner", "agreement", "signer_name", "signer_email", "signed_at", "ip_address", "pdf_link"]
+    # The PDF is private (no public URL): shown as a link to the staff download view.
+    fields = ["partner", "agreement", "signer", "signer_name", "signer_email", "text_sha256", "signed_at", "ip_address", "user_agent", "pdf_link"]
+    readonly_fields = fields
     list_filter = ["agreement"]
     search_fields = ["partner__name", "signer_email", "signer_name"]
     list_select_related = ["partner", "agreement"]

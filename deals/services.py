@@ -138,15 +138,23 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
 # --- Notifications -----------------------------------------------------------------------------
 
 
-def _notify(deal: DealRegistration, headline: str, detail: str = "") -> None:
-    """Tell the partner (who registered it, and the partner admins) what happened to a deal.
-    Never names another partner: conflict details are for managers only."""
+def _partner_admin_emails(partner_ids) -> dict[int, set[str]]:
+    """The active partner admins' addresses of each partner (one query for all of them)."""
+    emails: dict[int, set[str]] = {pk: set() for pk in partner_ids}
     with scopes_disabled():
-        recipients = set(
-            User.objects.filter(partner_id=deal.partner_id, role=Role.PARTNER_ADMIN, is_active=True).values_list(
-                "email", flat=True
-            )
-        )
+        rows = User.objects.filter(partner_id__in=emails, role=Role.PARTNER_ADMIN, is_active=True)
+        for partner_id, email in rows.values_list("partner_id", "email"):
+            emails[partner_id].add(email)
+    return emails
+
+
+def _notify(deal: DealRegistration, headline: str, detail: str = "", admins: set[str] | None = None) -> None:
+    """Tell the partner (who registered it, and the partner admins) what happened to a deal.
+    Never names another partner: conflict details are for managers only. Batch callers pass
+    the partner admins' addresses they looked up at once."""
+    if admins is None:
+        admins = _partner_admin_emails([deal.partner_id])[deal.partner_id]
+    recipients = set(admins)
     registrant = deal.registered_by
     if registrant and registrant.is_active and registrant.partner_id == deal.partner_id:
         recipients.add(registrant.email)
@@ -490,8 +498,10 @@ def deals_expire(*, today: date | None = None) -> int:
     for deal in lapsed:
         deal.status = Status.EXPIRED
     bulk_update_with_history(lapsed, DealRegistration, ["status"], batch_size=500, default_change_reason="Protection ended")
+    admins = _partner_admin_emails({deal.partner_id for deal in lapsed})
     for deal in lapsed:
-        _notify(deal, "Your deal registration expired.", f"Its protection ended on {deal.protected_until:%d %B %Y}.")
+        _notify(deal, "Your deal registration expired.", f"Its protection ended on {deal.protected_until:%d %B %Y}.",
+                admins=admins[deal.partner_id])
     return len(lapsed)
 
 

@@ -14,7 +14,7 @@ currency. Every amount is rounded once, per line, half away from zero (prm.money
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -43,8 +43,6 @@ def period_bounds(plan: CommissionPlan, day: date) -> tuple[date, date]:
         first_month = 3 * ((day.month - 1) // 3) + 1
         start = date(day.year, first_month, 1)
         end = date(day.year + (first_month == 10), (first_month + 3 - 1) % 12 + 1, 1)
-        from datetime import timedelta
-
         return start, end - timedelta(days=1)
     return date(day.year, 1, 1), date(day.year, 12, 31)
 

@@ -63,7 +63,7 @@ class MeView(ScopedAPIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         user = request.user
-        partner = selectors.partner_list().filter(pk=user.partner_id).first() if user.partner_id else None
+        partner = selectors.partner_of(user) if user.partner_id else None
         return Response(MeSerializer({"email": user.email, "role": user.role, "partner": partner}).data)
 
 

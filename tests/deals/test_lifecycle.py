@@ -212,3 +212,12 @@ def test_a_manager_reverses_a_win_through_the_api_and_the_admin(manager_api, cli
     client.post("/admin/deals/dealregistration/", {"action": "reverse_win", "_selected_action": [second.pk], "reason": "Order cancelled"})
     second.refresh_from_db()
     assert (second.status, second.reversal_reason) == ("lost", "Order cancelled")
+
+
+def test_expiry_notifies_in_a_constant_number_of_queries(manager, partner_admin, rival_admin, django_assert_max_num_queries):
+    today = timezone.localdate()
+    for owner in (partner_admin, rival_admin):
+        DealFactory.create_batch(3, partner=owner.partner, registered_by=owner, status="approved",
+                                 protected_until=today - timedelta(days=1))
+    with django_assert_max_num_queries(8):
+        assert services.deals_expire(today=today) == 6

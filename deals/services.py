@@ -19,7 +19,7 @@ from partners.models import OnboardingEvent, Partner, User
 from partners.services import onboarding_event_record
 from prm.domains import email_domain, host_of, registrable_domain
 from prm.mail import send_templated_mail
-from prm.roles import PARTNER_ROLES, Role, require_role
+from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import check_transition
 
@@ -29,7 +29,6 @@ from .signals import deal_conflict_found, deal_win_reversed, deal_won
 
 Status = DealRegistration.Status
 Kind = ConflictMatch.Kind
-MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 
 DEAL_TRANSITIONS = {
     Status.DRAFT: {Status.SUBMITTED},

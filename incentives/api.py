@@ -12,9 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from prm.api import FileNegotiation, ScopedGenericViewSet
-from prm.roles import Role
-
-FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
+from prm.roles import FINANCE_ROLES
 
 from . import selectors, services
 from .models import CommissionLine, PayoutRun, PayoutStatement

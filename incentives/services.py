@@ -14,7 +14,7 @@ from django.utils import timezone
 from deals.models import DealRegistration
 from partners.models import Partner, User
 from prm.money import format_money, is_currency, round_money
-from prm.roles import Role, require_role
+from prm.roles import FINANCE_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import InvalidTransition, check_transition
 
@@ -22,7 +22,6 @@ from .models import CommissionLine, CommissionPlan, ExchangeRate, PayoutRun, Pay
 from .rules import accruals_for_win, period_bounds
 
 logger = logging.getLogger(__name__)
-FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
 RunStatus = PayoutRun.Status
 RUN_TRANSITIONS = {
     RunStatus.CALCULATING: {RunStatus.CALCULATED, RunStatus.FAILED},

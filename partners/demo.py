@@ -22,6 +22,7 @@ from .models import (
     PayoutDetails,
     RevenueBand,
     Tier,
+    TierChange,
     User,
 )
 
@@ -243,7 +244,7 @@ def seed(*, stdout) -> None:
             ),
         )
         if created:
-            services.TierChange.objects.create(partner=partners[name], to_tier=tiers[tier], reason="Demo data")
+            TierChange.objects.create(partner=partners[name], to_tier=tiers[tier], reason="Demo data")
     for email, role, full_name, partner in PARTNER_USERS:
         if email not in existing:
             services.partner_user_create(

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 
-from .transitions import InvalidTransition
+from .errors import error_text
 
 
 def run_for_each(request, items, action, done_message: str) -> None:
@@ -17,9 +17,8 @@ def run_for_each(request, items, action, done_message: str) -> None:
         try:
             action(item)
             done += 1
-        except (ValidationError, InvalidTransition, PermissionDenied) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            failed.append(f"{item}: {text}")
+        except (ValidationError, PermissionDenied) as error:
+            failed.append(f"{item}: {error_text(error)}")
     if done:
         messages.success(request, done_message.format(count=done))
     for failure in failed:

@@ -7,8 +7,7 @@ the middleware chose a scope for the (then anonymous) request, so the view enter
 the authenticated user itself before anything else runs.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -16,8 +15,8 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import api_error
 from .scoping import scope_for
-from .transitions import InvalidTransition
 
 
 class ScopedViewMixin:
@@ -79,13 +78,12 @@ class LoginRateThrottle(AnonRateThrottle):
 def exception_handler(exc, context):
     """DRF's handler, with every 400 shaped as ``{"field": ["message", ...]}``.
 
-    Services raise Django's ValidationError (the same rules serve the admin, the portal and the
-    API) and InvalidTransition; here they become 400 and 409.
+    Services refuse with the kernel's errors (``prm.errors``), which map to 400 and 409 there.
     """
-    if isinstance(exc, DjangoValidationError):
-        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-    elif isinstance(exc, InvalidTransition):
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    refusal = api_error(exc)
+    if refusal is not None:
+        code, body = refusal
+        return Response(body, status=code)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError) and not isinstance(response.data, dict):
         response.data = {"non_field_errors": response.data}

@@ -23,6 +23,9 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.FINANCE})
 PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_REP})
+# Who decides on partners, deals and cases; who handles money. The program admin does both.
+MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
+FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
 # Roles whose permissions come from a group (admin is a superuser and needs none).
 GROUP_ROLES = (Role.MANAGER, Role.FINANCE)
 

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "prm.scoping.ScopeMiddleware",
+    "prm.errors.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "prm.urls"
@@ -160,6 +161,8 @@ PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD",
 # below the minimum payout carry forward to the next run.
 PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
 PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
+# Seconds a service waits for a row another request holds before it answers "busy, try again".
+PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

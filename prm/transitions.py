@@ -1,11 +1,12 @@
 """Explicit state machines: each model lists its allowed transitions in one place."""
 
+from .errors import InvalidTransition
 
-class InvalidTransition(Exception):
-    """A state change the object's current state does not allow (the API answers 409)."""
+__all__ = ["InvalidTransition", "check_transition"]
 
 
 def check_transition(transitions: dict, current: str, target: str, *, what: str) -> None:
+    """Raise ``InvalidTransition`` (409 in the API) unless ``current -> target`` is allowed."""
     if target not in transitions.get(current, ()):
         article = "An" if what[:1].lower() in "aeiou" else "A"
         raise InvalidTransition(f"{article} {what} that is {current} cannot become {target}.")

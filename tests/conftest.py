@@ -47,8 +47,35 @@ def rival_admin(rival):
 
 
 @pytest.fixture
+def rep(partner):
+    """The lower-privileged colleague of ``partner_admin``."""
+    return PartnerUserFactory(partner=partner, role="partner_rep", email="carol@acme.example.com", full_name="Carol Chen")
+
+
+@pytest.fixture
 def manager(db):
     return StaffUserFactory(email="manager@example.com")
+
+
+@pytest.fixture
+def finance(db):
+    return StaffUserFactory(role="finance", email="finance@example.com")
+
+
+@pytest.fixture
+def finance2(db):
+    """A second finance user: runs are approved by someone other than their creator."""
+    return StaffUserFactory(role="finance", email="finance2@example.com")
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """``with commit():`` runs what the block enqueued for after the commit, as a real commit would.
+
+    The one way tests see on-commit work: ``transaction.on_commit`` is never patched, so work
+    enqueued inside a transaction that rolls back is never run here either.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

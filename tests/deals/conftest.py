@@ -1,21 +1,6 @@
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
-
-from partners.models import User
-
-from ..factories import PartnerUserFactory
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
-def rep(partner) -> User:
-    return PartnerUserFactory(partner=partner, role="partner_rep", email="carol@acme.example.com", full_name="Carol Chen")
 
 
 def deal_data(**changes) -> dict:

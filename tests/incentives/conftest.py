@@ -1,22 +1,9 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from incentives.models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate
-
-from ..factories import StaffUserFactory
-
-
-@pytest.fixture
-def finance(db):
-    return StaffUserFactory(role="finance", email="finance@example.com")
-
-
-@pytest.fixture
-def finance2(db):
-    return StaffUserFactory(role="finance", email="finance2@example.com")
 
 
 def make_plan(*, tier=None, partner=None, rules, currency="USD", period="year", starts_on=None, name=None):

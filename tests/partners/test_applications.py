@@ -34,10 +34,6 @@ def profile(db):
     ]
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
 
 def submit(api, **changes):
     return api.post("/api/v1/applications/", {**VALID, **changes}, format="json")

@@ -22,11 +22,6 @@ def _path(link: str) -> str:
     return link[link.index("/accounts/") :]
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what waits for the commit (the e-mail task) as a committed transaction would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
 
 @pytest.fixture
 def invitation_path(partner, manager, commit):

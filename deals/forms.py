@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from partners.forms import CommaSeparatedField
+from prm.forms import CommaSeparatedField
 from prm.money import currency_choices
 
 from .models import DealRegistration

@@ -11,16 +11,8 @@ from django_countries.fields import CountryField
 
 from partners.models import Partner
 from prm.audit import audit_history
+from prm.money import validate_currency  # also named here by older migrations
 from prm.scoping import partner_scoped
-
-
-def validate_currency(value: str) -> None:
-    from django.core.exceptions import ValidationError
-
-    from prm.money import is_currency
-
-    if not is_currency(value):
-        raise ValidationError("Enter an ISO 4217 currency code, e.g. USD or EUR.")
 
 
 def validate_customer_domain(value: str) -> None:

@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from partners.views import form_errors_from, partner_required
+from prm.errors import form_errors_from
+from prm.portal import partner_required
 
 from . import selectors, services
 from .forms import DealFilterForm, DealForm, ExtensionRequestForm

@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from deals.models import DealRegistration, validate_currency
+from deals.models import DealRegistration
 from partners.models import Partner, Tier
 from prm.audit import audit_history
+from prm.money import validate_currency
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
 

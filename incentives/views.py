@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 
-from partners.views import partner_required
+from prm.portal import partner_required
 
 from . import selectors, services
 

@@ -7,14 +7,19 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
 from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
+from prm.forms import CommaSeparatedField
+from prm.roles import PARTNER_ROLES, Role
 from prm.scoping import scopes_disabled
 
 from . import services, tasks
+from .forms import BankNumbersFormMixin
 from .models import (
+    MAX_SPECIALIZATIONS,
     Agreement,
     AgreementSignature,
     Application,
@@ -24,10 +29,12 @@ from .models import (
     OnboardingTaskTemplate,
     Partner,
     PayoutDetails,
+    StatusChange,
     Tier,
     TierChange,
     User,
 )
+from .services.organization import CREATE_FIELDS, STAFF_EDIT_FIELDS
 
 
 @admin.register(Tier)
@@ -36,17 +43,13 @@ class TierAdmin(AuditedAdmin):
     ordering = ["rank"]
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReadOnlyInline):
+    """Members are changed on their own page (role and access go through the team services)."""
+
     model = User
     fk_name = "partner"
     fields = ["email", "full_name", "role", "is_active", "last_login"]
-    readonly_fields = ["email", "last_login"]
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False  # people join by invitation
 
 
 class InvitationInline(ReadOnlyInline):
@@ -61,9 +64,16 @@ class TierChangeInline(ReadOnlyInline):
     model = TierChange
     fields = ["changed_at", "from_tier", "to_tier", "changed_by", "reason"]
 
+class StatusChangeInline(ReadOnlyInline):
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "reason"]
+
+
 class PayoutDetailsInline(admin.StackedInline):
+    """Bank numbers appear masked only (finance gets them in full in exports)."""
+
     model = PayoutDetails
-    fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email", "updated_at", "updated_by"]
+    fields = ["method", "currency", "account_holder", "account_hint", "bic", "paypal_email", "updated_at", "updated_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -87,31 +97,33 @@ def _signature_pdf_link(signature):
 
 
 class PartnerAdminForm(forms.ModelForm):
-    tier_change_reason = forms.CharField(
-        required=False, max_length=300, help_text="Required when you change the tier; kept in the tier history."
-    )
+    """Adding and editing a partner; status and tier change through actions, with a reason."""
+
+    specializations = CommaSeparatedField(label="Specializations", max_items=MAX_SPECIALIZATIONS)
 
     class Meta:
         model = Partner
-        fields = "__all__"
+        fields = list(STAFF_EDIT_FIELDS)
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk and "tier" in self.changed_data and not cleaned.get("tier_change_reason"):
-            self.add_error("tier_change_reason", "Say why the tier changes.")
-        return cleaned
+
+class TierReasonForm(forms.Form):
+    tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("rank"), empty_label=None)
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept in the tier history.")
 
 
 @admin.register(Partner)
 class PartnerAdmin(AuditedAdmin):
+    """Partners are created through partner_create (onboarding, entry tier, checklist) and
+    edited through partner_update; status and tier are read-only here and change by actions."""
+
     form = PartnerAdminForm
     list_display = ["name", "status", "tier", "partner_type", "country", "onboarding_progress", "time_to_onboard", "created_at"]
     list_filter = ["status", "tier", "partner_type", ("country", CountryFilter)]
     search_fields = ["name", "website", "domain"]
     list_select_related = ["tier"]
-    readonly_fields = ["domain", "created_at", "activated_at", "onboarding_progress_at", "onboarding_reminded_at"]
-    inlines = [OnboardingTaskInline, TierChangeInline, SignatureInline, PayoutDetailsInline, MemberInline, InvitationInline]
-    actions = ["remind_now"]
+    readonly_fields = ["status", "tier", "domain", "created_at", "activated_at", "onboarding_progress_at", "onboarding_reminded_at"]
+    inlines = [OnboardingTaskInline, StatusChangeInline, TierChangeInline, SignatureInline, PayoutDetailsInline, MemberInline, InvitationInline]
+    actions = ["remind_now", "activate", "suspend", "reactivate", "terminate", "change_tier"]
 
     def get_queryset(self, request):
         return (
@@ -122,6 +134,17 @@ class PartnerAdmin(AuditedAdmin):
                 tasks_done=Count("onboarding_tasks", filter=Q(onboarding_tasks__done_at__isnull=False), distinct=True),
             )
         )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(CREATE_FIELDS)
+        return ["name", "status", "tier", *[f for f in STAFF_EDIT_FIELDS if f != "name"], *self.readonly_fields[2:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     @admin.display(description="onboarding")
     def onboarding_progress(self, obj):
@@ -136,26 +159,82 @@ class PartnerAdmin(AuditedAdmin):
         return "in progress" if obj.status == Partner.Status.ONBOARDING else "—"
 
     def save_model(self, request, obj, form, change):
-        if change and "tier" in form.changed_data:
-            new_tier = obj.tier
-            obj.tier = Partner.objects.get(pk=obj.pk).tier
-            super().save_model(request, obj, form, change)
-            services.partner_tier_set(partner=obj, tier=new_tier, by=request.user, reason=form.cleaned_data["tier_change_reason"])
+        if change:
+            data = {field: form.cleaned_data[field] for field in form.changed_data if field in STAFF_EDIT_FIELDS}
+            saved = services.partner_update(partner=obj, by=request.user, data=data)
         else:
-            super().save_model(request, obj, form, change)
-        if obj.website:
-            from prm.domains import registrable_domain
+            saved = services.partner_create(data={field: form.cleaned_data[field] for field in CREATE_FIELDS}, by=request.user)
+        for field in Partner._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state = saved._state
 
-            Partner.objects.filter(pk=obj.pk).update(domain=registrable_domain(obj.website) or "")
-
-    @admin.action(description="Send the stalled-onboarding reminders now")
+    @admin.action(description="Send the onboarding reminder now")
     def remind_now(self, request, queryset):
-        count = services.onboarding_stalled_remind()
-        messages.success(request, f"{count} stalled partners were reminded.")
+        count = services.onboarding_remind(partner_ids=list(queryset.values_list("pk", flat=True)), by=request.user)
+        skipped = queryset.count() - count
+        messages.success(
+            request,
+            ngettext("%(n)d partner was reminded of its onboarding.", "%(n)d partners were reminded of their onboarding.", count) % {"n": count},
+        )
+        if skipped:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)d selected partner is not onboarding and was not reminded.",
+                    "%(n)d selected partners are not onboarding and were not reminded.",
+                    skipped,
+                ) % {"n": skipped},
+            )
+
+    def _status_action(self, request, queryset, *, status, title, submit, done):
+        return ask_then_run(
+            self, request, queryset, form_class=ReasonForm, title=title, submit=submit, done_message=done,
+            action=lambda partner, reason: services.partner_set_status(partner=partner, status=status, by=request.user, reason=reason),
+        )
+
+    @admin.action(description="Activate now, waiving the rest of the checklist…")
+    def activate(self, request, queryset):
+        return self._status_action(
+            request, queryset, status=Partner.Status.ACTIVE, title="Activate before the onboarding checklist is done",
+            submit="Activate", done="{count} partners are active.",
+        )
+
+    @admin.action(description="Suspend with a reason…")
+    def suspend(self, request, queryset):
+        return self._status_action(
+            request, queryset, status=Partner.Status.SUSPENDED, title="Suspend partners (their admins are e-mailed the reason)",
+            submit="Suspend and notify", done="{count} partners suspended; their admins are told.",
+        )
+
+    @admin.action(description="Reactivate with a reason…")
+    def reactivate(self, request, queryset):
+        return self._status_action(
+            request, queryset, status=Partner.Status.ACTIVE, title="Reactivate suspended partners (their admins are e-mailed)",
+            submit="Reactivate and notify", done="{count} partners reactivated; their admins are told.",
+        )
+
+    @admin.action(description="Terminate with a reason (final)…")
+    def terminate(self, request, queryset):
+        return self._status_action(
+            request, queryset, status=Partner.Status.TERMINATED,
+            title="Terminate partners: final; their users lose access and their admins are e-mailed the reason",
+            submit="Terminate", done="{count} partners terminated; their users no longer sign in.",
+        )
+
+    @admin.action(description="Change tier with a reason…")
+    def change_tier(self, request, queryset):
+        return ask_then_run(
+            self, request, queryset, form_class=TierReasonForm, title="Change the tier (kept in the tier history)",
+            submit="Change tier", done_message="{count} partners changed tier.",
+            action=lambda partner, data: services.partner_tier_set(partner=partner, tier=data["tier"], by=request.user, reason=data["reason"]),
+        )
 
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    """A partner user's role and access change through the same services as the portal's team
+    page (deactivation ends their API tokens and sessions); their organization never changes."""
+
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "partner", "is_active", "last_login"]
     list_filter = ["role", "is_active", "partner"]
@@ -167,8 +246,43 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         ("Role", {"fields": ["role", "partner", "is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
+    partner_user_fieldsets = [
+        (None, {"fields": ["email", "full_name", "password"]}),
+        ("Organization", {"fields": ["partner", "role", "is_active"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "partner", "password1", "password2"]})]
     filter_horizontal = ["groups"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.partner_id:
+            return self.partner_user_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.partner_id:
+            return [*self.readonly_fields, "partner"]
+        return self.readonly_fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.partner_id and "role" in form.base_fields:
+            form.base_fields["role"].choices = [(r.value, r.label) for r in Role if r in PARTNER_ROLES]
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not (change and obj.partner_id):
+            return super().save_model(request, obj, form, change)
+        stored = User.objects.get(pk=obj.pk)
+        role, active = obj.role, obj.is_active
+        obj.role, obj.is_active = stored.role, stored.is_active  # these two change through the services
+        super().save_model(request, obj, form, change)
+        if role != stored.role:
+            services.team_member_set_role(member=obj, by=request.user, role=role)
+        if active != stored.is_active:
+            change_access = services.team_member_reactivate if active else services.team_member_deactivate
+            change_access(member=obj, by=request.user)
+        obj.refresh_from_db()
 
 
 # Admin forms serve staff only, who see every partner: the form's partner choices are built
@@ -232,15 +346,15 @@ class DuplicateFilter(admin.SimpleListFilter):
 
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
-    list_display = ["company_name", "fit_score", "disqualified", "duplicate_flag", "status", "owner", "partner_type", "country", "created_at"]
-    list_filter = ["status", DuplicateFilter, "disqualified", "partner_type", "annual_revenue", ("country", CountryFilter), "owner"]
+    list_display = ["company_name", "fit_score", "disqualified", "duplicate_flag", "free_mail_badge", "status", "owner", "partner_type", "country", "created_at"]
+    list_filter = ["status", DuplicateFilter, "free_mail_contact", "disqualified", "partner_type", "annual_revenue", ("country", CountryFilter), "owner"]
     search_fields = ["company_name", "website", "contact_email", "contact_name"]
     list_select_related = ["owner", "duplicate_of", "duplicate_partner"]
     ordering = ["-created_at"]
     actions = ["take_into_screening", "approve", "reject", "rescore"]
     readonly_fields = [
         "company_name", "website", "country", "partner_type", "employees", "annual_revenue", "specializations",
-        "contact_name", "contact_email", "message", "status", "fit_score", "score_table", "disqualified",
+        "contact_name", "contact_email", "free_mail_contact", "message", "status", "fit_score", "score_table", "disqualified",
         "disqualification_reason", "duplicate_of", "duplicate_partner", "website_domain", "email_domain",
         "rejection_reason", "decided_at", "decided_by", "partner", "created_at", "scored_at",
     ]
@@ -249,7 +363,7 @@ class ApplicationAdmin(AuditedAdmin):
         ("Fit", {"fields": ["fit_score", "disqualified", "disqualification_reason", "score_table", "scored_at"]}),
         ("Duplicates", {"fields": ["duplicate_of", "duplicate_partner", "website_domain", "email_domain"]}),
         ("Company", {"fields": ["company_name", "website", "country", "partner_type", "employees", "annual_revenue", "specializations"]}),
-        ("Contact", {"fields": ["contact_name", "contact_email", "message", "created_at"]}),
+        ("Contact", {"fields": ["contact_name", "contact_email", "free_mail_contact", "message", "created_at"]}),
     ]
 
     def has_add_permission(self, request):
@@ -258,6 +372,15 @@ class ApplicationAdmin(AuditedAdmin):
     @admin.display(description="duplicate", boolean=True)
     def duplicate_flag(self, obj):
         return obj.is_duplicate
+
+    @admin.display(description="contact e-mail", ordering="free_mail_contact")
+    def free_mail_badge(self, obj):
+        if not obj.free_mail_contact:
+            return "—"
+        return format_html(
+            '<strong class="free-mail-badge" title="{}">free mail</strong>',
+            "The contact e-mail is at a free-mail provider: check that the person works for the company.",
+        )
 
     @admin.display(description="breakdown")
     def score_table(self, obj):
@@ -271,7 +394,10 @@ class ApplicationAdmin(AuditedAdmin):
                 for r in obj.score_breakdown
             ),
         )
-        return format_html("<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows)
+        table = format_html("<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows)
+        if obj.free_mail_contact:
+            return format_html("{}<p>Not scored, but note: the contact wrote from a free-mail address ({}), not from the company's domain.</p>", table, obj.contact_email)
+        return table
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):
@@ -402,13 +528,26 @@ class AgreementSignatureAdmin(admin.ModelAdmin):
         return FileResponse(signature.pdf.open("rb"), as_attachment=True, filename=f"agreement-v{signature.agreement.version}-{signature.partner_id}.pdf", content_type="application/pdf")
 
 
+class PayoutDetailsAdminForm(BankNumbersFormMixin, forms.ModelForm):
+    class Meta:
+        model = PayoutDetails
+        fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_bank_numbers(change_bank_details=True)
+
+
 @admin.register(PayoutDetails)
 class PayoutDetailsAdmin(AuditedAdmin):
-    list_display = ["partner", "method", "currency", "account_holder", "updated_at"]
+    """Bank numbers are shown masked and never rendered back; a number left empty is kept."""
+
+    form = PayoutDetailsAdminForm
+    list_display = ["partner", "method", "currency", "account_holder", "account_hint", "updated_at"]
     list_filter = ["method", "currency"]
     search_fields = ["partner__name", "account_holder"]
     list_select_related = ["partner"]
-    readonly_fields = ["partner", "updated_at", "updated_by"]
+    readonly_fields = ["partner", "account_hint", "updated_at", "updated_by"]
 
     def has_add_permission(self, request):
         return False

@@ -43,3 +43,17 @@ class PartnersConfig(AppConfig):
             "partners.view_agreementsignature",
         ],
     }
+
+    def ready(self):
+        from allauth.account.signals import password_changed, password_set
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from prm.portal import register_organization_loader
+
+        from . import selectors, sessions
+
+        register_organization_loader(selectors.partner_of)
+        user_logged_in.connect(sessions.on_signed_in, dispatch_uid="partners.sessions.signed_in")
+        user_logged_out.connect(sessions.on_signed_out, dispatch_uid="partners.sessions.signed_out")
+        for name, signal in (("password_changed", password_changed), ("password_set", password_set)):
+            signal.connect(sessions.on_password_changed, dispatch_uid=f"partners.sessions.{name}")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from prm.forms import CommaSeparatedField
 from prm.money import currency_choices
 from prm.roles import Role
 
@@ -41,32 +42,10 @@ class InvitationAcceptForm(forms.Form):
         return cleaned
 
 
-class CommaSeparatedField(forms.CharField):
-    """A list of short texts typed as "cloud, security, data"."""
-
-    def __init__(self, *args, max_items=MAX_SPECIALIZATIONS, **kwargs):
-        self.max_items = max_items
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Separate them with commas.")
-        super().__init__(*args, **kwargs)
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        return [item.strip() for item in text.split(",") if item.strip()]
-
-    def validate(self, value):
-        super().validate(value)
-        if len(value) > self.max_items:
-            raise forms.ValidationError(f"At most {self.max_items}.")
-
-
 class ApplicationForm(forms.ModelForm):
     """The public application form; the model's validators are the rules (shared with the API)."""
 
-    specializations = CommaSeparatedField(label="Specializations", help_text="For example: cloud, security, data. Separate them with commas.")
+    specializations = CommaSeparatedField(label="Specializations", max_items=MAX_SPECIALIZATIONS, help_text="For example: cloud, security, data. Separate them with commas.")
 
     class Meta:
         model = Application
@@ -112,7 +91,7 @@ class AgreementSignForm(forms.Form):
 
 
 class PartnerProfileForm(forms.ModelForm):
-    specializations = CommaSeparatedField(label="Specializations")
+    specializations = CommaSeparatedField(label="Specializations", max_items=MAX_SPECIALIZATIONS)
 
     class Meta:
         model = Partner
@@ -151,8 +130,54 @@ class TeamInviteForm(forms.Form):
     )
 
 
-class PayoutDetailsForm(forms.ModelForm):
+class SecretTextInput(forms.TextInput):
+    """A text input that never renders a value back into the page (bank numbers)."""
+
+    def format_value(self, value):
+        return None
+
+
+class BankNumbersFormMixin:
+    """Bank numbers (``PayoutDetails.SECRET_FIELDS``) are never rendered back in full.
+
+    With stored numbers and ``change_bank_details`` off, the form shows them masked and read-only
+    ("DE89 •••• •••• 3000"); with it on, the inputs are empty and an empty one keeps the stored
+    number (payout_details_save's rule). Without stored numbers the inputs are plain and empty.
+    """
+
+    def setup_bank_numbers(self, *, change_bank_details: bool) -> None:
+        instance = self.instance
+        stored = {f: getattr(instance, f) for f in PayoutDetails.SECRET_FIELDS if getattr(instance, f)}
+        self.bank_numbers_masked = bool(stored) and not change_bank_details
+        self.has_bank_numbers = bool(stored)
+        for name in PayoutDetails.SECRET_FIELDS:
+            field = self.fields[name]
+            self.initial[name] = ""
+            if self.bank_numbers_masked:
+                field.widget = forms.TextInput()
+                field.disabled = True
+                self.initial[name] = instance.masked(name) if name in stored else ""
+                field.help_text = "Shown masked. Choose “Change bank details” to replace it."
+            else:
+                field.widget = SecretTextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+                if name in stored:
+                    field.help_text = f"Now {instance.masked(name)}. Leave it empty to keep it."
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in PayoutDetails.SECRET_FIELDS:
+            if self.fields[name].disabled or not (cleaned.get(name) or "").strip():
+                cleaned[name] = getattr(self.instance, name)  # unchanged: the stored number
+        method = cleaned.get("method")
+        needs_numbers = any(f in PayoutDetails.SECRET_FIELDS for f in PayoutDetails.METHOD_FIELDS.get(method, ()))
+        if self.bank_numbers_masked and method != self.instance.method and needs_numbers:
+            self.add_error("method", "To be paid to another kind of account, choose “Change bank details” and enter it.")
+        return cleaned
+
+
+class PayoutDetailsForm(BankNumbersFormMixin, forms.ModelForm):
     currency = forms.ChoiceField(label="Payout currency")
+    change_bank_details = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = PayoutDetails
@@ -165,6 +190,8 @@ class PayoutDetailsForm(forms.ModelForm):
             "paypal_email": "PayPal payouts only.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, change_bank_details: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = [("", "Choose a currency")] + currency_choices()
+        self.initial["change_bank_details"] = change_bank_details
+        self.setup_bank_numbers(change_bank_details=change_bank_details)

@@ -255,6 +255,42 @@ class TierChange(models.Model):
         return f"{self.partner_id}: {self.from_tier_id} -> {self.to_tier_id}"
 
 
+class StatusChange(models.Model):
+    """A partner's status history: every change, who made it (none: the system) and why. Never edited."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Partner.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Partner.Status.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class SignedInSession(models.Model):
+    """A session a user signed in with, so that taking their access away can end it.
+
+    Recorded when someone signs in (``partners.sessions``); the session itself lives in the
+    session store, whatever the engine.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"session of user {self.user_id}"
+
+
 # --- Recruitment -------------------------------------------------------------------------------
 
 MAX_SPECIALIZATIONS = 20
@@ -324,6 +360,12 @@ class Application(models.Model):
     # Duplicate detection (registrable domains; free-mail addresses leave email_domain empty).
     website_domain = models.CharField(max_length=253, db_index=True)
     email_domain = models.CharField(max_length=253, blank=True, db_index=True)
+    free_mail_contact = models.BooleanField(
+        "free-mail contact",
+        default=False,
+        editable=False,
+        help_text="The contact e-mail is at a free-mail provider (gmail.com...), not at the company's domain.",
+    )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
@@ -549,9 +591,14 @@ class PayoutDetails(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The account masked ("DE89 •••• •••• 3000"): what the history keeps instead of the numbers.
+    account_hint = models.CharField("account", max_length=60, blank=True, editable=False)
+
+    # Bank numbers: never copied into the history tables, never rendered back in full.
+    SECRET_FIELDS = ("iban", "routing_number", "account_number")
 
     objects = partner_scoped()
-    history = audit_history()
+    history = audit_history(excluded_fields=SECRET_FIELDS)
 
     class Meta:
         verbose_name_plural = "payout details"
@@ -604,9 +651,34 @@ class PayoutDetails(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def masked(self, field: str) -> str:
+        """One bank number masked for display: ``DE89 •••• •••• 3000``, ``•••• 6789``."""
+        return mask_number(getattr(self, field) or "", keep_start=4 if field == "iban" else 0)
+
     @property
     def masked_account(self) -> str:
-        value = {self.Method.IBAN: self.iban, self.Method.US_ACH: self.account_number}.get(self.method)
+        """The account paid to, masked (a PayPal address is shown as it is)."""
         if self.method == self.Method.PAYPAL:
             return self.paypal_email
-        return f"•••• {value[-4:]}" if value else ""
+        field = {self.Method.IBAN: "iban", self.Method.US_ACH: "account_number"}.get(self.method)
+        return self.masked(field) if field else ""
+
+    def save(self, *args, **kwargs):
+        self.account_hint = self.masked_account[:60]
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "account_hint"}
+        super().save(*args, **kwargs)
+
+
+def mask_number(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
+    """``"DE89370400440532013000"`` -> ``"DE89 •••• •••• 3000"`` (keep_start=4); ``"12345678"`` ->
+    ``"•••• 5678"``. Short values show no more than their last characters."""
+    value = (value or "").replace(" ", "")
+    if not value:
+        return ""
+    hidden = "•••• ••••" if keep_start else "••••"
+    if len(value) <= keep_start + keep_end:
+        keep_start = 0
+        hidden = "••••"
+    end = value[-keep_end:] if len(value) > keep_end else value[-2:]
+    return " ".join(part for part in (value[:keep_start], hidden, end) if part)

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import AgreementSignature, Application, Invitation, OnboardingTask, Partner, User
+from .models import AgreementSignature, Application, Invitation, OnboardingTask, Partner, PayoutDetails, User
 
 
 def partner_list() -> QuerySet[Partner]:
@@ -58,3 +58,8 @@ def team_list(*, include_inactive: bool = False) -> QuerySet[User]:
 def open_invitations() -> QuerySet[Invitation]:
     """Invitations of the caller's organization that can still be accepted."""
     return Invitation.objects.filter(accepted_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at")
+
+
+def payout_details_of(partner: Partner) -> PayoutDetails | None:
+    """The partner's payout details, if it gave them."""
+    return PayoutDetails.objects.filter(partner=partner).first()

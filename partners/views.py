@@ -1,11 +1,8 @@
 """Pages of the partners app: the public application form and the partner portal's home,
 onboarding, agreement, profile, team and payout details."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from prm.errors import error_text, form_errors_from
 from prm.markup import markdown_to_html
+from prm.portal import partner_required
 from prm.roles import Role
 from prm.views import client_ip
 
@@ -27,36 +26,7 @@ from .forms import (
     PayoutDetailsForm,
     TeamInviteForm,
 )
-from .models import PayoutDetails, User
-
-
-def partner_required(view):
-    """Portal pages are for signed-in partner users; staff are sent to the admin."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if user.is_staff:
-            messages.info(request, "The partner portal is for partner users. Staff work in the admin.")
-            return redirect("admin:index")
-        if not user.is_partner_user:
-            return render(request, "403.html", status=403)
-        request.partner = selectors.partner_of(user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def form_errors_from(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, on its fields where it names them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
+from .models import PayoutDetails
 
 # --- Public ------------------------------------------------------------------------------------
 
@@ -253,11 +223,11 @@ def team(request):
 @require_POST
 @partner_required
 def team_member_deactivate(request, pk):
-    member = get_object_or_404(User.members.all(), pk=pk)
+    member = get_object_or_404(selectors.team_list(include_inactive=True), pk=pk)
     try:
         services.team_member_deactivate(member=member, by=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"{member.get_full_name()} can no longer sign in.")
     return redirect("portal:team")
@@ -265,11 +235,16 @@ def team_member_deactivate(request, pk):
 
 @partner_required
 def payout_details(request):
+    """Where commissions are paid. Bank numbers are shown masked; "Change bank details" (``?change=bank``)
+    gives empty inputs, and an input left empty keeps the stored number."""
     partner = request.partner
     if request.user.role != Role.PARTNER_ADMIN:
         raise PermissionDenied("Only a partner admin sees and changes payout details.")
-    instance = PayoutDetails.objects.filter(partner=partner).first()
-    form = PayoutDetailsForm(request.POST or None, instance=instance or PayoutDetails(partner=partner))
+    instance = selectors.payout_details_of(partner)
+    changing = request.GET.get("change") == "bank" or request.POST.get("change_bank_details") in ("True", "true", "on", "1")
+    form = PayoutDetailsForm(
+        request.POST or None, instance=instance or PayoutDetails(partner=partner), change_bank_details=changing
+    )
     if request.method == "POST" and form.is_valid():
         data = {field: form.cleaned_data[field] for field in form.Meta.fields}
         try:

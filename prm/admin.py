@@ -37,12 +37,13 @@ def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submi
     """An admin action that asks for one value (a reason, a reference) before it runs.
 
     ``action(item, value)`` is called for each selected item once the form is valid; until then
-    the intermediate page (templates/admin/reason_action.html) is shown.
+    the intermediate page (templates/admin/reason_action.html) is shown. A form of several fields
+    (a tier and a reason) gives ``action`` its whole ``cleaned_data``.
     """
     field = next(iter(form_class.base_fields))
     form = form_class(request.POST if field in request.POST else None)
     if form.is_valid():
-        value = form.cleaned_data[field]
+        value = form.cleaned_data[field] if len(form.fields) == 1 else form.cleaned_data
         run_for_each(request, queryset, lambda item: action(item, value), done_message)
         return None
     return render(

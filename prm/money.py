@@ -37,3 +37,11 @@ def is_currency(code: str) -> bool:
 @lru_cache(maxsize=1)
 def _currency_codes() -> frozenset[str]:
     return frozenset(alpha for alpha, _ in _currencies())
+
+
+def validate_currency(value: str) -> None:
+    """Model and form validator: an ISO 4217 currency code (the apps' money fields share it)."""
+    from django.core.exceptions import ValidationError
+
+    if not is_currency(value):
+        raise ValidationError("Enter an ISO 4217 currency code, e.g. USD or EUR.")

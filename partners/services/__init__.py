@@ -2,6 +2,7 @@
 rule it implements; callers import them from here (``from partners import services``)."""
 
 from .accounts import (  # noqa: F401
+    access_revoke,
     invitation_accept,
     invitation_check,
     invitation_for_token,
@@ -16,18 +17,28 @@ from .agreement import (  # noqa: F401
     agreement_sign,
     agreement_text_sha256,
 )
+from .lifecycle import (  # noqa: F401
+    PARTNER_TRANSITIONS,
+    partner_set_status,
+    partner_status_change,
+)
 from .onboarding import (  # noqa: F401
     onboarding_event_record,
+    onboarding_remind,
     onboarding_stalled_remind,
     onboarding_start,
     onboarding_task_complete,
 )
 from .organization import (  # noqa: F401
+    partner_create,
     partner_profile_update,
     partner_tier_set,
+    partner_update,
     payout_details_save,
     team_invite,
     team_member_deactivate,
+    team_member_reactivate,
+    team_member_set_role,
 )
 from .recruitment import (  # noqa: F401
     APPLICATION_TRANSITIONS,

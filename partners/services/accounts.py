@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from prm.errors import StateConflict
 from prm.mail import send_templated_mail
 from prm.roles import GROUP_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import scopes_disabled
@@ -20,6 +21,7 @@ from ..models import (
     User,
     hash_token,
 )
+from ..sessions import end_sessions
 
 
 def _mark_email_verified(user: User) -> None:
@@ -80,6 +82,15 @@ def partner_user_create(
     return user
 
 
+def access_revoke(*, user: User) -> None:
+    """Take every way in away from a user who may no longer act: API tokens are deleted and every
+    session they signed in with is ended in the session store (the account itself stays)."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    end_sessions(user)
+
+
 def invitation_check(*, email: str, role: str) -> None:
     """An invitation goes to someone without an account, for a partner role."""
     errors = {}
@@ -107,6 +118,8 @@ def invitation_send(
     the newest link works.
     """
     email = User.objects.normalize_email(email).lower()
+    if partner.status == Partner.Status.TERMINATED:
+        raise StateConflict(f"{partner.name} is terminated: nobody can be invited to join it.")
     invitation_check(email=email, role=role)
     now = timezone.now()
     with scopes_disabled():

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -18,6 +19,7 @@ from ..models import (
     Partner,
     User,
 )
+from .lifecycle import partner_status_change
 
 
 def onboarding_start(*, partner: Partner) -> None:
@@ -44,18 +46,16 @@ def onboarding_start(*, partner: Partner) -> None:
 
 
 def _activate_if_complete(partner: Partner) -> bool:
-    """An onboarding partner whose required tasks are all done becomes active."""
+    """An onboarding partner whose required tasks are all done becomes active (through the
+    status table of partners.services.lifecycle)."""
     with scopes_disabled():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = lock_one(Partner.objects, partner.pk)
         if partner.status != Partner.Status.ONBOARDING:
             return False
         tasks = OnboardingTask.objects.filter(partner=partner, required=True)
         if not tasks.exists() or tasks.filter(done_at__isnull=True).exists():
             return False
-    partner.status = Partner.Status.ACTIVE
-    partner.activated_at = timezone.now()
-    partner._change_reason = "All required onboarding tasks are done"
-    partner.save(update_fields=["status", "activated_at"])
+    partner_status_change(partner=partner, status=Partner.Status.ACTIVE, by=None, reason="All required onboarding tasks are done")
     return True
 
 
@@ -93,6 +93,25 @@ def onboarding_task_complete(*, task: OnboardingTask, by: User) -> OnboardingTas
     return task
 
 
+def _remind(partners: list[Partner], now) -> None:
+    """E-mail each partner's admins the open steps of its checklist; note when."""
+    with scopes_disabled():
+        admins = {}
+        for user in User.objects.filter(partner__in=partners, role=Role.PARTNER_ADMIN, is_active=True):
+            admins.setdefault(user.partner_id, []).append(user.email)
+    for partner in partners:
+        open_tasks = [t for t in partner.onboarding_tasks.all() if t.done_at is None]
+        recipients = admins.get(partner.pk)
+        if recipients:
+            send_templated_mail(
+                to=recipients,
+                template="partners/email/onboarding_stalled",
+                context={"partner": partner, "open_tasks": open_tasks, "link": settings.SITE_URL + "/portal/onboarding/"},
+            )
+    with scopes_disabled():
+        Partner.objects.filter(pk__in=[p.pk for p in partners]).update(onboarding_reminded_at=now)
+
+
 def onboarding_stalled_remind(*, now=None) -> int:
     """Remind partners whose onboarding made no progress for PRM_ONBOARDING_STALL_DAYS, once per stall.
 
@@ -112,18 +131,20 @@ def onboarding_stalled_remind(*, now=None) -> int:
             .filter(Q(onboarding_reminded_at__isnull=True) | Q(onboarding_reminded_at__lt=F("last_progress")))
             .prefetch_related("onboarding_tasks")
         )
-        admins = {}
-        for user in User.objects.filter(partner__in=stalled, role=Role.PARTNER_ADMIN, is_active=True):
-            admins.setdefault(user.partner_id, []).append(user.email)
-    for partner in stalled:
-        open_tasks = [t for t in partner.onboarding_tasks.all() if t.done_at is None]
-        recipients = admins.get(partner.pk)
-        if recipients:
-            send_templated_mail(
-                to=recipients,
-                template="partners/email/onboarding_stalled",
-                context={"partner": partner, "open_tasks": open_tasks, "link": settings.SITE_URL + "/portal/onboarding/"},
-            )
-    with scopes_disabled():
-        Partner.objects.filter(pk__in=[p.pk for p in stalled]).update(onboarding_reminded_at=now)
+    _remind(stalled, now)
     return len(stalled)
+
+
+def onboarding_remind(*, partner_ids: list[int], by: User) -> int:
+    """A manager reminds the chosen partners now, stalled or not: those still onboarding (the
+    others have nothing to do) get the reminder. Returns how many were reminded; the daily
+    reminder counts the stall from now on."""
+    require_role(by, *MANAGER_ROLES, action="remind partners of their onboarding")
+    with scopes_disabled():
+        partners = list(
+            Partner.objects.filter(pk__in=partner_ids, status=Partner.Status.ONBOARDING)
+            .prefetch_related("onboarding_tasks")
+            .order_by("pk")
+        )
+    _remind(partners, timezone.now())
+    return len(partners)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from prm.domains import email_domain, registrable_domain
+from prm.domains import email_domain, is_free_mail, registrable_domain
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -16,13 +16,11 @@ from ..models import (
     Application,
     FitCriterion,
     Partner,
-    Tier,
-    TierChange,
     User,
 )
 from ..scoring import normalize_specializations, score_application
 from .accounts import invitation_check, invitation_send
-from .onboarding import onboarding_start
+from .organization import partner_create
 
 APPLICATION_TRANSITIONS = {
     Application.Status.APPLIED: {Application.Status.SCREENING, Application.Status.APPROVED, Application.Status.REJECTED},
@@ -62,6 +60,9 @@ def _find_duplicates(application: Application) -> None:
 def application_submit(*, data: dict) -> Application:
     """Record an application to the program, score it, flag duplicates and confirm by e-mail.
 
+    A contact e-mail at a free-mail provider is accepted but flagged (``free_mail_contact``) for
+    the manager: it does not show that the person works for the company.
+
     Every field is validated (model validators); invalid input raises ValidationError naming the
     fields and writes nothing.
     """
@@ -72,6 +73,7 @@ def application_submit(*, data: dict) -> Application:
     application.full_clean(exclude=["website_domain"])
     application.website_domain = registrable_domain(application.website)
     application.email_domain = email_domain(application.contact_email) or ""
+    application.free_mail_contact = is_free_mail(application.contact_email)
     _find_duplicates(application)
     _apply_fit(application, _active_criteria())
     application.save()
@@ -118,23 +120,23 @@ def application_approve(*, application: Application, by: User) -> Partner:
     require_role(by, *MANAGER_ROLES, action="approve applications")
     application = Application.objects.select_for_update().get(pk=application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.APPROVED, what="application")
-    with scopes_disabled():
-        if Partner.objects.filter(name__iexact=application.company_name).exists():
-            raise ValidationError({"company_name": f"A partner named {application.company_name} already exists."})
     invitation_check(email=application.contact_email, role=Role.PARTNER_ADMIN)
-    partner = Partner.objects.create(
-        name=application.company_name,
-        status=Partner.Status.ONBOARDING,
-        tier=Tier.objects.order_by("rank").first(),
-        partner_type=application.partner_type,
-        country=application.country,
-        website=application.website,
-        domain=application.website_domain,
-        specializations=application.specializations,
-    )
-    if partner.tier_id:
-        TierChange.objects.create(partner=partner, to_tier=partner.tier, changed_by=by, reason="Entry tier on approval")
-    onboarding_start(partner=partner)
+    try:
+        partner = partner_create(
+            data={
+                "name": application.company_name,
+                "partner_type": application.partner_type,
+                "country": application.country,
+                "website": application.website,
+                "specializations": application.specializations,
+            },
+            by=by,
+            reason="Entry tier on approval",
+        )
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "name" in error.error_dict:
+            raise ValidationError({"company_name": error.message_dict["name"]}) from error
+        raise
     application.status = Application.Status.APPROVED
     application.partner = partner
     application.decided_at = timezone.now()

@@ -120,7 +120,7 @@ def test_valid_iban_payout_details_are_saved_and_close_the_task(client, partner_
     assert response.status_code == 302
     details = PayoutDetails.objects.get(partner=onboarding)
     assert (details.iban, details.bic, details.currency) == ("DE89370400440532013000", "DEUTDEFF", "EUR")
-    assert details.masked_account == "•••• 3000"
+    assert details.masked_account == details.account_hint == "DE89 •••• •••• 3000"
     assert task_done(onboarding, "payout_details_added")
 
 

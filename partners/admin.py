@@ -384,20 +384,24 @@ class ApplicationAdmin(AuditedAdmin):
 
     @admin.display(description="breakdown")
     def score_table(self, obj):
-        if not obj.score_breakdown:
-            return "No criteria in the ideal partner profile."
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (r["criterion"], r["points"], r["max_points"], "met" if r["met"] else ("must-have failed" if r.get("must_have") else "not met"), r["reason"])
-                for r in obj.score_breakdown
-            ),
-        )
-        table = format_html("<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows)
+        if obj.score_breakdown:
+            rows = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (r["criterion"], r["points"], r["max_points"], "met" if r["met"] else ("must-have failed" if r.get("must_have") else "not met"), r["reason"])
+                    for r in obj.score_breakdown
+                ),
+            )
+            shown = format_html("<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows)
+        else:
+            shown = "No criteria in the ideal partner profile."
         if obj.free_mail_contact:
-            return format_html("{}<p>Not scored, but note: the contact wrote from a free-mail address ({}), not from the company's domain.</p>", table, obj.contact_email)
-        return table
+            return format_html(
+                "{}<p>Not scored, but note: the contact wrote from a free-mail address ({}), not from the company's domain.</p>",
+                shown, obj.contact_email,
+            )
+        return shown
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):

@@ -146,6 +146,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "specializations",
             "contact_name",
             "contact_email",
+            "free_mail_contact",
             "message",
             "fit_score",
             "score_breakdown",

@@ -272,7 +272,10 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if not (change and obj.partner_id):
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            if change and "is_active" in form.changed_data and not obj.is_active:
+                services.access_revoke(user=obj)  # a deactivated staff account is signed out too
+            return
         stored = User.objects.get(pk=obj.pk)
         role, active = obj.role, obj.is_active
         obj.role, obj.is_active = stored.role, stored.is_active  # these two change through the services

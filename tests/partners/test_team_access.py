@@ -152,3 +152,17 @@ def test_a_password_change_keeps_the_new_session_revocable(partner_admin, rep):
     assert SignedInSession.objects.filter(user=rep, session_key=browser.session.session_key).exists()
     services.team_member_deactivate(member=rep, by=partner_admin)
     assert not Session.objects.filter(session_key=browser.session.session_key).exists()
+
+
+def test_a_staff_account_deactivated_in_the_admin_is_signed_out(client, program_admin, finance):
+    browser = Client()
+    browser.force_login(finance)
+    Token.objects.create(user=finance)
+    client.force_login(program_admin)
+    url = f"/admin/partners/user/{finance.pk}/change/"
+    response = client.post(url, admin_form_data(client.get(url), is_active=False))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    finance.refresh_from_db()
+    assert not finance.is_active
+    assert not Token.objects.filter(user=finance).exists()
+    assert not Session.objects.filter(session_key=browser.session.session_key).exists()

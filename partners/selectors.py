@@ -3,6 +3,9 @@
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from prm.roles import Role
+from prm.scoping import scopes_disabled
+
 from .models import AgreementSignature, Application, Invitation, OnboardingTask, Partner, PayoutDetails, User
 
 
@@ -63,3 +66,14 @@ def open_invitations() -> QuerySet[Invitation]:
 def payout_details_of(partner: Partner) -> PayoutDetails | None:
     """The partner's payout details, if it gave them."""
     return PayoutDetails.objects.filter(partner=partner).first()
+
+
+def partner_admin_emails(partner_ids) -> dict[int, list[str]]:
+    """The e-mail addresses of the active partner admins of each partner (one query), for the
+    mail that goes to an organization: reminders, status changes."""
+    emails: dict[int, list[str]] = {}
+    with scopes_disabled():
+        rows = User.objects.filter(partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True).order_by("email")
+        for partner_id, email in rows.values_list("partner_id", "email"):
+            emails.setdefault(partner_id, []).append(email)
+    return emails

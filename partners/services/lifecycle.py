@@ -23,11 +23,12 @@ from django.utils import timezone
 
 from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
-from prm.roles import MANAGER_ROLES, Role, require_role
+from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import check_transition
 
 from ..models import Invitation, Partner, StatusChange, User
+from ..selectors import partner_admin_emails
 from .accounts import access_revoke
 
 Status = Partner.Status
@@ -76,8 +77,7 @@ def partner_status_change(*, partner: Partner, status: str, by: User | None, rea
     StatusChange.objects.create(
         partner=locked, from_status=previous, to_status=status, changed_at=now, changed_by=by, reason=reason
     )
-    with scopes_disabled():
-        admins = list(User.objects.filter(partner=locked, role=Role.PARTNER_ADMIN, is_active=True).values_list("email", flat=True))
+    admins = partner_admin_emails([locked.pk]).get(locked.pk, [])
     verb = NOTIFIED.get((previous, status))
     if verb and admins:
         send_templated_mail(

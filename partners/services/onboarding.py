@@ -10,7 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from prm.locks import lock_one
 from prm.mail import send_templated_mail
-from prm.roles import MANAGER_ROLES, Role, require_role
+from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 
 from ..models import (
@@ -19,6 +19,7 @@ from ..models import (
     Partner,
     User,
 )
+from ..selectors import partner_admin_emails
 from .lifecycle import partner_status_change
 
 
@@ -95,10 +96,7 @@ def onboarding_task_complete(*, task: OnboardingTask, by: User) -> OnboardingTas
 
 def _remind(partners: list[Partner], now) -> None:
     """E-mail each partner's admins the open steps of its checklist; note when."""
-    with scopes_disabled():
-        admins = {}
-        for user in User.objects.filter(partner__in=partners, role=Role.PARTNER_ADMIN, is_active=True):
-            admins.setdefault(user.partner_id, []).append(user.email)
+    admins = partner_admin_emails(p.pk for p in partners)
     for partner in partners:
         open_tasks = [t for t in partner.onboarding_tasks.all() if t.done_at is None]
         recipients = admins.get(partner.pk)

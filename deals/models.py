@@ -12,6 +12,7 @@ from django_countries.fields import CountryField
 from partners.models import Partner
 from prm.audit import audit_history
 from prm.scoping import partner_scoped
+from prm.text import short_date
 
 
 def validate_currency(value: str) -> None:
@@ -141,7 +142,7 @@ class ConflictMatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["deal", "other"], name="one_match_per_pair")]
 
     def __str__(self):
-        return f"{self.deal_id} ~ {self.other_id} ({self.kind})"
+        return f"{self.get_kind_display()}: {self.other.customer_name} (score {self.score})"
 
 
 class ExtensionRequest(models.Model):
@@ -176,4 +177,4 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Extension of {self.deal_id} ({self.status})"
+        return f"Extension for {self.deal.customer_name} asked on {short_date(self.requested_at)} ({self.get_status_display().lower()})"

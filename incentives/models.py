@@ -13,8 +13,10 @@ from django.utils import timezone
 from deals.models import DealRegistration, validate_currency
 from partners.models import Partner, Tier
 from prm.audit import audit_history
+from prm.money import format_money
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.text import short_date
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
@@ -37,7 +39,8 @@ class ExchangeRate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date}: 1 {self.from_currency} = {self.rate} {self.to_currency}"
+        rate = f"{Decimal(self.rate).normalize():f}" if self.rate is not None else "?"
+        return f"1 {self.from_currency} = {rate} {self.to_currency} on {short_date(self.date)}"
 
     def clean(self):
         self.from_currency = (self.from_currency or "").upper()
@@ -124,7 +127,10 @@ class CommissionRule(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return f"{self.plan}: {self.get_kind_display()}"
+        # Without the plan: the plan's page lists its rules, and naming it would cost a query per rule.
+        if self.rate is not None:
+            return f"{self.get_kind_display()}: {Decimal(self.rate).normalize():f}%"
+        return self.get_kind_display()
 
     def clean(self):
         from .rules import validate_rule
@@ -167,7 +173,7 @@ class CommissionLine(models.Model):
         indexes = [models.Index(fields=["partner", "currency", "id"], name="line_partner_currency_id")]
 
     def __str__(self):
-        return f"{self.amount} {self.currency}: {self.explanation}"
+        return f"{self.get_kind_display()} of {format_money(self.amount, self.currency)}: {self.explanation}"
 
     def save(self, *args, **kwargs):
         # The ledger is append-only: a saved line is never written again.
@@ -211,7 +217,7 @@ class PayoutRun(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"Payout run #{self.pk} to {self.period_end}"
+        return f"Payout run to {short_date(self.period_end)} ({self.reference})"
 
     @property
     def reference(self) -> str:
@@ -245,7 +251,7 @@ class PayoutStatement(models.Model):
         ]
 
     def __str__(self):
-        return f"Statement #{self.pk}: {self.partner_id} {self.total} {self.currency}"
+        return f"Statement {self.run.reference} · {self.partner.name} · {format_money(self.total, self.currency)}"
 
     @property
     def period_end(self):

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django_countries.filters import CountryFilter
 
-from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
+from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
 
@@ -61,6 +61,9 @@ class TierChangeInline(ReadOnlyInline):
     model = TierChange
     fields = ["changed_at", "from_tier", "to_tier", "changed_by", "reason"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_tier", "to_tier", "changed_by")
+
 class PayoutDetailsInline(admin.StackedInline):
     model = PayoutDetails
     fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email", "updated_at", "updated_by"]
@@ -75,6 +78,9 @@ class PayoutDetailsInline(admin.StackedInline):
 class SignatureInline(ReadOnlyInline):
     model = AgreementSignature
     fields = ["agreement", "signer_name", "signed_at", "ip_address", "pdf_link"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agreement")
 
     @admin.display(description="signed PDF")
     def pdf_link(self, obj):
@@ -132,7 +138,7 @@ class PartnerAdmin(AuditedAdmin):
     @admin.display(description="time to onboard")
     def time_to_onboard(self, obj):
         if obj.activated_at:
-            return f"{(obj.activated_at - obj.created_at).days} days"
+            return counted(("{count} day", "{count} days"), (obj.activated_at - obj.created_at).days)
         return "in progress" if obj.status == Partner.Status.ONBOARDING else "—"
 
     def save_model(self, request, obj, form, change):
@@ -151,7 +157,7 @@ class PartnerAdmin(AuditedAdmin):
     @admin.action(description="Send the stalled-onboarding reminders now")
     def remind_now(self, request, queryset):
         count = services.onboarding_stalled_remind()
-        messages.success(request, f"{count} stalled partners were reminded.")
+        messages.success(request, counted(("{count} stalled partner was reminded.", "{count} stalled partners were reminded."), count))
 
 
 @admin.register(User)
@@ -275,24 +281,24 @@ class ApplicationAdmin(AuditedAdmin):
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), "{count} applications are in screening.")
+        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), ("{count} application is in screening.", "{count} applications are in screening."))
 
     @admin.action(description="Approve: create the partner and invite the contact")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), "{count} applications approved; the contacts are invited.")
+        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), ("{count} application approved; its contact is invited.", "{count} applications approved; their contacts are invited."))
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReasonForm, title="Reject applications (the applicants are e-mailed the reason)",
-            submit="Reject and notify", done_message="{count} applications rejected; the applicants are told.",
+            submit="Reject and notify", done_message=("{count} application rejected; the applicant is told.", "{count} applications rejected; the applicants are told."),
             action=lambda a, reason: services.application_reject(application=a, by=request.user, reason=reason),
         )
 
     @admin.action(description="Re-score against the current profile")
     def rescore(self, request, queryset):
         count = services.applications_rescore(ids=list(queryset.values_list("pk", flat=True)))
-        messages.success(request, f"{count} applications re-scored.")
+        messages.success(request, counted(("{count} application re-scored.", "{count} applications re-scored."), count))
 
 
 @admin.register(FitCriterion)
@@ -333,7 +339,7 @@ class OnboardingTaskAdmin(AuditedAdmin):
 
     @admin.action(description="Mark done (steps no event closes)")
     def mark_done(self, request, queryset):
-        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), "{count} tasks marked done.")
+        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), ("{count} task marked done.", "{count} tasks marked done."))
 
 
 @admin.register(Agreement)
@@ -359,7 +365,7 @@ class AgreementAdmin(AuditedAdmin):
 
     @admin.action(description="Publish (partners are asked to sign)")
     def publish(self, request, queryset):
-        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), "{count} versions published.")
+        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), ("{count} version published.", "{count} versions published."))
 
 
 @admin.register(AgreementSignature)

@@ -18,6 +18,7 @@ from prm.domains import validate_company_website
 from prm.roles import PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.text import short_date
 
 
 class Tier(models.Model):
@@ -219,7 +220,7 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.email} to {self.partner_id}"
+        return f"Invitation of {self.email} as {self.get_role_display().lower()}"
 
     @staticmethod
     def new_token() -> str:
@@ -252,7 +253,9 @@ class TierChange(models.Model):
         ordering = ["-changed_at", "-id"]
 
     def __str__(self):
-        return f"{self.partner_id}: {self.from_tier_id} -> {self.to_tier_id}"
+        before = self.from_tier.name if self.from_tier_id else "No tier"
+        after = self.to_tier.name if self.to_tier_id else "no tier"
+        return f"{before} → {after} on {short_date(self.changed_at)}"
 
 
 # --- Recruitment -------------------------------------------------------------------------------
@@ -525,7 +528,7 @@ class AgreementSignature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.partner_id} signed version {self.agreement_id}"
+        return f"Version {self.agreement.version} signed by {self.signer_name} on {short_date(self.signed_at)}"
 
 
 class PayoutDetails(models.Model):

@@ -138,3 +138,31 @@ def test_no_admin_page_shows_a_debug_looking_name(client, partner, finance):
     page = client.get(f"/admin/incentives/payoutrun/{run.pk}/change/").content.decode()
     assert f"Statement PR-20260331-{run.pk} · {partner.name} · 1,500.00 USD" in page
     assert "Statement #" not in page
+
+
+# --- The site's icon ---------------------------------------------------------------------------
+
+
+def test_favicon_ico_answers_with_the_icon(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/img/favicon.ico"
+    assert "max-age=86400" in response["Cache-Control"]
+    for name in ("img/favicon.ico", "img/favicon.svg", "img/apple-touch-icon.png"):
+        assert finders.find(name), name
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_every_layout_links_the_icon(client, partner_admin, manager):
+    link = 'rel="icon" href="/static/img/favicon.ico"'
+    assert link in client.get("/accounts/login/").content.decode()  # allauth
+    assert link in client.get("/apply/").content.decode()
+    client.force_login(partner_admin)
+    assert link in client.get("/portal/").content.decode()
+    client.force_login(manager)
+    assert link in client.get("/admin/").content.decode()
+    assert link in client.get("/admin/deals/dealregistration/").content.decode()
+    assert link in client.get(f"/admin/partners/partner/{partner_admin.partner_id}/change/").content.decode()

@@ -16,7 +16,7 @@ from prm.audit import audit_history
 from prm.money import format_money
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
-from prm.text import short_date
+from prm.text import short_date, validate_multiline_text, validate_plain_text
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
@@ -59,7 +59,7 @@ class CommissionPlan(models.Model):
         QUARTER = "quarter", "Quarter"
         YEAR = "year", "Calendar year"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_plain_text])
     version = models.PositiveIntegerField(default=1)
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
@@ -117,7 +117,7 @@ class CommissionRule(models.Model):
         blank=True,
         help_text='Brackets: [{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}] in the plan currency.',
     )
-    product = models.CharField(max_length=100, blank=True, help_text="SPIF: the product the bonus is for.")
+    product = models.CharField(max_length=100, blank=True, validators=[validate_plain_text], help_text="SPIF: the product the bonus is for.")
     starts_on = models.DateField(null=True, blank=True, help_text="SPIF window start.")
     ends_on = models.DateField(null=True, blank=True, help_text="SPIF window end.")
     target = models.DecimalField(**MONEY, null=True, blank=True, help_text="Accelerator: won revenue in the period above which it applies.")
@@ -160,7 +160,7 @@ class CommissionLine(models.Model):
     original_amount = models.DecimalField(**MONEY, null=True, blank=True)
     original_currency = models.CharField(max_length=3, blank=True)
     fx_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
-    explanation = models.CharField(max_length=400)
+    explanation = models.CharField(max_length=400, validators=[validate_multiline_text])
     booked_on = models.DateField(default=timezone.localdate, db_index=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -207,7 +207,7 @@ class PayoutRun(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
-    payment_reference = models.CharField(max_length=100, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
     error = models.TextField(blank=True)
     pdfs_rendered = models.PositiveIntegerField(default=0)
 

@@ -12,6 +12,7 @@ from django_countries.filters import CountryFilter
 from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.scoping import scopes_disabled
+from prm.text import validate_multiline_text
 
 from . import services, tasks
 from .models import (
@@ -94,7 +95,8 @@ def _signature_pdf_link(signature):
 
 class PartnerAdminForm(forms.ModelForm):
     tier_change_reason = forms.CharField(
-        required=False, max_length=300, help_text="Required when you change the tier; kept in the tier history."
+        required=False, max_length=300, validators=[validate_multiline_text],
+        help_text="Required when you change the tier; kept in the tier history."
     )
 
     class Meta:

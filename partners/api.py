@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from prm.api import FlatListField, LoginRateThrottle, ScopedAPIView, ScopedGenericViewSet
+from prm.text import MESSAGE_MAX, REASON_MAX, validate_multiline_text
 
 from . import selectors, services
 from .models import MAX_SPECIALIZATIONS, Application, Partner
@@ -111,7 +112,9 @@ class ApplicationCreateSerializer(serializers.ModelSerializer):
     specializations = FlatListField(
         child=serializers.CharField(max_length=60), max_length=MAX_SPECIALIZATIONS, required=False, default=list
     )
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MESSAGE_MAX, validators=[validate_multiline_text]
+    )
 
     class Meta:
         model = Application
@@ -162,7 +165,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX)
 
 
 class ApplicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 
 from .errors import error_text
+from .text import REASON_MAX, validate_multiline_text, validate_plain_text
 
 # What an action did to how many objects: a (singular, plural) pair of "{count} ..." sentences, so
 # one object reads "1 deal approved." and never "1 deals approved."
@@ -37,11 +38,14 @@ def run_for_each(request, items, action, done_message: DoneMessage) -> None:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The partner reads this.")
+    reason = forms.CharField(
+        max_length=REASON_MAX, validators=[validate_multiline_text], widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The partner reads this.",
+    )
 
 
 class ReferenceForm(forms.Form):
-    reference = forms.CharField(max_length=100, help_text="The bank's reference of the payment.")
+    reference = forms.CharField(max_length=100, validators=[validate_plain_text], help_text="The bank's reference of the payment.")
 
 
 def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: DoneMessage):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from prm.domains import registrable_domain
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import check_text
 
 from ..models import (
     Invitation,
@@ -94,6 +95,7 @@ def partner_tier_set(*, partner: Partner, tier: Tier | None, by: User, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the tier changes."})
+    check_text(field="reason", value=reason, limit=TierChange._meta.get_field("reason").max_length)
     if partner.tier_id == (tier.pk if tier else None):
         return partner
     TierChange.objects.create(partner=partner, from_tier_id=partner.tier_id, to_tier=tier, changed_by=by, reason=reason)

@@ -242,7 +242,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+        # Failed token sign-ins per account and client address, and per address (prm.api).
         "login": env.str("API_LOGIN_THROTTLE", default="10/min"),
+        "login_address": env.str("API_LOGIN_ADDRESS_THROTTLE", default="100/min"),
         "applications": env.str("API_APPLICATION_THROTTLE", default="20/hour"),
     },
     "EXCEPTION_HANDLER": "prm.api.exception_handler",

@@ -12,7 +12,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -70,18 +70,9 @@ class FlatListField(serializers.ListField):
             raise
 
 
-class LoginRateThrottle(AnonRateThrottle):
-    """Sign-in attempts per client address, counted apart from other anonymous calls.
-
-    The token endpoint no longer uses it (it counts failures only: ``sign_in_failures``); kept
-    for callers outside this project that import it.
-    """
-
-    scope = "login"
-
-
-# Failed token sign-ins are counted like allauth counts failed sign-ins on its login page
-# (``allauth.core.ratelimit``, in the same shared cache): per account *and* client address, so an
+# Failed token sign-ins are counted like allauth counts failed sign-ins on its login page, by
+# allauth's own rate-limit code in the same shared cache (its internal module: the public
+# ``allauth.core.ratelimit`` reads only allauth's settings): per account *and* client address, so an
 # attacker who guesses one account's password locks only that account, from that address; and per
 # address, with a looser cap, so one address cannot try many accounts. A good sign-in gives its
 # count back, so people in one office who type their password right are never refused.

@@ -1,6 +1,7 @@
 """Links in e-mails carry the port the app is served on (`PORT=8123 make run`)."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -37,6 +38,7 @@ def test_an_explicit_site_url_wins_over_the_port():
     assert site_url(PORT="8123", SITE_URL="https://prm.example.com/") == "https://prm.example.com"
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_passes_its_port_to_the_environment():
     makefile = (settings.BASE_DIR / "Makefile").read_text()
     result = subprocess.run(

@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Settings default SITE_URL (the links in e-mails) from the port served.
+export PORT
 
 .PHONY: run test install install-dev migrate worker beat check-deploy clean
 

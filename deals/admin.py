@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
-from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
+from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
 
 from . import services
@@ -46,6 +46,9 @@ class ConflictPanel(ReadOnlyInline):
 class ExtensionInline(ReadOnlyInline):
     model = ExtensionRequest
     fields = ["requested_at", "requested_by", "reason", "status", "new_protected_until", "decided_by", "decision_note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("deal", "requested_by", "decided_by")
 
 class ConflictFilter(admin.SimpleListFilter):
     title = "conflict review"
@@ -117,13 +120,13 @@ class DealRegistrationAdmin(AuditedAdmin):
 
     @admin.action(description="Approve (protect for the tier's days)")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda d: services.deal_approve(deal=d, by=request.user), "{count} deals approved.")
+        run_for_each(request, queryset, lambda d: services.deal_approve(deal=d, by=request.user), ("{count} deal approved.", "{count} deals approved."))
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReasonForm, title="Reject deal registrations",
-            submit="Reject and notify the partners", done_message="{count} deals rejected.",
+            submit="Reject and notify the partners", done_message=("{count} deal rejected.", "{count} deals rejected."),
             action=lambda d, reason: services.deal_reject(deal=d, by=request.user, reason=reason),
         )
 
@@ -131,7 +134,7 @@ class DealRegistrationAdmin(AuditedAdmin):
     def reverse_win(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReasonForm, title="Reverse won deals (commission is clawed back)",
-            submit="Reverse and notify the partners", done_message="{count} wins reversed; commission clawed back.",
+            submit="Reverse and notify the partners", done_message=("{count} win reversed; commission clawed back.", "{count} wins reversed; commission clawed back."),
             action=lambda d, reason: services.deal_reverse_win(deal=d, by=request.user, reason=reason),
         )
 
@@ -166,7 +169,7 @@ class DealRegistrationAdmin(AuditedAdmin):
             else:
                 count, errors = services.deals_import_csv(text=text, by=request.user)
                 if not errors:
-                    messages.success(request, f"{count} registrations imported and checked for conflicts.")
+                    messages.success(request, counted(("{count} registration imported and checked for conflicts.", "{count} registrations imported and checked for conflicts."), count))
                     return redirect("admin:deals_dealregistration_changelist")
         return render(
             request,
@@ -228,12 +231,12 @@ class ExtensionRequestAdmin(AuditedAdmin):
 
     @admin.action(description="Grant one more protection period")
     def grant(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.extension_grant(request=r, by=request.user), "{count} extensions granted.")
+        run_for_each(request, queryset, lambda r: services.extension_grant(request=r, by=request.user), ("{count} extension granted.", "{count} extensions granted."))
 
     @admin.action(description="Refuse with a reason…")
     def refuse(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReasonForm, title="Refuse extension requests",
-            submit="Refuse and notify the partners", done_message="{count} extensions refused.",
+            submit="Refuse and notify the partners", done_message=("{count} extension refused.", "{count} extensions refused."),
             action=lambda r, reason: services.extension_refuse(request=r, by=request.user, note=reason),
         )

@@ -9,22 +9,25 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from prm.api import FlatListField, ScopedGenericViewSet
+from prm.text import NOTES_MAX, REASON_MAX, validate_multiline_text, validate_plain_text
 
 from . import selectors, services
 from .models import DealRegistration, ExtensionRequest
 
 
 class DealCreateSerializer(serializers.Serializer):
-    customer_name = serializers.CharField(max_length=200)
+    customer_name = serializers.CharField(max_length=200, validators=[validate_plain_text])
     customer_domain = serializers.CharField(max_length=253)
     customer_country = serializers.CharField(max_length=2, min_length=2)
-    customer_contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    customer_contact_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, default="", validators=[validate_plain_text]
+    )
     customer_contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.CharField(max_length=3, min_length=3)
     expected_close_date = serializers.DateField()
     products = FlatListField(child=serializers.CharField(max_length=100), max_length=50, required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX, validators=[validate_multiline_text])
 
     def validate_customer_country(self, value):
         return value.upper()
@@ -70,7 +73,7 @@ class StaffDealSerializer(DealSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX)
 
 
 class CloseSerializer(serializers.Serializer):
@@ -81,11 +84,11 @@ class CloseSerializer(serializers.Serializer):
 
 class GrantSerializer(serializers.Serializer):
     protected_until = serializers.DateField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=REASON_MAX)
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=REASON_MAX)
 
 
 class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from partners.models import Partner, User
+from partners.models import OnboardingEvent, OnboardingTask, Partner, User
 
 from . import services
-from .models import DealRegistration
+from .models import ConflictMatch, DealRegistration
 
 # customer, domain, country, amount, currency, products, by, outcome
 DEALS = [
@@ -23,6 +23,74 @@ DEALS = [
     ("FABRIKAM, Incorporated", "fabrikam.com", "US", "110000.00", "USD", ["Cloud Suite"], "bob@globex.demo.test", "submitted"),
     ("Adatum Corporation", "adatum.com", "US", "15000.00", "USD", ["Security Add-on"], "bob@globex.demo.test", "rejected"),
 ]
+
+
+# When each deal happened, in days before today: (submitted, decided, closed). A deal is approved
+# (or rejected) on its "decided" day and won or lost on its "closed" day; it was expected to close
+# when it closed. Acme is Gold (120 protection days), so Tailspin Toys, approved 130 days ago and
+# never closed, lapsed 10 days ago. Proseware AG is expected to close today: the commissions demo
+# closes it as won.
+STORY = {
+    "Contoso Retail Ltd": (150, 145, 75),
+    "Fabrikam Inc.": (20, 18, None),
+    "Wide World Importers": (140, 136, 75),
+    "Tailspin Toys": (140, 130, None),
+    "Lamna Healthcare": (3, None, None),
+    "Fourth Coffee GmbH": (130, 125, 75),
+    "Proseware AG": (60, 55, None),
+    "FABRIKAM, Incorporated": (2, None, None),
+    "Adatum Corporation": (30, 28, None),
+}
+OPEN_DEALS_CLOSE_IN_DAYS = 45
+
+
+def _tell_story(deal: DealRegistration, *, now) -> None:
+    """Date the deal and its audit trail (the portal's timeline) as the story says."""
+    today = timezone.localdate(now)
+    submitted_days, decided_days, closed_days = STORY[deal.customer_name]
+    submitted = now - timedelta(days=submitted_days)
+    decided = now - timedelta(days=decided_days) if decided_days is not None else None
+    closed = now - timedelta(days=closed_days) if closed_days is not None else None
+    changes = {"created_at": submitted, "submitted_at": submitted}
+    if deal.customer_name == "Proseware AG":
+        changes["expected_close_date"] = today
+    elif closed is not None:
+        changes["expected_close_date"] = deal.closed_on
+    elif deal.status == DealRegistration.Status.EXPIRED:
+        changes["expected_close_date"] = (decided + timedelta(days=60)).date()
+    else:
+        changes["expected_close_date"] = today + timedelta(days=OPEN_DEALS_CLOSE_IN_DAYS)
+    if decided is not None:
+        changes["decided_at"] = closed or decided
+        if deal.protected_until:
+            changes["protected_until"] = timezone.localdate(decided) + timedelta(days=services.protection_days(deal.partner))
+    DealRegistration.objects.filter(pk=deal.pk).update(**changes)
+    when = {
+        DealRegistration.Status.SUBMITTED: submitted,
+        DealRegistration.Status.APPROVED: decided,
+        DealRegistration.Status.REJECTED: decided,
+        DealRegistration.Status.WON: closed,
+        DealRegistration.Status.LOST: closed,
+    }
+    if "protected_until" in changes:
+        lapsed = changes["protected_until"] + timedelta(days=1)
+        when[DealRegistration.Status.EXPIRED] = now.replace(year=lapsed.year, month=lapsed.month, day=lapsed.day, hour=2, minute=0)
+    snapshot = {k: v for k, v in changes.items() if k != "decided_at"}
+    for record in deal.history.all():
+        at = when.get(record.status) or now
+        deal.history.filter(pk=record.pk).update(history_date=at, **snapshot)
+    ConflictMatch.objects.filter(deal=deal).update(found_at=submitted)
+
+
+def _first_wins_close_onboarding() -> None:
+    """The "win your first deal" step was done when the partner's first deal was won."""
+    for task in OnboardingTask.objects.filter(event=OnboardingEvent.FIRST_DEAL_WON, done_at__isnull=False):
+        first_win = (
+            DealRegistration.objects.filter(partner_id=task.partner_id, status=DealRegistration.Status.WON)
+            .order_by("decided_at").values_list("decided_at", flat=True).first()
+        )
+        if first_win:
+            OnboardingTask.objects.filter(pk=task.pk).update(done_at=first_win)
 
 
 def seed(*, stdout) -> None:
@@ -53,6 +121,10 @@ def seed(*, stdout) -> None:
             elif outcome == "expired":
                 DealRegistration.objects.filter(pk=deal.pk).update(protected_until=today - timedelta(days=1))
                 services.deals_expire(today=today)
+    now = timezone.now()
+    for deal in DealRegistration.objects.select_related("partner__tier"):
+        _tell_story(deal, now=now)
+    _first_wins_close_onboarding()
     fabrikam = DealRegistration.objects.filter(customer_name="Fabrikam Inc.").first()
     if fabrikam:
         services.extension_request(deal=fabrikam, by=fabrikam.registered_by, reason="The customer's board meets next quarter.")

@@ -13,6 +13,7 @@ from partners.models import Partner
 from prm.audit import audit_history
 from prm.money import validate_currency  # also named here by older migrations
 from prm.scoping import partner_scoped
+from prm.text import NOTES_MAX, REASON_MAX, short_date, text_validators, validate_plain_text
 
 
 def validate_customer_domain(value: str) -> None:
@@ -52,24 +53,26 @@ class DealRegistration(models.Model):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    customer_name = models.CharField(max_length=200)
+    customer_name = models.CharField(max_length=200, validators=[validate_plain_text])
     customer_domain = models.CharField(max_length=253, validators=[validate_customer_domain])
     customer_country = CountryField()
-    customer_contact_name = models.CharField(max_length=150, blank=True)
+    customer_contact_name = models.CharField(max_length=150, blank=True, validators=[validate_plain_text])
     customer_contact_email = models.EmailField(blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3, validators=[validate_currency])
     expected_close_date = models.DateField()
     products = models.JSONField(default=list, blank=True, validators=[validate_products])
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     in_conflict_review = models.BooleanField(default=False)
     protected_until = models.DateField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX))
     final_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
-    reversal_reason = models.TextField(blank=True, help_text="Why a win was reversed (refund, cancellation).")
+    reversal_reason = models.TextField(
+        blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX), help_text="Why a win was reversed (refund, cancellation)."
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -133,7 +136,7 @@ class ConflictMatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["deal", "other"], name="one_match_per_pair")]
 
     def __str__(self):
-        return f"{self.deal_id} ~ {self.other_id} ({self.kind})"
+        return f"{self.get_kind_display()}: {self.other.customer_name} (score {self.score})"
 
 
 class ExtensionRequest(models.Model):
@@ -146,7 +149,7 @@ class ExtensionRequest(models.Model):
 
     deal = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="extension_requests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=REASON_MAX, validators=text_validators(REASON_MAX))
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
@@ -154,7 +157,7 @@ class ExtensionRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     new_protected_until = models.DateField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX))
 
     objects = partner_scoped("deal__partner_id")
     history = audit_history()
@@ -168,4 +171,4 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Extension of {self.deal_id} ({self.status})"
+        return f"Extension for {self.deal.customer_name} asked on {short_date(self.requested_at)} ({self.get_status_display().lower()})"

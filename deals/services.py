@@ -21,6 +21,7 @@ from prm.domains import email_domain, host_of, registrable_domain
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import REASON_MAX, check_text
 from prm.transitions import check_transition
 
 from .matching import name_blocks, normalize_company_name, scorer
@@ -337,6 +338,7 @@ def deal_reject(*, deal: DealRegistration, by: User, reason: str) -> DealRegistr
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the registration is rejected; the partner reads it."})
+    check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     check_transition(DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal")
     deal.status = Status.REJECTED
@@ -404,6 +406,7 @@ def deal_reverse_win(*, deal: DealRegistration, by: User, reason: str) -> DealRe
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the win is reversed; the partner reads it."})
+    check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     if deal.status != Status.WON:
         raise ValidationError("Only a won deal can have its win reversed.")
@@ -430,6 +433,7 @@ def extension_request(*, deal: DealRegistration, by: User, reason: str) -> Exten
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the deal needs more time."})
+    check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     if deal.status != Status.APPROVED:
         raise ValidationError("Only approved deals can be extended.")
@@ -443,6 +447,7 @@ def extension_request(*, deal: DealRegistration, by: User, reason: str) -> Exten
 def extension_grant(*, request: ExtensionRequest, by: User, protected_until: date | None = None, note: str = "") -> ExtensionRequest:
     """A manager grants: protection runs until the given date (default: one more tier period)."""
     require_role(by, *MANAGER_ROLES, action="grant extensions")
+    note = check_text(field="note", value=(note or "").strip(), limit=REASON_MAX)
     with scopes_disabled():
         request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
@@ -470,6 +475,7 @@ def extension_refuse(*, request: ExtensionRequest, by: User, note: str) -> Exten
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say why the extension is refused; the partner reads it."})
+    check_text(field="note", value=note, limit=REASON_MAX)
     with scopes_disabled():
         request = ExtensionRequest.objects.select_for_update(of=("self",)).select_related("deal").get(pk=request.pk)
     if request.status != ExtensionRequest.Status.PENDING:

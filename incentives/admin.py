@@ -143,7 +143,7 @@ class StatementInline(ReadOnlyInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("partner")
+        return super().get_queryset(request).select_related("run", "partner")
 
     @admin.display(description="PDF")
     def pdf_link(self, statement):
@@ -215,17 +215,17 @@ class PayoutRunAdmin(AuditedAdmin):
 
     @admin.action(description="Recalculate (not approved runs)")
     def recalculate(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), "{count} runs are being recalculated.")
+        run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), ("{count} run is being recalculated.", "{count} runs are being recalculated."))
 
     @admin.action(description="Approve (four eyes: not your own run)")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.payout_run_approve(run=r, by=request.user), "{count} runs approved.")
+        run_for_each(request, queryset, lambda r: services.payout_run_approve(run=r, by=request.user), ("{count} run approved.", "{count} runs approved."))
 
     @admin.action(description="Mark paid with a payment reference…")
     def mark_paid(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReferenceForm, title="Mark payout runs paid", submit="Mark paid",
-            done_message="{count} runs marked paid.",
+            done_message=("{count} run marked paid.", "{count} runs marked paid."),
             action=lambda r, reference: services.payout_run_mark_paid(run=r, by=request.user, reference=reference),
         )
 

@@ -51,6 +51,16 @@ def _rates(today: date) -> None:
         ExchangeRate.objects.get_or_create(date=day, from_currency="GBP", to_currency="USD", defaults={"rate": Decimal("1.2700") - drift})
 
 
+def _date_run(run: PayoutRun, *, created_days: int, approved_days: int, paid_days: int | None = None) -> None:
+    """Finance ran, approved and paid the run in the days after its period ended, not today."""
+    now = timezone.now()
+    created = now - timedelta(days=created_days)
+    changes = {"created_at": created, "calculated_at": created + timedelta(minutes=2), "approved_at": now - timedelta(days=approved_days)}
+    if paid_days is not None:
+        changes["paid_at"] = now - timedelta(days=paid_days)
+    PayoutRun.objects.filter(pk=run.pk).update(**changes)
+
+
 def seed(*, stdout) -> None:
     if PayoutRun.objects.exists():
         stdout.write("incentives: already loaded")
@@ -69,6 +79,7 @@ def seed(*, stdout) -> None:
     services.payout_run_calculate(paid.pk)
     services.payout_run_approve(run=paid, by=finance2)
     services.payout_run_mark_paid(run=paid, by=finance, reference="SEPA-PRM-0001")
+    _date_run(paid, created_days=59, approved_days=58, paid_days=57)
 
     # A month ago: marketing funds for both partners, approved but not paid yet.
     for partner, amount, currency in [(acme, "1500.00", "USD"), (globex, "900.00", "EUR")]:
@@ -78,6 +89,7 @@ def seed(*, stdout) -> None:
     approved = services.payout_run_create(period_end=today - timedelta(days=30), by=finance2)
     services.payout_run_calculate(approved.pk)
     services.payout_run_approve(run=approved, by=finance)
+    _date_run(approved, created_days=29, approved_days=28)
 
     # Today: one more win, booked and not paid yet.
     proseware = DealRegistration.objects.filter(customer_name="Proseware AG", status="approved").first()

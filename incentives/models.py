@@ -13,9 +13,10 @@ from django.utils import timezone
 from deals.models import DealRegistration
 from partners.models import Partner, Tier
 from prm.audit import audit_history
-from prm.money import validate_currency
+from prm.money import format_money, validate_currency
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.text import short_date, validate_multiline_text, validate_plain_text
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
@@ -38,7 +39,8 @@ class ExchangeRate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date}: 1 {self.from_currency} = {self.rate} {self.to_currency}"
+        rate = f"{Decimal(self.rate).normalize():f}" if self.rate is not None else "?"
+        return f"1 {self.from_currency} = {rate} {self.to_currency} on {short_date(self.date)}"
 
     def clean(self):
         self.from_currency = (self.from_currency or "").upper()
@@ -57,7 +59,7 @@ class CommissionPlan(models.Model):
         QUARTER = "quarter", "Quarter"
         YEAR = "year", "Calendar year"
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_plain_text])
     version = models.PositiveIntegerField(default=1)
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
@@ -115,7 +117,7 @@ class CommissionRule(models.Model):
         blank=True,
         help_text='Brackets: [{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}] in the plan currency.',
     )
-    product = models.CharField(max_length=100, blank=True, help_text="SPIF: the product the bonus is for.")
+    product = models.CharField(max_length=100, blank=True, validators=[validate_plain_text], help_text="SPIF: the product the bonus is for.")
     starts_on = models.DateField(null=True, blank=True, help_text="SPIF window start.")
     ends_on = models.DateField(null=True, blank=True, help_text="SPIF window end.")
     target = models.DecimalField(**MONEY, null=True, blank=True, help_text="Accelerator: won revenue in the period above which it applies.")
@@ -125,7 +127,10 @@ class CommissionRule(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return f"{self.plan}: {self.get_kind_display()}"
+        # Without the plan: the plan's page lists its rules, and naming it would cost a query per rule.
+        if self.rate is not None:
+            return f"{self.get_kind_display()}: {Decimal(self.rate).normalize():f}%"
+        return self.get_kind_display()
 
     def clean(self):
         from .rules import validate_rule
@@ -155,7 +160,7 @@ class CommissionLine(models.Model):
     original_amount = models.DecimalField(**MONEY, null=True, blank=True)
     original_currency = models.CharField(max_length=3, blank=True)
     fx_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
-    explanation = models.CharField(max_length=400)
+    explanation = models.CharField(max_length=400, validators=[validate_multiline_text])
     booked_on = models.DateField(default=timezone.localdate, db_index=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -168,7 +173,7 @@ class CommissionLine(models.Model):
         indexes = [models.Index(fields=["partner", "currency", "id"], name="line_partner_currency_id")]
 
     def __str__(self):
-        return f"{self.amount} {self.currency}: {self.explanation}"
+        return f"{self.get_kind_display()} of {format_money(self.amount, self.currency)}: {self.explanation}"
 
     def save(self, *args, **kwargs):
         # The ledger is append-only: a saved line is never written again.
@@ -202,7 +207,7 @@ class PayoutRun(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
-    payment_reference = models.CharField(max_length=100, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
     error = models.TextField(blank=True)
     pdfs_rendered = models.PositiveIntegerField(default=0)
 
@@ -212,7 +217,7 @@ class PayoutRun(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"Payout run #{self.pk} to {self.period_end}"
+        return f"Payout run to {short_date(self.period_end)} ({self.reference})"
 
     @property
     def reference(self) -> str:
@@ -246,7 +251,7 @@ class PayoutStatement(models.Model):
         ]
 
     def __str__(self):
-        return f"Statement #{self.pk}: {self.partner_id} {self.total} {self.currency}"
+        return f"Statement {self.run.reference} · {self.partner.name} · {format_money(self.total, self.currency)}"
 
     @property
     def period_end(self):

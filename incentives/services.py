@@ -16,6 +16,7 @@ from partners.models import Partner, User
 from prm.money import format_money, is_currency, round_money
 from prm.roles import FINANCE_ROLES, require_role
 from prm.scoping import scopes_disabled
+from prm.text import check_text
 from prm.transitions import InvalidTransition, check_transition
 
 from .models import CommissionLine, CommissionPlan, ExchangeRate, PayoutRun, PayoutStatement
@@ -190,13 +191,19 @@ def commission_adjust(
     currency = (currency or "").upper()
     if not is_currency(currency):
         errors["currency"] = "Enter an ISO 4217 currency code."
-    if not (explanation or "").strip():
+    explanation = (explanation or "").strip()
+    if not explanation:
         errors["explanation"] = "Explain the adjustment; the partner reads it."
+    else:
+        try:
+            check_text(field="explanation", value=explanation, limit=CommissionLine._meta.get_field("explanation").max_length)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     return CommissionLine.objects.create(
         partner=partner, deal=deal, kind=CommissionLine.Kind.ADJUSTMENT, amount=amount, currency=currency,
-        explanation=explanation.strip()[:400], created_by=by, corrects=corrects,
+        explanation=explanation, created_by=by, corrects=corrects,
         booked_on=booked_on or timezone.localdate(),
     )
 
@@ -321,6 +328,7 @@ def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutR
     reference = (reference or "").strip()
     if not reference:
         raise ValidationError({"reference": "Give the payment reference of the bank transfer."})
+    check_text(field="reference", value=reference, limit=PayoutRun._meta.get_field("payment_reference").max_length, multiline=False)
     run = PayoutRun.objects.select_for_update().get(pk=run.pk)
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.PAID, what="payout run")
     run.status = RunStatus.PAID

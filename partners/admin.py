@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
-from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, run_for_each
+from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.forms import CommaSeparatedField
 from prm.roles import PARTNER_ROLES, Role
@@ -64,9 +64,16 @@ class TierChangeInline(ReadOnlyInline):
     model = TierChange
     fields = ["changed_at", "from_tier", "to_tier", "changed_by", "reason"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_tier", "to_tier", "changed_by")
+
+
 class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     fields = ["changed_at", "from_status", "to_status", "changed_by", "reason"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
 
 
 class PayoutDetailsInline(admin.StackedInline):
@@ -85,6 +92,9 @@ class PayoutDetailsInline(admin.StackedInline):
 class SignatureInline(ReadOnlyInline):
     model = AgreementSignature
     fields = ["agreement", "signer_name", "signed_at", "ip_address", "pdf_link"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agreement")
 
     @admin.display(description="signed PDF")
     def pdf_link(self, obj):
@@ -155,7 +165,7 @@ class PartnerAdmin(AuditedAdmin):
     @admin.display(description="time to onboard")
     def time_to_onboard(self, obj):
         if obj.activated_at:
-            return f"{(obj.activated_at - obj.created_at).days} days"
+            return counted(("{count} day", "{count} days"), (obj.activated_at - obj.created_at).days)
         return "in progress" if obj.status == Partner.Status.ONBOARDING else "—"
 
     def save_model(self, request, obj, form, change):
@@ -196,21 +206,21 @@ class PartnerAdmin(AuditedAdmin):
     def activate(self, request, queryset):
         return self._status_action(
             request, queryset, status=Partner.Status.ACTIVE, title="Activate before the onboarding checklist is done",
-            submit="Activate", done="{count} partners are active.",
+            submit="Activate", done=("{count} partner is active.", "{count} partners are active."),
         )
 
     @admin.action(description="Suspend with a reason…")
     def suspend(self, request, queryset):
         return self._status_action(
             request, queryset, status=Partner.Status.SUSPENDED, title="Suspend partners (their admins are e-mailed the reason)",
-            submit="Suspend and notify", done="{count} partners suspended; their admins are told.",
+            submit="Suspend and notify", done=("{count} partner suspended; its admins are told.", "{count} partners suspended; their admins are told."),
         )
 
     @admin.action(description="Reactivate with a reason…")
     def reactivate(self, request, queryset):
         return self._status_action(
             request, queryset, status=Partner.Status.ACTIVE, title="Reactivate suspended partners (their admins are e-mailed)",
-            submit="Reactivate and notify", done="{count} partners reactivated; their admins are told.",
+            submit="Reactivate and notify", done=("{count} partner reactivated; its admins are told.", "{count} partners reactivated; their admins are told."),
         )
 
     @admin.action(description="Terminate with a reason (final)…")
@@ -218,14 +228,14 @@ class PartnerAdmin(AuditedAdmin):
         return self._status_action(
             request, queryset, status=Partner.Status.TERMINATED,
             title="Terminate partners: final; their users lose access and their admins are e-mailed the reason",
-            submit="Terminate", done="{count} partners terminated; their users no longer sign in.",
+            submit="Terminate", done=("{count} partner terminated; its users no longer sign in.", "{count} partners terminated; their users no longer sign in."),
         )
 
     @admin.action(description="Change tier with a reason…")
     def change_tier(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=TierReasonForm, title="Change the tier (kept in the tier history)",
-            submit="Change tier", done_message="{count} partners changed tier.",
+            submit="Change tier", done_message=("{count} partner changed tier.", "{count} partners changed tier."),
             action=lambda partner, data: services.partner_tier_set(partner=partner, tier=data["tier"], by=request.user, reason=data["reason"]),
         )
 
@@ -408,24 +418,24 @@ class ApplicationAdmin(AuditedAdmin):
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), "{count} applications are in screening.")
+        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), ("{count} application is in screening.", "{count} applications are in screening."))
 
     @admin.action(description="Approve: create the partner and invite the contact")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), "{count} applications approved; the contacts are invited.")
+        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), ("{count} application approved; its contact is invited.", "{count} applications approved; their contacts are invited."))
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
         return ask_then_run(
             self, request, queryset, form_class=ReasonForm, title="Reject applications (the applicants are e-mailed the reason)",
-            submit="Reject and notify", done_message="{count} applications rejected; the applicants are told.",
+            submit="Reject and notify", done_message=("{count} application rejected; the applicant is told.", "{count} applications rejected; the applicants are told."),
             action=lambda a, reason: services.application_reject(application=a, by=request.user, reason=reason),
         )
 
     @admin.action(description="Re-score against the current profile")
     def rescore(self, request, queryset):
         count = services.applications_rescore(ids=list(queryset.values_list("pk", flat=True)))
-        messages.success(request, f"{count} applications re-scored.")
+        messages.success(request, counted(("{count} application re-scored.", "{count} applications re-scored."), count))
 
 
 @admin.register(FitCriterion)
@@ -466,7 +476,7 @@ class OnboardingTaskAdmin(AuditedAdmin):
 
     @admin.action(description="Mark done (steps no event closes)")
     def mark_done(self, request, queryset):
-        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), "{count} tasks marked done.")
+        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), ("{count} task marked done.", "{count} tasks marked done."))
 
 
 @admin.register(Agreement)
@@ -492,7 +502,7 @@ class AgreementAdmin(AuditedAdmin):
 
     @admin.action(description="Publish (partners are asked to sign)")
     def publish(self, request, queryset):
-        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), "{count} versions published.")
+        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), ("{count} version published.", "{count} versions published."))
 
 
 @admin.register(AgreementSignature)

@@ -9,7 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from prm.api import FlatListField, LoginRateThrottle, ScopedAPIView, ScopedGenericViewSet
+from prm.api import FlatListField, ScopedAPIView, ScopedGenericViewSet, sign_in_attempt
+from prm.text import MESSAGE_MAX, REASON_MAX, validate_multiline_text
 
 from . import selectors, services
 from .models import MAX_SPECIALIZATIONS, Application, Partner
@@ -17,15 +18,19 @@ from .models import MAX_SPECIALIZATIONS, Application, Partner
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, write_only=True)
+    password = serializers.CharField(trim_whitespace=False, write_only=True, max_length=4096)
 
 
 class TokenView(ScopedAPIView):
-    """Exchange e-mail and password for an API token (`Authorization: Token <token>`)."""
+    """Exchange e-mail and password for an API token (`Authorization: Token <token>`).
+
+    Failed attempts are limited per account and client address, and per address (429 past
+    either); a good sign-in is never counted (``prm.api.sign_in_attempt``).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle]
+    throttle_classes: list = []
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -34,11 +39,12 @@ class TokenView(ScopedAPIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
-        )
+        email = data.validated_data["email"].lower()
+        attempt = sign_in_attempt(request, email=email)
+        user = authenticate(request._request, email=email, password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise serializers.ValidationError({"non_field_errors": ["E-mail or password is not correct."]})
+        attempt.succeeded()
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -111,7 +117,9 @@ class ApplicationCreateSerializer(serializers.ModelSerializer):
     specializations = FlatListField(
         child=serializers.CharField(max_length=60), max_length=MAX_SPECIALIZATIONS, required=False, default=list
     )
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MESSAGE_MAX, validators=[validate_multiline_text]
+    )
 
     class Meta:
         model = Application
@@ -163,7 +171,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX)
 
 
 class ApplicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):

@@ -4,6 +4,7 @@ agreement, the demo organizations and accounts, and an application pipeline at e
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from prm.domains import registrable_domain
@@ -12,8 +13,10 @@ from prm.roles import Role
 from . import services
 from .models import (
     Agreement,
+    AgreementSignature,
     Application,
     FitCriterion,
+    Invitation,
     OnboardingEvent,
     OnboardingTask,
     OnboardingTaskTemplate,
@@ -25,8 +28,17 @@ from .models import (
     TierChange,
     User,
 )
+from .pdf import agreement_signed_pdf
 
 DEMO_PASSWORD = "prm-demo-2026"
+
+# The story the demo tells, in days before today: the program and its staff exist for a year and
+# its agreement was published then; Acme and Globex joined 200 days ago and finished onboarding
+# in their first ten days; Initech applied 20 days ago, was approved 12 days ago and has not
+# moved for 9 days (so the stalled-onboarding reminder has someone to remind).
+PROGRAM_DAYS = 365
+ESTABLISHED_PARTNER_DAYS = 200
+INITECH_APPLIED_DAYS, INITECH_APPROVED_DAYS, INITECH_JOINED_DAYS, INITECH_LAST_STEP_DAYS = 20, 12, 11, 9
 
 TIERS = [
     # name, rank, won revenue 12m, certified users, uplift %, protection days
@@ -138,11 +150,42 @@ def _profile_and_checklists() -> None:
             )
 
 
+def _days_ago(days: int, *, now=None):
+    return (now or timezone.now()) - timedelta(days=days)
+
+
 def _agreement(admin: User) -> Agreement:
     agreement, created = Agreement.objects.get_or_create(version=1, defaults={"body_markdown": AGREEMENT_TEXT})
     if not agreement.is_published:
         services.agreement_publish(agreement=agreement, by=admin)
+        # Published when the program started, before any partner signed it.
+        published = _days_ago(PROGRAM_DAYS)
+        Agreement.objects.filter(pk=agreement.pk).update(created_at=published, published_at=published)
+        agreement.refresh_from_db()
     return agreement
+
+
+def _backdate_signature(partner: Partner, signed_at) -> None:
+    """The signature happened at ``signed_at``: its record and its PDF say so."""
+    signature = AgreementSignature.objects.select_related("agreement", "partner").get(partner=partner)
+    AgreementSignature.objects.filter(pk=signature.pk).update(signed_at=signed_at)
+    signature.signed_at = signed_at
+    old_name = signature.pdf.name
+    signature.pdf.save(old_name.rsplit("/", 1)[-1], agreement_signed_pdf(signature), save=True)
+    if old_name and old_name != signature.pdf.name:
+        signature.pdf.storage.delete(old_name)
+
+
+def _backdate_onboarding(partner: Partner, *, signed_at, step_days: int = 1) -> None:
+    """Onboarding steps were done in checklist order, the agreement first and the others after it."""
+    done_at = signed_at
+    for task in OnboardingTask.objects.filter(partner=partner, done_at__isnull=False).order_by("order", "id"):
+        if task.event != OnboardingEvent.AGREEMENT_SIGNED:
+            done_at = done_at + timedelta(days=step_days)
+        OnboardingTask.objects.filter(pk=task.pk).update(done_at=signed_at if task.event == OnboardingEvent.AGREEMENT_SIGNED else done_at)
+    Partner.objects.filter(pk=partner.pk).update(onboarding_progress_at=done_at)
+    if partner.status == Partner.Status.ACTIVE:
+        Partner.objects.filter(pk=partner.pk).update(activated_at=done_at)
 
 
 def _complete_onboarding(partner: Partner, admin_user: User, agreement: Agreement, *, iban: str) -> None:
@@ -173,6 +216,14 @@ def _complete_onboarding(partner: Partner, admin_user: User, agreement: Agreemen
     for task in OnboardingTask.objects.filter(partner=partner, done_at__isnull=True, event=""):
         task.done_at = timezone.now()
         task.save(update_fields=["done_at"])
+    # All of it happened in the partner's first days, long before its first deals.
+    joined = partner.created_at
+    TierChange.objects.filter(partner=partner).update(changed_at=joined)
+    User.objects.filter(partner=partner).update(date_joined=joined + timedelta(hours=2))
+    signed_at = joined + timedelta(days=1)
+    _backdate_signature(partner, signed_at)
+    partner.refresh_from_db()
+    _backdate_onboarding(partner, signed_at=signed_at)
 
 
 def _pipeline(manager: User) -> None:
@@ -191,7 +242,13 @@ def _pipeline(manager: User) -> None:
         elif status == Application.Status.APPROVED:
             partner = services.application_approve(application=application, by=manager)
             # Part-way through onboarding: the admin accepted, signed and completed the profile.
-            Partner.objects.filter(pk=partner.pk).update(created_at=timezone.now() - timedelta(days=12))
+            applied, approved = _days_ago(INITECH_APPLIED_DAYS), _days_ago(INITECH_APPROVED_DAYS)
+            Application.objects.filter(pk=application.pk).update(created_at=applied, decided_at=approved)
+            Partner.objects.filter(pk=partner.pk).update(created_at=approved)
+            TierChange.objects.filter(partner=partner).update(changed_at=approved)
+            Invitation.objects.filter(partner=partner).update(
+                created_at=approved, expires_at=approved + timedelta(days=settings.PRM_INVITATION_DAYS)
+            )
         elif status == Application.Status.REJECTED:
             services.application_reject(
                 application=application, by=manager,
@@ -207,6 +264,12 @@ def _initech_progress(agreement: Agreement) -> None:
         partner=partner, email="dana@initech.demo.test", role=Role.PARTNER_ADMIN,
         password=DEMO_PASSWORD, full_name="Dana Diaz",
     )
+    # Dana joined through the invitation the approval sent her (its link was never mailed).
+    joined = _days_ago(INITECH_JOINED_DAYS)
+    User.objects.filter(pk=dana.pk).update(date_joined=joined)
+    Invitation.objects.filter(partner=partner, email=dana.email, accepted_at__isnull=True).update(
+        accepted_at=joined, accepted_user=dana
+    )
     services.agreement_sign(
         partner=partner, user=dana, agreement=agreement, signer_name="Dana Diaz",
         consent=True, ip="198.51.100.7", user_agent="seed_demo",
@@ -216,9 +279,11 @@ def _initech_progress(agreement: Agreement) -> None:
         data=dict(legal_name="Initech Systems Ltd.", address_line="4120 Yonge Street", postal_code="M2P 2B8",
                   city="Toronto", phone="+1 416 555 0199", description="Reseller for mid-market cloud security."),
     )
-    two_weeks_ago = timezone.now() - timedelta(days=9)
-    OnboardingTask.objects.filter(partner=partner, done_at__isnull=False).update(done_at=two_weeks_ago)
-    Partner.objects.filter(pk=partner.pk).update(onboarding_progress_at=two_weeks_ago)
+    # Signed the day she joined, completed the profile two days later; nothing since.
+    signed_at = joined + timedelta(hours=1)
+    _backdate_signature(partner, signed_at)
+    partner.refresh_from_db()
+    _backdate_onboarding(partner, signed_at=signed_at, step_days=INITECH_JOINED_DAYS - INITECH_LAST_STEP_DAYS)
 
 
 def seed(*, stdout) -> None:
@@ -228,7 +293,8 @@ def seed(*, stdout) -> None:
     existing = set(User.objects.values_list("email", flat=True))
     for email, role, full_name in STAFF:
         if email not in existing:
-            services.staff_user_save(email=email, role=role, password=DEMO_PASSWORD, full_name=full_name)
+            user = services.staff_user_save(email=email, role=role, password=DEMO_PASSWORD, full_name=full_name)
+            User.objects.filter(pk=user.pk).update(date_joined=_days_ago(PROGRAM_DAYS + 1))
     admin = User.objects.get(email="admin@demo.test")
     manager = User.objects.get(email="manager@demo.test")
     agreement = _agreement(admin)
@@ -240,11 +306,14 @@ def seed(*, stdout) -> None:
             defaults=dict(
                 tier=tiers[tier], partner_type=partner_type, country=country, website=website,
                 domain=registrable_domain(website), status=Partner.Status.ONBOARDING, specializations=specs,
-                created_at=timezone.now() - timedelta(days=200),
+                created_at=_days_ago(ESTABLISHED_PARTNER_DAYS),
             ),
         )
         if created:
-            TierChange.objects.create(partner=partners[name], to_tier=tiers[tier], reason="Demo data")
+            TierChange.objects.create(
+                partner=partners[name], to_tier=tiers[tier], reason="Tier agreed when the partner joined",
+                changed_at=partners[name].created_at, changed_by=manager,
+            )
     for email, role, full_name, partner in PARTNER_USERS:
         if email not in existing:
             services.partner_user_create(

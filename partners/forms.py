@@ -4,12 +4,13 @@ from django.contrib.auth import password_validation
 from prm.forms import CommaSeparatedField
 from prm.money import currency_choices
 from prm.roles import Role
+from prm.text import validate_plain_text
 
 from .models import MAX_SPECIALIZATIONS, Application, Partner, PayoutDetails, User
 
 
 class InvitationAcceptForm(forms.Form):
-    full_name = forms.CharField(label="Your full name", max_length=150)
+    full_name = forms.CharField(label="Your full name", max_length=150, validators=[validate_plain_text])
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -82,6 +83,7 @@ class AgreementSignForm(forms.Form):
     signer_name = forms.CharField(
         label="Type your full name to sign",
         max_length=150,
+        validators=[validate_plain_text],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     consent = forms.BooleanField(
@@ -121,7 +123,7 @@ class PartnerProfileForm(forms.ModelForm):
 
 class TeamInviteForm(forms.Form):
     email = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    full_name = forms.CharField(label="Full name", max_length=150, required=False)
+    full_name = forms.CharField(label="Full name", max_length=150, required=False, validators=[validate_plain_text])
     role = forms.ChoiceField(
         label="Role",
         choices=[(Role.PARTNER_REP.value, "Partner rep"), (Role.PARTNER_ADMIN.value, "Partner admin")],

@@ -18,12 +18,22 @@ from prm.domains import validate_company_website
 from prm.roles import PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.text import (
+    DOCUMENT_MAX,
+    MESSAGE_MAX,
+    NOTES_MAX,
+    REASON_MAX,
+    short_date,
+    text_validators,
+    validate_multiline_text,
+    validate_plain_text,
+)
 
 
 class Tier(models.Model):
     """A level of the partner program; higher ``rank`` is better. Requirements and benefits are data."""
 
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=[validate_plain_text])
     rank = models.PositiveSmallIntegerField(unique=True, help_text="Order of the tiers: 1 is the entry tier.")
     min_won_revenue_12m = models.DecimalField(
         "won revenue, trailing 12 months",
@@ -63,7 +73,7 @@ class Partner(models.Model):
         SUSPENDED = "suspended", "Suspended"
         TERMINATED = "terminated", "Terminated"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="partners", null=True, blank=True)
     partner_type = models.CharField(max_length=20, choices=PartnerType.choices)
@@ -72,12 +82,12 @@ class Partner(models.Model):
     # Registrable domain of the website (prm.domains), kept for duplicate and conflict checks.
     domain = models.CharField(max_length=253, blank=True, db_index=True, editable=False)
     # The company profile the partner admin completes during onboarding.
-    legal_name = models.CharField(max_length=200, blank=True)
-    address_line = models.CharField("address", max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    description = models.TextField("what the company does", blank=True)
+    legal_name = models.CharField(max_length=200, blank=True, validators=[validate_plain_text])
+    address_line = models.CharField("address", max_length=200, blank=True, validators=[validate_plain_text])
+    postal_code = models.CharField(max_length=20, blank=True, validators=[validate_plain_text])
+    city = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_plain_text])
+    description = models.TextField("what the company does", blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
     specializations = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Onboarding: when it last moved, when the stall reminder went out, when it ended.
@@ -136,7 +146,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField("e-mail", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(max_length=150, blank=True, validators=[validate_plain_text])
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="members", null=True, blank=True
@@ -195,7 +205,7 @@ class Invitation(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField("e-mail")
-    full_name = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(max_length=150, blank=True, validators=[validate_plain_text])
     role = models.CharField(
         max_length=20,
         choices=[(r.value, r.label) for r in Role if r in PARTNER_ROLES],
@@ -219,7 +229,7 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.email} to {self.partner_id}"
+        return f"Invitation of {self.email} as {self.get_role_display().lower()}"
 
     @staticmethod
     def new_token() -> str:
@@ -244,7 +254,7 @@ class TierChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    reason = models.CharField(max_length=300)
+    reason = models.CharField(max_length=300, validators=[validate_multiline_text])
 
     objects = partner_scoped()
 
@@ -252,7 +262,9 @@ class TierChange(models.Model):
         ordering = ["-changed_at", "-id"]
 
     def __str__(self):
-        return f"{self.partner_id}: {self.from_tier_id} -> {self.to_tier_id}"
+        before = self.from_tier.name if self.from_tier_id else "No tier"
+        after = self.to_tier.name if self.to_tier_id else "no tier"
+        return f"{before} → {after} on {short_date(self.changed_at)}"
 
 
 class StatusChange(models.Model):
@@ -327,16 +339,16 @@ class Application(models.Model):
 
     OPEN_STATUSES = (Status.APPLIED, Status.SCREENING)
 
-    company_name = models.CharField(max_length=200)
+    company_name = models.CharField(max_length=200, validators=[validate_plain_text])
     website = models.URLField(validators=[validate_company_website])
     country = CountryField()
     partner_type = models.CharField(max_length=20, choices=PartnerType.choices)
     employees = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     annual_revenue = models.CharField(max_length=10, choices=RevenueBand.choices)
     specializations = models.JSONField(default=list, blank=True, validators=[validate_specializations])
-    contact_name = models.CharField(max_length=150)
+    contact_name = models.CharField(max_length=150, validators=[validate_plain_text])
     contact_email = models.EmailField("contact e-mail")
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=MESSAGE_MAX, validators=text_validators(MESSAGE_MAX))
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.APPLIED, db_index=True)
     owner = models.ForeignKey(
@@ -347,8 +359,10 @@ class Application(models.Model):
         related_name="+",
         limit_choices_to={"is_staff": True},
     )
-    notes = models.TextField(blank=True, help_text="Internal notes; never shown to the applicant.")
-    rejection_reason = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX), help_text="Internal notes; never shown to the applicant."
+    )
+    rejection_reason = models.TextField(blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX))
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -413,7 +427,7 @@ class FitCriterion(models.Model):
         REVENUE = "annual_revenue", "Annual revenue is at least"
         SPECIALIZATIONS = "specializations", "Specializations overlap"
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_plain_text])
     kind = models.CharField(max_length=20, choices=Kind.choices)
     weight = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1)], help_text="Points this criterion is worth."
@@ -468,8 +482,8 @@ class OnboardingTaskTemplate(models.Model):
     themselves; tasks without one are ticked off by a manager."""
 
     partner_type = models.CharField(max_length=20, choices=PartnerType.choices)
-    title = models.CharField(max_length=150)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=150, validators=[validate_plain_text])
+    description = models.TextField(blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
     event = models.CharField(max_length=40, choices=OnboardingEvent.choices, blank=True)
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -495,8 +509,8 @@ class OnboardingTask(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="onboarding_tasks")
     key = models.CharField(max_length=60)
-    title = models.CharField(max_length=150)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=150, validators=[validate_plain_text])
+    description = models.TextField(blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
     event = models.CharField(max_length=40, choices=OnboardingEvent.choices, blank=True)
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -525,8 +539,8 @@ class Agreement(models.Model):
     a change is a new version, and every partner is asked to sign it."""
 
     version = models.PositiveIntegerField(unique=True)
-    title = models.CharField(max_length=200, default="Partner program agreement")
-    body_markdown = models.TextField("text (Markdown)")
+    title = models.CharField(max_length=200, default="Partner program agreement", validators=[validate_plain_text])
+    body_markdown = models.TextField("text (Markdown)", max_length=DOCUMENT_MAX, validators=text_validators(DOCUMENT_MAX))
     text_sha256 = models.CharField(max_length=64, editable=False, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -550,7 +564,7 @@ class AgreementSignature(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="agreement_signatures")
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    signer_name = models.CharField("full name as typed", max_length=150)
+    signer_name = models.CharField("full name as typed", max_length=150, validators=[validate_plain_text])
     signer_email = models.EmailField()
     text_sha256 = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
@@ -567,7 +581,7 @@ class AgreementSignature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.partner_id} signed version {self.agreement_id}"
+        return f"Version {self.agreement.version} signed by {self.signer_name} on {short_date(self.signed_at)}"
 
 
 class PayoutDetails(models.Model):
@@ -581,7 +595,7 @@ class PayoutDetails(models.Model):
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="payout_details")
     method = models.CharField(max_length=10, choices=Method.choices)
     currency = models.CharField(max_length=3, help_text="ISO 4217 code, e.g. EUR.")
-    account_holder = models.CharField(max_length=150)
+    account_holder = models.CharField(max_length=150, validators=[validate_plain_text])
     iban = models.CharField("IBAN", max_length=34, blank=True)
     bic = models.CharField("BIC", max_length=11, blank=True)
     routing_number = models.CharField(max_length=9, blank=True)

@@ -5,13 +5,25 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from .errors import error_text
+from .text import REASON_MAX, validate_multiline_text, validate_plain_text
+
+# What an action did to how many objects: a (singular, plural) pair of "{count} ..." sentences, so
+# one object reads "1 deal approved." and never "1 deals approved."
+DoneMessage = tuple[str, str]
 
 
-def run_for_each(request, items, action, done_message: str) -> None:
+def counted(message: DoneMessage, count: int) -> str:
+    """The sentence of ``message`` that fits ``count``, with the count in it."""
+    singular, plural = message
+    return ngettext(singular, plural, count).format(count=count)
+
+
+def run_for_each(request, items, action, done_message: DoneMessage) -> None:
     """Run ``action`` (a service call) on each item; tell the user what worked and what did not,
-    item by item, in words."""
+    item by item, in words. ``done_message`` is a (singular, plural) pair (see ``counted``)."""
     done, failed = 0, []
     for item in items:
         try:
@@ -20,20 +32,23 @@ def run_for_each(request, items, action, done_message: str) -> None:
         except (ValidationError, PermissionDenied) as error:
             failed.append(f"{item}: {error_text(error)}")
     if done:
-        messages.success(request, done_message.format(count=done))
+        messages.success(request, counted(done_message, done))
     for failure in failed:
         messages.error(request, failure)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The partner reads this.")
+    reason = forms.CharField(
+        max_length=REASON_MAX, validators=[validate_multiline_text], widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The partner reads this.",
+    )
 
 
 class ReferenceForm(forms.Form):
-    reference = forms.CharField(max_length=100, help_text="The bank's reference of the payment.")
+    reference = forms.CharField(max_length=100, validators=[validate_plain_text], help_text="The bank's reference of the payment.")
 
 
-def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: str):
+def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: DoneMessage):
     """An admin action that asks for one value (a reason, a reference) before it runs.
 
     ``action(item, value)`` is called for each selected item once the form is valid; until then

@@ -8,10 +8,11 @@ the authenticated user itself before anything else runs.
 """
 
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -69,10 +70,61 @@ class FlatListField(serializers.ListField):
             raise
 
 
-class LoginRateThrottle(AnonRateThrottle):
-    """Sign-in attempts per client address, counted apart from other anonymous calls."""
+# Failed token sign-ins are counted like allauth counts failed sign-ins on its login page, by
+# allauth's own rate-limit code in the same shared cache (its internal module: the public
+# ``allauth.core.ratelimit`` reads only allauth's settings): per account *and* client address, so an
+# attacker who guesses one account's password locks only that account, from that address; and per
+# address, with a looser cap, so one address cannot try many accounts. A good sign-in gives its
+# count back, so people in one office who type their password right are never refused.
+SIGN_IN_FAILED_ACCOUNT = "api_token_failed_account"
+SIGN_IN_FAILED_ADDRESS = "api_token_failed_address"
 
-    scope = "login"
+
+def _allauth_rate(drf_rate: str, per: str) -> str:
+    """DRF's ``"10/min"`` as allauth's ``"10/60s/key"``."""
+    amount, duration = SimpleRateThrottle.parse_rate(None, drf_rate)
+    return f"{amount}/{duration}s/{per}"
+
+
+def sign_in_rates() -> dict[str, str]:
+    rates = api_settings.DEFAULT_THROTTLE_RATES
+    return {
+        SIGN_IN_FAILED_ACCOUNT: _allauth_rate(rates["login"], "key"),
+        SIGN_IN_FAILED_ADDRESS: _allauth_rate(rates.get("login_address") or "100/min", "ip"),
+    }
+
+
+class SignInAttempt:
+    """One token sign-in attempt, counted as a failure until ``succeeded()`` gives it back."""
+
+    def __init__(self, usages):
+        self._usages = usages
+
+    def succeeded(self) -> None:
+        for usage in self._usages:
+            usage.rollback()
+
+
+def sign_in_attempt(request, *, email: str) -> SignInAttempt:
+    """Count a sign-in attempt for ``email`` from the request's client address, or answer 429
+    when that account (from this address) or this address has failed too often."""
+    from allauth.account.adapter import get_adapter
+    from allauth.core.internal import ratelimit
+
+    request = getattr(request, "_request", request)
+    address = get_adapter(request).get_client_ip(request)
+    config = sign_in_rates()
+    usages = []
+    for action, key, refusal in (
+        (SIGN_IN_FAILED_ACCOUNT, f"{email.lower()}|{address}", "Too many failed sign-ins for this account from your address."),
+        (SIGN_IN_FAILED_ADDRESS, None, "Too many failed sign-ins from your address."),
+    ):
+        usage = ratelimit.consume(request, app="prm.api", action=action, config=config, key=key)
+        if usage is None:
+            wait = ratelimit.parse_rate(config[action]).duration
+            raise Throttled(wait=wait, detail=f"{refusal} Try again later.")
+        usages.extend(usage.usage)
+    return SignInAttempt(usages)
 
 
 def exception_handler(exc, context):

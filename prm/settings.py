@@ -27,7 +27,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links in e-mails (invitations, reminders). Unset: the address `make run` serves on, so
+# its PORT (passed through the environment) is the port the links carry.
+_served_port = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{_served_port}").rstrip("/")
 # How many reverse proxies in front of the app add themselves to X-Forwarded-For (0: none). The
 # client's address (login rate limits, API throttles, the IP recorded on a signature) is read
 # through them, never from a header a client could forge.
@@ -239,7 +242,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+        # Failed token sign-ins per account and client address, and per address (prm.api).
         "login": env.str("API_LOGIN_THROTTLE", default="10/min"),
+        "login_address": env.str("API_LOGIN_ADDRESS_THROTTLE", default="100/min"),
         "applications": env.str("API_APPLICATION_THROTTLE", default="20/hour"),
     },
     "EXCEPTION_HANDLER": "prm.api.exception_handler",

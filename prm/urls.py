@@ -51,6 +51,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("apply/", partners_views.apply, name="apply"),
     path("apply/thanks/", partners_views.apply_thanks, name="apply_thanks"),
     path("accounts/invitation/<str:token>/", partners_views.invitation_accept, name="invitation_accept"),

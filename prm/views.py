@@ -3,6 +3,8 @@ from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -72,3 +74,11 @@ def permission_denied(request, exception=None):
 def server_error(request):
     # No context processors: the error may come from them.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+@require_GET
+def favicon(request):
+    """Browsers and bots ask for /favicon.ico whatever the page says: send them to the icon."""
+    response = redirect(static("img/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=60 * 60 * 24)
+    return response

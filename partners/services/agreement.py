@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import check_text
 
 from ..models import (
     Agreement,
@@ -67,6 +68,11 @@ def agreement_sign(
     signer_name = " ".join((signer_name or "").split())
     if len(signer_name) < 3 or "@" in signer_name:
         errors["signer_name"] = "Type your full name to sign."
+    else:
+        try:
+            check_text(field="signer_name", value=signer_name, limit=AgreementSignature._meta.get_field("signer_name").max_length, multiline=False)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not consent:
         errors["consent"] = "Confirm that you have read the agreement and accept it on behalf of your company."
     if errors:

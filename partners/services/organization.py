@@ -10,6 +10,7 @@ from prm.errors import StateConflict
 from prm.locks import lock_one
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import check_text
 
 from ..models import (
     Invitation,
@@ -225,15 +226,15 @@ def partner_tier_set(*, partner: Partner, tier: Tier | None, by: User, reason: s
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Say why the tier changes."})
+    check_text(field="reason", value=reason, limit=TierChange._meta.get_field("reason").max_length)
     with scopes_disabled():
         locked = lock_one(Partner.objects, partner.pk)
     if locked.status == Partner.Status.TERMINATED:
         raise StateConflict(f"{locked.name} is terminated: its tier no longer changes.")
     if locked.tier_id == (tier.pk if tier else None):
         return locked
-    TierChange.objects.create(partner=locked, from_tier_id=locked.tier_id, to_tier=tier, changed_by=by, reason=reason[:300])
+    TierChange.objects.create(partner=locked, from_tier_id=locked.tier_id, to_tier=tier, changed_by=by, reason=reason)
     locked.tier = tier
     locked._change_reason = reason
     locked.save(update_fields=["tier"])
-    partner.tier = tier
     return locked

@@ -10,6 +10,7 @@ from prm.domains import email_domain, is_free_mail, registrable_domain
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import REASON_MAX, check_text
 from prm.transitions import check_transition
 
 from ..models import (
@@ -160,6 +161,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the application is rejected; the applicant is told."})
+    check_text(field="reason", value=reason, limit=REASON_MAX)
     application = Application.objects.select_for_update().get(pk=application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.REJECTED, what="application")
     application.status = Application.Status.REJECTED

@@ -309,7 +309,7 @@ def test_admin_bulk_approve_reports_what_failed(client, manager):
         "/admin/partners/application/", {"action": "approve", "_selected_action": [ok.pk, rejected.pk]}, follow=True
     )
     html = response.content.decode()
-    assert "1 applications approved" in html
+    assert "1 application approved" in html
     assert "cannot become approved" in html
     assert Partner.objects.filter(name="Fresh Co").exists()
 

@@ -146,7 +146,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PRM] "
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failures per address are capped loosely (an office shares one address) and per account tightly.
+    "login_failed": "100/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",

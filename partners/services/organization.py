@@ -1,11 +1,12 @@
 """The organization: company profile, team, payout details and tiers."""
 
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from prm.domains import registrable_domain
+from prm.errors import RuleViolation
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 
@@ -58,7 +59,7 @@ def team_member_deactivate(*, member: User, by: User) -> User:
     """A partner admin removes a colleague's access (the account and its history stay)."""
     _require_partner_admin(by, member.partner, "deactivate colleagues")
     if member.pk == by.pk:
-        raise ValidationError("You cannot deactivate yourself; ask another partner admin.")
+        raise RuleViolation("You cannot deactivate yourself; ask another partner admin.")
     member.is_active = False
     member.save(update_fields=["is_active"])
     from rest_framework.authtoken.models import Token
@@ -93,7 +94,7 @@ def partner_tier_set(*, partner: Partner, tier: Tier | None, by: User, reason: s
     require_role(by, *MANAGER_ROLES, action="change tiers")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the tier changes."})
+        raise RuleViolation({"reason": "Say why the tier changes."})
     if partner.tier_id == (tier.pk if tier else None):
         return partner
     TierChange.objects.create(partner=partner, from_tier_id=partner.tier_id, to_tier=tier, changed_by=by, reason=reason)

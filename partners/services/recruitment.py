@@ -1,12 +1,12 @@
 """Recruitment: applications, fit scoring, duplicates, the pipeline and approval."""
 
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from prm.domains import email_domain, registrable_domain
+from prm.errors import RuleViolation
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -120,7 +120,7 @@ def application_approve(*, application: Application, by: User) -> Partner:
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.APPROVED, what="application")
     with scopes_disabled():
         if Partner.objects.filter(name__iexact=application.company_name).exists():
-            raise ValidationError({"company_name": f"A partner named {application.company_name} already exists."})
+            raise RuleViolation({"company_name": f"A partner named {application.company_name} already exists."})
     invitation_check(email=application.contact_email, role=Role.PARTNER_ADMIN)
     partner = Partner.objects.create(
         name=application.company_name,
@@ -157,7 +157,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     require_role(by, *MANAGER_ROLES, action="reject applications")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the application is rejected; the applicant is told."})
+        raise RuleViolation({"reason": "Say why the application is rejected; the applicant is told."})
     application = Application.objects.select_for_update().get(pk=application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.REJECTED, what="application")
     application.status = Application.Status.REJECTED

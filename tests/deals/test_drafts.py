@@ -40,7 +40,7 @@ def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, r
     assert client.get(f"/portal/deals/{draft.pk}/edit/")["Location"] == f"/portal/deals/{draft.pk}/"  # no longer a draft
     again = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(), "save": "submit"})  # a double click
     assert "Only a draft of your organization can be edited." in again.content.decode()
-    assert DealRegistration.objects.get().submitted_at == draft.submitted_at
+    assert DealRegistration.objects.get(pk=draft.pk).submitted_at == draft.submitted_at
 
 
 def test_a_draft_with_errors_names_them_and_changes_nothing(client, rep):

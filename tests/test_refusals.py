@@ -224,6 +224,14 @@ def test_a_tier_in_use_cannot_be_deleted_and_the_page_says_why(client, world):
     assert type(tier).objects.filter(pk=tier.pk).exists()
 
 
+def test_a_plan_that_starts_today_is_changed_not_versioned(client, world):
+    plan = CommissionPlan.objects.create(name="Gold 2027", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY)
+    client.force_login(world.manager)
+    response = client.post(_changelist(CommissionPlan), {"action": "new_version", "_selected_action": [plan.pk]}, follow=True)
+    assert_said(response, f"Gold 2027 starts on {TODAY:%d %B %Y}: change its rules instead of creating a new version.")
+    assert CommissionPlan.objects.filter(name="Gold 2027").count() == 1
+
+
 # --- Custom admin views --------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from django_countries.filters import CountryFilter
 
 from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
+from prm.errors import form_errors_from
 
 from . import services
 from .models import ConflictMatch, DealRegistration, ExtensionRequest
@@ -184,8 +185,8 @@ class DealRegistrationAdmin(AuditedAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.deal_close(deal=deal, by=request.user, **form.cleaned_data)
-            except (ValidationError, PermissionDenied) as error:
-                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            except ValidationError as error:  # a deal that is not approved (a double click), a bad amount
+                form_errors_from(form, error)
             else:
                 messages.success(request, f"{deal.customer_name} is closed as {form.cleaned_data['outcome']}.")
                 return redirect("admin:deals_dealregistration_change", deal.pk)

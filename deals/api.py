@@ -9,6 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from prm.api import FlatListField, ScopedGenericViewSet
+from prm.errors import StateConflict
 from prm.text import NOTES_MAX, REASON_MAX, validate_multiline_text, validate_plain_text
 
 from . import selectors, services
@@ -120,7 +121,8 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
             for name, field in data.fields.items():
                 if name not in data.errors and name in request.data:
                     try:
-                        parsed[name] = field.run_validation(request.data[name])
+                        value = field.run_validation(request.data[name])
+                        parsed[name] = getattr(data, f"validate_{name}", lambda v: v)(value)
                     except serializers.ValidationError:
                         pass
             rule_errors = services.deal_field_errors(partner=request.user.partner, data=parsed)
@@ -173,7 +175,7 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
     def _pending_request(self, deal):
         pending = selectors.extension_requests(deal).filter(status=ExtensionRequest.Status.PENDING).first()
         if pending is None:
-            raise serializers.ValidationError({"non_field_errors": ["This deal has no pending extension request."]})
+            raise StateConflict("This deal has no pending extension request.")
         return pending
 
     @extend_schema(request=GrantSerializer)

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_update_with_history
 from partners.models import OnboardingEvent, Partner, User
 from partners.services import onboarding_event_record
 from prm.domains import email_domain, host_of, registrable_domain
+from prm.errors import RuleViolation, StateConflict
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -199,7 +200,7 @@ def _validated_deal(*, partner: Partner, user: User | None, data: dict, today: d
     if "customer_name" not in errors and not normalize_company_name(deal.customer_name):
         errors["customer_name"] = ["Enter the customer's company name."]
     if errors:
-        raise ValidationError(errors)
+        raise RuleViolation(errors)
     return deal
 
 
@@ -271,7 +272,7 @@ def deal_save_draft(*, partner: Partner, user: User, data: dict, deal: DealRegis
     submission, but neither checked for conflicts nor protected, and no one is notified."""
     _require_member(user, partner)
     if deal is not None and (deal.partner_id != partner.pk or deal.status != Status.DRAFT):
-        raise ValidationError("Only a draft of your organization can be edited.")
+        raise StateConflict("Only a draft of your organization can be edited.")
     draft = _validated_deal(partner=partner, user=deal.registered_by if deal else user, data=data)
     draft.pk = deal.pk if deal else None
     draft.status = Status.DRAFT
@@ -299,7 +300,7 @@ def deal_discard_draft(*, deal: DealRegistration, user: User) -> None:
     """A draft that will not be submitted is deleted (its history stays in the audit trail)."""
     _require_member(user, deal.partner)
     if deal.status != Status.DRAFT:
-        raise ValidationError("Only drafts can be discarded.")
+        raise StateConflict("Only drafts can be discarded.")
     deal.delete()
 
 
@@ -337,7 +338,7 @@ def deal_reject(*, deal: DealRegistration, by: User, reason: str) -> DealRegistr
     require_role(by, *MANAGER_ROLES, action="reject deals")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the registration is rejected; the partner reads it."})
+        raise RuleViolation({"reason": "Say why the registration is rejected; the partner reads it."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     check_transition(DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal")
@@ -356,7 +357,7 @@ def _parse_amount(value) -> Decimal | None:
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise ValidationError({"amount": "Enter the amount as a number, e.g. 48000.00."}) from None
+        raise RuleViolation({"amount": "Enter the amount as a number, e.g. 48000.00."}) from None
 
 
 @transaction.atomic
@@ -369,7 +370,7 @@ def deal_close(
     """
     require_role(by, *MANAGER_ROLES, action="close deals")
     if outcome not in (Status.WON, Status.LOST):
-        raise ValidationError({"outcome": 'Choose "won" or "lost".'})
+        raise RuleViolation({"outcome": 'Choose "won" or "lost".'})
     errors = {}
     amount = _parse_amount(amount)
     closed_on = closed_on or timezone.localdate()
@@ -381,7 +382,7 @@ def deal_close(
         elif amount.as_tuple().exponent < -2 or amount >= Decimal("1e12"):
             errors["amount"] = "Give the amount with at most two decimals."
     if errors:
-        raise ValidationError(errors)
+        raise RuleViolation(errors)
     deal = _locked(deal)
     check_transition(DEAL_TRANSITIONS, deal.status, outcome, what="deal")
     deal.status = outcome
@@ -405,14 +406,14 @@ def deal_reverse_win(*, deal: DealRegistration, by: User, reason: str) -> DealRe
     require_role(by, *MANAGER_ROLES, action="reverse won deals")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the win is reversed; the partner reads it."})
+        raise RuleViolation({"reason": "Say why the win is reversed; the partner reads it."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     if deal.status != Status.WON:
-        raise ValidationError("Only a won deal can have its win reversed.")
+        raise StateConflict("Only a won deal can have its win reversed.")
     window_end = deal.closed_on + timedelta(days=settings.PRM_CLAWBACK_DAYS)
     if timezone.localdate() > window_end:
-        raise ValidationError(f"The clawback window ended on {window_end:%d %B %Y}; book an adjustment instead.")
+        raise StateConflict(f"The clawback window ended on {window_end:%d %B %Y}; book an adjustment instead.")
     deal.status = Status.LOST
     deal.reversal_reason = reason
     deal.decided_by, deal.decided_at = by, timezone.now()
@@ -432,14 +433,14 @@ def extension_request(*, deal: DealRegistration, by: User, reason: str) -> Exten
         raise PermissionDenied("Only users of this partner organization ask for extensions of its deals.")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the deal needs more time."})
+        raise RuleViolation({"reason": "Say why the deal needs more time."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
     if deal.status != Status.APPROVED:
-        raise ValidationError("Only approved deals can be extended.")
+        raise StateConflict("Only approved deals can be extended.")
     with scopes_disabled():
         if ExtensionRequest.objects.filter(deal=deal, status=ExtensionRequest.Status.PENDING).exists():
-            raise ValidationError("An extension request for this deal is already waiting for a decision.")
+            raise StateConflict("An extension request for this deal is already waiting for a decision.")
     return ExtensionRequest.objects.create(deal=deal, requested_by=by, reason=reason)
 
 
@@ -451,13 +452,13 @@ def extension_grant(*, request: ExtensionRequest, by: User, protected_until: dat
     with scopes_disabled():
         request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
-        raise ValidationError("This request is already decided.")
+        raise StateConflict("This request is already decided.")
     deal = _locked(request.deal)
     if deal.status != Status.APPROVED:
-        raise ValidationError("The deal is no longer approved; nothing to extend.")
+        raise StateConflict("The deal is no longer approved; nothing to extend.")
     new_date = protected_until or deal.protected_until + timedelta(days=protection_days(deal.partner))
     if new_date <= deal.protected_until:
-        raise ValidationError({"protected_until": f"Choose a date after {deal.protected_until:%d %B %Y}."})
+        raise RuleViolation({"protected_until": f"Choose a date after {deal.protected_until:%d %B %Y}."})
     deal.protected_until = new_date
     deal.save(update_fields=["protected_until"])
     request.status = ExtensionRequest.Status.GRANTED
@@ -474,12 +475,12 @@ def extension_refuse(*, request: ExtensionRequest, by: User, note: str) -> Exten
     require_role(by, *MANAGER_ROLES, action="refuse extensions")
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "Say why the extension is refused; the partner reads it."})
+        raise RuleViolation({"note": "Say why the extension is refused; the partner reads it."})
     check_text(field="note", value=note, limit=REASON_MAX)
     with scopes_disabled():
         request = ExtensionRequest.objects.select_for_update(of=("self",)).select_related("deal").get(pk=request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
-        raise ValidationError("This request is already decided.")
+        raise StateConflict("This request is already decided.")
     request.status = ExtensionRequest.Status.REFUSED
     request.decided_by, request.decided_at, request.decision_note = by, timezone.now(), note
     request.save()

@@ -3,10 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from prm.errors import form_errors_from
+from prm.errors import error_messages, form_errors_from
 from prm.portal import partner_required
 
 from . import selectors, services
@@ -45,6 +46,14 @@ def deal_list(request):
     )
 
 
+def _with_rule_errors(form, partner) -> None:
+    """An invalid form also names what the registration rules find in the fields that did parse
+    (the customer domain, a past close date, products...), so one answer names every error."""
+    for field, field_messages in services.deal_field_errors(partner=partner, data=form.cleaned_data).items():
+        if field not in form.errors:
+            form.add_error(field, field_messages)
+
+
 def _save(request, form, draft=None):
     """Submit the form's registration, or keep it as a draft ("Save as draft" button)."""
     try:
@@ -52,8 +61,9 @@ def _save(request, form, draft=None):
             deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
             messages.success(request, "Your draft is saved. Submit it when it is ready.")
         elif draft is not None:
-            deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
-            deal = services.deal_submit_draft(deal=deal, user=request.user)
+            with transaction.atomic():  # a draft that fails to submit keeps its last saved state
+                deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
+                deal = services.deal_submit_draft(deal=deal, user=request.user)
             messages.success(request, "Your deal is registered. A partner manager will review it.")
         else:
             deal = services.deal_submit(partner=request.partner, user=request.user, data=form.cleaned_data)
@@ -68,30 +78,45 @@ def _save(request, form, draft=None):
 def deal_new(request):
     payout = getattr(request.partner, "payout_details", None)  # the partner's currency, if known
     form = DealForm(request.POST or None, default_currency=payout.currency if payout else "USD")
-    if request.method == "POST" and form.is_valid():
-        response = _save(request, form)
-        if response:
-            return response
+    if request.method == "POST":
+        if form.is_valid():
+            response = _save(request, form)
+            if response:
+                return response
+        else:
+            _with_rule_errors(form, request.partner)
     return render(request, "deals/new.html", {"form": form, "partner": request.partner})
 
 
 @partner_required
 def deal_edit(request, pk):
-    draft = get_object_or_404(selectors.deal_list(status=DealRegistration.Status.DRAFT), pk=pk)
+    draft = get_object_or_404(selectors.deal_list(), pk=pk)
+    if request.method != "POST" and draft.status != DealRegistration.Status.DRAFT:
+        messages.info(request, f"This registration is {draft.get_status_display().lower()}: only drafts are edited.")
+        return redirect("deals:detail", pk=draft.pk)
     initial = {field: getattr(draft, field) for field in services.DEAL_FIELDS}
     form = DealForm(request.POST or None, initial=initial, default_currency=draft.currency)
-    if request.method == "POST" and form.is_valid():
-        response = _save(request, form, draft=draft)
-        if response:
-            return response
+    if request.method == "POST":
+        # A registration submitted meanwhile (a double click) is refused by the service, on the form.
+        if form.is_valid():
+            response = _save(request, form, draft=draft)
+            if response:
+                return response
+        else:
+            _with_rule_errors(form, request.partner)
     return render(request, "deals/new.html", {"form": form, "partner": request.partner, "draft": draft})
 
 
 @require_POST
 @partner_required
 def deal_discard(request, pk):
-    draft = get_object_or_404(selectors.deal_list(status=DealRegistration.Status.DRAFT), pk=pk)
-    services.deal_discard_draft(deal=draft, user=request.user)
+    draft = get_object_or_404(selectors.deal_list(), pk=pk)
+    try:
+        services.deal_discard_draft(deal=draft, user=request.user)
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+        return redirect("deals:detail", pk=draft.pk)
     messages.success(request, f"The draft for {draft.customer_name} is discarded.")
     return redirect("deals:list")
 
@@ -125,7 +150,8 @@ def deal_extension_request(request, pk):
         try:
             services.extension_request(deal=deal, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            for message in error_messages(error):
+                messages.error(request, message)
         else:
             messages.success(request, "Your extension request is sent to your partner manager.")
     else:

@@ -1,20 +1,16 @@
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from prm.admin import ReadOnlyInline, ReferenceForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
+from prm.errors import error_messages
 from prm.scoping import scopes_disabled
-from prm.transitions import InvalidTransition
 
 from . import api, selectors, services
 from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
@@ -68,22 +64,15 @@ class CommissionPlanAdmin(AuditedAdmin):
         return ["version", "previous_version"]
 
     @admin.action(description="Create a new version starting today (rules copied)")
-    @transaction.atomic
     def new_version(self, request, queryset):
-        today = timezone.localdate()
-        for plan in queryset:
-            rules = list(plan.rules.all())
-            newest = CommissionPlan.objects.filter(name=plan.name).order_by("-version").first()
-            copy = CommissionPlan.objects.create(
-                name=plan.name, version=newest.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
-                period=plan.period, starts_on=today, ends_on=plan.ends_on, previous_version=plan,
-            )
-            for rule in rules:
-                rule.pk, rule.plan = None, copy
-                rule.save()
-            if plan.ends_on is None or plan.ends_on >= today:
-                CommissionPlan.objects.filter(pk=plan.pk).update(ends_on=today - timedelta(days=1))
-            messages.success(request, f"{copy} starts today; {plan} ends yesterday. Edit the new version's rules.")
+        run_for_each(
+            request, queryset.order_by("name", "version"),
+            lambda plan: services.commission_plan_new_version(plan=plan, by=request.user),
+            (
+                "{count} new version starts today; the version it replaces ends yesterday. Edit the new version's rules.",
+                "{count} new versions start today; the versions they replace end yesterday. Edit the new versions' rules.",
+            ),
+        )
 
 
 # Admin forms serve staff only: their choices are built at import with scoping off on purpose.
@@ -193,10 +182,7 @@ class PayoutRunAdmin(AuditedAdmin):
         return ", ".join(f"{t['amount']:,.2f} {t['currency']}" for t in selectors.run_totals([run])[run.pk]) or "—"
 
     def save_model(self, request, obj, form, change):
-        try:
-            run = services.payout_run_create(period_end=obj.period_end, by=request.user)
-        except (ValidationError, InvalidTransition) as error:
-            raise PermissionDenied(getattr(error, "messages", [str(error)])[0]) from error
+        run = services.payout_run_create(period_end=obj.period_end, by=request.user)
         obj.pk = run.pk
         messages.info(request, "The run is being calculated by a worker; this page shows its progress.")
 
@@ -206,8 +192,9 @@ class PayoutRunAdmin(AuditedAdmin):
             if form.is_valid():
                 try:
                     run = services.payout_run_create(period_end=form.cleaned_data["period_end"], by=request.user)
-                except (ValidationError, InvalidTransition, PermissionDenied) as error:
-                    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+                except ValidationError as error:
+                    for message in error_messages(error):
+                        messages.error(request, message)
                     return redirect("admin:incentives_payoutrun_add")
                 messages.info(request, "The run is being calculated by a worker; this page shows its progress.")
                 return redirect("admin:incentives_payoutrun_change", run.pk)

@@ -2,7 +2,7 @@
 adjustments, exchange rates, and payout runs with their statements."""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from deals.models import DealRegistration
 from partners.models import Partner, User
+from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock
 from prm.money import format_money, is_currency, round_money
-from prm.roles import FINANCE_ROLES, require_role
+from prm.roles import FINANCE_ROLES, MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.text import check_text
 from prm.transitions import InvalidTransition, check_transition
@@ -32,8 +34,8 @@ RUN_TRANSITIONS = {
 }
 
 
-class MissingExchangeRate(ValidationError):
-    pass
+class MissingExchangeRate(RuleViolation):
+    """Booking needs finance's rate for the day; without one nothing is booked (400)."""
 
 
 # --- Exchange rates ------------------------------------------------------------------------------
@@ -53,6 +55,36 @@ def fx_rate(from_currency: str, to_currency: str, day: date) -> Decimal:
     raise MissingExchangeRate(
         f"No exchange rate from {from_currency} to {to_currency} on or before {day:%d %B %Y}: finance must enter one."
     )
+
+
+# --- Plans ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def commission_plan_new_version(*, plan: CommissionPlan, by: User) -> CommissionPlan:
+    """A plan in use is never edited: a manager creates its next version, starting today with the
+    rules copied, and the plan it replaces ends yesterday. Only the newest version of a plan that
+    started before today is versioned, so a double click creates one version, not two."""
+    require_role(by, *MANAGER_ROLES, action="create plan versions")
+    today = timezone.localdate()
+    versions = lock(CommissionPlan.objects.filter(name=plan.name))
+    plan = next(p for p in versions if p.pk == plan.pk)
+    newest = max(versions, key=lambda p: p.version)
+    if newest.pk != plan.pk:
+        raise StateConflict(f"{plan} is not the newest version of the plan: create the next version from {newest}.")
+    if plan.starts_on >= today:
+        raise StateConflict(f"{plan} starts on {plan.starts_on:%d %B %Y}: change its rules instead of creating a new version.")
+    rules = list(plan.rules.all())
+    copy = CommissionPlan.objects.create(
+        name=plan.name, version=plan.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
+        period=plan.period, starts_on=today, ends_on=plan.ends_on, previous_version=plan,
+    )
+    for rule in rules:
+        rule.pk, rule.plan = None, copy
+        rule.save()
+    if plan.ends_on is None or plan.ends_on >= today:
+        CommissionPlan.objects.filter(pk=plan.pk).update(ends_on=today - timedelta(days=1))
+    return copy
 
 
 # --- Booking -------------------------------------------------------------------------------------
@@ -200,7 +232,7 @@ def commission_adjust(
         except ValidationError as error:
             errors.update(error.message_dict)
     if errors:
-        raise ValidationError(errors)
+        raise RuleViolation(errors)
     return CommissionLine.objects.create(
         partner=partner, deal=deal, kind=CommissionLine.Kind.ADJUSTMENT, amount=amount, currency=currency,
         explanation=explanation, created_by=by, corrects=corrects,
@@ -236,7 +268,7 @@ def payout_run_create(*, period_end: date, by: User) -> PayoutRun:
     The statements are computed by a worker (tasks.calculate_payout_run)."""
     _require_finance(by, "create payout runs")
     if period_end > timezone.localdate():
-        raise ValidationError({"period_end": "The period cannot end in the future."})
+        raise RuleViolation({"period_end": "The period cannot end in the future."})
     if PayoutRun.objects.filter(status__in=PayoutRun.OPEN_STATUSES).exists():
         raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.")
     try:
@@ -327,7 +359,7 @@ def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutR
     _require_finance(by, "mark payout runs paid")
     reference = (reference or "").strip()
     if not reference:
-        raise ValidationError({"reference": "Give the payment reference of the bank transfer."})
+        raise RuleViolation({"reference": "Give the payment reference of the bank transfer."})
     check_text(field="reference", value=reference, limit=PayoutRun._meta.get_field("payment_reference").max_length, multiline=False)
     run = PayoutRun.objects.select_for_update().get(pk=run.pk)
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.PAID, what="payout run")

@@ -12,6 +12,7 @@ from django_countries.filters import CountryFilter
 
 from prm.admin import ReadOnlyInline, ReasonForm, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
+from prm.errors import form_errors_from
 from prm.forms import CommaSeparatedField
 from prm.roles import PARTNER_ROLES, Role
 from prm.scoping import scopes_disabled
@@ -313,7 +314,7 @@ with scopes_disabled():
                 try:
                     services.invitation_check(email=cleaned["email"], role=cleaned["role"])
                 except ValidationError as error:
-                    self.add_error(None, error)
+                    form_errors_from(self, error)
             return cleaned
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from prm.errors import error_text, form_errors_from
+from prm.errors import StateConflict, error_messages, form_errors_from
 from prm.markup import markdown_to_html
 from prm.portal import partner_required
 from prm.roles import Role
@@ -68,7 +68,7 @@ def invitation_accept(request, token):
                 token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_from(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to the {invitation.partner.name} partner portal.")
@@ -125,19 +125,25 @@ def agreement(request):
     can_sign = request.user.role == Role.PARTNER_ADMIN and to_sign is not None
     form = AgreementSignForm(request.POST or None)
     if request.method == "POST":
-        if not can_sign:
-            raise PermissionDenied("Only a partner admin signs, and only a version not signed yet.")
+        if request.user.role != Role.PARTNER_ADMIN:
+            raise PermissionDenied("Only a partner admin signs the agreement.")
         if form.is_valid():
             try:
                 services.agreement_sign(
                     partner=partner,
                     user=request.user,
-                    agreement=to_sign,
+                    # Signed already (a double click) or no longer current: the service says so.
+                    agreement=to_sign or current,
                     signer_name=form.cleaned_data["signer_name"],
                     consent=form.cleaned_data["consent"],
                     ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
+            except StateConflict as error:
+                # The page shows the agreement as it is now (signed, or replaced); say why on it.
+                for message in error_messages(error):
+                    messages.error(request, message)
+                return redirect("portal:agreement")
             except ValidationError as error:
                 form_errors_from(form, error)
             else:
@@ -227,7 +233,8 @@ def team_member_deactivate(request, pk):
     try:
         services.team_member_deactivate(member=member, by=request.user)
     except ValidationError as error:
-        messages.error(request, error_text(error))
+        for message in error_messages(error):
+            messages.error(request, message)
     else:
         messages.success(request, f"{member.get_full_name()} can no longer sign in.")
     return redirect("portal:team")

@@ -5,12 +5,11 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from prm.errors import StateConflict
+from prm.errors import RuleViolation, StateConflict
 from prm.mail import send_templated_mail
 from prm.roles import GROUP_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import scopes_disabled
@@ -38,11 +37,11 @@ def staff_user_save(*, email: str, role: str, password: str | None = None, full_
     verified: staff accounts are made by someone who knows the person.
     """
     if role not in STAFF_ROLES:
-        raise ValidationError({"role": f"Choose one of: {', '.join(sorted(STAFF_ROLES))}."})
+        raise RuleViolation({"role": f"Choose one of: {', '.join(sorted(STAFF_ROLES))}."})
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email=email).first()
     if user is not None and user.partner_id is not None:
-        raise ValidationError({"email": "This e-mail belongs to a partner user; staff need their own."})
+        raise RuleViolation({"email": "This e-mail belongs to a partner user; staff need their own."})
     if user is None:
         user = User(email=email)
         if password is None:
@@ -67,10 +66,10 @@ def partner_user_create(
 ) -> User:
     """Make a member of ``partner`` with a partner role; a person belongs to one organization."""
     if role not in PARTNER_ROLES:
-        raise ValidationError({"role": f"Choose one of: {', '.join(sorted(PARTNER_ROLES))}."})
+        raise RuleViolation({"role": f"Choose one of: {', '.join(sorted(PARTNER_ROLES))}."})
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "A user with this e-mail already exists."})
+        raise RuleViolation({"email": "A user with this e-mail already exists."})
     user = User(email=email, partner=partner, role=role, full_name=full_name)
     if password is None:
         user.set_unusable_password()
@@ -99,7 +98,7 @@ def invitation_check(*, email: str, role: str) -> None:
     if User.objects.filter(email=User.objects.normalize_email(email).lower()).exists():
         errors["email"] = "This person already has an account."
     if errors:
-        raise ValidationError(errors)
+        raise RuleViolation(errors)
 
 
 @transaction.atomic
@@ -160,7 +159,7 @@ def invitation_accept(*, token: str, password: str, full_name: str) -> User:
             Invitation.objects.select_for_update(of=("self",)).select_related("partner").filter(token_hash=hash_token(token)).first()
         )
     if invitation is None or not invitation.is_usable:
-        raise ValidationError("This invitation link is no longer valid. Ask for a new one.")
+        raise StateConflict("This invitation link is no longer valid. Ask for a new one.")
     user = partner_user_create(
         partner=invitation.partner,
         email=invitation.email,

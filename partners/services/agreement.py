@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prm.errors import RuleViolation, StateConflict
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.text import check_text
@@ -33,10 +34,10 @@ def agreement_publish(*, agreement: Agreement, by: User) -> Agreement:
     """Publish a version: its text is fixed (hashed) and every partner is asked to sign it."""
     require_role(by, *MANAGER_ROLES, action="publish agreements")
     if agreement.is_published:
-        raise ValidationError("This version is already published; write a new version to change the text.")
+        raise StateConflict("This version is already published; write a new version to change the text.")
     newest = agreement_current()
     if newest and agreement.version <= newest.version:
-        raise ValidationError({"version": f"Use a version above {newest.version}, the newest published one."})
+        raise RuleViolation({"version": f"Use a version above {newest.version}, the newest published one."})
     agreement.text_sha256 = agreement_text_sha256(agreement.body_markdown)
     agreement.published_at = timezone.now()
     agreement.save(update_fields=["text_sha256", "published_at"])
@@ -76,16 +77,18 @@ def agreement_sign(
     if not consent:
         errors["consent"] = "Confirm that you have read the agreement and accept it on behalf of your company."
     if errors:
-        raise ValidationError(errors)
+        raise RuleViolation(errors)
     current = agreement_current()
-    if current is None or agreement.pk != current.pk:
-        raise ValidationError("A newer version of the agreement exists: read and sign that one.")
+    if current is None:
+        raise StateConflict("No agreement is published yet: there is nothing to sign.")
+    if agreement is None or agreement.pk != current.pk:
+        raise StateConflict("A newer version of the agreement exists: read and sign that one.")
     digest = agreement_text_sha256(agreement.body_markdown)
     if digest != agreement.text_sha256:
-        raise ValidationError("The agreement text does not match its published fingerprint; contact your manager.")
+        raise StateConflict("The agreement text does not match its published fingerprint; contact your manager.")
     with scopes_disabled():
         if AgreementSignature.objects.filter(partner=partner, agreement=agreement).exists():
-            raise ValidationError("Your organization has already signed this version.")
+            raise StateConflict("Your organization has already signed this version.")
     signature = AgreementSignature.objects.create(
         partner=partner,
         agreement=agreement,

@@ -17,10 +17,10 @@ history; suspension, termination and reactivation are e-mailed to the partner's 
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prm.errors import RuleViolation
 from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, require_role
@@ -57,11 +57,11 @@ def partner_status_change(*, partner: Partner, status: str, by: User | None, rea
     act. The partner row is locked for the change."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": "Say why the partner's status changes."})
+        raise RuleViolation({"reason": "Say why the partner's status changes."})
     if len(reason) > 300:
-        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+        raise RuleViolation({"reason": "Keep the reason under 300 characters."})
     if status not in Status.values:
-        raise ValidationError({"status": f"Choose one of: {', '.join(Status.values)}."})
+        raise RuleViolation({"status": f"Choose one of: {', '.join(Status.values)}."})
     with scopes_disabled():
         locked = lock_one(Partner.objects, partner.pk)
     check_transition(PARTNER_TRANSITIONS, locked.status, status, what="partner")

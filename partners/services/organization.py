@@ -1,12 +1,12 @@
 """The organization: creating a partner, its company profile, team, payout details and tiers."""
 
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from prm.domains import registrable_domain
-from prm.errors import StateConflict
+from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock_one
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -54,7 +54,7 @@ def _unknown_fields(data: dict, allowed: tuple[str, ...], *, where: str) -> None
             errors[field] = "Change the tier with Change tier, with a reason."
         else:
             errors[field] = f"This field cannot be set {where}."
-    raise ValidationError(errors)
+    raise RuleViolation(errors)
 
 
 def _apply_partner_fields(partner: Partner, data: dict) -> None:
@@ -66,7 +66,7 @@ def _apply_partner_fields(partner: Partner, data: dict) -> None:
     partner.full_clean()
     with scopes_disabled():
         if Partner.objects.filter(name__iexact=partner.name).exclude(pk=partner.pk).exists():
-            raise ValidationError({"name": f"A partner named {partner.name} already exists."})
+            raise RuleViolation({"name": f"A partner named {partner.name} already exists."})
 
 
 @transaction.atomic
@@ -131,7 +131,7 @@ def _require_team_manager(by: User, member: User, action: str) -> None:
     """A colleague's access and role are changed by a partner admin of the same organization
     (in the portal) or by a program admin (in the admin); managers only look."""
     if member.partner_id is None:
-        raise ValidationError("This is a staff account; staff roles are changed with create_staff_user.")
+        raise RuleViolation("This is a staff account; staff roles are changed with create_staff_user.")
     if by.is_active and by.is_staff and by.role == Role.ADMIN:
         return
     with scopes_disabled():
@@ -146,7 +146,7 @@ def team_member_deactivate(*, member: User, by: User) -> User:
     and its history stay)."""
     _require_team_manager(by, member, "deactivate colleagues")
     if member.pk == by.pk:
-        raise ValidationError("You cannot deactivate yourself; ask another partner admin.")
+        raise RuleViolation("You cannot deactivate yourself; ask another partner admin.")
     with scopes_disabled():
         member = lock_one(User.objects, member.pk)
     if member.is_active:
@@ -176,7 +176,7 @@ def team_member_set_role(*, member: User, by: User, role: str) -> User:
     one active partner admin, so the last one cannot be made a rep."""
     _require_team_manager(by, member, "change colleagues' roles")
     if role not in PARTNER_ROLES:
-        raise ValidationError({"role": f"Choose one of: {', '.join(sorted(PARTNER_ROLES))}."})
+        raise RuleViolation({"role": f"Choose one of: {', '.join(sorted(PARTNER_ROLES))}."})
     with scopes_disabled():
         member = lock_one(User.objects, member.pk)
         if member.role == role:
@@ -184,7 +184,7 @@ def team_member_set_role(*, member: User, by: User, role: str) -> User:
         if member.role == Role.PARTNER_ADMIN and member.is_active:
             others = User.objects.filter(partner_id=member.partner_id, role=Role.PARTNER_ADMIN, is_active=True).exclude(pk=member.pk)
             if not others.exists():
-                raise ValidationError({"role": "This is the organization's last partner admin; make someone else partner admin first."})
+                raise RuleViolation({"role": "This is the organization's last partner admin; make someone else partner admin first."})
     member.role = role
     member.full_clean(exclude=["password"])
     member.save(update_fields=["role"])
@@ -225,7 +225,7 @@ def partner_tier_set(*, partner: Partner, tier: Tier | None, by: User, reason: s
     require_role(by, *MANAGER_ROLES, action="change tiers")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationError({"reason": "Say why the tier changes."})
+        raise RuleViolation({"reason": "Say why the tier changes."})
     check_text(field="reason", value=reason, limit=TierChange._meta.get_field("reason").max_length)
     with scopes_disabled():
         locked = lock_one(Partner.objects, partner.pk)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from prm.domains import email_domain, is_free_mail, registrable_domain
+from prm.errors import RuleViolation
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -136,7 +137,7 @@ def application_approve(*, application: Application, by: User) -> Partner:
         )
     except ValidationError as error:
         if hasattr(error, "error_dict") and "name" in error.error_dict:
-            raise ValidationError({"company_name": error.message_dict["name"]}) from error
+            raise RuleViolation({"company_name": error.message_dict["name"]}) from error
         raise
     application.status = Application.Status.APPROVED
     application.partner = partner
@@ -160,7 +161,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     require_role(by, *MANAGER_ROLES, action="reject applications")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the application is rejected; the applicant is told."})
+        raise RuleViolation({"reason": "Say why the application is rejected; the applicant is told."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     application = Application.objects.select_for_update().get(pk=application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.REJECTED, what="application")

@@ -127,9 +127,9 @@ def test_portal_form_names_each_error_and_writes_nothing(client, rep):
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = client.post("/portal/deals/new/", portal_form(amount="0", customer_domain="nope", expected_close_date=yesterday))
     assert response.status_code == 200
-    assert set(response.context["form"].errors) == {"amount"}
-    response = client.post("/portal/deals/new/", portal_form(customer_domain="nope", expected_close_date=yesterday))
-    assert set(response.context["form"].errors) == {"customer_domain", "expected_close_date"}
+    # Field checks and the registration rules answer together: every error in one answer.
+    assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
+    assert "The expected close date cannot be in the past." in response.content.decode()
     assert not DealRegistration.objects.exists()
 
 
@@ -177,3 +177,35 @@ def test_every_invalid_field_is_named_in_one_answer(partner_api):
     assert response.status_code == 400
     assert set(response.json()) == {"customer_name", "amount", "currency", "expected_close_date", "customer_country", "customer_domain"}
     assert not DealRegistration.objects.exists()
+
+
+def test_rule_errors_come_with_field_errors_in_one_api_answer(partner_api):
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = partner_api.post(
+        "/api/v1/deals/", deal_data(amount="lots", customer_domain="nodot", expected_close_date=yesterday, customer_country="us"),
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"amount", "customer_domain", "expected_close_date"}  # "us" is the country US
+    assert body["expected_close_date"] == ["The expected close date cannot be in the past."]
+    assert not DealRegistration.objects.exists()
+
+
+def test_a_draft_names_every_error_in_one_answer(client, rep):
+    client.force_login(rep)
+    draft = DealFactory(partner=rep.partner, registered_by=rep, status="draft")
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(amount="0", customer_domain="nope", expected_close_date=yesterday), "save": "submit"})
+    assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_the_list_shows_protection_only_for_approved_deals(client, partner_admin):
+    until = timezone.localdate() + timedelta(days=9)
+    DealFactory(partner=partner_admin.partner, status="won", protected_until=until, closed_on=timezone.localdate())
+    client.force_login(partner_admin)
+    assert f"{until:%-d %b %Y}" not in client.get("/portal/deals/").content.decode()
+    DealFactory(partner=partner_admin.partner, status="approved", protected_until=until)
+    assert f"{until:%-d %b %Y}" in client.get("/portal/deals/").content.decode()

@@ -37,7 +37,10 @@ def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, r
     assert (draft.status, draft.customer_name, draft.in_conflict_review) == ("submitted", "Fabrikam Inc.", True)
     assert draft.submitted_at is not None
     assert "conflict review" in mail.outbox[-1].body
-    assert client.get(f"/portal/deals/{draft.pk}/edit/").status_code == 404  # no longer a draft
+    assert client.get(f"/portal/deals/{draft.pk}/edit/")["Location"] == f"/portal/deals/{draft.pk}/"  # no longer a draft
+    again = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(), "save": "submit"})  # a double click
+    assert "Only a draft of your organization can be edited." in again.content.decode()
+    assert DealRegistration.objects.get(pk=draft.pk).submitted_at == draft.submitted_at
 
 
 def test_a_draft_with_errors_names_them_and_changes_nothing(client, rep):
@@ -62,5 +65,7 @@ def test_a_colleague_discards_a_draft(client, rep, partner_admin):
 def test_only_drafts_are_discarded(client, partner_admin):
     deal = DealFactory(partner=partner_admin.partner)
     client.force_login(partner_admin)
-    assert client.post(f"/portal/deals/{deal.pk}/discard/").status_code == 404
+    response = client.post(f"/portal/deals/{deal.pk}/discard/", follow=True)
+    assert response.redirect_chain == [(f"/portal/deals/{deal.pk}/", 302)]
+    assert "Only drafts can be discarded." in response.content.decode()
     assert DealRegistration.objects.filter(pk=deal.pk).exists()

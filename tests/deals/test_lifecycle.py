@@ -152,7 +152,8 @@ def test_partner_asks_for_an_extension_and_a_manager_grants_it(partner_api, mana
     before = deal.protected_until
     assert partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": ""}).status_code == 400
     assert partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "Board meets in Q3"}).status_code == 201
-    assert partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "again"}).status_code == 400
+    again = partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "again"})
+    assert (again.status_code, again.json()) == (409, {"detail": "An extension request for this deal is already waiting for a decision."})
     assert partner_api.post(f"/api/v1/deals/{deal.pk}/grant-extension/").status_code == 403
     wanted = before + timedelta(days=30)
     response = manager_api.post(f"/api/v1/deals/{deal.pk}/grant-extension/", {"protected_until": wanted.isoformat()})

@@ -1,0 +1,621 @@
+"""No invalid state answers 500: every state-changing admin action, custom admin view, admin form
+that calls a service, portal form and API action is driven with an object in a state that does not
+allow it (mostly: done once, then submitted again, as a double click does), and the refusal is
+shown: the API answers 400/409 with the documented body, pages show a message on the same page.
+
+The tables below are checked against what the project registers (admin actions and views, portal
+URLs, API POST endpoints), so a new action or URL without a row here fails the test.
+"""
+
+import html
+import inspect
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Callable
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from deals.models import DealRegistration, ExtensionRequest
+from incentives.models import CommissionPlan, CommissionRule, PayoutRun
+from partners.models import Agreement, FitCriterion, OnboardingTask, PayoutDetails, User
+
+from .admin_forms import admin_form_data
+from .conftest import api_client_for
+from .factories import (
+    AgreementFactory,
+    ApplicationFactory,
+    DealFactory,
+    PartnerFactory,
+    SignatureFactory,
+    StaffUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+YESTERDAY = TODAY - timedelta(days=1)
+
+
+@dataclass
+class World:
+    """The people every case acts as (the test trio and the staff roles)."""
+
+    partner_admin: User
+    rep: User
+    manager: User
+    finance: User
+    finance2: User
+    superuser: User
+
+    def deal(self, status: str, **fields) -> DealRegistration:
+        if status in ("approved", "won", "lost", "expired") and "protected_until" not in fields:
+            fields["protected_until"] = TODAY + timedelta(days=30)
+        if status in ("won", "lost"):
+            fields.setdefault("closed_on", TODAY)
+        if status == "won":
+            fields.setdefault("final_amount", Decimal("9000.00"))
+        return DealFactory(partner=self.partner_admin.partner, registered_by=self.partner_admin, status=status, **fields)
+
+    def pending_extension(self) -> ExtensionRequest:
+        return ExtensionRequest.objects.create(deal=self.deal("approved"), requested_by=self.partner_admin, reason="Board meets late")
+
+    def run(self, status: str, **fields) -> PayoutRun:
+        if status not in PayoutRun.OPEN_STATUSES:
+            fields.setdefault("open_slot", None)
+        if status in ("approved", "paid"):
+            fields.setdefault("approved_by", self.finance2)
+        return PayoutRun.objects.create(period_end=YESTERDAY, status=status, created_by=self.finance, **fields)
+
+
+@pytest.fixture
+def world(partner_admin, rep, manager, finance, finance2):
+    return World(partner_admin, rep, manager, finance, finance2,
+                 StaffUserFactory(role="admin", is_superuser=True, email="root@example.com"))
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def assert_said(response, text: str) -> None:
+    assert response.status_code != 500
+    assert text in page_text(response), f"{text!r} not on the page ({response.status_code})"
+
+
+# --- Admin actions -------------------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    """Run as ``user``: ``make`` builds the selected objects in a state that allows the action
+    once; the second submit (the double click) must be refused with ``refusal`` on the page.
+    Actions that may run again harmlessly have no refusal and say ``done`` both times."""
+
+    user: str
+    make: Callable[[World], list]
+    data: dict | Callable[[World], dict] = field(default_factory=dict)
+    refusal: str | None = None
+    done: str | None = None
+
+
+def _plan(world):
+    plan = CommissionPlan.objects.create(name="Silver 2026", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY - timedelta(days=100))
+    CommissionRule.objects.create(plan=plan, kind="percentage", rate=Decimal("8"), order=0)
+    return [plan]
+
+
+def _onboarding_task(world):
+    return [OnboardingTask.objects.create(partner=world.partner_admin.partner, key="kickoff", title="Kick-off call", required=False)]
+
+
+ADMIN_ACTIONS: dict[str, Action] = {
+    "deals.dealregistration:approve": Action(
+        "manager", lambda w: [w.deal("submitted")], refusal="A deal that is approved cannot become approved."),
+    "deals.dealregistration:reject": Action(
+        "manager", lambda w: [w.deal("submitted")], {"reason": "Not a real opportunity"},
+        refusal="A deal that is rejected cannot become rejected."),
+    "deals.dealregistration:reverse_win": Action(
+        "manager", lambda w: [w.deal("won")], {"reason": "Order cancelled"}, refusal="Only a won deal can have its win reversed."),
+    "deals.dealregistration:export_csv": Action("manager", lambda w: [w.deal("won")]),
+    "deals.extensionrequest:grant": Action(
+        "manager", lambda w: [w.pending_extension()], refusal="This request is already decided."),
+    "deals.extensionrequest:refuse": Action(
+        "manager", lambda w: [w.pending_extension()], {"reason": "Protection is long enough"},
+        refusal="This request is already decided."),
+    "incentives.payoutrun:recalculate": Action(
+        "finance", lambda w: [w.run("failed")], refusal="A payout run that is calculating cannot become calculating."),
+    "incentives.payoutrun:approve": Action(
+        "finance2", lambda w: [w.run("calculated")], refusal="A payout run that is approved cannot become approved."),
+    "incentives.payoutrun:mark_paid": Action(
+        "finance", lambda w: [w.run("approved")], {"reference": "BANK-2026-001"},
+        refusal="A payout run that is paid cannot become paid."),
+    "incentives.commissionplan:new_version": Action(
+        "manager", _plan, refusal="Silver 2026 is not the newest version of the plan: create the next version from Silver 2026 v2."),
+    "partners.application:take_into_screening": Action(
+        "manager", lambda w: [ApplicationFactory()], refusal="An application that is screening cannot become screening."),
+    "partners.application:approve": Action(
+        "manager", lambda w: [ApplicationFactory(status="screening")], refusal="An application that is approved cannot become approved."),
+    "partners.application:reject": Action(
+        "manager", lambda w: [ApplicationFactory()], {"reason": "Not a fit"}, refusal="An application that is rejected cannot become rejected."),
+    "partners.application:rescore": Action("manager", lambda w: [ApplicationFactory()], done="1 application re-scored."),
+    "partners.fitcriterion:rescore_open_applications": Action(
+        "superuser", lambda w: [FitCriterion.objects.create(name="Germany", kind="country", weight=10, values=["DE"])],
+        done="Open applications are being re-scored"),
+    "partners.onboardingtask:mark_done": Action("manager", _onboarding_task, done="1 task marked done."),
+    "partners.agreement:publish": Action(
+        "superuser", lambda w: [Agreement.objects.create(version=1, title="Partner agreement", body_markdown="# Terms")],
+        refusal="This version is already published; write a new version to change the text."),
+    "partners.partner:remind_now": Action(
+        "manager", lambda w: [w.partner_admin.partner], done="1 selected partner is not onboarding and was not reminded."),
+    "partners.partner:activate": Action(
+        "manager", lambda w: [PartnerFactory(status="onboarding")], {"reason": "Signed on paper"},
+        refusal="A partner that is active cannot become active."),
+    "partners.partner:suspend": Action(
+        "manager", lambda w: [PartnerFactory()], {"reason": "Unpaid fees"}, refusal="A partner that is suspended cannot become suspended."),
+    "partners.partner:reactivate": Action(
+        "manager", lambda w: [PartnerFactory(status="suspended")], {"reason": "Fees paid"},
+        refusal="A partner that is active cannot become active."),
+    "partners.partner:terminate": Action(
+        "manager", lambda w: [PartnerFactory()], {"reason": "Contract ended"},
+        refusal="A partner that is terminated cannot become terminated."),
+    "partners.partner:change_tier": Action(
+        "manager", lambda w: [PartnerFactory()], lambda w: {"tier": w.partner_admin.partner.tier_id, "reason": "Promotion"},
+        done="1 partner changed tier."),
+    "account.emailaddress:make_verified": Action("superuser", lambda w: list(w.rep.emailaddress_set.all())),
+}
+# Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
+DELETE_ACTION = "delete_selected"
+
+
+def _staff_request(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def discovered_admin_actions(superuser) -> set[str]:
+    request = _staff_request(superuser)
+    return {
+        f"{model._meta.label_lower}:{name}"
+        for model, model_admin in admin.site._registry.items()
+        for name in model_admin.get_actions(request)
+    }
+
+
+def test_every_admin_action_has_a_case(world):
+    discovered = {key for key in discovered_admin_actions(world.superuser) if not key.endswith(f":{DELETE_ACTION}")}
+    assert discovered == set(ADMIN_ACTIONS), "add a row to ADMIN_ACTIONS for each new admin action"
+
+
+def _changelist(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+@pytest.mark.parametrize("key", sorted(ADMIN_ACTIONS))
+def test_an_admin_action_twice_is_refused_in_words_on_the_same_page(client, world, key):
+    case = ADMIN_ACTIONS[key]
+    objects = case.make(world)
+    client.force_login(getattr(world, case.user))
+    url = _changelist(type(objects[0]))
+    data = case.data(world) if callable(case.data) else case.data
+    post = {"action": key.split(":")[1], "_selected_action": [o.pk for o in objects], **data}
+    first = client.post(url, post, follow=True)
+    assert first.status_code == 200
+    second = client.post(url, post, follow=True)
+    assert second.status_code == 200
+    if case.refusal:
+        assert_said(second, case.refusal)
+        assert case.refusal not in page_text(first)
+    if case.done:
+        assert_said(first, case.done)
+        assert_said(second, case.done)
+
+
+def _deletable_models() -> list[str]:
+    """Models whose admin offers Django's delete action (to a superuser, who may do the most)."""
+    request = _staff_request(User(email="root@example.com", is_staff=True, is_superuser=True, is_active=True))
+    return sorted(
+        m._meta.label_lower for m, model_admin in admin.site._registry.items() if DELETE_ACTION in model_admin.get_actions(request)
+    )
+
+
+@pytest.mark.parametrize("model", _deletable_models())
+def test_deleting_what_is_gone_already_answers(client, world, model):
+    model_class = next(m for m in admin.site._registry if m._meta.label_lower == model)
+    client.force_login(world.superuser)
+    response = client.post(_changelist(model_class), {"action": DELETE_ACTION, "_selected_action": [987654], "post": "yes"}, follow=True)
+    assert response.status_code == 200
+
+
+def test_a_tier_in_use_cannot_be_deleted_and_the_page_says_why(client, world):
+    tier = world.partner_admin.partner.tier
+    client.force_login(world.superuser)
+    response = client.post(_changelist(type(tier)), {"action": DELETE_ACTION, "_selected_action": [tier.pk], "post": "yes"}, follow=True)
+    assert_said(response, "would require deleting the following protected related objects")
+    assert type(tier).objects.filter(pk=tier.pk).exists()
+
+
+def test_a_plan_that_starts_today_is_changed_not_versioned(client, world):
+    plan = CommissionPlan.objects.create(name="Gold 2027", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY)
+    client.force_login(world.manager)
+    response = client.post(_changelist(CommissionPlan), {"action": "new_version", "_selected_action": [plan.pk]}, follow=True)
+    assert_said(response, f"Gold 2027 starts on {TODAY:%d %B %Y}: change its rules instead of creating a new version.")
+    assert CommissionPlan.objects.filter(name="Gold 2027").count() == 1
+
+
+# --- Custom admin views --------------------------------------------------------------------------
+
+
+@dataclass
+class View:
+    """``make`` gives the URL (of an object in a state that allows the request once) and the
+    POST data; the second request must be refused with ``refusal``. Downloads are read-only
+    (``data`` is None): they answer 200 or a clear 404."""
+
+    user: str
+    make: Callable[[World], tuple[str, dict | None]]
+    refusal: str | None = None
+
+
+def _import_case(world):
+    rows = "partner,customer_name,customer_domain,customer_country,amount,currency,expected_close_date\n"
+    rows += f"{world.partner_admin.partner.name},Fabrikam,fabrikam.com,US,100,USD,{YESTERDAY.isoformat()}\n"
+    return reverse("admin:deals_dealregistration_import"), {"file": rows}
+
+
+def _close_case(world):
+    return reverse("admin:deals_dealregistration_close", args=[world.deal("approved").pk]), {"outcome": "won", "amount": "9000"}
+
+
+def _signature_pdf(world):
+    signature = SignatureFactory(partner=world.partner_admin.partner, signer=world.partner_admin)
+    return reverse("admin:partners_agreementsignature_pdf", args=[signature.pk]), None
+
+
+def _statement_pdf(world):
+    from incentives.models import PayoutStatement
+
+    run = world.run("approved")
+    statement = PayoutStatement.objects.create(run=run, partner=world.partner_admin.partner, currency="USD", total=Decimal("0"), line_count=0,
+                                               after_line_id=0, last_line_id=1)
+    return reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]), None
+
+
+ADMIN_VIEWS: dict[str, View] = {
+    "deals_dealregistration_import": View(
+        "manager", _import_case, refusal="Row 2: expected_close_date: The expected close date cannot be in the past."),
+    "deals_dealregistration_close": View("manager", _close_case, refusal="A deal that is won cannot become won."),
+    "incentives_payoutrun_zip": View("finance", lambda w: (reverse("admin:incentives_payoutrun_zip", args=[w.run("calculating").pk]), None)),
+    "incentives_payoutrun_csv": View("finance", lambda w: (reverse("admin:incentives_payoutrun_csv", args=[w.run("failed").pk]), None)),
+    "partners_agreementsignature_pdf": View("manager", _signature_pdf),
+    "incentives_payoutstatement_pdf": View("finance", _statement_pdf),
+}
+STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
+
+
+def test_every_custom_admin_view_has_a_case():
+    discovered = {
+        pattern.name
+        for model_admin in admin.site._registry.values()
+        for pattern in model_admin.get_urls()
+        if pattern.name and not pattern.name.endswith(STANDARD_ADMIN_URLS)
+    }
+    assert discovered == set(ADMIN_VIEWS), "add a row to ADMIN_VIEWS for each new admin view"
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_VIEWS))
+def test_a_custom_admin_view_twice_is_refused_in_words_on_the_same_page(client, world, name):
+    case = ADMIN_VIEWS[name]
+    url, data = case.make(world)
+    client.force_login(getattr(world, case.user))
+    if data is None:
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code in (200, 404)
+        return
+
+    def submit():
+        files = {k: SimpleUploadedFile("deals.csv", v.encode()) for k, v in data.items() if k == "file"}
+        return client.post(url, {**data, **files}, follow=True)
+
+    first, second = submit(), submit()
+    assert first.status_code == 200
+    assert_said(second, case.refusal)
+    if name == "deals_dealregistration_close":
+        assert second.redirect_chain == []  # the refusal is on the form it came from
+        assert case.refusal not in page_text(first)
+
+
+def test_closing_a_deal_that_is_not_approved_is_said_on_the_close_form(client, world):
+    deal = world.deal("submitted")
+    client.force_login(world.manager)
+    response = client.post(reverse("admin:deals_dealregistration_close", args=[deal.pk]), {"outcome": "lost"})
+    assert_said(response, "A deal that is submitted cannot become lost.")
+    deal.refresh_from_db()
+    assert deal.status == "submitted"
+
+
+# --- Admin forms whose save calls a service ------------------------------------------------------
+
+
+def _form_payout_run(client, world):
+    world.run("calculated")
+    return reverse("admin:incentives_payoutrun_add"), {"period_end": YESTERDAY.isoformat()}, "Another payout run is open"
+
+
+def _form_adjustment(client, world):
+    data = {"partner": world.partner_admin.partner.pk, "amount": "0", "currency": "USD", "explanation": "Goodwill"}
+    return reverse("admin:incentives_commissionline_add"), data, "Amount: Give a non-zero amount with at most two decimals."
+
+
+def _form_invitation(client, world):
+    data = {"partner": world.partner_admin.partner.pk, "email": world.rep.email, "full_name": "Carol", "role": "partner_rep"}
+    return reverse("admin:partners_invitation_add"), data, "This person already has an account."
+
+
+def _form_partner(client, world):
+
+    partner = world.partner_admin.partner
+    PartnerFactory(name="Globex Solutions")
+    url = reverse("admin:partners_partner_change", args=[partner.pk])
+    # Another case than the existing name's: the form's unique check passes, the service refuses.
+    return url, admin_form_data(client.get(url), name="GLOBEX SOLUTIONS"), "A partner named GLOBEX SOLUTIONS already exists."
+
+
+def _form_payout_details(client, world):
+    details = PayoutDetails.objects.create(
+        partner=world.partner_admin.partner, method="iban", currency="EUR", account_holder="Acme", iban="DE89370400440532013000"
+    )
+    url = reverse("admin:partners_payoutdetails_change", args=[details.pk])
+    return url, admin_form_data(client.get(url), iban="DE00 1234"), "Enter a valid IBAN; this one's check digits do not match."
+
+
+def _form_partner_user(client, world):
+    url = reverse("admin:partners_user_change", args=[world.partner_admin.pk])
+    refusal = "This is the organization's last partner admin; make someone else partner admin first."
+    return url, admin_form_data(client.get(url), role="partner_rep"), refusal
+
+
+# model -> (user, builds (url, data, refusal)); the form is posted twice, each answer says why.
+ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
+    "incentives.payoutrun": ("finance", _form_payout_run),
+    "incentives.commissionline": ("finance", _form_adjustment),
+    "partners.invitation": ("superuser", _form_invitation),
+    "partners.partner": ("superuser", _form_partner),
+    "partners.payoutdetails": ("superuser", _form_payout_details),
+    "partners.user": ("superuser", _form_partner_user),
+}
+SAVE_HOOKS = ("save_model", "add_view", "change_view", "delete_model", "save_formset", "save_related", "changeform_view")
+OUR_APPS = ("partners", "deals", "incentives", "prm")
+
+
+def test_every_admin_form_that_saves_through_a_service_has_a_case():
+    discovered = set()
+    for model, model_admin in admin.site._registry.items():
+        for hook in SAVE_HOOKS:
+            owner = next(k for k in type(model_admin).__mro__ if hook in vars(k))
+            if inspect.getmodule(owner).__name__.split(".")[0] in OUR_APPS:
+                discovered.add(model._meta.label_lower)
+    assert discovered == set(ADMIN_FORMS), "add a row to ADMIN_FORMS for each admin form that saves through a service"
+
+
+@pytest.mark.parametrize("model", sorted(ADMIN_FORMS))
+def test_an_admin_form_the_rules_refuse_says_why_on_the_same_page(client, world, model):
+    user, make = ADMIN_FORMS[model]
+    client.force_login(getattr(world, user))
+    url, data, refusal = make(client, world)
+    for _ in range(2):
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert_said(response, refusal)
+        assert response.request["PATH_INFO"] == url  # the same page, with what was typed or a message
+
+
+# --- Portal forms --------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    """``make`` gives the URL and POST data of a submit the state refuses (posted twice); the
+    answer (followed) says ``refusal``. ``None`` marks a page that changes nothing."""
+
+    user: str | None
+    make: Callable[[World], tuple[str, dict]]
+    refusal: str
+
+
+def _deal_form(**changes):
+    from .deals.conftest import deal_data
+
+    return deal_data(**{"products": "Cloud Suite", **changes})
+
+
+def _signed_agreement(world):
+    agreement = AgreementFactory()
+    SignatureFactory(partner=world.partner_admin.partner, signer=world.partner_admin, agreement=agreement)
+    return reverse("portal:agreement"), {"signer_name": "Alice Admin", "consent": "on"}
+
+
+PORTAL_FORMS: dict[str, Form | None] = {
+    "favicon": None,
+    "apply": Form(None, lambda w: (reverse("apply"), {"company_name": "Initech"}), "This field is required."),
+    "invitation_accept": Form(
+        None, lambda w: (reverse("invitation_accept", args=["used-or-unknown"]), {"password1": "x", "password2": "x"}),
+        "This invitation link is not valid"),
+    "portal:agreement": Form("partner_admin", _signed_agreement, "Your organization has already signed this version."),
+    "portal:profile": Form("partner_admin", lambda w: (reverse("portal:profile"), {"name": ""}), "This field is required."),
+    "portal:team": Form(
+        "partner_admin", lambda w: (reverse("portal:team"), {"email": w.rep.email, "role": "partner_rep", "full_name": "Carol"}),
+        "This person already has an account."),
+    "portal:team_member_deactivate": Form(
+        "partner_admin", lambda w: (reverse("portal:team_member_deactivate", args=[w.partner_admin.pk]), {}),
+        "You cannot deactivate yourself; ask another partner admin."),
+    "portal:payout_details": Form(
+        "partner_admin",
+        lambda w: (reverse("portal:payout_details"), {"method": "iban", "currency": "EUR", "account_holder": "Acme", "iban": "DE00 1234"}),
+        "Enter a valid IBAN; this one's check digits do not match."),
+    "deals:new": Form(
+        "rep", lambda w: (reverse("deals:new"), _deal_form(amount="0", expected_close_date=YESTERDAY.isoformat())),
+        "The expected close date cannot be in the past."),
+    "deals:edit": Form(
+        "rep", lambda w: (reverse("deals:edit", args=[w.deal("submitted").pk]), {**_deal_form(), "save": "submit"}),
+        "Only a draft of your organization can be edited."),
+    "deals:discard": Form(
+        "rep", lambda w: (reverse("deals:discard", args=[w.deal("submitted").pk]), {}), "Only drafts can be discarded."),
+    "deals:extension": Form(
+        "rep", lambda w: (reverse("deals:extension", args=[w.pending_extension().deal_id]), {"reason": "More time"}),
+        "An extension request for this deal is already waiting for a decision."),
+    # Pages that change nothing.
+    "home": None, "healthz": None, "apply_thanks": None, "portal:home": None, "portal:onboarding": None,
+    "portal:agreement_pdf": None, "deals:list": None, "deals:detail": None, "statements:list": None, "statements:pdf": None,
+}
+
+
+def _our_url_names(patterns, namespace=None) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in ("admin", "api"):
+                continue
+            names |= _our_url_names(pattern.url_patterns, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            module = getattr(pattern.callback, "__module__", "")
+            if module.split(".")[0] in OUR_APPS:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_page_has_a_case():
+    discovered = _our_url_names(get_resolver().url_patterns) - {"schema", "swagger-ui"}
+    assert discovered == set(PORTAL_FORMS), "add a row to PORTAL_FORMS for each new page"
+
+
+@pytest.mark.parametrize("name", sorted(k for k, v in PORTAL_FORMS.items() if v))
+def test_a_portal_form_the_rules_refuse_says_why_on_the_same_page(client, world, name):
+    case = PORTAL_FORMS[name]
+    if case.user:
+        client.force_login(getattr(world, case.user))
+    url, data = case.make(world)
+    for _ in range(2):  # and a double submit
+        response = client.post(url, data, follow=True)
+        assert response.status_code in (200, 404)  # 404: the invitation page says the link is not valid
+        assert_said(response, case.refusal)
+
+
+def test_the_deal_form_names_every_error_in_one_answer(client, world):
+    client.force_login(world.rep)
+    data = _deal_form(amount="lots", customer_domain="nodot", expected_close_date=YESTERDAY.isoformat(), products="x" * 101)
+    response = client.post(reverse("deals:new"), data)
+    assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date", "products"}
+    assert not DealRegistration.objects.exists()
+
+
+# --- API actions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """``make`` gives the URL and JSON body of a POST the state refuses the second time (or both
+    times, for bad input); ``then`` is the refusal: 409 ``{"detail": ...}`` or 400 naming ``field``."""
+
+    user: str | None
+    make: Callable[[World], tuple[str, dict]]
+    status: int
+    detail: str | None = None
+    field: str | None = None
+
+
+def _api(name, *args):
+    return reverse(f"api:{name}", args=args)
+
+
+API_CALLS: dict[str, Call] = {
+    "api:api-token": Call(None, lambda w: (_api("api-token"), {"email": w.rep.email, "password": "wrong"}), 400, field="non_field_errors"),
+    "api:application-list": Call(None, lambda w: (_api("application-list"), {"company_name": "Initech"}), 400, field="contact_email"),
+    "api:application-approve": Call(
+        "manager", lambda w: (_api("application-approve", ApplicationFactory(status="screening").pk), {}), 409,
+        "An application that is approved cannot become approved."),
+    "api:application-reject": Call(
+        "manager", lambda w: (_api("application-reject", ApplicationFactory().pk), {"reason": "No fit"}), 409,
+        "An application that is rejected cannot become rejected."),
+    "api:deal-list": Call(
+        "partner_admin", lambda w: (_api("deal-list"), _deal_form(amount="lots", expected_close_date=YESTERDAY.isoformat()) | {"products": ["Suite"]}),
+        400, field="expected_close_date"),
+    "api:deal-approve": Call("manager", lambda w: (_api("deal-approve", w.deal("submitted").pk), {}), 409,
+                             "A deal that is approved cannot become approved."),
+    "api:deal-reject": Call("manager", lambda w: (_api("deal-reject", w.deal("submitted").pk), {"reason": "Duplicate"}), 409,
+                            "A deal that is rejected cannot become rejected."),
+    "api:deal-close": Call("manager", lambda w: (_api("deal-close", w.deal("approved").pk), {"outcome": "won", "amount": "9000"}), 409,
+                           "A deal that is won cannot become won."),
+    "api:deal-reverse-win": Call("manager", lambda w: (_api("deal-reverse-win", w.deal("won").pk), {"reason": "Refund"}), 409,
+                                 "Only a won deal can have its win reversed."),
+    "api:deal-request-extension": Call(
+        "partner_admin", lambda w: (_api("deal-request-extension", w.deal("approved").pk), {"reason": "Board meets late"}), 409,
+        "An extension request for this deal is already waiting for a decision."),
+    "api:deal-grant-extension": Call("manager", lambda w: (_api("deal-grant-extension", w.pending_extension().deal_id), {}), 409,
+                                     "This deal has no pending extension request."),
+    "api:deal-refuse-extension": Call(
+        "manager", lambda w: (_api("deal-refuse-extension", w.pending_extension().deal_id), {"note": "Long enough"}), 409,
+        "This deal has no pending extension request."),
+    "api:payout-run-list": Call("finance", lambda w: (_api("payout-run-list"), {"period_end": YESTERDAY.isoformat()}),
+                                409, "Another payout run is open: approve it, or fix and recalculate it, first."),
+    "api:payout-run-recalculate": Call("finance", lambda w: (_api("payout-run-recalculate", w.run("failed").pk), {}), 409,
+                                       "A payout run that is calculating cannot become calculating."),
+    "api:payout-run-approve": Call("finance2", lambda w: (_api("payout-run-approve", w.run("calculated").pk), {}), 409,
+                                   "A payout run that is approved cannot become approved."),
+    "api:payout-run-mark-paid": Call(
+        "finance", lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}), 409,
+        "A payout run that is paid cannot become paid."),
+}
+
+
+def discovered_api_posts() -> set[str]:
+    api = next(p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "api")
+    names = set()
+    for pattern in api.url_patterns:
+        callback = pattern.callback
+        actions = getattr(callback, "actions", None)
+        posts = "post" in actions if actions is not None else hasattr(getattr(callback, "cls", None), "post")
+        if posts:
+            names.add(f"api:{pattern.name}")
+    return names
+
+
+def test_every_api_post_has_a_case():
+    assert discovered_api_posts() == set(API_CALLS), "add a row to API_CALLS for each new API action"
+
+
+@pytest.mark.parametrize("name", sorted(API_CALLS))
+def test_an_api_action_the_state_refuses_answers_the_documented_body(api, world, name):
+    case = API_CALLS[name]
+    client = api_client_for(getattr(world, case.user)) if case.user else api
+    url, data = case.make(world)
+    first = client.post(url, data, format="json")
+    assert first.status_code < 500
+    second = client.post(url, data, format="json")  # a double submit
+    assert second.status_code == case.status, second.content
+    body = second.json()
+    if case.status == 409:
+        assert set(body) == {"detail"} and case.detail in body["detail"]
+        assert first.status_code < 300  # the first one was allowed: the state refused the second
+    else:
+        assert case.field in body and all(isinstance(m, list) for m in body.values())
+        assert first.status_code == 400
+
+
+def test_closed_deals_show_no_protection_in_the_portal(client, world):
+    client.force_login(world.partner_admin)
+    for status in ("won", "lost", "rejected", "expired"):
+        deal = world.deal(status, protected_until=TODAY + timedelta(days=9))
+        page = page_text(client.get(reverse("deals:detail", args=[deal.pk])))
+        assert "Protected until" not in page and "Protection extension" not in page, status
+    approved = world.deal("approved", protected_until=TODAY + timedelta(days=9))
+    page = page_text(client.get(reverse("deals:detail", args=[approved.pk])))
+    assert "Protected until" in page and "Protection extension" in page
+

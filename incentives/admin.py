@@ -1,18 +1,16 @@
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from prm.admin import ReadOnlyInline, ReferenceForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
+from prm.errors import error_text
 from prm.scoping import scopes_disabled
 from prm.transitions import InvalidTransition
 
@@ -68,22 +66,14 @@ class CommissionPlanAdmin(AuditedAdmin):
         return ["version", "previous_version"]
 
     @admin.action(description="Create a new version starting today (rules copied)")
-    @transaction.atomic
     def new_version(self, request, queryset):
-        today = timezone.localdate()
         for plan in queryset:
-            rules = list(plan.rules.all())
-            newest = CommissionPlan.objects.filter(name=plan.name).order_by("-version").first()
-            copy = CommissionPlan.objects.create(
-                name=plan.name, version=newest.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
-                period=plan.period, starts_on=today, ends_on=plan.ends_on, previous_version=plan,
-            )
-            for rule in rules:
-                rule.pk, rule.plan = None, copy
-                rule.save()
-            if plan.ends_on is None or plan.ends_on >= today:
-                CommissionPlan.objects.filter(pk=plan.pk).update(ends_on=today - timedelta(days=1))
-            messages.success(request, f"{copy} starts today; {plan} ends yesterday. Edit the new version's rules.")
+            try:
+                copy = services.commission_plan_new_version(plan=plan, by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{plan}: {error_text(error)}")
+                continue
+            messages.success(request, f"{copy} starts on {copy.starts_on:%d %B %Y} and replaces {plan}. Edit the new version's rules.")
 
 
 # Admin forms serve staff only: their choices are built at import with scoping off on purpose.
@@ -163,7 +153,7 @@ class PayoutRunAdmin(AuditedAdmin):
     list_filter = ["status"]
     list_select_related = ["created_by", "approved_by"]
     inlines = [StatementInline]
-    actions = ["recalculate", "approve", "mark_paid"]
+    actions = ["recalculate", "restart", "approve", "mark_paid"]
     change_form_template = "admin/incentives/payoutrun/change_form.html"
 
     def get_queryset(self, request):
@@ -173,7 +163,7 @@ class PayoutRunAdmin(AuditedAdmin):
         if obj is None:
             return []
         return ["period_end", "status", "created_by", "created_at", "calculated_at", "approved_by", "approved_at",
-                "paid_at", "payment_reference", "error", "pdfs_rendered", "totals"]
+                "paid_at", "payment_reference", "error", "pdfs_rendered", "heartbeat_at", "totals"]
 
     def get_fields(self, request, obj=None):
         return ["period_end"] if obj is None else self.get_readonly_fields(request, obj)
@@ -216,6 +206,11 @@ class PayoutRunAdmin(AuditedAdmin):
     @admin.action(description="Recalculate (not approved runs)")
     def recalculate(self, request, queryset):
         run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), "{count} runs are being recalculated.")
+
+    @admin.action(description="Restart stuck work (a calculation or PDFs whose worker died)")
+    def restart(self, request, queryset):
+        run_for_each(request, queryset, lambda r: services.payout_run_restart(run=r, by=request.user),
+                     "{count} runs restarted: a worker takes them up again.")
 
     @admin.action(description="Approve (four eyes: not your own run)")
     def approve(self, request, queryset):

@@ -15,6 +15,7 @@ from partners.models import Partner, Tier
 from prm.audit import audit_history
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.work import LongWork
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
@@ -179,8 +180,12 @@ class CommissionLine(models.Model):
         raise ValidationError("Commission lines are never deleted; book a correcting line instead.")
 
 
-class PayoutRun(models.Model):
-    """Finance computes one statement per partner and currency from unpaid lines up to a date."""
+class PayoutRun(LongWork):
+    """Finance computes one statement per partner and currency from unpaid lines up to a date.
+
+    Its worker stamps ``heartbeat_at`` while it calculates the run and renders its PDFs, so the
+    watchdog (prm.work) can tell a run whose worker died from one still being worked on.
+    """
 
     class Status(models.TextChoices):
         CALCULATING = "calculating", "Calculating"

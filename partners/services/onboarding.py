@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -46,7 +47,7 @@ def onboarding_start(*, partner: Partner) -> None:
 def _activate_if_complete(partner: Partner) -> bool:
     """An onboarding partner whose required tasks are all done becomes active."""
     with scopes_disabled():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = lock_one(Partner.objects.all(), partner.pk)
         if partner.status != Partner.Status.ONBOARDING:
             return False
         tasks = OnboardingTask.objects.filter(partner=partner, required=True)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from prm.domains import email_domain, registrable_domain
+from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -103,7 +104,7 @@ def applications_rescore(*, ids: list[int] | None = None) -> int:
 def application_screen(*, application: Application, by: User, owner: User | None = None) -> Application:
     """A manager takes an application into screening, optionally naming its owner."""
     require_role(by, *MANAGER_ROLES, action="screen applications")
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.SCREENING, what="application")
     application.status = Application.Status.SCREENING
     application.owner = owner or application.owner or by
@@ -116,7 +117,7 @@ def application_approve(*, application: Application, by: User) -> Partner:
     """Approve: create the partner organization (status onboarding) with its checklist, and
     invite the applicant's contact as partner admin by e-mail."""
     require_role(by, *MANAGER_ROLES, action="approve applications")
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.APPROVED, what="application")
     with scopes_disabled():
         if Partner.objects.filter(name__iexact=application.company_name).exists():
@@ -158,7 +159,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the application is rejected; the applicant is told."})
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.REJECTED, what="application")
     application.status = Application.Status.REJECTED
     application.rejection_reason = reason

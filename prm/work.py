@@ -87,10 +87,18 @@ def is_stale(row: LongWork, now: datetime | None = None) -> bool:
     return row.heartbeat_at is None or row.heartbeat_at < stale_before(now)
 
 
-def beat(row: LongWork) -> None:
-    """Record a sign of life of the work on ``row`` (committed at once outside a transaction)."""
-    row.heartbeat_at = timezone.now()
-    type(row)._base_manager.filter(pk=row.pk).update(heartbeat_at=row.heartbeat_at)
+def beat(row: LongWork) -> bool:
+    """Record a sign of life of the work on ``row`` (committed at once outside a transaction).
+
+    Never waits: a row another transaction holds is being worked on, and that lock is its sign of
+    life. Returns whether the heartbeat was written.
+    """
+    with transaction.atomic():
+        if lock_if_free(type(row)._base_manager.all(), row.pk) is None:
+            return False
+        row.heartbeat_at = timezone.now()
+        type(row)._base_manager.filter(pk=row.pk).update(heartbeat_at=row.heartbeat_at)
+    return True
 
 
 def restart(kind: WorkKind, pk, *, now: datetime | None = None) -> bool:

@@ -374,7 +374,7 @@ def payout_run_restart(*, run: PayoutRun, by: User) -> PayoutRun:
         raise StateConflict(f"Run {run.reference} is {run.get_status_display().lower()} and has no work left to restart.{advice}")
     locked = lock_if_free(PayoutRun.objects.all(), run.pk)
     if locked is None:
-        raise StateConflict(f"A worker is calculating run {run.reference} right now: it is not stuck.")
+        raise StateConflict(f"A worker or another finance user is working on run {run.reference} right now: it is not stuck.")
     if not work.is_stale(locked):
         seconds = int((timezone.now() - locked.heartbeat_at).total_seconds())
         raise StateConflict(

@@ -159,7 +159,7 @@ class TestLiveWorkerLocks:
         PayoutStatement.objects.filter(run=run).delete()
         with self.held_by_a_worker(run):
             assert restart_stale_work() == {}
-            with pytest.raises(StateConflict, match="A worker is calculating run .* right now: it is not stuck"):
+            with pytest.raises(StateConflict, match="A worker or another finance user is working on run .* right now: it is not stuck"):
                 services.payout_run_restart(run=run, by=finance)
             assert services.payout_run_calculate(run.pk).status == "calculating"  # a second delivery leaves it alone
         assert PayoutStatement.objects.filter(run=run).count() == 0

@@ -19,6 +19,7 @@ from partners.models import OnboardingEvent, Partner, User
 from partners.services import onboarding_event_record
 from prm.domains import email_domain, host_of, registrable_domain
 from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -307,9 +308,13 @@ def deal_discard_draft(*, deal: DealRegistration, user: User) -> None:
 # --- Decisions -----------------------------------------------------------------------------------
 
 
+BUSY_DEAL = "Someone else is changing this deal right now. Try again in a moment."
+
+
 def _locked(deal: DealRegistration) -> DealRegistration:
+    """The deal's row, locked within PRM_LOCK_TIMEOUT (``Busy`` when another request holds it)."""
     with scopes_disabled():
-        return DealRegistration.objects.select_for_update(of=("self",)).select_related("partner__tier", "registered_by").get(pk=deal.pk)
+        return lock_one(DealRegistration.objects.select_related("partner__tier", "registered_by"), deal.pk, message=BUSY_DEAL)
 
 
 def protection_days(partner: Partner) -> int:
@@ -450,7 +455,7 @@ def extension_grant(*, request: ExtensionRequest, by: User, protected_until: dat
     require_role(by, *MANAGER_ROLES, action="grant extensions")
     note = check_text(field="note", value=(note or "").strip(), limit=REASON_MAX)
     with scopes_disabled():
-        request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+        request = lock_one(ExtensionRequest.objects.all(), request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
         raise StateConflict("This request is already decided.")
     deal = _locked(request.deal)
@@ -478,7 +483,7 @@ def extension_refuse(*, request: ExtensionRequest, by: User, note: str) -> Exten
         raise RuleViolation({"note": "Say why the extension is refused; the partner reads it."})
     check_text(field="note", value=note, limit=REASON_MAX)
     with scopes_disabled():
-        request = ExtensionRequest.objects.select_for_update(of=("self",)).select_related("deal").get(pk=request.pk)
+        request = lock_one(ExtensionRequest.objects.select_related("deal"), request.pk)
     if request.status != ExtensionRequest.Status.PENDING:
         raise StateConflict("This request is already decided.")
     request.status = ExtensionRequest.Status.REFUSED
@@ -496,11 +501,7 @@ def deals_expire(*, today: date | None = None) -> int:
     """Approved deals whose protection ended before today expire (daily). Returns how many."""
     today = today or timezone.localdate()
     with scopes_disabled():
-        lapsed = list(
-            DealRegistration.objects.select_for_update(of=("self",))
-            .filter(status=Status.APPROVED, protected_until__lt=today)
-            .select_related("registered_by")
-        )
+        lapsed = lock(DealRegistration.objects.filter(status=Status.APPROVED, protected_until__lt=today).select_related("registered_by"))
     for deal in lapsed:
         deal.status = Status.EXPIRED
     bulk_update_with_history(lapsed, DealRegistration, ["status"], batch_size=500, default_change_reason="Protection ended")

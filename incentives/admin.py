@@ -1,3 +1,4 @@
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +10,7 @@ from django.utils.html import format_html
 
 from prm.admin import ReadOnlyInline, ReferenceForm, ask_then_run, run_for_each
 from prm.audit import AuditedAdmin
-from prm.errors import error_messages
+from prm.errors import error_messages, error_text
 from prm.scoping import scopes_disabled
 
 from . import api, selectors, services
@@ -65,14 +66,13 @@ class CommissionPlanAdmin(AuditedAdmin):
 
     @admin.action(description="Create a new version starting today (rules copied)")
     def new_version(self, request, queryset):
-        run_for_each(
-            request, queryset.order_by("name", "version"),
-            lambda plan: services.commission_plan_new_version(plan=plan, by=request.user),
-            (
-                "{count} new version starts today; the version it replaces ends yesterday. Edit the new version's rules.",
-                "{count} new versions start today; the versions they replace end yesterday. Edit the new versions' rules.",
-            ),
-        )
+        for plan in queryset:
+            try:
+                copy = services.commission_plan_new_version(plan=plan, by=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{plan}: {error_text(error)}")
+                continue
+            messages.success(request, f"{copy} starts on {copy.starts_on:%d %B %Y} and replaces {plan}. Edit the new version's rules.")
 
 
 # Admin forms serve staff only: their choices are built at import with scoping off on purpose.
@@ -152,7 +152,7 @@ class PayoutRunAdmin(AuditedAdmin):
     list_filter = ["status"]
     list_select_related = ["created_by", "approved_by"]
     inlines = [StatementInline]
-    actions = ["recalculate", "approve", "mark_paid"]
+    actions = ["recalculate", "restart", "approve", "mark_paid"]
     change_form_template = "admin/incentives/payoutrun/change_form.html"
 
     def get_queryset(self, request):
@@ -162,7 +162,7 @@ class PayoutRunAdmin(AuditedAdmin):
         if obj is None:
             return []
         return ["period_end", "status", "created_by", "created_at", "calculated_at", "approved_by", "approved_at",
-                "paid_at", "payment_reference", "error", "pdfs_rendered", "totals"]
+                "paid_at", "payment_reference", "error", "pdfs_rendered", "heartbeat_at", "totals"]
 
     def get_fields(self, request, obj=None):
         return ["period_end"] if obj is None else self.get_readonly_fields(request, obj)
@@ -203,6 +203,11 @@ class PayoutRunAdmin(AuditedAdmin):
     @admin.action(description="Recalculate (not approved runs)")
     def recalculate(self, request, queryset):
         run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), ("{count} run is being recalculated.", "{count} runs are being recalculated."))
+
+    @admin.action(description="Restart stuck work (a calculation or PDFs whose worker died)")
+    def restart(self, request, queryset):
+        run_for_each(request, queryset, lambda r: services.payout_run_restart(run=r, by=request.user),
+                     ("{count} run restarted: a worker takes it up again.", "{count} runs restarted: a worker takes them up again."))
 
     @admin.action(description="Approve (four eyes: not your own run)")
     def approve(self, request, queryset):

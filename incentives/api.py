@@ -119,7 +119,7 @@ class PayoutRunSerializer(serializers.ModelSerializer):
         model = PayoutRun
         fields = [
             "id", "status", "period_end", "created_by", "approved_by", "statement_count", "totals", "error",
-            "payment_reference", "pdfs_rendered", "created_at", "calculated_at", "approved_at", "paid_at",
+            "payment_reference", "pdfs_rendered", "created_at", "calculated_at", "approved_at", "paid_at", "heartbeat_at",
         ]
 
     def get_statement_count(self, run) -> int:
@@ -168,6 +168,14 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     def recalculate(self, request, pk=None):
         run = services.payout_run_recalculate(run=self.get_object(), by=request.user)
         return Response({"id": run.pk, "status": "calculating"}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: inline_serializer("RunRestarted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @action(detail=True, methods=["post"])
+    def restart(self, request, pk=None):
+        """Restart a run's stuck work (its calculation, or its PDFs) when its worker died:
+        409 when the work is done or a worker is alive on it."""
+        run = services.payout_run_restart(run=self.get_object(), by=request.user)
+        return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
 
     def _respond(self, run):
         return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)

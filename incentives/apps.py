@@ -38,3 +38,23 @@ class IncentivesConfig(AppConfig):
 
         deal_won.connect(receivers.book_commission, dispatch_uid="incentives.book_commission")
         deal_win_reversed.connect(receivers.claw_back, dispatch_uid="incentives.claw_back")
+        register_long_work()
+
+
+def register_long_work():
+    """A payout run's calculation and the rendering of its PDFs restart when their worker dies."""
+    from django.db.models import Exists, OuterRef
+
+    from prm import work
+
+    def calculating(runs):
+        return runs.filter(status="calculating")
+
+    def rendering(runs):
+        from .models import PayoutStatement
+
+        missing_pdf = PayoutStatement._base_manager.filter(run=OuterRef("pk"), pdf="")
+        return runs.filter(status__in=("calculated", "approved", "paid")).filter(Exists(missing_pdf))
+
+    work.register(work.WorkKind("payout calculation", "incentives.PayoutRun", calculating, "incentives.tasks.calculate_payout_run"))
+    work.register(work.WorkKind("statement PDFs", "incentives.PayoutRun", rendering, "incentives.tasks.render_statement_pdfs"))

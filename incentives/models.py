@@ -17,6 +17,7 @@ from prm.money import format_money, validate_currency
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
 from prm.text import short_date, validate_multiline_text, validate_plain_text
+from prm.work import LongWork
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 7, "decimal_places": 4}
@@ -185,8 +186,12 @@ class CommissionLine(models.Model):
         raise ValidationError("Commission lines are never deleted; book a correcting line instead.")
 
 
-class PayoutRun(models.Model):
-    """Finance computes one statement per partner and currency from unpaid lines up to a date."""
+class PayoutRun(LongWork):
+    """Finance computes one statement per partner and currency from unpaid lines up to a date.
+
+    Its worker stamps ``heartbeat_at`` while it calculates the run and renders its PDFs, so the
+    watchdog (prm.work) can tell a run whose worker died from one still being worked on.
+    """
 
     class Status(models.TextChoices):
         CALCULATING = "calculating", "Calculating"

@@ -13,15 +13,16 @@ from django.utils import timezone
 
 from deals.models import DealRegistration
 from partners.models import Partner, User
-from prm.errors import RuleViolation, StateConflict
-from prm.locks import lock
+from prm import work
+from prm.errors import Busy, RuleViolation, StateConflict
+from prm.locks import lock_if_free, lock_one, lock_table
 from prm.money import format_money, is_currency, round_money
 from prm.roles import FINANCE_ROLES, MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.text import check_text
 from prm.transitions import InvalidTransition, check_transition
 
-from .models import CommissionLine, CommissionPlan, ExchangeRate, PayoutRun, PayoutStatement
+from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
 from .rules import accruals_for_win, period_bounds
 
 logger = logging.getLogger(__name__)
@@ -62,28 +63,40 @@ def fx_rate(from_currency: str, to_currency: str, day: date) -> Decimal:
 
 @transaction.atomic
 def commission_plan_new_version(*, plan: CommissionPlan, by: User) -> CommissionPlan:
-    """A plan in use is never edited: a manager creates its next version, starting today with the
-    rules copied, and the plan it replaces ends yesterday. Only the newest version of a plan that
-    started before today is versioned, so a double click creates one version, not two."""
-    require_role(by, *MANAGER_ROLES, action="create plan versions")
+    """A manager replaces the newest version of a plan by a new version with the same rules,
+    starting today; the old version ends yesterday. Only the newest version is versioned, one
+    version at a time: the newest is locked, so two clicks at once make one new version."""
+    require_role(by, *MANAGER_ROLES, action="create versions of commission plans")
+    family = CommissionPlan.objects.filter(name=plan.name)
+    newest = family.order_by("-version").first()
+    if newest is not None:
+        lock_one(family, newest.pk, message="Someone else is creating a version of this plan right now. Try again in a moment.")
+    # Read again under the lock: a version created while we waited is the newest now.
+    newest = family.order_by("-version").first()
+    if newest is None or newest.pk != plan.pk:
+        raise StateConflict(
+            f"{plan} is not the newest version of its plan: {newest} is. Edit {newest}, or create a version of it."
+            if newest is not None else f"{plan} no longer exists."
+        )
+    plan = newest
     today = timezone.localdate()
-    versions = lock(CommissionPlan.objects.filter(name=plan.name))
-    plan = next(p for p in versions if p.pk == plan.pk)
-    newest = max(versions, key=lambda p: p.version)
-    if newest.pk != plan.pk:
-        raise StateConflict(f"{plan} is not the newest version of the plan: create the next version from {newest}.")
-    if plan.starts_on >= today:
-        raise StateConflict(f"{plan} starts on {plan.starts_on:%d %B %Y}: change its rules instead of creating a new version.")
+    try:
+        with transaction.atomic():
+            copy = CommissionPlan.objects.create(
+                name=plan.name, version=plan.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
+                period=plan.period, starts_on=max(today, plan.starts_on), ends_on=plan.ends_on, previous_version=plan,
+            )
+    except IntegrityError as error:  # a version made outside this service
+        raise StateConflict(f"Version {plan.version + 1} of {plan.name} exists already.") from error
     rules = list(plan.rules.all())
-    copy = CommissionPlan.objects.create(
-        name=plan.name, version=plan.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
-        period=plan.period, starts_on=today, ends_on=plan.ends_on, previous_version=plan,
-    )
     for rule in rules:
         rule.pk, rule.plan = None, copy
-        rule.save()
-    if plan.ends_on is None or plan.ends_on >= today:
-        CommissionPlan.objects.filter(pk=plan.pk).update(ends_on=today - timedelta(days=1))
+    CommissionRule.objects.bulk_create(rules)
+    if plan.starts_on < today and (plan.ends_on is None or plan.ends_on >= today):
+        # The new version takes over from today (plan_for prefers the newest version anyway).
+        plan.ends_on = today - timedelta(days=1)
+        plan._change_reason = f"Replaced by version {copy.version}"
+        plan.save(update_fields=["ends_on"])
     return copy
 
 
@@ -258,6 +271,9 @@ HAVING SUM(l.amount) >= CAST(%s AS NUMERIC)
 """
 
 
+BUSY_RUN = "A worker or another finance user is working on this payout run right now. Try again in a moment."
+
+
 def _require_finance(user: User, action: str) -> None:
     require_role(user, *FINANCE_ROLES, action=action)
 
@@ -273,7 +289,7 @@ def payout_run_create(*, period_end: date, by: User) -> PayoutRun:
         raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.")
     try:
         with transaction.atomic():
-            run = PayoutRun.objects.create(period_end=period_end, created_by=by)
+            run = PayoutRun.objects.create(period_end=period_end, created_by=by, heartbeat_at=timezone.now())
     except IntegrityError as error:
         raise InvalidTransition("Another payout run is open: approve it, or fix and recalculate it, first.") from error
     _enqueue_calculation(run)
@@ -289,20 +305,32 @@ def _enqueue_calculation(run: PayoutRun) -> None:
 def payout_run_calculate(run_id: int) -> PayoutRun:
     """Compute the run's statements in one transaction, set-based: one statement per partner
     and currency over its unpaid lines up to the period end; totals below PRM_MINIMUM_PAYOUT
-    carry forward. Running it again gives the same result; a failure leaves no statement."""
+    carry forward. Running it again gives the same result; a failure leaves no statement.
+
+    The run's row stays locked while it is computed: a second delivery of the task (a restart by
+    the watchdog or by finance) leaves a run that a live worker holds alone. ``Busy`` when the
+    ledger stays locked by lines being booked: the run stays calculating, to be tried again.
+    """
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.CALCULATING:
+        return run  # already done, or frozen: a redelivered task does nothing
+    work.beat(run)  # outside the transaction, or the watchdog would not see it
     try:
         with transaction.atomic():
-            run = PayoutRun.objects.select_for_update().get(pk=run_id)
+            run = lock_if_free(PayoutRun.objects.all(), run_id)
+            if run is None:
+                return PayoutRun.objects.get(pk=run_id)  # another worker is computing it right now
             if run.status != RunStatus.CALCULATING:
-                return run  # already done, or frozen: a redelivered task does nothing
+                return run
             run.statements.all().delete()
+            # Wait for lines being booked right now and hold new ones back until the run is
+            # computed: a statement's id range must never skip a line still in flight.
+            lock_table(CommissionLine, "SHARE", message="Commission lines are being booked right now; the run is calculated a moment later.")
             with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    # Wait for lines being booked right now and hold new ones back until the run is
-                    # computed: a statement's id range must never skip a line still in flight.
-                    cursor.execute("LOCK TABLE incentives_commissionline IN SHARE MODE")
                 cursor.execute(STATEMENTS_SQL, [run.pk, run.period_end, settings.PRM_MINIMUM_PAYOUT])
             _finish_calculation(run)
+    except Busy:
+        raise
     except Exception as error:  # recorded for finance to read; the transaction left nothing behind
         logger.exception("Payout run %s failed", run_id)
         PayoutRun.objects.filter(pk=run_id, status=RunStatus.CALCULATING).update(
@@ -317,14 +345,15 @@ def _finish_calculation(run: PayoutRun) -> None:
     run.calculated_at = timezone.now()
     run.error = ""
     run.pdfs_rendered = 0
-    run.save(update_fields=["status", "calculated_at", "error", "pdfs_rendered"])
+    run.heartbeat_at = run.calculated_at  # the PDFs are rendered next, under the same watch
+    run.save(update_fields=["status", "calculated_at", "error", "pdfs_rendered", "heartbeat_at"])
 
 
 @transaction.atomic
 def payout_run_recalculate(*, run: PayoutRun, by: User) -> PayoutRun:
     """Recompute a run that is not approved yet (same data, same statements)."""
     _require_finance(by, "recalculate payout runs")
-    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    run = lock_one(PayoutRun.objects.all(), run.pk, message=BUSY_RUN)
     if run.status in (RunStatus.APPROVED, RunStatus.PAID):
         raise InvalidTransition(f"Run {run.reference} is {run.status}: it is frozen and cannot be recalculated.")
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.CALCULATING, what="payout run")
@@ -333,16 +362,42 @@ def payout_run_recalculate(*, run: PayoutRun, by: User) -> PayoutRun:
     run.status = RunStatus.CALCULATING
     run.open_slot = "open"
     run.error = ""
-    run.save(update_fields=["status", "open_slot", "error"])
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["status", "open_slot", "error", "heartbeat_at"])
     _enqueue_calculation(run)
     return run
+
+
+@transaction.atomic
+def payout_run_restart(*, run: PayoutRun, by: User) -> PayoutRun:
+    """Finance restarts a run's stuck work: its calculation, or the rendering of its PDFs, when
+    the worker doing it gave no sign of life for PRM_WORK_STALE_SECONDS (a dead worker). Work that
+    is done, or that a live worker is doing, is left alone with a message saying so."""
+    _require_finance(by, "restart payout runs")
+    pending = [kind for kind in work.kinds_of(PayoutRun) if kind.rows().filter(pk=run.pk).exists()]
+    if not pending:
+        run = PayoutRun.objects.get(pk=run.pk)
+        advice = " Recalculate it to compute it again." if run.status in (RunStatus.CALCULATED, RunStatus.FAILED) else ""
+        raise StateConflict(f"Run {run.reference} is {run.get_status_display().lower()} and has no work left to restart.{advice}")
+    locked = lock_if_free(PayoutRun.objects.all(), run.pk)
+    if locked is None:
+        raise StateConflict(f"A worker or another finance user is working on run {run.reference} right now: it is not stuck.")
+    if not work.is_stale(locked):
+        seconds = int((timezone.now() - locked.heartbeat_at).total_seconds())
+        raise StateConflict(
+            f"Run {locked.reference} is not stuck: its worker gave a sign of life {seconds} s ago. "
+            f"Work counts as stuck after {settings.PRM_WORK_STALE_SECONDS} s without one."
+        )
+    work.restart(pending[0], locked.pk)
+    locked.refresh_from_db()
+    return locked
 
 
 @transaction.atomic
 def payout_run_approve(*, run: PayoutRun, by: User) -> PayoutRun:
     """Four eyes: a finance user other than the run's creator approves it; it is then frozen."""
     _require_finance(by, "approve payout runs")
-    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    run = lock_one(PayoutRun.objects.all(), run.pk, message=BUSY_RUN)
     if run.created_by_id == by.pk:
         raise PermissionDenied("A payout run is approved by a finance user other than the one who created it.")
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.APPROVED, what="payout run")
@@ -361,7 +416,7 @@ def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutR
     if not reference:
         raise RuleViolation({"reference": "Give the payment reference of the bank transfer."})
     check_text(field="reference", value=reference, limit=PayoutRun._meta.get_field("payment_reference").max_length, multiline=False)
-    run = PayoutRun.objects.select_for_update().get(pk=run.pk)
+    run = lock_one(PayoutRun.objects.all(), run.pk, message=BUSY_RUN)
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.PAID, what="payout run")
     run.status = RunStatus.PAID
     run.payment_reference = reference

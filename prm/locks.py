@@ -71,6 +71,18 @@ def lock_one(queryset: QuerySet, pk, *, message: str | None = None, of: Iterable
     return rows[0]
 
 
+def lock_if_free(queryset: QuerySet, pk, *, of: Iterable[str] | None = ("self",)) -> Model | None:
+    """Lock one row unless another transaction holds it: ``None`` when it is held (or gone).
+
+    For work that a live worker may be doing right now (``SKIP LOCKED``): a second worker, the
+    watchdog or a restart leaves the row alone instead of waiting for it. SQLite has no row locks.
+    """
+    set_lock_timeout()
+    locking = queryset.filter(pk=pk).select_for_update(skip_locked=True, **({"of": tuple(of)} if of else {}))
+    with busy_on_timeout():
+        return locking.first()
+
+
 def lock_table(model: type[Model], mode: str, *, message: str | None = None) -> None:
     """``LOCK TABLE`` on PostgreSQL within the timeout (SQLite's writes are serialized anyway)."""
     if connection.vendor != "postgresql":

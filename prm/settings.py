@@ -167,6 +167,10 @@ PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
 PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
 # Seconds a service waits for a row another request holds before it answers "busy, try again".
 PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
+# Long work (payout runs, PDF batches, newsletter sends) whose worker gave no sign of life for this
+# long is enqueued again by the watchdog, which runs every PRM_WORK_WATCHDOG_SECONDS (prm.work).
+PRM_WORK_STALE_SECONDS = env.int("PRM_WORK_STALE_SECONDS", default=120)
+PRM_WORK_WATCHDOG_SECONDS = env.int("PRM_WORK_WATCHDOG_SECONDS", default=60)
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -224,6 +228,11 @@ CELERY_BEAT_SCHEDULE = {
     "remind-stalled-onboarding": {
         "task": "partners.tasks.remind_stalled_onboarding",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "restart-stale-work": {
+        "task": "prm.tasks.restart_stale_work",
+        "schedule": PRM_WORK_WATCHDOG_SECONDS,
+        "options": {"expires": PRM_WORK_WATCHDOG_SECONDS},
     },
 }
 

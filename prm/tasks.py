@@ -1,5 +1,9 @@
+import logging
+
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
@@ -12,3 +16,17 @@ def send_email(self, *, to: list[str], subject: str, body: str, html_body: str |
         message.send()
     except OSError as exc:  # connection refused, timeout: the SMTP server is down
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def restart_stale_work() -> dict[str, list]:
+    """The watchdog (beat, every PRM_WORK_WATCHDOG_SECONDS): long work whose worker gave no sign
+    of life for PRM_WORK_STALE_SECONDS is enqueued again (see prm.work)."""
+    from .scoping import scopes_disabled
+    from .work import restart_stale
+
+    with scopes_disabled():
+        restarted = restart_stale()
+    for name, pks in restarted.items():
+        logger.warning("Restarted stale %s: %s", name, ", ".join(map(str, pks)))
+    return restarted

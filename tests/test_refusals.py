@@ -130,13 +130,16 @@ ADMIN_ACTIONS: dict[str, Action] = {
         refusal="This request is already decided."),
     "incentives.payoutrun:recalculate": Action(
         "finance", lambda w: [w.run("failed")], refusal="A payout run that is calculating cannot become calculating."),
+    "incentives.payoutrun:restart": Action(
+        "finance", lambda w: [w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1))],
+        refusal="is not stuck: its worker gave a sign of life"),
     "incentives.payoutrun:approve": Action(
         "finance2", lambda w: [w.run("calculated")], refusal="A payout run that is approved cannot become approved."),
     "incentives.payoutrun:mark_paid": Action(
         "finance", lambda w: [w.run("approved")], {"reference": "BANK-2026-001"},
         refusal="A payout run that is paid cannot become paid."),
     "incentives.commissionplan:new_version": Action(
-        "manager", _plan, refusal="Silver 2026 is not the newest version of the plan: create the next version from Silver 2026 v2."),
+        "manager", _plan, refusal="Silver 2026 is not the newest version of its plan: Silver 2026 v2 is."),
     "partners.application:take_into_screening": Action(
         "manager", lambda w: [ApplicationFactory()], refusal="An application that is screening cannot become screening."),
     "partners.application:approve": Action(
@@ -239,14 +242,6 @@ def test_a_tier_in_use_cannot_be_deleted_and_the_page_says_why(client, world):
     response = client.post(_changelist(type(tier)), {"action": DELETE_ACTION, "_selected_action": [tier.pk], "post": "yes"}, follow=True)
     assert_said(response, "would require deleting the following protected related objects")
     assert type(tier).objects.filter(pk=tier.pk).exists()
-
-
-def test_a_plan_that_starts_today_is_changed_not_versioned(client, world):
-    plan = CommissionPlan.objects.create(name="Gold 2027", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY)
-    client.force_login(world.manager)
-    response = client.post(_changelist(CommissionPlan), {"action": "new_version", "_selected_action": [plan.pk]}, follow=True)
-    assert_said(response, f"Gold 2027 starts on {TODAY:%d %B %Y}: change its rules instead of creating a new version.")
-    assert CommissionPlan.objects.filter(name="Gold 2027").count() == 1
 
 
 # --- Custom admin views --------------------------------------------------------------------------
@@ -572,6 +567,9 @@ API_CALLS: dict[str, Call] = {
     "api:payout-run-mark-paid": Call(
         "finance", lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}), 409,
         "A payout run that is paid cannot become paid."),
+    "api:payout-run-restart": Call(
+        "finance", lambda w: (_api("payout-run-restart", w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1)).pk), {}),
+        409, "is not stuck: its worker gave a sign of life"),
 }
 
 

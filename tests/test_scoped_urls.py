@@ -50,6 +50,7 @@ SCOPED_URLS = {
     "api:statement-pdf": ("get", lambda r: reverse("api:statement-pdf", args=[r.statement.pk])),
     "api:payout-run-detail": ("get", lambda r: reverse("api:payout-run-detail", args=[r.statement.run_id])),
     "api:payout-run-recalculate": ("post", lambda r: reverse("api:payout-run-recalculate", args=[r.statement.run_id])),
+    "api:payout-run-restart": ("post", lambda r: reverse("api:payout-run-restart", args=[r.statement.run_id])),
     "api:payout-run-approve": ("post", lambda r: reverse("api:payout-run-approve", args=[r.statement.run_id])),
     "api:payout-run-mark-paid": ("post", lambda r: reverse("api:payout-run-mark-paid", args=[r.statement.run_id])),
     "api:payout-run-statements-zip": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/statements.zip"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock
 from prm.mail import send_templated_mail
 from prm.roles import GROUP_ROLES, PARTNER_ROLES, STAFF_ROLES, Role
 from prm.scoping import scopes_disabled
@@ -155,9 +156,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     """Accept an open, unexpired invitation: the person becomes a member with a verified e-mail."""
     with scopes_disabled():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",)).select_related("partner").filter(token_hash=hash_token(token)).first()
-        )
+        invitation = next(iter(lock(Invitation.objects.select_related("partner").filter(token_hash=hash_token(token)))), None)
     if invitation is None or not invitation.is_usable:
         raise StateConflict("This invitation link is no longer valid. Ask for a new one.")
     user = partner_user_create(

@@ -50,7 +50,7 @@ def _activate_if_complete(partner: Partner) -> bool:
     """An onboarding partner whose required tasks are all done becomes active (through the
     status table of partners.services.lifecycle)."""
     with scopes_disabled():
-        partner = lock_one(Partner.objects, partner.pk)
+        partner = lock_one(Partner.objects.all(), partner.pk)
         if partner.status != Partner.Status.ONBOARDING:
             return False
         tasks = OnboardingTask.objects.filter(partner=partner, required=True)

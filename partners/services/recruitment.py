@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from prm.domains import email_domain, is_free_mail, registrable_domain
 from prm.errors import RuleViolation
+from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
@@ -107,7 +108,7 @@ def applications_rescore(*, ids: list[int] | None = None) -> int:
 def application_screen(*, application: Application, by: User, owner: User | None = None) -> Application:
     """A manager takes an application into screening, optionally naming its owner."""
     require_role(by, *MANAGER_ROLES, action="screen applications")
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.SCREENING, what="application")
     application.status = Application.Status.SCREENING
     application.owner = owner or application.owner or by
@@ -120,7 +121,7 @@ def application_approve(*, application: Application, by: User) -> Partner:
     """Approve: create the partner organization (status onboarding) with its checklist, and
     invite the applicant's contact as partner admin by e-mail."""
     require_role(by, *MANAGER_ROLES, action="approve applications")
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.APPROVED, what="application")
     invitation_check(email=application.contact_email, role=Role.PARTNER_ADMIN)
     try:
@@ -163,7 +164,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
     if not reason:
         raise RuleViolation({"reason": "Say why the application is rejected; the applicant is told."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = lock_one(Application.objects.all(), application.pk)
     check_transition(APPLICATION_TRANSITIONS, application.status, Application.Status.REJECTED, what="application")
     application.status = Application.Status.REJECTED
     application.rejection_reason = reason

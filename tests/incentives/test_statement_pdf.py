@@ -5,6 +5,7 @@ reference; and the layout, by the x positions of each column's text (no column r
 import io
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -204,3 +205,76 @@ def test_no_column_of_the_lines_runs_into_the_next(statement):
         assert date.x1 < kind.x0, (date, kind)
     # Amounts are right-aligned in their column: they all end at the same x.
     assert len({round(f.x1, 1) for f in amounts}) == 1
+
+
+# --- Rendered by workers, after commit -----------------------------------------------------------
+
+
+@pytest.fixture
+def finance_api(api, finance):
+    api.force_authenticate(finance)
+    return api
+
+
+def test_pdfs_rendered_counts_the_pdfs_that_show_the_run_as_it_is(statement, finance_api, finance2, client, finance):
+    run = statement.run  # calculated without its documents, as the demo data does
+    assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["pdfs_rendered"] == 0
+    assert render_statement_pdfs(run.pk) == 2
+    assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["pdfs_rendered"] == 2
+    assert finance_api.get("/api/v1/payout-runs/").json()["results"][0]["pdfs_rendered"] == 2
+    client.force_login(finance)
+    page = client.get(f"/admin/incentives/payoutrun/{run.pk}/change/").content.decode()
+    assert "2 of 2 statement PDFs rendered." in page and "Pdfs rendered" not in page
+    services.payout_run_approve(run=run, by=finance2)  # the drafts no longer show the run
+    assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["pdfs_rendered"] == 0
+    render_statement_pdfs(run.pk)
+    assert PayoutRun.objects.get(pk=run.pk).pdfs_rendered == 2
+
+
+def test_the_api_answers_202_until_a_worker_has_rendered_the_pdf(statement, finance_api, commit):
+    url = f"/api/v1/statements/{statement.pk}/pdf/"
+    response = finance_api.get(url)  # this request never commits: its render never runs
+    assert (response.status_code, response["Retry-After"]) == (202, "5")
+    assert response.json() == {"detail": "The statement PDF is being prepared; try again in a few seconds.", "status": "preparing"}
+    statement.refresh_from_db()
+    assert not statement.pdf  # nothing rendered inside the request
+    with commit():
+        assert finance_api.get(url).status_code == 202
+    response = finance_api.get(url)
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_zip_is_built_by_a_worker_and_rebuilt_when_the_run_is_paid(statement, finance_api, finance2, commit):
+    run = statement.run
+    services.payout_run_approve(run=run, by=finance2)
+    url = f"/api/v1/payout-runs/{run.pk}/statements.zip"
+    asked = finance_api.get(url)
+    assert asked.status_code == 202 and asked.json()["progress"] == "Rendering PDFs: 0 of 2 ready."
+    assert PayoutRun.objects.get(pk=run.pk).zip_status == "building"
+    assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["zip_status"] == "building"
+    with commit():  # the build claimed above is not claimed twice; asking again while it runs enqueues nothing
+        assert finance_api.get(url).status_code == 202
+    from incentives.tasks import build_statements_zip
+
+    build_statements_zip(run.pk)  # the worker: renders the PDFs first, then comes back and zips them
+    run.refresh_from_db()
+    assert (run.zip_status, run.zip_progress, run.zip_ready) == ("ready", 2, True)
+    response = finance_api.get(url)
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(archive.namelist()) == sorted(f"{s.partner.name} USD {run.reference}.pdf" for s in run.statements.all())
+    services.payout_run_mark_paid(run=run, by=finance2, reference="SEPA-77")
+    with commit():
+        assert finance_api.get(url).status_code == 202  # the ZIP showed the run unpaid: built again
+    response = finance_api.get(url)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    paid = archive.read(f"{statement.partner.name} USD {run.reference}.pdf")
+    assert "bank reference SEPA-77" in text_of(PdfReader(io.BytesIO(paid)))
+
+
+def test_a_run_being_recalculated_has_no_documents_to_give(finance_api, finance, partner):
+    book_line(partner, "100.00", booked_on=PERIOD_END - timedelta(days=1))
+    run = PayoutRun.objects.create(period_end=PERIOD_END, created_by=finance)
+    response = finance_api.get(f"/api/v1/payout-runs/{run.pk}/statements.zip")
+    assert response.status_code == 409 and "no documents yet" in response.json()["detail"]

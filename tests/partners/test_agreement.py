@@ -232,3 +232,24 @@ def test_the_signers_ip_is_read_through_trusted_proxies_only(client, partner_adm
     client.force_login(partner_admin)
     sign(client, HTTP_X_FORWARDED_FOR=forwarded)
     assert AgreementSignature.objects.get().ip_address == expected
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_renders_the_signed_pdf_after_the_signature_commits(celery_broker, partner_admin, manager):
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    agreement = services.agreement_publish(agreement=Agreement.objects.create(version=1, body_markdown=TEXT), by=manager)
+    celery_broker.control.purge()
+    with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
+        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
+                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        deadline = time.monotonic() + 30
+        while not AgreementSignature.objects.get(pk=signature.pk).pdf and time.monotonic() < deadline:
+            time.sleep(0.1)
+    signature.refresh_from_db()
+    assert signature.pdf, "the worker did not store the signed PDF"
+    with signature.pdf.open("rb") as pdf:
+        assert "Alice Anders" in pdf_text(pdf.read())

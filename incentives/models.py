@@ -218,6 +218,7 @@ class PayoutRun(models.Model):
     zip_status = models.CharField(max_length=10, choices=ZipStatus.choices, blank=True)
     zip_for_status = models.CharField(max_length=12, blank=True, editable=False)
     zip_progress = models.PositiveIntegerField("statements zipped", default=0)
+    zip_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     zip_error = models.CharField(max_length=300, blank=True)
 
     history = audit_history()

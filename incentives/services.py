@@ -2,7 +2,7 @@
 adjustments, exchange rates, and payout runs with their statements."""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -399,6 +399,9 @@ def statement_pdf_store(*, statement_id: int) -> bool:
         return bool(stored)
 
 
+ZIP_BUILD_PATIENCE = timedelta(minutes=30)
+
+
 def statements_zip_request(*, run: PayoutRun, by: User) -> PayoutRun:
     """Finance asks for all of a run's PDFs in one ZIP: built by a worker once the transaction
     commits (one build at a time per run); the run reports its progress until the ZIP is ready."""
@@ -409,8 +412,13 @@ def statements_zip_request(*, run: PayoutRun, by: User) -> PayoutRun:
         raise InvalidTransition(f"Run {run.reference} is {run.status}: its statements have no documents yet.")
     from .tasks import build_statements_zip
 
-    claimed = PayoutRun.objects.filter(pk=run.pk).exclude(zip_status=ZipStatus.BUILDING).update(
-        zip_status=ZipStatus.BUILDING, zip_progress=0, zip_error=""
+    # One build at a time; a build asked for long ago whose task was lost (a broker outage at
+    # enqueue time) is asked for again. Two builds at once are harmless, only wasteful.
+    now = timezone.now()
+    claimed = (
+        PayoutRun.objects.filter(pk=run.pk)
+        .exclude(zip_status=ZipStatus.BUILDING, zip_requested_at__gt=now - ZIP_BUILD_PATIENCE)
+        .update(zip_status=ZipStatus.BUILDING, zip_progress=0, zip_error="", zip_requested_at=now)
     )
     if claimed:
         build_statements_zip.delay_on_commit(run.pk)

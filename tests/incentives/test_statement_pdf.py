@@ -255,6 +255,7 @@ def test_the_zip_is_built_by_a_worker_and_rebuilt_when_the_run_is_paid(statement
     assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["zip_status"] == "building"
     with commit():  # the build claimed above is not claimed twice; asking again while it runs enqueues nothing
         assert finance_api.get(url).status_code == 202
+    assert (PayoutRun.objects.get(pk=run.pk).zip_status, PayoutRun.objects.get(pk=run.pk).pdfs_rendered) == ("building", 0)
     from incentives.tasks import build_statements_zip
 
     build_statements_zip(run.pk)  # the worker: renders the PDFs first, then comes back and zips them
@@ -278,3 +279,12 @@ def test_a_run_being_recalculated_has_no_documents_to_give(finance_api, finance,
     run = PayoutRun.objects.create(period_end=PERIOD_END, created_by=finance)
     response = finance_api.get(f"/api/v1/payout-runs/{run.pk}/statements.zip")
     assert response.status_code == 409 and "no documents yet" in response.json()["detail"]
+
+
+def test_a_zip_build_whose_task_was_lost_is_asked_for_again(statement, finance_api, commit):
+    run = statement.run
+    PayoutRun.objects.filter(pk=run.pk).update(zip_status="building", zip_requested_at=timezone.now() - timedelta(hours=2))
+    with commit():
+        assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/statements.zip").status_code == 202
+    run.refresh_from_db()
+    assert run.zip_ready and run.zip_progress == 2

@@ -70,11 +70,11 @@ def render_share(args) -> int:
     from prm.scoping import scopes_disabled
 
     with scopes_disabled():
-        mine = PayoutStatement.objects.filter(run_id=run_id).select_related("run", "partner").order_by("id")
+        mine = PayoutStatement.objects.filter(run_id=run_id).order_by("id")
         count = 0
         for statement in mine:
             if statement.pk % workers == worker:
-                services.statement_pdf_ensure(statement)
+                services.statement_pdf_store(statement_id=statement.pk)
                 count += 1
     return count
 

@@ -3,8 +3,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -15,6 +16,7 @@ from prm.scoping import scopes_disabled
 
 from . import api, selectors, services
 from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
+from .pdf import statement_filename
 
 
 @admin.register(ExchangeRate)
@@ -126,6 +128,14 @@ class CommissionLineAdmin(admin.ModelAdmin):
         obj.pk = line.pk
 
 
+def _statement_pdf_link(statement):
+    """A statement's PDF, rendered by a worker: the link, and whether it is ready yet."""
+    url = reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk])
+    if statement.pdf_ready:
+        return format_html('<a href="{}">Download</a>', url)
+    return format_html('<a href="{}">Prepare and download</a> (not rendered yet)', url)
+
+
 class StatementInline(ReadOnlyInline):
     model = PayoutStatement
     fields = ["partner", "currency", "total", "line_count", "pdf_link"]
@@ -136,7 +146,7 @@ class StatementInline(ReadOnlyInline):
 
     @admin.display(description="PDF")
     def pdf_link(self, statement):
-        return format_html('<a href="{}">Download</a>', reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]))
+        return _statement_pdf_link(statement)
 
 class RunForm(forms.ModelForm):
     class Meta:
@@ -162,7 +172,7 @@ class PayoutRunAdmin(AuditedAdmin):
         if obj is None:
             return []
         return ["period_end", "status", "created_by", "created_at", "calculated_at", "approved_by", "approved_at",
-                "paid_at", "payment_reference", "error", "pdfs_rendered", "heartbeat_at", "totals"]
+                "paid_at", "payment_reference", "error", "documents", "heartbeat_at", "totals"]
 
     def get_fields(self, request, obj=None):
         return ["period_end"] if obj is None else self.get_readonly_fields(request, obj)
@@ -176,6 +186,10 @@ class PayoutRunAdmin(AuditedAdmin):
     @admin.display(description="statements", ordering="n")
     def statement_total(self, run):
         return run.n
+
+    @admin.display(description="PDFs")
+    def documents(self, run):
+        return documents_text(run)
 
     @admin.display(description="totals")
     def totals(self, run):
@@ -225,13 +239,37 @@ class PayoutRunAdmin(AuditedAdmin):
         return [
             path("<int:pk>/statements.zip", self.admin_site.admin_view(self.zip_view), name="incentives_payoutrun_zip"),
             path("<int:pk>/export.csv", self.admin_site.admin_view(self.csv_view), name="incentives_payoutrun_csv"),
+            path("<int:pk>/documents.json", self.admin_site.admin_view(self.documents_view), name="incentives_payoutrun_documents"),
             *super().get_urls(),
         ]
 
     def zip_view(self, request, pk):
+        """The stored ZIP; otherwise a worker builds it and the run's page shows its progress."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return api.statements_zip_response(get_object_or_404(PayoutRun, pk=pk))
+        run = services.statements_zip_request(run=get_object_or_404(PayoutRun, pk=pk), by=request.user)
+        if run.zip_ready:
+            return api.statements_zip_response(run)
+        messages.info(request, "The ZIP of all statement PDFs is being prepared by a worker; this page shows when it is ready.")
+        return redirect("admin:incentives_payoutrun_change", run.pk)
+
+    def documents_view(self, request, pk):
+        """Polled by static/js/poll.js on the run's page: PDFs rendered and the ZIP's progress."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(PayoutRun, pk=pk)
+        return JsonResponse({
+            "ready": run.zip_ready,
+            "url": reverse("admin:incentives_payoutrun_zip", args=[run.pk]),
+            "progress": f"{documents_text(run)} ZIP: {api.zip_progress_text(run)}",
+            "pdfs_rendered": run.pdfs_rendered,
+            "zip_status": run.zip_status,
+        })
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = PayoutRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra = {"zip_progress": api.zip_progress_text(run), "documents": documents_text(run)} if run else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def csv_view(self, request, pk):
         if not self.has_view_permission(request):
@@ -260,7 +298,7 @@ class PayoutStatementAdmin(admin.ModelAdmin):
 
     @admin.display(description="PDF")
     def pdf_link(self, statement):
-        return format_html('<a href="{}">Download</a>', reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]))
+        return _statement_pdf_link(statement)
 
     def get_urls(self):
         return [path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="incentives_payoutstatement_pdf"), *super().get_urls()]
@@ -269,6 +307,19 @@ class PayoutStatementAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         with scopes_disabled():
-            statement = services.statement_pdf_ensure(get_object_or_404(PayoutStatement.objects.select_related("run"), pk=pk))
+            statement = get_object_or_404(PayoutStatement.objects.select_related("run"), pk=pk)
+            if not services.statement_pdf_request(statement=statement):
+                messages.info(request, "The statement PDF is being prepared by a worker. Try the link again in a moment.")
+                return redirect("admin:incentives_payoutstatement_change", statement.pk)
         return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=f"statement-{statement.run.reference}-{statement.partner_id}.pdf")
+                            filename=statement_filename(statement))
+
+
+def documents_text(run: PayoutRun) -> str:
+    """"2 of 3 statement PDFs rendered." for a run's page."""
+    if run.status not in PayoutRun.DOCUMENTED_STATUSES:
+        return "Rendered once the run is calculated."
+    total, rendered = run.statements.count(), run.pdfs_rendered
+    if total == 0:
+        return "No statements."
+    return f"{rendered} of {total} statement PDF{pluralize(total)} rendered."

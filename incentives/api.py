@@ -1,10 +1,9 @@
 """API of commissions and payouts."""
 
 import csv
-import io
-import zipfile
 
 from django.http import FileResponse, HttpResponse
+from django.template.defaultfilters import pluralize
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -15,7 +14,8 @@ from prm.api import FileNegotiation, ScopedGenericViewSet
 from prm.roles import FINANCE_ROLES
 
 from . import selectors, services
-from .models import CommissionLine, PayoutRun, PayoutStatement
+from .models import CommissionLine, PayoutRun, PayoutStatement, ZipStatus
+from .pdf import statement_filename
 
 
 class IsFinance(BasePermission):
@@ -80,6 +80,21 @@ def _statements_of(lines, *, user) -> dict[int, int]:
     return found
 
 
+class PreparingSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.CharField(required=False)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def preparing(detail: str, *, progress: str = "") -> Response:
+    """A document a worker is still preparing: 202 Accepted, and when to ask again."""
+    body = {"detail": detail, "status": "preparing", **({"progress": progress} if progress else {})}
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 class StatementSerializer(serializers.ModelSerializer):
     period_end = serializers.DateField(source="run.period_end")
 
@@ -96,12 +111,15 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     def get_queryset(self):
         return selectors.statement_list(user=self.request.user)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(responses={(200, "application/pdf"): bytes, 202: PreparingSerializer})
     @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def pdf(self, request, pk=None):
-        statement = services.statement_pdf_ensure(self.get_object())
+        """The statement PDF; 202 with Retry-After while a worker renders it (ask again then)."""
+        statement = self.get_object()
+        if not services.statement_pdf_request(statement=statement):
+            return preparing("The statement PDF is being prepared; try again in a few seconds.")
         return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=f"statement-{statement.run.reference}-{statement.currency}.pdf")
+                            filename=statement_filename(statement))
 
 
 class TotalSerializer(serializers.Serializer):
@@ -113,13 +131,15 @@ class PayoutRunSerializer(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email")
     approved_by = serializers.EmailField(source="approved_by.email", default=None)
     statement_count = serializers.SerializerMethodField()
+    pdfs_rendered = serializers.IntegerField(read_only=True, help_text="Statements whose stored PDF shows the run as it is now.")
     totals = serializers.SerializerMethodField()
 
     class Meta:
         model = PayoutRun
         fields = [
             "id", "status", "period_end", "created_by", "approved_by", "statement_count", "totals", "error",
-            "payment_reference", "pdfs_rendered", "created_at", "calculated_at", "approved_at", "paid_at", "heartbeat_at",
+            "payment_reference", "pdfs_rendered", "zip_status", "zip_progress", "created_at", "calculated_at",
+            "approved_at", "paid_at", "heartbeat_at",
         ]
 
     def get_statement_count(self, run) -> int:
@@ -194,9 +214,14 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         return self._respond(services.payout_run_mark_paid(run=run, by=request.user, reference=data.validated_data["reference"]))
 
     # statements_zip and export_csv are routed in prm/urls.py as files (no trailing slash).
-    @extend_schema(responses={(200, "application/zip"): bytes})
+    @extend_schema(responses={(200, "application/zip"): bytes, 202: PreparingSerializer})
     def statements_zip(self, request, pk=None):
-        run = self.get_object()
+        """All statement PDFs of the run in one ZIP, built by a worker: 202 with Retry-After and
+        the progress until it is ready, then the file."""
+        run = services.statements_zip_request(run=self.get_object(), by=request.user)
+        if not run.zip_ready:
+            return preparing("The ZIP of the statements is being prepared; try again in a few seconds.",
+                             progress=zip_progress_text(run))
         return statements_zip_response(run)
 
     @extend_schema(responses={(200, "text/csv"): str})
@@ -204,17 +229,25 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         return run_csv_response(self.get_object())
 
 
-def statements_zip_response(run: PayoutRun) -> HttpResponse:
-    """Every statement PDF of the run in one ZIP (each rendered once and stored)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for statement in run.statements.select_related("partner", "run").order_by("partner__name", "currency"):
-            services.statement_pdf_ensure(statement)
-            with statement.pdf.open("rb") as pdf:
-                archive.writestr(f"{statement.partner.name} {statement.currency} {run.reference}.pdf", pdf.read())
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="statements-{run.reference}.zip"'
-    return response
+def statements_zip_response(run: PayoutRun) -> FileResponse:
+    """The run's stored ZIP (tasks.build_statements_zip)."""
+    return FileResponse(run.statements_zip.open("rb"), content_type="application/zip", as_attachment=True,
+                        filename=f"statements-{run.reference}.zip")
+
+
+def zip_progress_text(run: PayoutRun) -> str:
+    """Where the run's ZIP stands, in words."""
+    total = run.statements.count()
+    if run.zip_ready:
+        return f"Ready: {total} statement{pluralize(total)}."
+    if run.zip_status == ZipStatus.FAILED:
+        return f"The ZIP could not be built: {run.zip_error}"
+    if run.zip_status != ZipStatus.BUILDING:
+        return "Not asked for yet."
+    rendered = run.pdfs_rendered
+    if rendered < total:
+        return f"Rendering PDFs: {rendered} of {total} ready."
+    return f"Adding PDFs to the ZIP: {run.zip_progress} of {total}."
 
 
 def run_csv_response(run: PayoutRun) -> HttpResponse:

@@ -53,8 +53,9 @@ def register_long_work():
     def rendering(runs):
         from .models import PayoutStatement
 
-        missing_pdf = PayoutStatement._base_manager.filter(run=OuterRef("pk"), pdf="")
-        return runs.filter(status__in=("calculated", "approved", "paid")).filter(Exists(missing_pdf))
+        # A statement whose PDF does not show the run as it is now (missing, or of an earlier status).
+        outdated = PayoutStatement._base_manager.filter(run=OuterRef("pk")).exclude(pdf_status=OuterRef("status"))
+        return runs.filter(status__in=("calculated", "approved", "paid")).filter(Exists(outdated))
 
     work.register(work.WorkKind("payout calculation", "incentives.PayoutRun", calculating, "incentives.tasks.calculate_payout_run"))
     work.register(work.WorkKind("statement PDFs", "incentives.PayoutRun", rendering, "incentives.tasks.render_statement_pdfs"))

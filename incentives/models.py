@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from deals.models import DealRegistration
 from partners.models import Partner, Tier
@@ -186,6 +187,12 @@ class CommissionLine(models.Model):
         raise ValidationError("Commission lines are never deleted; book a correcting line instead.")
 
 
+class ZipStatus(models.TextChoices):
+    BUILDING = "building", "Being built"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class PayoutRun(LongWork):
     """Finance computes one statement per partner and currency from unpaid lines up to a date.
 
@@ -201,6 +208,8 @@ class PayoutRun(LongWork):
         FAILED = "failed", "Failed"
 
     OPEN_STATUSES = (Status.CALCULATING, Status.CALCULATED)
+    # Runs whose statements have documents (a calculated run's are drafts for finance).
+    DOCUMENTED_STATUSES = (Status.CALCULATED, Status.APPROVED, Status.PAID)
 
     period_end = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CALCULATING)
@@ -214,7 +223,14 @@ class PayoutRun(LongWork):
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
     error = models.TextField(blank=True)
-    pdfs_rendered = models.PositiveIntegerField(default=0)
+    # All statement PDFs in one ZIP, built by a worker (tasks.build_statements_zip) for the run
+    # status in zip_for_status: a ZIP built before an approval or payment is out of date.
+    statements_zip = models.FileField(storage=private_storage, upload_to="statements/zip/%Y/", blank=True)
+    zip_status = models.CharField(max_length=10, choices=ZipStatus.choices, blank=True)
+    zip_for_status = models.CharField(max_length=12, blank=True, editable=False)
+    zip_progress = models.PositiveIntegerField("statements zipped", default=0)
+    zip_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    zip_error = models.CharField(max_length=300, blank=True)
 
     history = audit_history()
 
@@ -227,6 +243,16 @@ class PayoutRun(LongWork):
     @property
     def reference(self) -> str:
         return f"PR-{self.period_end:%Y%m%d}-{self.pk}"
+
+    @cached_property
+    def pdfs_rendered(self) -> int:
+        """How many statements have a stored PDF that shows the run as it is now (run_list
+        annotates it for many runs at once)."""
+        return self.statements.filter(pdf_status=self.status).count()
+
+    @property
+    def zip_ready(self) -> bool:
+        return self.zip_status == ZipStatus.READY and self.zip_for_status == self.status and bool(self.statements_zip)
 
 
 class PayoutStatement(models.Model):
@@ -245,6 +271,16 @@ class PayoutStatement(models.Model):
     after_line_id = models.BigIntegerField()
     last_line_id = models.BigIntegerField()
     pdf = models.FileField(storage=private_storage, upload_to="statements/%Y/", blank=True)
+    # The run status the stored PDF shows (a draft, approved, or paid with its reference); a PDF
+    # whose status is not the run's is re-rendered by a worker. Blank: none rendered yet.
+    # (db_default: the run's set-based INSERT names only the columns it computes.)
+    pdf_status = models.CharField(max_length=12, blank=True, editable=False, db_default="")
+    # The document is a snapshot: what it shows of the payee is taken when it is first rendered
+    # and kept for every later rendering, whatever changes in the partner's profile since.
+    issued_on = models.DateField(null=True, blank=True, editable=False)
+    payee_name = models.CharField(max_length=200, blank=True, editable=False, db_default="")
+    payee_address = models.TextField(blank=True, editable=False, db_default="")
+    payout_method = models.CharField("payout method (masked)", max_length=120, blank=True, editable=False, db_default="")
 
     objects = partner_scoped()
 
@@ -261,6 +297,15 @@ class PayoutStatement(models.Model):
     @property
     def period_end(self):
         return self.run.period_end
+
+    @property
+    def number(self) -> str:
+        """The statement number: the run's reference, the partner and the currency (stable ids)."""
+        return f"{self.run.reference}-P{self.partner_id:05d}-{self.currency}"
+
+    @property
+    def pdf_ready(self) -> bool:
+        return bool(self.pdf) and self.pdf_status == self.run.status
 
     def lines(self):
         return CommissionLine.objects.filter(

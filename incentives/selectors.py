@@ -1,6 +1,6 @@
 """Reads of commissions and payouts. Lines and statements are partner-scoped (prm.scoping)."""
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from partners.models import User
 from prm.roles import Role
@@ -28,7 +28,10 @@ def statement_list(*, user: User) -> QuerySet[PayoutStatement]:
 def run_list() -> QuerySet[PayoutRun]:
     return (
         PayoutRun.objects.select_related("created_by", "approved_by")
-        .annotate(statement_count=Count("statements"))
+        .annotate(
+            statement_count=Count("statements"),
+            pdfs_rendered=Count("statements", filter=Q(statements__pdf_status=F("status"))),
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -22,7 +22,7 @@ from prm.scoping import scopes_disabled
 from prm.text import check_text
 from prm.transitions import InvalidTransition, check_transition
 
-from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement
+from .models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun, PayoutStatement, ZipStatus
 from .rules import accruals_for_win, period_bounds
 
 logger = logging.getLogger(__name__)
@@ -344,9 +344,9 @@ def _finish_calculation(run: PayoutRun) -> None:
     run.status = RunStatus.CALCULATED
     run.calculated_at = timezone.now()
     run.error = ""
-    run.pdfs_rendered = 0
     run.heartbeat_at = run.calculated_at  # the PDFs are rendered next, under the same watch
-    run.save(update_fields=["status", "calculated_at", "error", "pdfs_rendered", "heartbeat_at"])
+    run.zip_status, run.zip_for_status, run.zip_progress, run.zip_error = "", "", 0, ""  # new statements, new ZIP
+    run.save(update_fields=["status", "calculated_at", "error", "heartbeat_at", "zip_status", "zip_for_status", "zip_progress", "zip_error"])
 
 
 @transaction.atomic
@@ -405,6 +405,7 @@ def payout_run_approve(*, run: PayoutRun, by: User) -> PayoutRun:
     run.open_slot = None
     run.approved_by, run.approved_at = by, timezone.now()
     run.save(update_fields=["status", "open_slot", "approved_by", "approved_at"])
+    _enqueue_documents(run)
     return run
 
 
@@ -422,18 +423,98 @@ def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutR
     run.payment_reference = reference
     run.paid_at = timezone.now()
     run.save(update_fields=["status", "payment_reference", "paid_at"])
+    _enqueue_documents(run)
     return run
 
 
 # --- Statement documents -----------------------------------------------------------------------
+# Statement PDFs and the run's ZIP are rendered by workers after commit (tasks.py), never in a
+# request or a transaction. A stored PDF records the run status it shows; when the run is approved
+# or paid its statements are rendered again, from the same snapshot of the payee.
 
 
-def statement_pdf_ensure(statement: PayoutStatement) -> PayoutStatement:
-    """The stored PDF of a statement, rendered once (by a worker, or now if it is missing)."""
-    if not statement.pdf:
-        from .pdf import statement_pdf
+def _enqueue_documents(run: PayoutRun) -> None:
+    from .tasks import render_statement_pdfs
 
-        statement.pdf.save(f"statement-{statement.run.reference}-{statement.partner_id}-{statement.currency}.pdf",
-                           statement_pdf(statement), save=False)
-        PayoutStatement.objects.filter(pk=statement.pk).update(pdf=statement.pdf.name)
-    return statement
+    render_statement_pdfs.delay_on_commit(run.pk)
+
+
+def statements_outdated(run: PayoutRun):
+    """The run's statements without a PDF that shows the run as it is now."""
+    return PayoutStatement.objects.filter(run_id=run.pk).exclude(pdf_status=run.status)
+
+
+def statement_pdf_request(*, statement: PayoutStatement) -> bool:
+    """Someone wants a statement's PDF: True when the stored one is current; otherwise a worker is
+    asked (once the current transaction commits) to render it, and False until it has."""
+    if statement.pdf_ready:
+        return True
+    if statement.run.status not in PayoutRun.DOCUMENTED_STATUSES:
+        raise InvalidTransition(f"Run {statement.run.reference} is {statement.run.status}: its statements have no document yet.")
+    from .tasks import render_statement_pdf
+
+    render_statement_pdf.delay_on_commit(statement.pk)
+    statement.refresh_from_db(fields=["pdf", "pdf_status"])  # a task run in-process (no broker) is done already
+    return statement.pdf_ready
+
+
+def statement_pdf_store(*, statement_id: int) -> bool:
+    """Render and store a statement's PDF unless the stored one shows the run as it is now; True
+    when this call stored one. Runs in a worker, outside any transaction.
+
+    The first rendering takes the snapshot the document keeps (payee name, address, masked payout
+    method); the one after approval fixes the issue date. A conditional UPDATE stores the file, so
+    two workers given the same statement never both replace it.
+    """
+    from .pdf import payee_snapshot, statement_filename, statement_pdf
+
+    with scopes_disabled():
+        statement = PayoutStatement.objects.select_related("run", "partner").filter(pk=statement_id).first()
+        if statement is None or statement.pdf_ready or statement.run.status not in PayoutRun.DOCUMENTED_STATUSES:
+            return False
+        run = statement.run
+        taken = {}
+        if not statement.payee_name:
+            taken.update(payee_snapshot(statement.partner))
+        if statement.issued_on is None and run.approved_at is not None:
+            taken["issued_on"] = timezone.localdate(run.approved_at)
+        for field, value in taken.items():
+            setattr(statement, field, value)
+        previous = statement.pdf.name
+        document = statement_pdf(statement)
+        statement.pdf.save(statement_filename(statement), document, save=False)
+        stored = PayoutStatement.objects.filter(pk=statement.pk, pdf=previous or "").update(
+            pdf=statement.pdf.name, pdf_status=run.status, **taken
+        )
+        storage = statement.pdf.storage
+        if not stored:
+            storage.delete(statement.pdf.name)
+        elif previous:
+            storage.delete(previous)
+        return bool(stored)
+
+
+ZIP_BUILD_PATIENCE = timedelta(minutes=30)
+
+
+def statements_zip_request(*, run: PayoutRun, by: User) -> PayoutRun:
+    """Finance asks for all of a run's PDFs in one ZIP: built by a worker once the transaction
+    commits (one build at a time per run); the run reports its progress until the ZIP is ready."""
+    _require_finance(by, "download payout statements")
+    if run.zip_ready:
+        return run
+    if run.status not in PayoutRun.DOCUMENTED_STATUSES:
+        raise InvalidTransition(f"Run {run.reference} is {run.status}: its statements have no documents yet.")
+    from .tasks import build_statements_zip
+
+    # One build at a time; a build asked for long ago whose task was lost (a broker outage at
+    # enqueue time) is asked for again. Two builds at once are harmless, only wasteful.
+    now = timezone.now()
+    claimed = (
+        PayoutRun.objects.filter(pk=run.pk)
+        .exclude(zip_status=ZipStatus.BUILDING, zip_requested_at__gt=now - ZIP_BUILD_PATIENCE)
+        .update(zip_status=ZipStatus.BUILDING, zip_progress=0, zip_error="", zip_requested_at=now)
+    )
+    if claimed:
+        build_statements_zip.delay_on_commit(run.pk)
+    return PayoutRun.objects.get(pk=run.pk)

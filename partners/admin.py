@@ -3,8 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
@@ -102,8 +102,10 @@ class SignatureInline(ReadOnlyInline):
         return _signature_pdf_link(obj)
 
 def _signature_pdf_link(signature):
-    if not signature.pk or not signature.pdf:
+    if not signature.pk:
         return "—"
+    if not signature.pdf:
+        return "being prepared by a worker"
     return format_html('<a href="{}">Download</a>', reverse("admin:partners_agreementsignature_pdf", args=[signature.pk]))
 
 
@@ -542,7 +544,12 @@ class AgreementSignatureAdmin(admin.ModelAdmin):
             raise PermissionDenied
         signature = get_object_or_404(AgreementSignature.objects.select_related("agreement"), pk=pk)
         if not signature.pdf:
-            raise Http404
+            # Rendered by a worker after signing; ask again (harmless) and say so instead of failing.
+            services.agreement_pdf_enqueue(signature=signature)
+            signature.refresh_from_db(fields=["pdf"])
+        if not signature.pdf:
+            messages.info(request, "The signed PDF is being prepared by a worker. Try the link again in a moment.")
+            return redirect("admin:partners_agreementsignature_change", signature.pk)
         return FileResponse(signature.pdf.open("rb"), as_attachment=True, filename=f"agreement-v{signature.agreement.version}-{signature.partner_id}.pdf", content_type="application/pdf")
 
 

@@ -28,7 +28,7 @@ from .models import (
     TierChange,
     User,
 )
-from .pdf import agreement_signed_pdf
+from .tasks import render_signed_agreement
 
 DEMO_PASSWORD = "prm-demo-2026"
 
@@ -169,11 +169,11 @@ def _backdate_signature(partner: Partner, signed_at) -> None:
     """The signature happened at ``signed_at``: its record and its PDF say so."""
     signature = AgreementSignature.objects.select_related("agreement", "partner").get(partner=partner)
     AgreementSignature.objects.filter(pk=signature.pk).update(signed_at=signed_at)
-    signature.signed_at = signed_at
-    old_name = signature.pdf.name
-    signature.pdf.save(old_name.rsplit("/", 1)[-1], agreement_signed_pdf(signature), save=True)
-    if old_name and old_name != signature.pdf.name:
-        signature.pdf.storage.delete(old_name)
+    if signature.pdf:  # rendered before it was backdated: render it again, showing the right time
+        signature.pdf.storage.delete(signature.pdf.name)
+        AgreementSignature.objects.filter(pk=signature.pk).update(pdf="")
+    # Documents render in a worker once the demo data is committed (never inside its transaction).
+    render_signed_agreement.delay_on_commit(signature.pk)
 
 
 def _backdate_onboarding(partner: Partner, *, signed_at, step_days: int = 1) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
     path("agreement/", views.agreement, name="agreement"),
     path("agreement/signatures/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
+    path("agreement/signatures/<int:pk>/pdf/status/", views.agreement_pdf_status, name="agreement_pdf_status"),
     path("profile/", views.profile, name="profile"),
     path("team/", views.team, name="team"),
     path("team/<int:pk>/deactivate/", views.team_member_deactivate, name="team_member_deactivate"),

@@ -4,8 +4,9 @@ onboarding, agreement, profile, team and payout details."""
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -166,15 +167,39 @@ def agreement(request):
 
 @partner_required
 def agreement_pdf(request, pk):
+    """The signed PDF once a worker has stored it; until then a page that says it is being
+    prepared and shows the link when it is (the render is asked for again, harmlessly)."""
     signature = get_object_or_404(selectors.agreement_signatures(request.partner), pk=pk)
     if not signature.pdf:
-        raise Http404("This signed copy is not available.")
+        services.agreement_pdf_enqueue(signature=signature)
+        signature.refresh_from_db(fields=["pdf"])
+    if not signature.pdf:
+        return render(
+            request,
+            "portal/document_pending.html",
+            {
+                "title": f"Signed agreement, version {signature.agreement.version}",
+                "status_url": reverse("portal:agreement_pdf_status", args=[signature.pk]),
+                "download_url": reverse("portal:agreement_pdf", args=[signature.pk]),
+                "back_url": reverse("portal:agreement"),
+                "back_text": "Back to the agreement",
+            },
+            status=202,
+        )
     return FileResponse(
         signature.pdf.open("rb"),
         as_attachment=True,
         filename=f"agreement-v{signature.agreement.version}-signed.pdf",
         content_type="application/pdf",
     )
+
+
+@never_cache
+@partner_required
+def agreement_pdf_status(request, pk):
+    """Polled by static/js/poll.js: whether the signed PDF is stored yet."""
+    signature = get_object_or_404(selectors.agreement_signatures(request.partner), pk=pk)
+    return JsonResponse({"ready": bool(signature.pdf), "url": reverse("portal:agreement_pdf", args=[signature.pk])})
 
 
 @partner_required

@@ -56,7 +56,9 @@ SCOPED_URLS = {
     "api:payout-run-statements-zip": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/statements.zip"),
     "api:payout-run-export-csv": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/export.csv"),
     "statements:pdf": ("get", lambda r: reverse("statements:pdf", args=[r.statement.pk])),
+    "statements:pdf_status": ("get", lambda r: reverse("statements:pdf_status", args=[r.statement.pk])),
     "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
+    "portal:agreement_pdf_status": ("get", lambda r: reverse("portal:agreement_pdf_status", args=[r.signature.pk])),
     "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
 }
 

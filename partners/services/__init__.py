@@ -13,6 +13,8 @@ from .accounts import (  # noqa: F401
 from .agreement import (  # noqa: F401
     agreement_current,
     agreement_needs_signature,
+    agreement_pdf_enqueue,
+    agreement_pdf_store,
     agreement_publish,
     agreement_sign,
     agreement_text_sha256,

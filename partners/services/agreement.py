@@ -1,4 +1,8 @@
-"""The partner agreement: versions, publishing, signing with a fingerprint and a PDF."""
+"""The partner agreement: versions, publishing, signing with a fingerprint and a PDF.
+
+The signed PDF is rendered by a worker after the signature commits (tasks.render_signed_agreement),
+never inside the signing request's transaction; until it is stored, pages say it is being prepared.
+"""
 
 import hashlib
 
@@ -61,7 +65,7 @@ def agreement_sign(
     """A partner admin signs the current agreement version by typing their full name and consenting.
 
     Records the version, the SHA-256 of the exact text, the signer, the time and the IP, and
-    renders the signed PDF that both sides keep.
+    enqueues, once the signature commits, the rendering of the signed PDF that both sides keep.
     """
     if not (user.partner_id == partner.pk and user.role == Role.PARTNER_ADMIN):
         raise PermissionDenied("Only a partner admin of this organization may sign the agreement.")
@@ -100,8 +104,34 @@ def agreement_sign(
         ip_address=ip,
         user_agent=(user_agent or "")[:300],
     )
+    onboarding_event_record(partner=partner, event=OnboardingEvent.AGREEMENT_SIGNED, by=user)
+    agreement_pdf_enqueue(signature=signature)
+    return signature
+
+
+def agreement_pdf_enqueue(*, signature: AgreementSignature) -> None:
+    """Have a worker render the signed PDF once the current transaction commits (a no-op for the
+    worker when it is stored already, so asking again after a lost task is harmless)."""
+    from ..tasks import render_signed_agreement
+
+    render_signed_agreement.delay_on_commit(signature.pk)
+
+
+def agreement_pdf_store(*, signature_id: int) -> bool:
+    """Render and store a signature's PDF unless it is stored already; True when this call stored it.
+
+    Runs in a worker, outside any transaction: the document renders first, then one conditional
+    UPDATE claims the empty slot, so two workers given the same signature store one file.
+    """
     from ..pdf import agreement_signed_pdf
 
-    signature.pdf.save(f"agreement-v{agreement.version}-partner-{partner.pk}.pdf", agreement_signed_pdf(signature), save=True)
-    onboarding_event_record(partner=partner, event=OnboardingEvent.AGREEMENT_SIGNED, by=user)
-    return signature
+    with scopes_disabled():
+        signature = AgreementSignature.objects.select_related("agreement", "partner").filter(pk=signature_id).first()
+        if signature is None or signature.pdf:
+            return False
+        document = agreement_signed_pdf(signature)
+        signature.pdf.save(f"agreement-v{signature.agreement.version}-partner-{signature.partner_id}.pdf", document, save=False)
+        stored = AgreementSignature.objects.filter(pk=signature.pk, pdf="").update(pdf=signature.pdf.name)
+        if not stored:
+            signature.pdf.storage.delete(signature.pdf.name)
+        return bool(stored)

@@ -14,15 +14,8 @@ from incentives.models import CommissionPlan, CommissionRule, PayoutRun
 from ..factories import StaffUserFactory
 from .conftest import book_line, make_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
-
-
-@pytest.fixture(autouse=True)
-def _workers_run_at_commit(monkeypatch):
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
 
 
 def test_every_incentives_page_opens_for_finance(client, finance, partner):
@@ -51,7 +44,17 @@ def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner
     client.post("/admin/incentives/payoutrun/", {"action": "mark_paid", "_selected_action": [run.pk], "reference": "SEPA-1"})
     run.refresh_from_db()
     assert (run.status, run.payment_reference) == ("paid", "SEPA-1")
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/incentives/payoutrun/{run.pk}/statements.zip").content))
+    # The ZIP is built by a worker: the first click asks for it and the run's page shows progress.
+    asked = client.get(f"/admin/incentives/payoutrun/{run.pk}/statements.zip", follow=True)
+    assert asked.redirect_chain[-1][0] == f"/admin/incentives/payoutrun/{run.pk}/change/"
+    assert "being prepared by a worker" in asked.content.decode()
+    status = client.get(f"/admin/incentives/payoutrun/{run.pk}/documents.json").json()
+    assert status["ready"] and status["pdfs_rendered"] == 1 and "1 of 1 statement PDF rendered" in status["progress"]
+    page = client.get(f"/admin/incentives/payoutrun/{run.pk}/change/").content.decode()
+    assert "Download all PDFs (ZIP)" in page and "1 of 1 statement PDF rendered." in page
+    response = client.get(f"/admin/incentives/payoutrun/{run.pk}/statements.zip")
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert len(archive.namelist()) == 1
     assert client.get(f"/admin/incentives/payoutrun/{run.pk}/export.csv").content.decode().count("\n") == 2
 

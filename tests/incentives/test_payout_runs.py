@@ -19,18 +19,9 @@ from incentives.models import PayoutRun, PayoutStatement
 from ..factories import PartnerFactory
 from .conftest import book_line
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 TODAY = timezone.localdate()
 LAST_WEEK = TODAY - timedelta(days=7)
-
-
-@pytest.fixture(autouse=True)
-def _workers_run_at_commit(django_capture_on_commit_callbacks, monkeypatch):
-    """Tests run inside a transaction that never commits; run what waits for the commit (the
-    eager Celery tasks) at once, as a committed request would."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
 
 
 def create_run(api, period_end=LAST_WEEK):
@@ -221,7 +212,12 @@ def test_the_statement_pdf_lists_every_line_and_the_total_and_is_stored(finance_
 
 def test_zip_of_all_pdfs_and_csv_for_accounting(finance_api, ledger):
     run_id = create_run(finance_api).json()["id"]
-    archive = zipfile.ZipFile(io.BytesIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/statements.zip").content))
+    asked = finance_api.get(f"/api/v1/payout-runs/{run_id}/statements.zip")  # a worker builds it after this request
+    assert (asked.status_code, asked["Retry-After"], asked.json()["status"]) == (202, "5", "preparing")
+    assert "being prepared" in asked.json()["detail"]
+    response = finance_api.get(f"/api/v1/payout-runs/{run_id}/statements.zip")
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert len(archive.namelist()) == 2
     assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
     rows = list(csv.DictReader(io.StringIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/export.csv").content.decode())))

@@ -13,7 +13,7 @@ from incentives.models import PayoutRun, PayoutStatement
 
 from .conftest import book_line
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 
@@ -45,6 +45,12 @@ def test_partners_see_and_download_their_statements_of_approved_runs(partner_api
     page = client.get("/portal/statements/").content.decode()
     assert "120.00 USD" in page and "Rival" not in page and "900.00" not in page
     assert "10% of 1,200.00 USD under Gold 2026 plan" in page
+    # Rendered by a worker after the request that asks for it; the page says so and polls.
+    pending = client.get(f"/portal/statements/{statement.pk}/pdf/")
+    assert pending.status_code == 202
+    assert "being prepared" in pending.content.decode()
+    assert f'data-poll-url="/portal/statements/{statement.pk}/pdf/status/"' in pending.content.decode()
+    assert client.get(f"/portal/statements/{statement.pk}/pdf/status/").json()["ready"] is True
     response = client.get(f"/portal/statements/{statement.pk}/pdf/")
     assert response["Content-Type"] == "application/pdf"
 
@@ -66,8 +72,10 @@ def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api,
 def test_files_are_served_whatever_the_accept_header(api, finance, calculated, accept):
     api.force_authenticate(finance)
     statement = PayoutStatement.objects.first()
-    for url in [f"/api/v1/statements/{statement.pk}/pdf/", f"/api/v1/payout-runs/{calculated.pk}/statements.zip",
-                f"/api/v1/payout-runs/{calculated.pk}/export.csv"]:
+    urls = [f"/api/v1/statements/{statement.pk}/pdf/", f"/api/v1/payout-runs/{calculated.pk}/statements.zip",
+            f"/api/v1/payout-runs/{calculated.pk}/export.csv"]
+    api.get(urls[1], HTTP_ACCEPT=accept)  # asks workers for the documents
+    for url in urls:
         assert api.get(url, HTTP_ACCEPT=accept).status_code == 200, url
 
 

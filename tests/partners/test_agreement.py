@@ -1,7 +1,9 @@
-"""Agreement signing: versions, fingerprints, who signs, the signed PDF for both sides."""
+"""Agreement signing: versions, fingerprints, who signs, the signed PDF for both sides (rendered
+by a worker after the signature commits, never in the signing request)."""
 
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -59,9 +61,10 @@ def test_partner_admin_signs_with_name_consent_ip_and_fingerprint(client, partne
     assert OnboardingTask.objects.get(partner=partner_admin.partner, key="agreement_signed").done
 
 
-def test_the_signed_pdf_holds_the_text_and_the_evidence(client, partner_admin, agreement):
+def test_the_signed_pdf_holds_the_text_and_the_evidence(client, partner_admin, agreement, commit):
     client.force_login(partner_admin)
-    sign(client)
+    with commit():
+        sign(client)
     signature = AgreementSignature.objects.get()
     response = client.get(f"/portal/agreement/signatures/{signature.pk}/pdf/")
     assert response.status_code == 200
@@ -73,14 +76,88 @@ def test_the_signed_pdf_holds_the_text_and_the_evidence(client, partner_admin, a
     assert agreement.text_sha256[:32] in text.replace("\n", "")
 
 
-def test_staff_download_the_same_signed_pdf_in_the_admin(client, partner_admin, agreement, manager):
+def test_staff_download_the_same_signed_pdf_in_the_admin(client, partner_admin, agreement, manager, commit):
     client.force_login(partner_admin)
-    sign(client)
+    with commit():
+        sign(client)
     signature = AgreementSignature.objects.get()
     client.force_login(manager)
     response = client.get(f"/admin/partners/agreementsignature/{signature.pk}/pdf/")
     assert response.status_code == 200
     assert "Alice Anders" in pdf_text(b"".join(response.streaming_content))
+
+
+def test_the_pdf_is_rendered_after_commit_and_the_pages_say_it_is_being_prepared(client, partner_admin, agreement, commit):
+    client.force_login(partner_admin)
+    sign(client)  # its transaction never commits here: the render it enqueued does not run
+    signature = AgreementSignature.objects.get()
+    assert not signature.pdf
+    page = client.get("/portal/agreement/").content.decode()
+    status_url = f"/portal/agreement/signatures/{signature.pk}/pdf/status/"
+    assert "The signed PDF is being prepared" in page and f'data-poll-url="{status_url}"' in page
+    assert '<script src="/static/js/poll.js"' in page and "<script>" not in page  # CSP: no inline script
+    assert client.get(status_url).json() == {"ready": False, "url": f"/portal/agreement/signatures/{signature.pk}/pdf/"}
+    with commit():  # asking for the file enqueues the render again; it runs once this request commits
+        pending = client.get(f"/portal/agreement/signatures/{signature.pk}/pdf/")
+    assert pending.status_code == 202 and "being prepared" in pending.content.decode()
+    assert client.get(status_url).json()["ready"] is True
+    signature.refresh_from_db()
+    assert signature.pdf.name.startswith("agreements/")
+    assert "Download the signed PDF" in client.get("/portal/agreement/").content.decode()
+    response = client.get(f"/portal/agreement/signatures/{signature.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    assert "Alice Anders" in pdf_text(b"".join(response.streaming_content))
+
+
+def test_the_admin_link_says_the_pdf_is_being_prepared_until_it_is(client, partner_admin, agreement, manager):
+    client.force_login(partner_admin)
+    sign(client)
+    signature = AgreementSignature.objects.get()
+    client.force_login(manager)
+    response = client.get(f"/admin/partners/agreementsignature/{signature.pk}/pdf/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/admin/partners/agreementsignature/{signature.pk}/change/"
+    assert "being prepared by a worker" in response.content.decode()
+
+
+def test_nothing_is_rendered_for_a_signature_that_rolls_back(partner_admin, agreement, commit, settings):
+    from django.db import transaction
+
+    class Abort(Exception):
+        pass
+
+    with commit(), pytest.raises(Abort), transaction.atomic():
+        services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
+                                signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        raise Abort
+    assert not AgreementSignature.objects.exists()
+    assert not (settings.PRIVATE_MEDIA_ROOT / "agreements").exists()
+
+
+def test_the_render_task_is_idempotent(partner_admin, agreement, commit):
+    from partners.tasks import render_signed_agreement
+
+    with commit():
+        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
+                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+    signature.refresh_from_db()
+    name = signature.pdf.name
+    assert name and render_signed_agreement.delay(signature.pk).get() is False
+    signature.refresh_from_db()
+    assert signature.pdf.name == name
+    assert [file.name for file in Path(signature.pdf.path).parent.iterdir()] == [Path(name).name]  # one file stored
+
+
+def test_rendering_inside_the_signing_transaction_is_refused(partner_admin, agreement, commit):
+    from django.db import transaction
+
+    from prm.pdf import RenderInTransaction
+
+    with commit():
+        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
+                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+    AgreementSignature.objects.filter(pk=signature.pk).update(pdf="")
+    with pytest.raises(RenderInTransaction), transaction.atomic():
+        services.agreement_pdf_store(signature_id=signature.pk)
 
 
 @pytest.mark.parametrize(
@@ -157,3 +234,24 @@ def test_the_signers_ip_is_read_through_trusted_proxies_only(client, partner_adm
     client.force_login(partner_admin)
     sign(client, HTTP_X_FORWARDED_FOR=forwarded)
     assert AgreementSignature.objects.get().ip_address == expected
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_renders_the_signed_pdf_after_the_signature_commits(celery_broker, partner_admin, manager):
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    agreement = services.agreement_publish(agreement=Agreement.objects.create(version=1, body_markdown=TEXT), by=manager)
+    celery_broker.control.purge()
+    with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
+        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
+                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        deadline = time.monotonic() + 30
+        while not AgreementSignature.objects.get(pk=signature.pk).pdf and time.monotonic() < deadline:
+            time.sleep(0.1)
+    signature.refresh_from_db()
+    assert signature.pdf, "the worker did not store the signed PDF"
+    with signature.pdf.open("rb") as pdf:
+        assert "Alice Anders" in pdf_text(pdf.read())

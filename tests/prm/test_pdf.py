@@ -37,3 +37,15 @@ def test_the_fetcher_serves_static_files_and_refuses_the_network():
         fetcher.fetch("https://example.com/tracker.png")
     with pytest.raises(ExternalResourceRefused):
         fetcher.fetch("file:///etc/passwd")
+
+
+@pytest.mark.django_db
+def test_render_pdf_refuses_to_run_inside_a_transaction(test_templates):
+    from django.db import transaction
+
+    from prm.pdf import RenderInTransaction
+
+    context = {"partner_name": "Acme", "rows": []}
+    with pytest.raises(RenderInTransaction, match="enqueued on commit"), transaction.atomic():
+        render_pdf("pdf/kernel_test.html", context)
+    assert render_pdf("pdf/kernel_test.html", context).startswith(b"%PDF-")  # outside one it renders

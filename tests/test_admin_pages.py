@@ -177,26 +177,43 @@ def test_the_admin_index_lists_exactly_the_models_the_role_may_see(client, demo,
     assert listed == expected
 
 
-LISTS = ["/api/v1/me/", "/api/v1/partners/", "/api/v1/applications/", "/api/v1/deals/", "/api/v1/commission-lines/",
-         "/api/v1/payout-runs/", "/api/v1/statements/"]
+LISTS = ["me", "partners", "applications", "deals", "commission-lines", "payout-runs", "statements"]
 PORTAL = ["/portal/", "/portal/onboarding/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/",
           "/portal/agreement/", "/portal/team/", "/portal/profile/", "/portal/payout-details/"]
+# What each demo account sees on the demo data: the row count of each API list, or its refusal.
+SEES_ALL = {"partners": 3, "applications": 7, "deals": 9, "commission-lines": 7, "payout-runs": 2, "statements": 4}
+API_LISTS = {
+    "admin@demo.test": SEES_ALL,
+    "finance@demo.test": SEES_ALL,
+    "manager@demo.test": {**SEES_ALL, "commission-lines": 0, "payout-runs": 403, "statements": 0},
+    "alice@acme.demo.test": {"partners": 1, "applications": 0, "deals": 5, "commission-lines": 2, "payout-runs": 403, "statements": 2},
+    "carol@acme.demo.test": {"partners": 1, "applications": 0, "deals": 5, "commission-lines": 2, "payout-runs": 403, "statements": 2},
+    "bob@globex.demo.test": {"partners": 1, "applications": 0, "deals": 4, "commission-lines": 5, "payout-runs": 403, "statements": 2},
+    "dana@initech.demo.test": {"partners": 1, "applications": 0, "deals": 0, "commission-lines": 0, "payout-runs": 403, "statements": 0},
+}
+PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 
-@pytest.mark.parametrize("email", [
-    "admin@demo.test", "manager@demo.test", "finance@demo.test", "alice@acme.demo.test", "carol@acme.demo.test",
-    "bob@globex.demo.test", "dana@initech.demo.test",
-])
+@pytest.mark.parametrize("email", list(API_LISTS))
 def test_every_api_list_and_portal_page_answers_every_demo_account(api, client, demo, email):
     user = User.objects.get(email=email)
     api.force_authenticate(user)
-    for url in LISTS:
-        response = api.get(url)
-        assert response.status_code in (200, 403), (url, response.status_code)
+    me = api.get("/api/v1/me/")
+    assert (me.status_code, me.json()["email"], me.json()["role"]) == (200, email, user.role)
+    answers = {}
+    for name, expected in API_LISTS[email].items():
+        response = api.get(f"/api/v1/{name}/")
+        answers[name] = response.json()["count"] if response.status_code == 200 else response.status_code
         results = response.json().get("results") if response.status_code == 200 else None
-        if results and "id" in results[0] and url != "/api/v1/commission-lines/":  # lines: list only
-            assert api.get(f"{url}{results[0]['id']}/").status_code == 200, url
+        if results and name != "commission-lines":  # lines: list only
+            detail = api.get(f"/api/v1/{name}/{results[0]['id']}/")
+            assert (detail.status_code, detail.json()["id"]) == (200, results[0]["id"]), name
+    assert answers == API_LISTS[email]
     if user.partner_id:
         client.force_login(user)
-        for url in PORTAL:
-            assert client.get(url).status_code in (200, 403), url
+        statuses = {url: client.get(url).status_code for url in PORTAL}
+        refused = PORTAL_REFUSED.get(email, set())
+        assert statuses == {url: 403 if url in refused else 200 for url in PORTAL}
+    else:  # staff work in the admin
+        client.force_login(user)
+        assert client.get("/portal/")["Location"] == "/admin/"

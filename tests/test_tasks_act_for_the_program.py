@@ -9,13 +9,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from deals.tasks import expire_lapsed_deals
-from incentives.models import PayoutRun
 from incentives.tasks import calculate_payout_run, render_statement_pdfs
 from partners.tasks import remind_stalled_onboarding, rescore_applications
 from prm.scoping import scope
 
-from .factories import DealFactory, PartnerFactory, StaffUserFactory
-from .incentives.conftest import book_line
+from .factories import CommissionLineFactory, DealFactory, PartnerFactory, PayoutRunFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +24,14 @@ def world(checklist):
 
     partner = PartnerFactory(status="onboarding")
     onboarding_start(partner=partner)
-    DealFactory(partner=partner, status="approved", protected_until=timezone.localdate() - timedelta(days=1))
-    book_line(partner, "100.00")
+    DealFactory(partner=partner, approved=True, protected_until=timezone.localdate() - timedelta(days=1))
+    CommissionLineFactory(partner=partner, amount="100.00")
     return partner
 
 
 def test_tasks_run_outside_any_partner_scope(world, settings):
     settings.DEBUG = True
-    run = PayoutRun.objects.create(period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance"))
+    run = PayoutRunFactory(period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance"))
     with scope():
         assert expire_lapsed_deals.delay().get() == 1
         remind_stalled_onboarding.delay().get()

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incentives import services
-from incentives.models import PayoutRun, PayoutStatement
+from incentives.models import PayoutStatement
 
-from .conftest import book_line
+from ..factories import CommissionLineFactory, PayoutRunFactory
 
 pytestmark = pytest.mark.django_db
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
@@ -19,9 +19,9 @@ LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 @pytest.fixture
 def calculated(partner, rival, finance):
-    book_line(partner, "120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
-    book_line(rival, "900.00", explanation="Rival's commission")
-    run = PayoutRun.objects.create(period_end=LAST_WEEK, created_by=finance)
+    CommissionLineFactory(partner=partner, amount="120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
+    CommissionLineFactory(partner=rival, amount="900.00", explanation="Rival's commission")
+    run = PayoutRunFactory(period_end=LAST_WEEK, created_by=finance)
     return services.payout_run_calculate(run.pk)
 
 
@@ -72,11 +72,11 @@ def test_files_are_served_whatever_the_accept_header(api, finance, calculated, a
 
 
 def test_commission_line_list_runs_a_constant_number_of_queries(partner_api, partner):
-    book_line(partner, "1")
+    CommissionLineFactory(partner=partner, amount="1")
     with CaptureQueriesContext(connection) as few:
         partner_api.get("/api/v1/commission-lines/")
     for i in range(20):
-        book_line(partner, str(Decimal(i + 1)))
+        CommissionLineFactory(partner=partner, amount=str(Decimal(i + 1)))
     with CaptureQueriesContext(connection) as many:
         partner_api.get("/api/v1/commission-lines/")
     assert len(many) == len(few)

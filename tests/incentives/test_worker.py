@@ -10,7 +10,7 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import PayoutRun, PayoutStatement
 
-from .conftest import book_line
+from ..factories import CommissionLineFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -25,8 +25,8 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_a_worker_calculates_the_run_and_renders_its_statements(celery_broker, partner, rival, finance):
-    book_line(partner, "120.00")
-    book_line(rival, "75.25", currency="EUR")
+    CommissionLineFactory(partner=partner, amount="120.00")
+    CommissionLineFactory(partner=rival, amount="75.25", currency="EUR")
     celery_broker.control.purge()
     with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
         run = services.payout_run_create(period_end=timezone.localdate() - timedelta(days=1), by=finance)

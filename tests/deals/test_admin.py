@@ -103,6 +103,10 @@ def test_csv_import_needs_the_columns(client, manager):
 def test_csv_import_is_for_managers(client, partner):
     client.force_login(StaffUserFactory(role="finance"))
     assert client.get("/admin/deals/dealregistration/import/").status_code == 403
+    header = "partner,customer_name,customer_domain,customer_country,amount,currency,expected_close_date"
+    row = f"{partner.name},Fabrikam,fabrikam.com,US,1000,USD,{timezone.localdate() + timedelta(days=30)}"
+    assert upload(client, f"{header}\n{row}").status_code == 403
+    assert not DealRegistration.objects.exists()
 
 
 def test_csv_export_has_one_row_per_selected_deal(client, manager, partner):

@@ -55,6 +55,7 @@ def test_each_invalid_field_is_named_and_nothing_is_written(partner_api, field, 
 
 def test_staff_cannot_register_deals(manager_api):
     assert manager_api.post("/api/v1/deals/", DealDataFactory(), format="json").status_code == 403
+    assert not DealRegistration.objects.exists()
 
 
 def test_suspended_partners_cannot_register(partner_api, partner):

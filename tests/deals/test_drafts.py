@@ -23,13 +23,13 @@ def test_a_draft_is_saved_without_conflict_check_or_notification(client, rep, ri
     assert "is a <strong>draft</strong>" in page
 
 
-def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, rival, django_capture_on_commit_callbacks):
+def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, rival, commit):
     DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     client.force_login(rep)
     client.post("/portal/deals/new/", {**DealDataFactory(portal=True, customer_name="Draft Co", customer_domain="draft-co.com"), "save": "draft"})
     draft = DealRegistration.objects.get(partner=rep.partner)
     assert client.get(f"/portal/deals/{draft.pk}/edit/").context["form"]["customer_name"].value() == "Draft Co"
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit():
         response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True), "save": "submit"})
     assert response["Location"] == f"/portal/deals/{draft.pk}/"
     draft.refresh_from_db()

@@ -204,6 +204,7 @@ def test_payout_runs_are_for_finance(api, partner, role, finance, ledger):
     assert api.get("/api/v1/payout-runs/").status_code == 403
     assert api.post("/api/v1/payout-runs/", {"period_end": LAST_WEEK.isoformat()}).status_code == 403
     assert api.get(f"/api/v1/payout-runs/{run.pk}/").status_code == 404
+    assert list(PayoutRun.objects.values_list("pk", flat=True)) == [run.pk]
 
 
 # --- Documents ---------------------------------------------------------------------------------

@@ -66,9 +66,17 @@ def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api,
 def test_files_are_served_whatever_the_accept_header(api, finance, calculated, accept):
     api.force_authenticate(finance)
     statement = PayoutStatement.objects.first()
-    for url in [f"/api/v1/statements/{statement.pk}/pdf/", f"/api/v1/payout-runs/{calculated.pk}/statements.zip",
-                f"/api/v1/payout-runs/{calculated.pk}/export.csv"]:
-        assert api.get(url, HTTP_ACCEPT=accept).status_code == 200, url
+    files = {
+        f"/api/v1/statements/{statement.pk}/pdf/": ("application/pdf", b"%PDF-"),
+        f"/api/v1/payout-runs/{calculated.pk}/statements.zip": ("application/zip", b"PK"),
+        f"/api/v1/payout-runs/{calculated.pk}/export.csv": ("text/csv", b"run,"),
+    }
+    for url, (content_type, start) in files.items():
+        response = api.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, url
+        assert response["Content-Type"].split(";")[0] == content_type, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert body.startswith(start), (url, body[:20])
 
 
 def test_commission_line_list_runs_a_constant_number_of_queries(partner_api, partner):

@@ -103,6 +103,7 @@ def test_applying_is_throttled(api, settings):
     for i in range(allowed):
         assert submit(api, company_name=f"Co {i}", website=f"https://co{i}.com", contact_email=f"a@co{i}.com").status_code == 201
     assert submit(api, company_name="One more", website="https://more.com").status_code == 429
+    assert Application.objects.count() == allowed
 
 
 def test_the_public_form_applies_and_thanks(client, profile):
@@ -182,8 +183,10 @@ def test_partner_users_never_see_applications(partner_api):
 
 def test_anonymous_callers_cannot_read_applications(api):
     application = ApplicationFactory()
-    assert api.get(f"/api/v1/applications/{application.pk}/").status_code == 401
-    assert api.get("/api/v1/applications/").status_code == 401
+    for url in [f"/api/v1/applications/{application.pk}/", "/api/v1/applications/"]:
+        response = api.get(url)
+        assert response.status_code == 401
+        assert application.company_name not in response.content.decode()
 
 
 def test_application_list_runs_a_constant_number_of_queries(manager_api):

@@ -11,19 +11,31 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import CommissionPlan, CommissionRule, PayoutRun
 
-from ..factories import CommissionLineFactory, CommissionPlanFactory, StaffUserFactory
+from ..factories import CommissionLineFactory, CommissionPlanFactory, ExchangeRateFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 
-def test_every_incentives_page_opens_for_finance(client, finance, partner):
-    CommissionLineFactory(partner=partner, amount="100")
+def test_every_incentives_page_shows_finance_its_rows_and_forms(client, finance, partner):
+    CommissionLineFactory(partner=partner, amount="100", explanation="Goodwill for the Contoso delay")
+    CommissionPlanFactory(name="Silver 2026")
+    ExchangeRateFactory(from_currency="GBP", to_currency="USD", rate="1.25")
     client.force_login(finance)
-    for url in ["/admin/incentives/commissionline/", "/admin/incentives/payoutrun/", "/admin/incentives/payoutrun/add/",
-                "/admin/incentives/exchangerate/", "/admin/incentives/commissionplan/", "/admin/incentives/payoutstatement/",
-                "/admin/incentives/commissionline/add/"]:
-        assert client.get(url).status_code == 200, url
+    shows = {
+        "/admin/incentives/commissionline/": ["Goodwill for the Contoso delay", "100.00 USD", "Acme Cloud Partners"],
+        "/admin/incentives/commissionline/add/": ['name="amount"', 'name="explanation"', 'name="corrects"'],
+        "/admin/incentives/payoutrun/": ["0 payout runs"],
+        "/admin/incentives/payoutrun/add/": ['name="period_end"'],
+        "/admin/incentives/exchangerate/": ["GBP", "1.25"],
+        "/admin/incentives/commissionplan/": ["Silver 2026"],
+        "/admin/incentives/payoutstatement/": ["0 payout statements"],
+    }
+    for url, texts in shows.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert [text for text in texts if text not in html] == [], url
 
 
 def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner, commit):

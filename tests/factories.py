@@ -11,7 +11,17 @@ from factory.django import DjangoModelFactory
 
 from deals.models import DealRegistration
 from incentives.models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun
-from partners.models import Agreement, AgreementSignature, Application, Partner, PartnerType, RevenueBand, Tier, User
+from partners.models import (
+    Agreement,
+    AgreementSignature,
+    Application,
+    FitCriterion,
+    Partner,
+    PartnerType,
+    RevenueBand,
+    Tier,
+    User,
+)
 from prm.roles import Role
 
 PASSWORD = "a-Strong-test-password-1"
@@ -87,6 +97,18 @@ class ApplicationFactory(DjangoModelFactory):
     specializations = factory.LazyFunction(lambda: ["cloud"])
     contact_name = "Pat Applicant"
     contact_email = factory.Sequence(lambda n: f"pat@applicant{n}.com")
+
+
+class FitCriterionFactory(DjangoModelFactory):
+    """A criterion of the ideal partner profile (by default: partner is in Germany or Austria)."""
+
+    class Meta:
+        model = FitCriterion
+
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    kind = FitCriterion.Kind.COUNTRY
+    weight = 10
+    values = factory.LazyFunction(lambda: ["DE", "AT"])
 
 
 class AgreementFactory(DjangoModelFactory):

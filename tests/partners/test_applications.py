@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partners import services
-from partners.models import Application, FitCriterion, Invitation, OnboardingTask, Partner
+from partners.models import Application, Invitation, OnboardingTask, Partner
 
-from ..factories import ApplicationFactory, PartnerFactory, StaffUserFactory
+from ..factories import ApplicationFactory, FitCriterionFactory, PartnerFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +29,8 @@ VALID = {
 @pytest.fixture
 def profile(db):
     return [
-        FitCriterion.objects.create(name="Regions", kind="country", weight=50, values=["GB", "DE"]),
-        FitCriterion.objects.create(name="Types", kind="partner_type", weight=50, must_have=True, values=["reseller", "msp"]),
+        FitCriterionFactory(name="Regions", kind="country", weight=50, values=["GB", "DE"]),
+        FitCriterionFactory(name="Types", kind="partner_type", weight=50, must_have=True, values=["reseller", "msp"]),
     ]
 
 
@@ -271,7 +271,7 @@ def test_screening_sets_the_owner(manager):
 def test_rescoring_follows_a_profile_change(manager, profile):
     application = services.application_submit(data={**VALID, "specializations": []})
     assert application.fit_score == 100
-    FitCriterion.objects.create(name="Specs", kind="specializations", weight=100, values=["security"])
+    FitCriterionFactory(name="Specs", kind="specializations", weight=100, values=["security"])
     assert services.applications_rescore() == 1
     application.refresh_from_db()
     assert application.fit_score == 50

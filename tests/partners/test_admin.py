@@ -18,7 +18,9 @@ def test_manager_edits_a_partner_and_the_change_is_in_its_history(client, manage
     assert latest.status == "suspended"
     assert latest.history_user == manager
     assert latest.prev_record.status == "active"
-    assert client.get(f"/admin/partners/partner/{partner.pk}/history/").status_code == 200
+    history = client.get(f"/admin/partners/partner/{partner.pk}/history/")
+    assert history.status_code == 200
+    assert [record.status for record in history.context["page_obj"].object_list] == ["suspended", "active"]
 
 
 def test_finance_may_view_but_not_change_partners(client, partner):
@@ -76,7 +78,8 @@ def test_manager_changes_a_tier_with_a_reason_and_it_is_in_the_tier_history(clie
 def test_managers_cannot_change_users_or_their_rights(client, manager, partner_admin):
     finance = StaffUserFactory(role="finance")
     client.force_login(manager)
-    assert client.get(f"/admin/partners/user/{manager.pk}/change/").status_code == 200  # view only
+    page = client.get(f"/admin/partners/user/{manager.pk}/change/")
+    assert (page.status_code, page.context["has_change_permission"]) == (200, False)  # view only
     response = client.post(f"/admin/partners/user/{manager.pk}/change/", {"email": manager.email, "role": "admin", "is_superuser": "on"})
     assert response.status_code == 403
     assert client.post(f"/admin/partners/user/{finance.pk}/password/", {"password1": "x-Y-z-12345!", "password2": "x-Y-z-12345!"}).status_code == 403

@@ -287,7 +287,9 @@ def test_admin_lists_score_duplicates_and_stage_with_filters(client, manager):
     client.force_login(manager)
     html = client.get("/admin/partners/application/?duplicate=yes").content.decode()
     assert "Dup Co" in html and "Clean Co" not in html
-    assert client.get("/admin/partners/application/?status__exact=applied").status_code == 200
+    applied = client.get("/admin/partners/application/?status__exact=applied").context["cl"].result_list
+    assert {a.company_name for a in applied} == {"Dup Co", "Clean Co"}
+    assert not client.get("/admin/partners/application/?status__exact=screening").context["cl"].result_list
 
 
 def test_admin_bulk_reject_asks_for_a_reason_then_rejects(client, manager, commit):

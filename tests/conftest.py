@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from prm.scoping import scopes_disabled
@@ -166,3 +167,18 @@ def checklist(db):
         OnboardingTaskTemplate.objects.create(partner_type="reseller", title=title, event=event, required=required, order=i)
         for i, (title, event, required) in enumerate(steps)
     ]
+
+
+@pytest.fixture
+def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Every test-client request commits when it ends, as a request does in production: what it
+    enqueued on commit (eager Celery tasks: calculations, documents) runs then, outside the
+    request's transactions, and never for a transaction that rolled back."""
+    for client_class in (Client, APIClient):
+        original = client_class.request
+
+        def request(self, *args, _original=original, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(client_class, "request", request)

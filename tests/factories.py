@@ -1,5 +1,7 @@
+"""Factories (factory-boy) for every model tests build, and the data a client posts."""
+
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -8,7 +10,18 @@ from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from deals.models import DealRegistration
-from partners.models import Agreement, AgreementSignature, Application, Partner, PartnerType, RevenueBand, Tier, User
+from incentives.models import CommissionLine, CommissionPlan, CommissionRule, ExchangeRate, PayoutRun
+from partners.models import (
+    Agreement,
+    AgreementSignature,
+    Application,
+    FitCriterion,
+    Partner,
+    PartnerType,
+    RevenueBand,
+    Tier,
+    User,
+)
 from prm.roles import Role
 
 PASSWORD = "a-Strong-test-password-1"
@@ -86,6 +99,18 @@ class ApplicationFactory(DjangoModelFactory):
     contact_email = factory.Sequence(lambda n: f"pat@applicant{n}.com")
 
 
+class FitCriterionFactory(DjangoModelFactory):
+    """A criterion of the ideal partner profile (by default: partner is in Germany or Austria)."""
+
+    class Meta:
+        model = FitCriterion
+
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    kind = FitCriterion.Kind.COUNTRY
+    weight = 10
+    values = factory.LazyFunction(lambda: ["DE", "AT"])
+
+
 class AgreementFactory(DjangoModelFactory):
     class Meta:
         model = Agreement
@@ -113,10 +138,35 @@ class SignatureFactory(DjangoModelFactory):
 
 
 class DealFactory(DjangoModelFactory):
-    """A submitted registration with its comparison keys (as deals.services would set them)."""
+    """A submitted registration with its comparison keys (as deals.services would set them).
+
+    Traits give the other states as the services leave them: ``draft``, ``approved`` (protected
+    for 90 days), ``rejected``, ``won`` (at its amount, today), ``lost`` and ``expired``.
+    """
 
     class Meta:
         model = DealRegistration
+
+    class Params:
+        draft = factory.Trait(status="draft", submitted_at=None)
+        approved = factory.Trait(
+            status="approved",
+            decided_at=factory.LazyFunction(timezone.now),
+            protected_until=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90)),
+        )
+        rejected = factory.Trait(
+            status="rejected", decided_at=factory.LazyFunction(timezone.now), rejection_reason="Not a fit for the program."
+        )
+        won = factory.Trait(
+            status="won",
+            decided_at=factory.LazyFunction(timezone.now),
+            final_amount=factory.SelfAttribute("amount"),
+            closed_on=factory.LazyFunction(timezone.localdate),
+        )
+        lost = factory.Trait(status="lost", decided_at=factory.LazyFunction(timezone.now), closed_on=factory.LazyFunction(timezone.localdate))
+        expired = factory.Trait(
+            status="expired", protected_until=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+        )
 
     partner = factory.SubFactory(PartnerFactory)
     customer_name = factory.Sequence(lambda n: f"Customer {n} Ltd")
@@ -136,3 +186,111 @@ class DealFactory(DjangoModelFactory):
         _set_keys(deal)
         deal.save()
         return deal
+
+
+class DealDataFactory(factory.DictFactory):
+    """What a partner posts to register a deal (``POST /api/v1/deals/``); ``portal=True`` gives
+    the portal form's fields (products typed as one comma-separated line)."""
+
+    class Params:
+        portal = factory.Trait(products="Cloud Suite, Security Add-on")
+
+    customer_name = "Fabrikam Inc."
+    customer_domain = "fabrikam.com"
+    customer_country = "US"
+    customer_contact_name = "Jordan Buyer"
+    customer_contact_email = "jordan@fabrikam.com"
+    amount = "48000.00"
+    currency = "USD"
+    expected_close_date = factory.LazyFunction(lambda: (timezone.localdate() + timedelta(days=30)).isoformat())
+    products = factory.LazyFunction(lambda: ["Cloud Suite"])
+    notes = "Renewal of their on-premise licences."
+
+
+# --- Incentives --------------------------------------------------------------------------------
+
+
+class CommissionPlanFactory(DjangoModelFactory):
+    """A plan for a tier (Silver, the tier PartnerFactory gives) or, with ``partner=``, for one
+    partner. ``rules=[{"kind": ..., "rate": ...}, ...]`` gives its rules in order (default: 10%)."""
+
+    class Meta:
+        model = CommissionPlan
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    partner = None
+    tier = factory.Maybe("partner", yes_declaration=None, no_declaration=factory.SubFactory(TierFactory, name="Silver", rank=2))
+    currency = "USD"
+    period = CommissionPlan.Period.YEAR
+    starts_on = date(2000, 1, 1)
+
+    @factory.post_generation
+    def rules(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        rules = extracted if extracted is not None else [{"kind": CommissionRule.Kind.PERCENTAGE, "rate": Decimal("10")}]
+        for order, rule in enumerate(rules):
+            CommissionRuleFactory(plan=obj, order=order, **rule)
+
+
+class CommissionRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = CommissionRule
+
+    plan = factory.SubFactory(CommissionPlanFactory, rules=[])
+    kind = CommissionRule.Kind.PERCENTAGE
+    # A rate only where the kind has one (a flat bonus is an amount).
+    rate = factory.LazyAttribute(lambda o: Decimal("10") if o.kind == CommissionRule.Kind.PERCENTAGE else None)
+    order = 0
+
+
+class CommissionLineFactory(DjangoModelFactory):
+    """A ledger line as finance would book it: an adjustment, booked ten days ago unless
+    ``booked_on`` says otherwise (the ledger refuses a line dated before the last one)."""
+
+    class Meta:
+        model = CommissionLine
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = CommissionLine.Kind.ADJUSTMENT
+    amount = Decimal("100.00")
+    currency = "USD"
+    explanation = "Line"
+    booked_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["amount"] = Decimal(kwargs["amount"])
+        return kwargs
+
+
+class ExchangeRateFactory(DjangoModelFactory):
+    """A finance-entered rate: 1 ``from_currency`` = ``rate`` ``to_currency`` on ``date``."""
+
+    class Meta:
+        model = ExchangeRate
+
+    date = factory.LazyFunction(timezone.localdate)
+    from_currency = "USD"
+    to_currency = "EUR"
+    rate = Decimal("0.9")
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["rate"] = Decimal(kwargs["rate"])
+        return kwargs
+
+
+class PayoutRunFactory(DjangoModelFactory):
+    """A run as finance creates it (status calculating, holding the one open slot); nothing is
+    calculated: call ``incentives.services.payout_run_calculate(run.pk)`` for that. A run made
+    with a closed status (``status="paid"``) does not hold the open slot."""
+
+    class Meta:
+        model = PayoutRun
+
+    period_end = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=7))
+    created_by = factory.SubFactory(StaffUserFactory, role="finance")
+    status = PayoutRun.Status.CALCULATING
+    open_slot = factory.LazyAttribute(lambda o: "open" if o.status in PayoutRun.OPEN_STATUSES else None)

@@ -129,10 +129,10 @@ def test_staff_groups_carry_the_permissions_the_apps_declare():
     assert "change_partner" not in finance and "view_partner" in finance
 
 
-def test_seed_demo_mails_nobody(settings, django_capture_on_commit_callbacks):
+def test_seed_demo_mails_nobody(settings, commit):
     from django.core import mail
 
     settings.DEBUG = True
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit():
         call_command("seed_demo")
     assert mail.outbox == []

@@ -14,8 +14,7 @@ from partners.models import Application, Partner, Tier, TierChange
 from prm.errors import RuleViolation
 from prm.text import NOTES_MAX
 
-from .deals.conftest import deal_data
-from .factories import AgreementFactory, DealFactory
+from .factories import AgreementFactory, DealDataFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +36,7 @@ APPLICATION = {
 
 
 def portal_deal(**changes):
-    data = deal_data(**changes)
+    data = DealDataFactory(**changes)
     data["products"] = "Cloud Suite"
     return data
 
@@ -46,7 +45,7 @@ def portal_deal(**changes):
 
 
 def test_api_refuses_a_megabyte_of_notes_and_writes_nothing(partner_api):
-    response = partner_api.post("/api/v1/deals/", deal_data(notes=ONE_MB), format="json")
+    response = partner_api.post("/api/v1/deals/", DealDataFactory(notes=ONE_MB), format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["notes"]
     assert "5000" in response.json()["notes"][0]
@@ -54,7 +53,7 @@ def test_api_refuses_a_megabyte_of_notes_and_writes_nothing(partner_api):
 
 
 def test_api_accepts_notes_at_the_limit(partner_api):
-    response = partner_api.post("/api/v1/deals/", deal_data(notes="n" * NOTES_MAX), format="json")
+    response = partner_api.post("/api/v1/deals/", DealDataFactory(notes="n" * NOTES_MAX), format="json")
     assert response.status_code == 201, response.json()
 
 
@@ -69,7 +68,7 @@ def test_portal_form_refuses_a_megabyte_of_notes_on_the_field(client, rep):
 
 
 def test_a_draft_with_too_long_notes_is_refused_by_the_service(partner, rep):
-    data = {**deal_data(notes=ONE_MB), "products": ["Cloud Suite"]}
+    data = {**DealDataFactory(notes=ONE_MB), "products": ["Cloud Suite"]}
     with pytest.raises(ValidationError) as refused:
         deal_services.deal_save_draft(partner=partner, user=rep, data=data)
     assert "notes" in refused.value.message_dict
@@ -77,7 +76,7 @@ def test_a_draft_with_too_long_notes_is_refused_by_the_service(partner, rep):
 
 
 def test_api_refuses_a_customer_name_with_a_bidi_override(partner_api):
-    response = partner_api.post("/api/v1/deals/", deal_data(customer_name=f"Fabrikam{RLO}cni"), format="json")
+    response = partner_api.post("/api/v1/deals/", DealDataFactory(customer_name=f"Fabrikam{RLO}cni"), format="json")
     assert response.status_code == 400
     assert "customer_name" in response.json()
     assert "U+202E" in response.json()["customer_name"][0]

@@ -30,6 +30,7 @@ from .conftest import api_client_for
 from .factories import (
     AgreementFactory,
     ApplicationFactory,
+    DealDataFactory,
     DealFactory,
     PartnerFactory,
     SignatureFactory,
@@ -430,9 +431,7 @@ class Form:
 
 
 def _deal_form(**changes):
-    from .deals.conftest import deal_data
-
-    return deal_data(**{"products": "Cloud Suite", **changes})
+    return DealDataFactory(**{"products": "Cloud Suite", **changes})
 
 
 def _signed_agreement(world):

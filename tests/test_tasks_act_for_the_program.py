@@ -8,14 +8,23 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from deals.models import DealRegistration
 from deals.tasks import expire_lapsed_deals
 from incentives.models import PayoutRun
 from incentives.tasks import calculate_payout_run, render_statement_pdfs
+from partners.models import Application, Partner
 from partners.tasks import remind_stalled_onboarding, rescore_applications
 from prm.scoping import scope
 
-from .factories import DealFactory, PartnerFactory, StaffUserFactory
-from .incentives.conftest import book_line
+from .factories import (
+    ApplicationFactory,
+    CommissionLineFactory,
+    DealFactory,
+    PartnerFactory,
+    PartnerUserFactory,
+    PayoutRunFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +35,32 @@ def world(checklist):
 
     partner = PartnerFactory(status="onboarding")
     onboarding_start(partner=partner)
-    DealFactory(partner=partner, status="approved", protected_until=timezone.localdate() - timedelta(days=1))
-    book_line(partner, "100.00")
+    Partner.objects.filter(pk=partner.pk).update(created_at=timezone.now() - timedelta(days=60))  # stalled
+    PartnerUserFactory(partner=partner)
+    ApplicationFactory()
+    DealFactory(partner=partner, approved=True, protected_until=timezone.localdate() - timedelta(days=1))
+    CommissionLineFactory(partner=partner, amount="100.00")
     return partner
 
 
 def test_tasks_run_outside_any_partner_scope(world, settings):
     settings.DEBUG = True
-    run = PayoutRun.objects.create(period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance"))
+    run = PayoutRunFactory(period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance"))
     with scope():
         assert expire_lapsed_deals.delay().get() == 1
-        remind_stalled_onboarding.delay().get()
-        rescore_applications.delay().get()
+        assert remind_stalled_onboarding.delay().get() == 1
+        assert rescore_applications.delay().get() == 1
         calculate_payout_run.delay(run.pk).get()
-        render_statement_pdfs.delay(run.pk).get()
+        assert render_statement_pdfs.delay(run.pk).get() == 0  # the calculation already rendered the one PDF
     run.refresh_from_db()
     assert run.status == "calculated" and run.pdfs_rendered == 1
+    assert Application.objects.get().scored_at is not None
 
 
 def test_seed_demo_runs_outside_any_partner_scope(settings):
     settings.DEBUG = True
     with scope():
         call_command("seed_demo")
+    assert set(Partner.objects.values_list("name", flat=True)) == {"Acme Cloud Partners", "Globex Solutions", "Initech Systems"}
+    assert DealRegistration.objects.count() == 9
+    assert PayoutRun.objects.count() == 2

@@ -2,15 +2,12 @@
 portal's pages, on a desktop and on a phone, including forms showing their errors."""
 
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from incentives.models import CommissionLine
-
-from ..factories import PASSWORD, DealFactory, PartnerFactory, PartnerUserFactory
+from ..factories import PASSWORD, CommissionLineFactory, DealFactory, PartnerFactory, PartnerUserFactory
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,9 +31,8 @@ def alice(db):
     PartnerUserFactory(partner=acme, role="partner_rep", email="carol.with.a.long.address@acme.example.com")
     for i in range(3):
         DealFactory(partner=acme, registered_by=alice, customer_name=f"Customer with a long name {i}")
-    CommissionLine.objects.create(partner=acme, kind="adjustment", amount=Decimal("12.50"), currency="USD",
-                                  explanation="Marketing development funds for a campaign with a long explanation",
-                                  booked_on=timezone.localdate() - timedelta(days=3))
+    CommissionLineFactory(partner=acme, amount="12.50", booked_on=timezone.localdate() - timedelta(days=3),
+                          explanation="Marketing development funds for a campaign with a long explanation")
     return alice
 
 

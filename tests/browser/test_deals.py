@@ -23,7 +23,7 @@ def sign_in(page, live_server, email):
 def test_a_rep_registers_a_deal_that_lands_in_conflict_review(live_server, page):
     acme = PartnerFactory(name="Acme Cloud Partners")
     rival = PartnerFactory(name="Globex Solutions")
-    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     carol = PartnerUserFactory(partner=acme, role="partner_rep", email="carol@acme.example.com")
 
     sign_in(page, live_server, carol.email)

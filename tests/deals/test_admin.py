@@ -25,7 +25,7 @@ def upload(client, text):
 
 
 def test_queue_shows_conflict_badges_and_the_panel_explains(client, manager, partner, rival):
-    theirs = DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+    theirs = DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     mine = DealFactory(partner=partner, customer_name="Fabrikam Inc", customer_domain="fabrikam.com")
     for m in services.conflicts_find(mine):
         mine.conflicts.create(other=m.other, kind=m.kind, score=m.score, reason=m.reason)
@@ -51,7 +51,7 @@ def test_bulk_approve_and_reject_with_a_reason(client, manager, partner):
 
 
 def test_close_as_won_from_the_admin(client, manager, partner):
-    deal = DealFactory(partner=partner, status="approved", protected_until=timezone.localdate())
+    deal = DealFactory(partner=partner, approved=True, protected_until=timezone.localdate())
     client.force_login(manager)
     assert "Close as won or lost" in client.get(f"/admin/deals/dealregistration/{deal.pk}/change/").content.decode()
     client.post(f"/admin/deals/dealregistration/{deal.pk}/close/", {"outcome": "won", "amount": "777.70"})
@@ -103,6 +103,10 @@ def test_csv_import_needs_the_columns(client, manager):
 def test_csv_import_is_for_managers(client, partner):
     client.force_login(StaffUserFactory(role="finance"))
     assert client.get("/admin/deals/dealregistration/import/").status_code == 403
+    header = "partner,customer_name,customer_domain,customer_country,amount,currency,expected_close_date"
+    row = f"{partner.name},Fabrikam,fabrikam.com,US,1000,USD,{timezone.localdate() + timedelta(days=30)}"
+    assert upload(client, f"{header}\n{row}").status_code == 403
+    assert not DealRegistration.objects.exists()
 
 
 def test_csv_export_has_one_row_per_selected_deal(client, manager, partner):
@@ -118,7 +122,7 @@ def test_csv_export_has_one_row_per_selected_deal(client, manager, partner):
 
 
 def test_extension_requests_are_granted_in_bulk(client, manager, partner_admin):
-    deal = DealFactory(partner=partner_admin.partner, status="approved", protected_until=timezone.localdate())
+    deal = DealFactory(partner=partner_admin.partner, approved=True, protected_until=timezone.localdate())
     services.extension_request(deal=deal, by=partner_admin, reason="Please")
     client.force_login(manager)
     client.post("/admin/deals/extensionrequest/", {"action": "grant", "_selected_action": [ExtensionRequest.objects.get().pk]})

@@ -9,15 +9,14 @@ from django.utils import timezone
 
 from deals.models import DealRegistration
 
-from ..factories import DealFactory, PartnerUserFactory
-from .conftest import deal_data
+from ..factories import DealDataFactory, DealFactory, PartnerUserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_partner_registers_a_deal_through_the_api(partner_api, partner_admin, commit):
     with commit():
-        response = partner_api.post("/api/v1/deals/", deal_data(customer_domain="https://www.Fabrikam.com/about"), format="json")
+        response = partner_api.post("/api/v1/deals/", DealDataFactory(customer_domain="https://www.Fabrikam.com/about"), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["status"], body["in_conflict_review"], body["amount"], body["currency"]) == ("submitted", False, "48000.00", "USD")
@@ -48,20 +47,21 @@ def test_partner_registers_a_deal_through_the_api(partner_api, partner_admin, co
     ],
 )
 def test_each_invalid_field_is_named_and_nothing_is_written(partner_api, field, value):
-    response = partner_api.post("/api/v1/deals/", deal_data(**{field: value}), format="json")
+    response = partner_api.post("/api/v1/deals/", DealDataFactory(**{field: value}), format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field], response.json()
     assert not DealRegistration.objects.exists()
 
 
 def test_staff_cannot_register_deals(manager_api):
-    assert manager_api.post("/api/v1/deals/", deal_data(), format="json").status_code == 403
+    assert manager_api.post("/api/v1/deals/", DealDataFactory(), format="json").status_code == 403
+    assert not DealRegistration.objects.exists()
 
 
 def test_suspended_partners_cannot_register(partner_api, partner):
     partner.status = "suspended"
     partner.save()
-    response = partner_api.post("/api/v1/deals/", deal_data(), format="json")
+    response = partner_api.post("/api/v1/deals/", DealDataFactory(), format="json")
     assert response.status_code == 403
     assert "suspended" in response.json()["detail"]
 
@@ -79,7 +79,7 @@ def test_reps_see_every_deal_of_their_organization_marked_by_who_registered(api,
 
 
 def test_the_api_filters_by_status_and_searches(partner_api, partner_admin):
-    DealFactory(partner=partner_admin.partner, customer_name="Contoso", status="approved")
+    DealFactory(partner=partner_admin.partner, customer_name="Contoso", approved=True)
     DealFactory(partner=partner_admin.partner, customer_name="Fabrikam")
     assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?status=approved").json()["results"]] == ["Contoso"]
     assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?search=fabri").json()["results"]] == ["Fabrikam"]
@@ -103,19 +103,13 @@ def test_deal_lists_run_a_constant_number_of_queries(api, partner_admin, manager
 # --- Portal ------------------------------------------------------------------------------------
 
 
-def portal_form(**changes):
-    data = deal_data(**changes)
-    data["products"] = "Cloud Suite, Security Add-on"
-    return data
-
-
 def test_partner_registers_a_deal_in_the_portal(client, rep):
     client.force_login(rep)
     page = client.get("/portal/deals/new/")
     assert page.status_code == 200
     for field in ["customer_name", "customer_domain", "customer_country", "amount", "currency", "expected_close_date", "products"]:
         assert f'name="{field}"' in page.content.decode()
-    response = client.post("/portal/deals/new/", portal_form())
+    response = client.post("/portal/deals/new/", DealDataFactory(portal=True))
     deal = DealRegistration.objects.get()
     assert response["Location"] == f"/portal/deals/{deal.pk}/"
     assert deal.products == ["Cloud Suite", "Security Add-on"]
@@ -125,7 +119,7 @@ def test_partner_registers_a_deal_in_the_portal(client, rep):
 def test_portal_form_names_each_error_and_writes_nothing(client, rep):
     client.force_login(rep)
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = client.post("/portal/deals/new/", portal_form(amount="0", customer_domain="nope", expected_close_date=yesterday))
+    response = client.post("/portal/deals/new/", DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday))
     assert response.status_code == 200
     # Field checks and the registration rules answer together: every error in one answer.
     assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
@@ -135,7 +129,7 @@ def test_portal_form_names_each_error_and_writes_nothing(client, rep):
 
 def test_portal_list_filters_searches_and_paginates(client, partner_admin):
     DealFactory.create_batch(30, partner=partner_admin.partner, registered_by=partner_admin)
-    DealFactory(partner=partner_admin.partner, customer_name="Zeta Approved", status="approved")
+    DealFactory(partner=partner_admin.partner, customer_name="Zeta Approved", approved=True)
     client.force_login(partner_admin)
     first = client.get("/portal/deals/")
     assert len(first.context["page"].object_list) == 25
@@ -170,7 +164,7 @@ def test_portal_deal_pages_run_a_constant_number_of_queries(client, partner_admi
 def test_every_invalid_field_is_named_in_one_answer(partner_api):
     response = partner_api.post(
         "/api/v1/deals/",
-        deal_data(customer_name="", amount="lots", currency="XYZ", expected_close_date="someday",
+        DealDataFactory(customer_name="", amount="lots", currency="XYZ", expected_close_date="someday",
                   customer_country="ZZ", customer_domain="nodot"),
         format="json",
     )
@@ -182,7 +176,7 @@ def test_every_invalid_field_is_named_in_one_answer(partner_api):
 def test_rule_errors_come_with_field_errors_in_one_api_answer(partner_api):
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = partner_api.post(
-        "/api/v1/deals/", deal_data(amount="lots", customer_domain="nodot", expected_close_date=yesterday, customer_country="us"),
+        "/api/v1/deals/", DealDataFactory(amount="lots", customer_domain="nodot", expected_close_date=yesterday, customer_country="us"),
         format="json",
     )
     assert response.status_code == 400
@@ -196,7 +190,7 @@ def test_a_draft_names_every_error_in_one_answer(client, rep):
     client.force_login(rep)
     draft = DealFactory(partner=rep.partner, registered_by=rep, status="draft")
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(amount="0", customer_domain="nope", expected_close_date=yesterday), "save": "submit"})
+    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday), "save": "submit"})
     assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
     draft.refresh_from_db()
     assert draft.status == "draft"

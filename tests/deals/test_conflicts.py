@@ -7,14 +7,13 @@ from django.core import mail
 from deals import services
 from deals.models import ConflictMatch, DealRegistration
 
-from ..factories import DealFactory
-from .conftest import deal_data
+from ..factories import DealDataFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(user, **changes):
-    data = deal_data(**changes)
+    data = DealDataFactory(**changes)
     from datetime import date
     from decimal import Decimal
 
@@ -92,7 +91,7 @@ def test_closed_registrations_are_not_checked(partner_admin, rival):
 
 
 def test_approved_registrations_are_checked(partner_admin, rival):
-    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     assert kinds(submit(partner_admin)) == ["domain"]
 
 
@@ -129,9 +128,9 @@ def test_the_conflict_check_is_a_constant_number_of_queries(partner_admin, rival
 
 
 @pytest.fixture
-def conflicted(partner_admin, rival, django_capture_on_commit_callbacks):
-    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
-    with django_capture_on_commit_callbacks(execute=True):
+def conflicted(partner_admin, rival, commit):
+    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
+    with commit():
         return submit(partner_admin)
 
 
@@ -176,15 +175,16 @@ def test_staff_see_the_conflicts_with_partner_and_reason(manager_api, conflicted
     ]
 
 
-def test_the_conflict_signal_is_sent_after_commit(partner_admin, rival, django_capture_on_commit_callbacks):
+def test_the_conflict_signal_is_sent_after_commit(partner_admin, rival, commit):
     from deals.signals import deal_conflict_found
 
     received = []
     deal_conflict_found.connect(lambda sender, deal, matches, **kw: received.append((deal, len(matches))), weak=False, dispatch_uid="t")
     try:
         DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com")
-        with django_capture_on_commit_callbacks(execute=True):
+        with commit():
             deal = submit(partner_admin)
+            assert received == []  # not while the transaction may still roll back
         assert received == [(deal, 1)]
     finally:
         deal_conflict_found.disconnect(dispatch_uid="t")

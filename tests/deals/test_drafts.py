@@ -5,16 +5,15 @@ from django.core import mail
 
 from deals.models import DealRegistration
 
-from ..factories import DealFactory
-from .test_api_portal import portal_form
+from ..factories import DealDataFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_draft_is_saved_without_conflict_check_or_notification(client, rep, rival):
-    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     client.force_login(rep)
-    response = client.post("/portal/deals/new/", {**portal_form(), "save": "draft"})
+    response = client.post("/portal/deals/new/", {**DealDataFactory(portal=True), "save": "draft"})
     draft = DealRegistration.objects.get(partner=rep.partner)
     assert response["Location"] == f"/portal/deals/{draft.pk}/"
     assert (draft.status, draft.in_conflict_review, draft.submitted_at) == ("draft", False, None)
@@ -24,30 +23,30 @@ def test_a_draft_is_saved_without_conflict_check_or_notification(client, rep, ri
     assert "is a <strong>draft</strong>" in page
 
 
-def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, rival, django_capture_on_commit_callbacks):
-    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, rival, commit):
+    DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     client.force_login(rep)
-    client.post("/portal/deals/new/", {**portal_form(customer_name="Draft Co", customer_domain="draft-co.com"), "save": "draft"})
+    client.post("/portal/deals/new/", {**DealDataFactory(portal=True, customer_name="Draft Co", customer_domain="draft-co.com"), "save": "draft"})
     draft = DealRegistration.objects.get(partner=rep.partner)
     assert client.get(f"/portal/deals/{draft.pk}/edit/").context["form"]["customer_name"].value() == "Draft Co"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(), "save": "submit"})
+    with commit():
+        response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True), "save": "submit"})
     assert response["Location"] == f"/portal/deals/{draft.pk}/"
     draft.refresh_from_db()
     assert (draft.status, draft.customer_name, draft.in_conflict_review) == ("submitted", "Fabrikam Inc.", True)
     assert draft.submitted_at is not None
     assert "conflict review" in mail.outbox[-1].body
     assert client.get(f"/portal/deals/{draft.pk}/edit/")["Location"] == f"/portal/deals/{draft.pk}/"  # no longer a draft
-    again = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(), "save": "submit"})  # a double click
+    again = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True), "save": "submit"})  # a double click
     assert "Only a draft of your organization can be edited." in again.content.decode()
     assert DealRegistration.objects.get(pk=draft.pk).submitted_at == draft.submitted_at
 
 
 def test_a_draft_with_errors_names_them_and_changes_nothing(client, rep):
     client.force_login(rep)
-    client.post("/portal/deals/new/", {**portal_form(), "save": "draft"})
+    client.post("/portal/deals/new/", {**DealDataFactory(portal=True), "save": "draft"})
     draft = DealRegistration.objects.get()
-    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**portal_form(amount="0"), "save": "draft"})
+    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True, amount="0"), "save": "draft"})
     assert "amount" in response.context["form"].errors
     draft.refresh_from_db()
     assert str(draft.amount) == "48000.00"
@@ -55,7 +54,7 @@ def test_a_draft_with_errors_names_them_and_changes_nothing(client, rep):
 
 def test_a_colleague_discards_a_draft(client, rep, partner_admin):
     client.force_login(rep)
-    client.post("/portal/deals/new/", {**portal_form(), "save": "draft"})
+    client.post("/portal/deals/new/", {**DealDataFactory(portal=True), "save": "draft"})
     draft = DealRegistration.objects.get()
     client.force_login(partner_admin)
     assert client.post(f"/portal/deals/{draft.pk}/discard/")["Location"] == "/portal/deals/"

@@ -129,7 +129,7 @@ def test_lapsed_approved_deals_expire_daily_and_the_partner_is_told(manager, dea
     services.deal_approve(deal=deal, by=manager)
     today = timezone.localdate()
     DealRegistration.objects.filter(pk=deal.pk).update(protected_until=today - timedelta(days=1))
-    still = DealFactory(partner=deal.partner, status="approved", protected_until=today)
+    still = DealFactory(partner=deal.partner, approved=True, protected_until=today)
     with commit():
         assert services.deals_expire(today=today) == 1
     deal.refresh_from_db()
@@ -202,8 +202,8 @@ def test_detail_page_shows_the_status_timeline(client, partner_admin, manager, d
 
 
 def test_a_manager_reverses_a_win_through_the_api_and_the_admin(manager_api, client, manager, partner_admin):
-    first = DealFactory(partner=partner_admin.partner, status="approved", protected_until=timezone.localdate())
-    second = DealFactory(partner=partner_admin.partner, status="approved", protected_until=timezone.localdate())
+    first = DealFactory(partner=partner_admin.partner, approved=True, protected_until=timezone.localdate())
+    second = DealFactory(partner=partner_admin.partner, approved=True, protected_until=timezone.localdate())
     for deal in (first, second):
         services.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("100"))
     assert manager_api.post(f"/api/v1/deals/{first.pk}/reverse-win/", {"reason": ""}).status_code == 400
@@ -218,7 +218,7 @@ def test_a_manager_reverses_a_win_through_the_api_and_the_admin(manager_api, cli
 def test_expiry_notifies_in_a_constant_number_of_queries(manager, partner_admin, rival_admin, django_assert_max_num_queries):
     today = timezone.localdate()
     for owner in (partner_admin, rival_admin):
-        DealFactory.create_batch(3, partner=owner.partner, registered_by=owner, status="approved",
+        DealFactory.create_batch(3, partner=owner.partner, registered_by=owner, approved=True,
                                  protected_until=today - timedelta(days=1))
     with django_assert_max_num_queries(8):
         assert services.deals_expire(today=today) == 6

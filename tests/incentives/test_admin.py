@@ -11,26 +11,38 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import CommissionPlan, CommissionRule, PayoutRun
 
-from ..factories import StaffUserFactory
-from .conftest import book_line, make_plan
+from ..factories import CommissionLineFactory, CommissionPlanFactory, ExchangeRateFactory, StaffUserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 
-def test_every_incentives_page_opens_for_finance(client, finance, partner):
-    book_line(partner, "100")
+def test_every_incentives_page_shows_finance_its_rows_and_forms(client, finance, partner):
+    CommissionLineFactory(partner=partner, amount="100", explanation="Goodwill for the Contoso delay")
+    CommissionPlanFactory(name="Silver 2026")
+    ExchangeRateFactory(from_currency="GBP", to_currency="USD", rate="1.25")
     client.force_login(finance)
-    for url in ["/admin/incentives/commissionline/", "/admin/incentives/payoutrun/", "/admin/incentives/payoutrun/add/",
-                "/admin/incentives/exchangerate/", "/admin/incentives/commissionplan/", "/admin/incentives/payoutstatement/",
-                "/admin/incentives/commissionline/add/"]:
-        assert client.get(url).status_code == 200, url
+    shows = {
+        "/admin/incentives/commissionline/": ["Goodwill for the Contoso delay", "100.00 USD", "Acme Cloud Partners"],
+        "/admin/incentives/commissionline/add/": ['name="amount"', 'name="explanation"', 'name="corrects"'],
+        "/admin/incentives/payoutrun/": ["0 payout runs"],
+        "/admin/incentives/payoutrun/add/": ['name="period_end"'],
+        "/admin/incentives/exchangerate/": ["GBP", "1.25"],
+        "/admin/incentives/commissionplan/": ["Silver 2026"],
+        "/admin/incentives/payoutstatement/": ["0 payout statements"],
+    }
+    for url, texts in shows.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert [text for text in texts if text not in html] == [], url
 
 
-def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner):
-    book_line(partner, "100", booked_on=LAST_WEEK - timedelta(days=1))
+def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner, commit):
+    CommissionLineFactory(partner=partner, amount="100", booked_on=LAST_WEEK - timedelta(days=1))
     client.force_login(finance)
-    response = client.post("/admin/incentives/payoutrun/add/", {"period_end": LAST_WEEK.isoformat()})
+    with commit():  # the worker calculates the run once the request's transaction commits
+        response = client.post("/admin/incentives/payoutrun/add/", {"period_end": LAST_WEEK.isoformat()})
     run = PayoutRun.objects.get()
     assert response["Location"] == f"/admin/incentives/payoutrun/{run.pk}/change/"
     page = client.get(response["Location"]).content.decode()
@@ -68,7 +80,7 @@ def test_a_second_open_run_is_refused_with_a_message(client, finance, partner):
 
 
 def test_a_plan_in_use_is_versioned_not_edited(client, partner, manager):
-    plan = make_plan(tier=partner.tier, name="Silver 2026", rules=[dict(kind="percentage", rate=Decimal("8"))])
+    plan = CommissionPlanFactory(tier=partner.tier, name="Silver 2026", rules=[dict(kind="percentage", rate=Decimal("8"))])
     from incentives.models import CommissionLine
 
     CommissionLine.objects.create(partner=partner, plan=plan, kind="accrual", amount=Decimal("8"), currency="USD", explanation="x")

@@ -12,8 +12,7 @@ from incentives import services
 from incentives.models import CommissionLine, CommissionRule
 from partners.models import PayoutDetails
 
-from ..factories import DealFactory, TierFactory
-from .conftest import book_line, make_plan, rate
+from ..factories import CommissionLineFactory, CommissionPlanFactory, DealFactory, ExchangeRateFactory, TierFactory
 
 Kind = CommissionRule.Kind
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,7 @@ def approved_deal(partner, manager, **fields):
 
 
 def test_a_won_deal_books_accrual_lines_under_the_tier_plan(partner, manager, gold):
-    make_plan(tier=gold, name="Gold 2026", rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
+    CommissionPlanFactory(tier=gold, name="Gold 2026", rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
     deal = approved_deal(partner, manager, customer_name="Contoso")
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("48000.00"))
     line = CommissionLine.objects.get(deal=deal)
@@ -43,22 +42,22 @@ def test_a_won_deal_books_accrual_lines_under_the_tier_plan(partner, manager, go
 
 
 def test_a_partners_own_plan_wins_over_its_tier_plan(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
-    make_plan(partner=partner, name="Acme special", rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("999"))])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
+    CommissionPlanFactory(partner=partner, name="Acme special", rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("999"))])
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
     assert [line.amount for line in CommissionLine.objects.filter(deal=deal)] == [Decimal("999.00")]
 
 
 def test_plans_apply_within_their_dates(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("1"))], starts_on=TODAY + timedelta(days=1))
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("1"))], starts_on=TODAY + timedelta(days=1))
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
     assert not CommissionLine.objects.exists()
 
 
 def test_brackets_count_earlier_wins_of_the_period(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}])])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}])])
     first, second = approved_deal(partner, manager), approved_deal(partner, manager)
     deals.deal_close(deal=first, by=manager, outcome="won", amount=Decimal("80000"))
     deals.deal_close(deal=second, by=manager, outcome="won", amount=Decimal("50000"))
@@ -68,12 +67,12 @@ def test_brackets_count_earlier_wins_of_the_period(partner, manager, gold):
 
 
 def test_lines_convert_to_the_payout_currency_with_the_rate_of_the_close_date(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
     PayoutDetails.objects.create(partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com")
-    rate(TODAY - timedelta(days=3), "USD", "EUR", "0.90")
-    rate(TODAY - timedelta(days=1), "USD", "EUR", "0.92")
-    rate(TODAY + timedelta(days=1), "USD", "EUR", "0.99")  # not yet in force
-    rate(TODAY - timedelta(days=1), "GBP", "USD", "1.25")
+    ExchangeRateFactory(date=TODAY - timedelta(days=3), from_currency="USD", to_currency="EUR", rate="0.90")
+    ExchangeRateFactory(date=TODAY - timedelta(days=1), from_currency="USD", to_currency="EUR", rate="0.92")
+    ExchangeRateFactory(date=TODAY + timedelta(days=1), from_currency="USD", to_currency="EUR", rate="0.99")  # not yet in force
+    ExchangeRateFactory(date=TODAY - timedelta(days=1), from_currency="GBP", to_currency="USD", rate="1.25")
     deal = approved_deal(partner, manager, currency="GBP")
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("10000.00"))
     line = CommissionLine.objects.get(deal=deal)
@@ -85,16 +84,16 @@ def test_lines_convert_to_the_payout_currency_with_the_rate_of_the_close_date(pa
 
 
 def test_an_inverse_rate_serves_when_only_the_other_direction_is_entered(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
     PayoutDetails.objects.create(partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com")
-    rate(TODAY, "EUR", "USD", "1.25")
+    ExchangeRateFactory(date=TODAY, from_currency="EUR", to_currency="USD", rate="1.25")
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("5"))
     assert CommissionLine.objects.get(deal=deal).amount == Decimal("80.00")
 
 
 def test_a_missing_rate_undoes_the_close_and_says_what_finance_must_enter(manager_api, partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
     deal = approved_deal(partner, manager, currency="JPY")
     response = manager_api.post(f"/api/v1/deals/{deal.pk}/close/", {"outcome": "won", "amount": "100000"})
     assert response.status_code == 400
@@ -105,7 +104,7 @@ def test_a_missing_rate_undoes_the_close_and_says_what_finance_must_enter(manage
 
 
 def test_lines_are_never_changed_or_deleted(partner):
-    line = book_line(partner, "10.00")
+    line = CommissionLineFactory(partner=partner, amount="10.00")
     line.amount = Decimal("99")
     with pytest.raises(ValidationError):
         line.save()
@@ -117,7 +116,7 @@ def test_lines_are_never_changed_or_deleted(partner):
 def test_the_database_refuses_to_change_lines_whatever_the_code(partner):
     from django.db import DatabaseError, connection, transaction
 
-    line = book_line(partner, "10.00")
+    line = CommissionLineFactory(partner=partner, amount="10.00")
     with pytest.raises(DatabaseError), transaction.atomic():
         CommissionLine.objects.filter(pk=line.pk).update(amount=Decimal("99"))
     if connection.vendor == "postgresql":  # SQLite keeps DELETE for the test runner's flush
@@ -129,16 +128,16 @@ def test_the_database_refuses_to_change_lines_whatever_the_code(partner):
 def test_lines_are_booked_in_date_order(partner):
     from django.db import DatabaseError, transaction
 
-    book_line(partner, "10.00", booked_on=TODAY - timedelta(days=3))
+    CommissionLineFactory(partner=partner, amount="10.00", booked_on=TODAY - timedelta(days=3))
     with pytest.raises(DatabaseError), transaction.atomic():
-        book_line(partner, "5.00", booked_on=TODAY - timedelta(days=4))
+        CommissionLineFactory(partner=partner, amount="5.00", booked_on=TODAY - timedelta(days=4))
     assert CommissionLine.objects.count() == 1
 
 
 def test_an_adjustment_cannot_point_at_another_partners_deal_or_line(partner, rival):
     from ..factories import StaffUserFactory
 
-    theirs = book_line(rival, "10.00")
+    theirs = CommissionLineFactory(partner=rival, amount="10.00")
     with pytest.raises(ValidationError) as error:
         services.commission_adjust(partner=partner, amount=Decimal("-10"), currency="USD", explanation="x",
                                    by=StaffUserFactory(role="finance"), deal=DealFactory(partner=rival), corrects=theirs)
@@ -155,7 +154,7 @@ def test_managers_do_not_book_adjustments(partner, manager):
 def test_the_admin_adds_adjustments_but_never_edits_lines(client, partner):
     from ..factories import StaffUserFactory
 
-    line = book_line(partner, "10.00")
+    line = CommissionLineFactory(partner=partner, amount="10.00")
     client.force_login(StaffUserFactory(role="finance"))
     page = client.get(f"/admin/incentives/commissionline/{line.pk}/change/").content.decode()
     assert 'name="amount"' not in page
@@ -185,7 +184,7 @@ def test_adjustments_are_validated(partner, amount, currency, explanation, field
 
 @pytest.fixture
 def won(partner, manager, gold):
-    make_plan(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
+    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
     deal = approved_deal(partner, manager)
     return deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
 

@@ -15,9 +15,8 @@ from incentives import services
 from incentives.models import CommissionPlan, CommissionRule
 from prm.errors import StateConflict
 
-from ..factories import StaffUserFactory
+from ..factories import CommissionPlanFactory, StaffUserFactory
 from ..locking import held_elsewhere, postgresql_only, sessions_waiting_for_locks, wait_until
-from .conftest import make_plan
 
 TODAY = timezone.localdate()
 RULES = [dict(kind="percentage", rate=Decimal("8")), dict(kind="flat_bonus", amount=Decimal("250.00"))]
@@ -25,7 +24,7 @@ RULES = [dict(kind="percentage", rate=Decimal("8")), dict(kind="flat_bonus", amo
 
 @pytest.fixture
 def plan(partner):
-    return make_plan(tier=partner.tier, name="Silver 2026", rules=RULES, starts_on=date(2026, 1, 1))
+    return CommissionPlanFactory(tier=partner.tier, name="Silver 2026", rules=RULES, starts_on=date(2026, 1, 1))
 
 
 @pytest.mark.django_db
@@ -53,7 +52,7 @@ def test_only_the_newest_version_is_versioned(plan, manager):
 
 @pytest.mark.django_db
 def test_a_plan_starting_later_gives_its_start_to_the_new_version(partner, manager):
-    later = make_plan(tier=partner.tier, name="Gold 2027", rules=RULES, starts_on=TODAY + timedelta(days=30))
+    later = CommissionPlanFactory(tier=partner.tier, name="Gold 2027", rules=RULES, starts_on=TODAY + timedelta(days=30))
     new = services.commission_plan_new_version(plan=later, by=manager)
     later.refresh_from_db()
     assert (new.starts_on, later.ends_on) == (later.starts_on, None)

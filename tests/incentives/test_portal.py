@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incentives import services
-from incentives.models import PayoutRun, PayoutStatement
+from incentives.models import PayoutStatement
 
-from .conftest import book_line
+from ..factories import CommissionLineFactory, PayoutRunFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("requests_commit")]
 LAST_WEEK = timezone.localdate() - timedelta(days=7)
@@ -19,9 +19,9 @@ LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 @pytest.fixture
 def calculated(partner, rival, finance):
-    book_line(partner, "120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
-    book_line(rival, "900.00", explanation="Rival's commission")
-    run = PayoutRun.objects.create(period_end=LAST_WEEK, created_by=finance)
+    CommissionLineFactory(partner=partner, amount="120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
+    CommissionLineFactory(partner=rival, amount="900.00", explanation="Rival's commission")
+    run = PayoutRunFactory(period_end=LAST_WEEK, created_by=finance)
     return services.payout_run_calculate(run.pk)
 
 
@@ -72,19 +72,26 @@ def test_commission_lines_are_for_finance_and_partners_not_managers(manager_api,
 def test_files_are_served_whatever_the_accept_header(api, finance, calculated, accept):
     api.force_authenticate(finance)
     statement = PayoutStatement.objects.first()
-    urls = [f"/api/v1/statements/{statement.pk}/pdf/", f"/api/v1/payout-runs/{calculated.pk}/statements.zip",
-            f"/api/v1/payout-runs/{calculated.pk}/export.csv"]
-    api.get(urls[1], HTTP_ACCEPT=accept)  # asks workers for the documents
-    for url in urls:
-        assert api.get(url, HTTP_ACCEPT=accept).status_code == 200, url
+    files = {
+        f"/api/v1/statements/{statement.pk}/pdf/": ("application/pdf", b"%PDF-"),
+        f"/api/v1/payout-runs/{calculated.pk}/statements.zip": ("application/zip", b"PK"),
+        f"/api/v1/payout-runs/{calculated.pk}/export.csv": ("text/csv", b"run,"),
+    }
+    api.get(f"/api/v1/payout-runs/{calculated.pk}/statements.zip", HTTP_ACCEPT=accept)  # asks workers for the documents
+    for url, (content_type, start) in files.items():
+        response = api.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == 200, url
+        assert response["Content-Type"].split(";")[0] == content_type, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert body.startswith(start), (url, body[:20])
 
 
 def test_commission_line_list_runs_a_constant_number_of_queries(partner_api, partner):
-    book_line(partner, "1")
+    CommissionLineFactory(partner=partner, amount="1")
     with CaptureQueriesContext(connection) as few:
         partner_api.get("/api/v1/commission-lines/")
     for i in range(20):
-        book_line(partner, str(Decimal(i + 1)))
+        CommissionLineFactory(partner=partner, amount=str(Decimal(i + 1)))
     with CaptureQueriesContext(connection) as many:
         partner_api.get("/api/v1/commission-lines/")
     assert len(many) == len(few)

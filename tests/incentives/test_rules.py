@@ -10,18 +10,15 @@ from django.core.exceptions import ValidationError
 from incentives.models import CommissionPlan, CommissionRule
 from incentives.rules import accruals_for_win, period_bounds
 
+from ..factories import CommissionPlanFactory, TierFactory
+
 Kind = CommissionRule.Kind
 pytestmark = pytest.mark.django_db
 
 
 def plan_with(*rules, currency="USD", period="year"):
-    from ..factories import TierFactory
-
-    plan = CommissionPlan.objects.create(name="Gold 2026", tier=TierFactory(name="Gold", rank=3), currency=currency,
-                                         period=period, starts_on=date(2026, 1, 1))
-    for i, rule in enumerate(rules):
-        CommissionRule.objects.create(plan=plan, order=i, **rule)
-    return plan
+    return CommissionPlanFactory(name="Gold 2026", tier=TierFactory(name="Gold", rank=3), currency=currency, period=period,
+                                 starts_on=date(2026, 1, 1), rules=list(rules))
 
 
 def win(plan, base, *, before=Decimal("0"), commission_before=Decimal("0"), uplift=Decimal("0"), products=(), closed_on=date(2026, 6, 1)):

@@ -20,8 +20,7 @@ from incentives.pdf import mask_payout_method
 from incentives.tasks import render_statement_pdfs
 from partners.models import PayoutDetails
 
-from ..factories import DealFactory
-from .conftest import book_line
+from ..factories import CommissionLineFactory, DealFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -50,9 +49,9 @@ def statement(acme, rival, finance):
         currency="USD", booked_on=PERIOD_END - timedelta(days=20),
         explanation="10% of 48,000.00 USD under Gold 2026, deal Contoso Pharmaceuticals",
     )
-    book_line(acme, "1250.50", booked_on=PERIOD_END - timedelta(days=10), explanation=LONG)
-    book_line(acme, "-200.00", kind="clawback", booked_on=PERIOD_END - timedelta(days=3), explanation="Clawback (refund) of an earlier line")
-    book_line(rival, "900.00", explanation="Rival's commission")
+    CommissionLineFactory(partner=acme, amount="1250.50", booked_on=PERIOD_END - timedelta(days=10), explanation=LONG)
+    CommissionLineFactory(partner=acme, amount="-200.00", kind="clawback", booked_on=PERIOD_END - timedelta(days=3), explanation="Clawback (refund) of an earlier line")
+    CommissionLineFactory(partner=rival, amount="900.00", explanation="Rival's commission")
     run = PayoutRun.objects.create(period_end=PERIOD_END, created_by=finance)
     services.payout_run_calculate(run.pk)
     return PayoutStatement.objects.select_related("run").get(run=run, partner=acme)
@@ -275,7 +274,7 @@ def test_the_zip_is_built_by_a_worker_and_rebuilt_when_the_run_is_paid(statement
 
 
 def test_a_run_being_recalculated_has_no_documents_to_give(finance_api, finance, partner):
-    book_line(partner, "100.00", booked_on=PERIOD_END - timedelta(days=1))
+    CommissionLineFactory(partner=partner, amount="100.00", booked_on=PERIOD_END - timedelta(days=1))
     run = PayoutRun.objects.create(period_end=PERIOD_END, created_by=finance)
     response = finance_api.get(f"/api/v1/payout-runs/{run.pk}/statements.zip")
     assert response.status_code == 409 and "no documents yet" in response.json()["detail"]

@@ -14,8 +14,8 @@ from prm.errors import Busy, StateConflict
 from prm.tasks import restart_stale_work
 
 from ..conftest import api_client_for
+from ..factories import CommissionLineFactory
 from ..locking import held_elsewhere, postgresql_only
-from .conftest import book_line
 
 TODAY = timezone.localdate()
 LAST_WEEK = TODAY - timedelta(days=7)
@@ -23,8 +23,8 @@ LAST_WEEK = TODAY - timedelta(days=7)
 
 @pytest.fixture
 def ledger(partner, rival):
-    book_line(partner, "120.00")
-    book_line(rival, "75.25", currency="EUR")
+    CommissionLineFactory(partner=partner, amount="120.00")
+    CommissionLineFactory(partner=rival, amount="75.25", currency="EUR")
 
 
 def stuck_run(finance, *, silent_for=timedelta(minutes=10)) -> PayoutRun:

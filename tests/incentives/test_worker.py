@@ -16,8 +16,8 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import PayoutRun, PayoutStatement
 
+from ..factories import CommissionLineFactory
 from ..locking import held_elsewhere, sessions_waiting_for_locks
-from .conftest import book_line
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -32,8 +32,8 @@ def wait_for(condition, timeout=30.0):
 
 
 def test_a_worker_calculates_the_run_and_renders_its_statements(celery_broker, partner, rival, finance):
-    book_line(partner, "120.00")
-    book_line(rival, "75.25", currency="EUR")
+    CommissionLineFactory(partner=partner, amount="120.00")
+    CommissionLineFactory(partner=rival, amount="75.25", currency="EUR")
     celery_broker.control.purge()
     with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
         run = services.payout_run_create(period_end=timezone.localdate() - timedelta(days=1), by=finance)
@@ -84,8 +84,8 @@ def test_a_run_whose_whole_worker_is_killed_completes_once_after_the_watchdog_re
     """The field report: the ledger briefly locked, a run created, the whole worker killed with
     SIGKILL, a new worker started. Redis would hand the task out again only after its visibility
     timeout (hours); the watchdog restarts the run within its period, and it is computed once."""
-    book_line(partner, "120.00")
-    book_line(rival, "75.25", currency="EUR")
+    CommissionLineFactory(partner=partner, amount="120.00")
+    CommissionLineFactory(partner=rival, amount="75.25", currency="EUR")
     celery_broker.control.purge()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW_ASYNC"))},

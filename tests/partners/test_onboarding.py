@@ -70,14 +70,14 @@ def test_partner_users_cannot_tick_off_tasks(onboarding_partner):
         services.onboarding_task_complete(task=task, by=PartnerUserFactory(partner=onboarding_partner))
 
 
-def test_stalled_onboarding_is_reminded_once_per_stall(onboarding_partner, django_capture_on_commit_callbacks, settings):
+def test_stalled_onboarding_is_reminded_once_per_stall(onboarding_partner, commit, settings):
     settings.PRM_ONBOARDING_STALL_DAYS = 7
     PartnerUserFactory(partner=onboarding_partner, email="admin@initech.com")
     PartnerUserFactory(partner=onboarding_partner, email="rep@initech.com", role="partner_rep")
     start = timezone.now()
     Partner.objects.filter(pk=onboarding_partner.pk).update(created_at=start - timedelta(days=10))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit():
         assert services.onboarding_stalled_remind(now=start) == 1
         assert services.onboarding_stalled_remind(now=start + timedelta(days=1)) == 0  # same stall
     assert len(mail.outbox) == 1

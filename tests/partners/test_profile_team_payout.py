@@ -58,9 +58,9 @@ def test_reps_see_the_profile_but_cannot_change_it(client, partner):
     assert client.post("/portal/profile/", PROFILE).status_code == 403
 
 
-def test_inviting_a_colleague_sends_the_link_and_closes_its_task(client, partner_admin, onboarding, django_capture_on_commit_callbacks):
+def test_inviting_a_colleague_sends_the_link_and_closes_its_task(client, partner_admin, onboarding, commit):
     client.force_login(partner_admin)
-    with django_capture_on_commit_callbacks(execute=True):
+    with commit():
         response = client.post("/portal/team/", {"email": "dan@acme.com", "full_name": "Dan", "role": "partner_rep"})
     assert response.status_code == 302
     assert Invitation.objects.get().partner == onboarding
@@ -156,6 +156,8 @@ def test_us_bank_details_keep_only_their_own_fields(client, partner_admin):
 def test_reps_never_see_payout_details(client, partner):
     client.force_login(PartnerUserFactory(partner=partner, role="partner_rep"))
     assert client.get("/portal/payout-details/").status_code == 403
+    assert client.post("/portal/payout-details/", {**IBAN}).status_code == 403
+    assert not PayoutDetails.objects.exists()
 
 
 def test_portal_pages_run_a_constant_number_of_queries(client, partner_admin, checklist):

@@ -94,7 +94,7 @@ class CaseAdmin(AuditedAdmin):
         return selectors.case_queue().select_related("owner")
 
     def get_ordering(self, request):
-        return []  # the queue's own order: due or late first
+        return selectors.QUEUE_ORDER  # due or late first, resolved last
 
     def has_add_permission(self, request):
         return False  # cases open from deals (conflicts) and from partners (disputes)
@@ -180,7 +180,8 @@ class CaseAdmin(AuditedAdmin):
                     services.case_assign(case=case, by=request.user, owner=data["owner"])
                     done = f"Case #{case.pk} is owned by {data['owner'].get_full_name()}."
                 else:
-                    deal = next((d for d in context["registrations"] if str(d.pk) == data.pop("deal")), None)
+                    chosen = data.pop("deal")
+                    deal = next((d for d in context["registrations"] if str(d.pk) == chosen), None)
                     services.case_resolve(case=case, by=request.user, deal=deal, **data)
                     done = f"Case #{case.pk} is resolved."
             except ValidationError as error:

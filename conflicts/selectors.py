@@ -66,6 +66,9 @@ def _evidence(user: User) -> QuerySet[EvidenceRequest]:
     return requests
 
 
+QUEUE_ORDER = ["resolved_last", F("next_due_at").asc(nulls_last=True), "-resolved_at", "-id"]
+
+
 def case_queue() -> QuerySet[Case]:
     """Staff's queue: unresolved cases first, the nearest due time (first response while none
     was given, then resolution) first, so what is late comes on top."""
@@ -76,7 +79,7 @@ def case_queue() -> QuerySet[Case]:
             default=F("resolution_due"),
         ),
         resolved_last=CaseWhen(When(status=Case.Status.RESOLVED, then=Value(1)), default=Value(0)),
-    ).order_by("resolved_last", F("next_due_at").asc(nulls_last=True), "-resolved_at", "-id")
+    ).order_by(*QUEUE_ORDER)
 
 
 def case_thread(case: Case, *, user: User) -> list[CaseMessage]:

@@ -248,7 +248,7 @@ def case_open_for_conflict(*, deal_id: int) -> Case | None:
         joining = sorted({d.partner_id for d in involved} - already)
         CaseParticipant.objects.bulk_create([CaseParticipant(case=case, partner_id=pk, joined_at=now) for pk in joining])
         _tell_partners(
-            case, f"Your deal registration is part of channel-conflict case #{case.pk}.",
+            case, f"Your deal registration is in conflict review: channel-conflict case #{case.pk}.",
             "Another registration for the same customer exists. A partner manager decides which one is protected "
             "and may ask you for evidence.", partner_ids=joining,
         )
@@ -539,8 +539,10 @@ def case_resolve(
                 partner = Partner.objects.get(pk=participants[0])
         if partner is None or partner.pk not in participants:
             errors["partner"] = ["Choose the involved partner whose commission is adjusted."]
-        if amount is None:
-            errors["amount"] = ["Give the adjustment amount (negative to take commission back)."]
+        if amount is None or round_money(amount) == 0:
+            errors["amount"] = ["Give a non-zero adjustment amount (negative to take commission back)."]
+        elif round_money(amount) != amount:
+            errors["amount"] = ["Give the amount with at most two decimals."]
         if not currency and partner is not None:
             currency = _currency_for(case, partner)
         currency = (currency or "").strip().upper()

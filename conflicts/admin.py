@@ -102,6 +102,10 @@ class CaseAdmin(AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A case changes only through its forms below (services), never by editing its fields.
+        return False if obj is not None else super().has_change_permission(request)
+
     @admin.display(description="#", ordering="id")
     def number(self, case):
         return case.pk

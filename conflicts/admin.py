@@ -42,7 +42,8 @@ class AssignForm(forms.Form):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=CaseOutcome.Outcome.choices)
-    note = forms.CharField(label="Reason the partners are told", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label="Reason the partners are told", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Every involved partner reads this: do not name another partner.")
     deal = forms.ChoiceField(label="Award to registration", required=False)
     split_percent = forms.DecimalField(label="Split: % of its commission to another partner", required=False,
                                        max_digits=5, decimal_places=2)

@@ -50,7 +50,7 @@ def seed(*, stdout) -> None:
             attachments=[SimpleUploadedFile("meeting-notes.txt", b"Workshop with Jordan Buyer: scope agreed.\n")],
         )
         services.case_post_message(case=case, by=manager, partner=None, internal=True,
-                                   body="Acme has protection since last quarter; waiting for Globex's evidence.")
+                                   body="Acme has protection since last quarter; waiting for Globex's evidence.")  # internal: staff only
 
     # 2. A clash awarded to Acme, 20% of its commission split to Globex for its introduction.
     northwind = _deal(carol, "Northwind Traders", "northwindtraders.com", "56000.00")
@@ -58,10 +58,10 @@ def seed(*, stdout) -> None:
     case = services.case_open_for_conflict(deal_id=DealRegistration.objects.get(customer_name="Northwind Traders Ltd").pk)
     services.case_assign(case=case, owner=manager, by=manager)
     services.case_post_message(case=case, by=manager, partner=globex,
-                               body="Thank you for the registration. Acme registered this customer first; we are checking.")
+                               body="Thank you for the registration. Another partner registered this customer earlier; we are checking.")
     services.case_resolve(case=case, by=manager, outcome="award_deal", deal=northwind, split_percent=Decimal("20"),
-                          split_partner=globex, note="Acme registered first and leads the evaluation; Globex introduced "
-                          "the customer and receives 20% of the commission when the deal is won.")
+                          split_partner=globex, note="The first registration leads the customer's evaluation; the partner "
+                          "who introduced the customer receives 20% of the commission when the deal is won.")
 
     # 3. A commission dispute, resolved with an adjustment paid in the next run.
     line = CommissionLine.objects.filter(partner=acme, kind="accrual").order_by("id").first()

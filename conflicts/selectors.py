@@ -12,6 +12,7 @@ from django.db.models.functions import Least
 from deals.models import ConflictMatch, DealRegistration
 from incentives.models import CommissionLine
 from partners.models import Partner, User
+from prm.scoping import scopes_disabled
 
 from .models import (
     Case,
@@ -19,6 +20,7 @@ from .models import (
     CaseMessage,
     CaseOutcome,
     CaseParticipant,
+    CommissionSplit,
     ContestedRegistration,
     EvidenceAnswer,
     EvidenceRequest,
@@ -103,6 +105,13 @@ def evidence_requests(case: Case, *, user: User) -> list[EvidenceRequest]:
 
 def outcomes(case: Case) -> list[CaseOutcome]:
     return list(CaseOutcome.objects.filter(case=case).select_related("awarded_deal", "commission_line", "decided_by"))
+
+
+def split_for(outcome: CaseOutcome, *, partner: Partner) -> CommissionSplit | None:
+    """The commission split an outcome gives ``partner``, if any (splits are staff-only rows:
+    read for the one partner it concerns, never listed)."""
+    with scopes_disabled():
+        return CommissionSplit.objects.filter(outcome=outcome, to_partner=partner).first()
 
 
 def participants(case: Case) -> list[Partner]:

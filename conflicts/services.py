@@ -533,6 +533,9 @@ def case_resolve(
                 effects[partner_id] = f"Your registration is awarded the customer. {note}"
             elif partner_id in rejected:
                 effects[partner_id] = f"The customer is awarded to another registration; yours is rejected. {note}"
+            if split_percent is not None and partner_id == split_partner.pk:
+                effects[partner_id] = (f"{effects.get(partner_id, '')} You receive {split_percent.normalize():f}% of the "
+                                       "awarded deal's commission when it is won.").strip()
     elif outcome == Outcome.ADJUST_COMMISSION:
         if partner is None and len(participants) == 1:
             with scopes_disabled():

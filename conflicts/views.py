@@ -73,6 +73,7 @@ def _detail(request, case, *, reply_form=None, reopen_form=None, evidence_forms=
         "outcome": outcome,
         "awarded_to_you": outcome is not None and outcome.awarded_deal_id is not None
         and outcome.awarded_deal.partner_id == request.partner.pk,
+        "split_to_you": selectors.split_for(outcome, partner=request.partner) if outcome else None,
         "timeline": selectors.case_timeline(case),
         "reply_form": None if case.is_resolved else (reply_form or ReplyForm()),
         "reopen_form": (reopen_form or ReopenForm()) if can_reopen else None,

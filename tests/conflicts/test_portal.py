@@ -157,3 +157,13 @@ def test_the_deal_picker_offers_only_the_partners_own_deals(signed_in, partner, 
     assert "Mine Inc" in html and "Theirs Inc" not in html
     response = signed_in.post("/portal/cases/new/", {"kind": "deal_dispute", "subject": "x", "body": "y", "deal": theirs.pk})
     assert response.status_code == 200 and not Case.objects.exists() and mine
+
+
+def test_the_split_partner_reads_its_share_and_nobodys_name(client, rival_admin, clash, manager, partner, rival):
+    case, ours, theirs = clash
+    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="The first registration leads.",
+                          split_percent=Decimal("20"), split_partner=rival)
+    client.force_login(rival_admin)
+    html = client.get(f"/portal/cases/{case.pk}/").content.decode()
+    assert "yours is rejected" in html and "You receive 20% of its commission" in html
+    assert partner.name not in html

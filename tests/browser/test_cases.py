@@ -96,3 +96,51 @@ def test_case_pages_fit_a_phone_and_show_errors_accessibly(live_server, browser,
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
     screenshot(page, "case-new-errors-phone")
     context.close()
+
+
+def test_a_channel_conflict_seen_by_the_manager_side_by_side_and_by_the_rival(live_server, browser, people, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conflicts import services
+    from deals import services as deal_services
+
+    from ..factories import DealFactory
+
+    alice, manager = people
+    globex = PartnerFactory(name="Globex Solutions")
+    bob = PartnerUserFactory(partner=globex, email="bob@globex.example.com", full_name="Bob Brown")
+    DealFactory(partner=alice.partner, registered_by=alice, customer_name="Fabrikam", customer_domain="fabrikam.com",
+                status="approved", protected_until=timezone.localdate() + timedelta(days=40))
+    theirs = deal_services.deal_submit(partner=globex, user=bob, data=dict(
+        customer_name="Fabrikam, Inc.", customer_domain="fabrikam.com", customer_country="US", amount="52000",
+        currency="USD", expected_close_date=timezone.localdate() + timedelta(days=30), products=["Cloud Suite"]))
+    case = services.case_open_for_conflict(deal_id=theirs.pk)
+    services.evidence_request(case=case, partner=globex, by=manager, due_on=timezone.localdate() + timedelta(days=3),
+                              instructions="When did you first meet Fabrikam?")
+    services.case_post_message(case=case, by=manager, internal=True, body="Acme holds protection; check Globex's claim.")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, bob.email)
+    page.goto(f"{live_server.url}/portal/cases/{case.pk}/")
+    expect(page.get_by_role("heading", name="Your evidence is requested")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Acme")
+    assert violations(page) == []
+    page.get_by_label("First contact with the customer").fill((timezone.localdate() - timedelta(days=20)).isoformat())
+    page.get_by_label("What you did with the customer since").fill("Met their CFO at a trade fair; a demo last week.")
+    page.get_by_label("Your contact at the customer").fill("Pat Fabrikam, CFO")
+    page.get_by_role("button", name="Send the evidence").click()
+    expect(page.get_by_role("status").first).to_contain_text("your evidence is sent")
+    screenshot(page, "case-conflict-rival")
+    context.close()
+
+    staff = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = staff.new_page()
+    sign_in(admin, live_server, manager.email)
+    admin.goto(f"{live_server.url}/admin/conflicts/case/{case.pk}/change/")
+    expect(admin.locator(".case-registration")).to_have_count(2)
+    expect(admin.locator(".case-side-by-side")).to_contain_text("Met their CFO at a trade fair")
+    screenshot(admin, "case-conflict-admin")
+    staff.close()

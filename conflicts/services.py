@@ -94,7 +94,7 @@ def _store_files(case: Case, files, *, by: User, message=None, evidence=None, pa
             case=case, message=message, evidence=evidence, partner=partner, name=display_name(file.name),
             size=file.size, uploaded_by=by,
         )
-        attachment.file.save(storage_name(file.name, f"cases/{case.pk}"), file, save=False)
+        attachment.file.save(storage_name(file.name, str(case.pk)), file, save=False)  # under upload_to "cases/"
         attachment.save()
 
 

@@ -167,3 +167,11 @@ def test_the_split_partner_reads_its_share_and_nobodys_name(client, rival_admin,
     html = client.get(f"/portal/cases/{case.pk}/").content.decode()
     assert "yours is rejected" in html and "You receive 20% of its commission" in html
     assert partner.name not in html
+
+
+def test_files_are_stored_privately_under_a_name_of_ours(partner_admin, settings):
+    case = dispute(partner_admin, files=[text_file("../../evil name.txt")])
+    attachment = CaseAttachment.objects.get()
+    assert attachment.file.name.startswith(f"cases/{case.pk}/") and "evil" not in attachment.file.name
+    assert attachment.name == "evil_name.txt"
+    assert str(settings.PRIVATE_MEDIA_ROOT) in attachment.file.path

@@ -38,6 +38,9 @@ DEAL_TRANSITIONS = {
     Status.SUBMITTED: {Status.APPROVED, Status.REJECTED},
     Status.APPROVED: {Status.WON, Status.LOST, Status.EXPIRED},
 }
+# A channel-conflict case may award a customer to another registration: then an approved
+# (protected) registration is rejected too.
+CASE_DECISION_TRANSITIONS = {**DEAL_TRANSITIONS, Status.APPROVED: {*DEAL_TRANSITIONS[Status.APPROVED], Status.REJECTED}}
 
 # The fields a partner gives when registering (API and portal use these names).
 DEAL_FIELDS = (
@@ -338,16 +341,18 @@ def deal_approve(*, deal: DealRegistration, by: User) -> DealRegistration:
 
 
 @transaction.atomic
-def deal_reject(*, deal: DealRegistration, by: User, reason: str) -> DealRegistration:
-    """A manager rejects with a reason the partner reads."""
+def deal_reject(*, deal: DealRegistration, by: User, reason: str, case_id: int | None = None) -> DealRegistration:
+    """A manager rejects with a reason the partner reads. Deciding a channel-conflict case
+    (``case_id``), a manager may also reject an approved registration: its protection ends."""
     require_role(by, *MANAGER_ROLES, action="reject deals")
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation({"reason": "Say why the registration is rejected; the partner reads it."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
-    check_transition(DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal")
+    check_transition(CASE_DECISION_TRANSITIONS if case_id else DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal")
     deal.status = Status.REJECTED
+    deal.protected_until = None
     deal.rejection_reason = reason
     deal.in_conflict_review = False
     deal.decided_by, deal.decided_at = by, timezone.now()

@@ -224,6 +224,24 @@ def commission_adjust(
     """Finance books a correcting line: positive or negative, never zero, for one partner (its
     deal and the line it corrects must be that partner's)."""
     _require_finance(by, "book adjustments")
+    return _adjustment(partner=partner, amount=amount, currency=currency, explanation=explanation, by=by, deal=deal,
+                       corrects=corrects, booked_on=booked_on)
+
+
+@transaction.atomic
+def commission_adjustment_book(
+    *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User, case_id: int,
+    deal: DealRegistration | None = None, corrects: CommissionLine | None = None,
+) -> CommissionLine:
+    """A case's outcome books an adjustment line (a manager resolving a dispute or splitting a
+    contested deal's commission): the same rules as finance's adjustments, the case named in
+    the explanation. It is paid in the next payout run, which finance approves as usual."""
+    require_role(by, *MANAGER_ROLES, *FINANCE_ROLES, action="book adjustments for cases")
+    return _adjustment(partner=partner, amount=amount, currency=currency, by=by, deal=deal, corrects=corrects,
+                       explanation=f"Case #{case_id}: {(explanation or '').strip()}" if (explanation or "").strip() else "")
+
+
+def _adjustment(*, partner, amount, currency, explanation, by, deal=None, corrects=None, booked_on=None) -> CommissionLine:
     errors = {}
     if deal is not None and deal.partner_id != partner.pk:
         errors["deal"] = "The deal belongs to another partner."

@@ -16,8 +16,11 @@ program as a whole (Celery tasks, management commands, the demo data) says so ex
 
 from contextlib import AbstractContextManager
 
+from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled  # noqa: F401  (re-exported)
 from django_scopes.exceptions import ScopeError  # noqa: F401  (re-exported)
+from django_scopes.manager import DisabledQuerySet
+from django_scopes.state import get_scope
 
 # The one scope dimension of the product: the partner organization, by id.
 PARTNER = "partner"
@@ -34,6 +37,24 @@ def partner_scoped(field: str = "partner_id", manager_class=None):
     if manager_class is None:
         return ScopedManager(**{PARTNER: field})
     return ScopedManager(manager_class, **{PARTNER: field})
+
+
+class StaffOnlyManager(models.Manager):
+    """For rows no partner user may ever read (internal notes, evidence answers): inside any
+    partner scope the queryset is empty, outside any scope it raises like every scoped model;
+    only staff (scopes disabled) see the rows. Writes (``create``) work in every scope."""
+
+    def get_queryset(self):
+        current = get_scope()
+        if not current.get("_enabled", True):
+            return super().get_queryset()
+        if PARTNER not in current:
+            return DisabledQuerySet(self.model, using=self._db, missing_scopes={PARTNER})
+        return super().get_queryset().none()
+
+
+def staff_only() -> StaffOnlyManager:
+    return StaffOnlyManager()
 
 
 def partner_id_for(user) -> int | None:

@@ -64,6 +64,7 @@ PROJECT_APPS = [
     "partners",
     "deals",
     "incentives",
+    "conflicts",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -165,6 +166,24 @@ PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD",
 # below the minimum payout carry forward to the next run.
 PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
 PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
+# Cases (conflicts and disputes): SLA hours (calendar hours) to the first response and to the
+# resolution, per kind and priority; a JSON object in the environment overrides any part of it.
+_CASE_SLA_DEFAULT = {
+    "channel_conflict": {"urgent": [2, 24], "high": [4, 48], "normal": [8, 72], "low": [24, 120]},
+    "commission_dispute": {"urgent": [4, 48], "high": [8, 72], "normal": [24, 120], "low": [48, 240]},
+    "deal_dispute": {"urgent": [4, 48], "high": [8, 72], "normal": [24, 120], "low": [48, 240]},
+    "other": {"urgent": [8, 72], "high": [24, 120], "normal": [48, 168], "low": [72, 336]},
+}
+PRM_CASE_SLA_HOURS = {
+    kind: {**priorities, **env.json("PRM_CASE_SLA_HOURS", default={}).get(kind, {})}
+    for kind, priorities in _CASE_SLA_DEFAULT.items()
+}
+# A resolved case may be reopened once by its partner within this many days.
+PRM_CASE_REOPEN_DAYS = env.int("PRM_CASE_REOPEN_DAYS", default=14)
+# Who hears of every escalated case besides its owner (comma-separated e-mail addresses).
+PRM_CASE_ESCALATION_CONTACTS = env.list("PRM_CASE_ESCALATION_CONTACTS", default=[])
+# Uploads (case attachments, content): the largest file accepted, in bytes.
+PRM_UPLOAD_MAX_BYTES = env.int("PRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Seconds a service waits for a row another request holds before it answers "busy, try again".
 PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 # Long work (payout runs, PDF batches, newsletter sends) whose worker gave no sign of life for this
@@ -224,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-lapsed-deals": {
         "task": "deals.tasks.expire_lapsed_deals",
         "schedule": crontab(hour=2, minute=0),
+    },
+    "escalate-breached-cases": {
+        "task": "conflicts.tasks.escalate_breached_cases",
+        "schedule": crontab(minute="*/5"),
     },
     "remind-stalled-onboarding": {
         "task": "partners.tasks.remind_stalled_onboarding",

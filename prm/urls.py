@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from conflicts import api as conflicts_api
 from deals import api as deals_api
 from incentives import api as incentives_api
 from partners import api as partners_api
@@ -26,6 +27,7 @@ router.register("deals", deals_api.DealViewSet, basename="deal")
 router.register("commission-lines", incentives_api.CommissionLineViewSet, basename="commission-line")
 router.register("payout-runs", incentives_api.PayoutRunViewSet, basename="payout-run")
 router.register("statements", incentives_api.StatementViewSet, basename="statement")
+router.register("cases", conflicts_api.CaseViewSet, basename="case")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.
@@ -59,6 +61,7 @@ urlpatterns = [
     path("portal/", include("partners.urls")),
     path("portal/deals/", include("deals.urls")),
     path("portal/statements/", include("incentives.urls")),
+    path("portal/cases/", include("conflicts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,6 +3,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from conflicts.models import Case, CaseOutcome, EvidenceAnswer
 from deals.models import DealRegistration
 from incentives.models import CommissionLine, CommissionPlan, PayoutRun, PayoutStatement
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
@@ -33,6 +34,8 @@ def _snapshot():
         sorted(DealRegistration.objects.values_list("customer_name", "status", "protected_until")),
         sorted(CommissionLine.objects.values_list("id", "amount", "booked_on")),
         sorted(PayoutStatement.objects.values_list("id", "total", "last_line_id")),
+        sorted(Case.objects.values_list("id", "kind", "status", "priority")),
+        sorted(CaseOutcome.objects.values_list("id", "outcome")),
     )
 
 
@@ -66,6 +69,11 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     assert CommissionLine.objects.filter(kind="accrual").exists()
     assert set(PayoutRun.objects.values_list("status", flat=True)) == {"paid", "approved"}
     assert PayoutStatement.objects.filter(run__status="paid").count() >= 2
+    # Cases of every kind, open, escalated and resolved; outcomes of every kind; one in mediation.
+    assert set(Case.objects.values_list("kind", flat=True)) == {"channel_conflict", "commission_dispute", "deal_dispute", "other"}
+    assert {"open", "investigating", "escalated", "resolved"} <= set(Case.objects.values_list("status", flat=True))
+    assert set(CaseOutcome.objects.values_list("outcome", flat=True)) == {"award_deal", "adjust_commission", "no_action"}
+    assert EvidenceAnswer.objects.exists() and Case.objects.filter(evidence_requests__status="requested").exists()
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified

@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "deals": {"prm", "partners"},
     "incentives": {"prm", "partners", "deals"},
     # "enablement": {"prm", "partners", "deals", "incentives"},
-    # "conflicts": {"prm", "partners", "deals", "incentives"},
+    "conflicts": {"prm", "partners", "deals", "incentives"},
     # "performance": {"prm", "partners", "deals", "incentives", "enablement", "conflicts", "marketing"},
     # "marketing": {"prm", "partners", "deals", "incentives"},
     # "integrations": {"prm", "partners", "deals", "incentives"},

@@ -63,6 +63,15 @@ class World:
             fields.setdefault("final_amount", Decimal("9000.00"))
         return DealFactory(partner=self.partner_admin.partner, registered_by=self.partner_admin, status=status, **fields)
 
+    def dispute(self):
+        """A dispute the partner opened; resolved, it takes no messages and no second resolution."""
+        from conflicts import services as case_services
+
+        return case_services.case_open_dispute(
+            partner=self.partner_admin.partner, user=self.partner_admin, kind="other", subject="Missing commission",
+            body="The March deal earned nothing.",
+        )
+
     def pending_extension(self) -> ExtensionRequest:
         return ExtensionRequest.objects.create(deal=self.deal("approved"), requested_by=self.partner_admin, reason="Board meets late")
 
@@ -292,6 +301,10 @@ ADMIN_VIEWS: dict[str, View] = {
     "incentives_payoutrun_documents": View(
         "finance", lambda w: (reverse("admin:incentives_payoutrun_documents", args=[w.run("calculating").pk]), None)),
     "partners_agreementsignature_pdf": View("manager", _signature_pdf),
+    "conflicts_case_act": View(
+        "manager", lambda w: (reverse("admin:conflicts_case_act", args=[w.dispute().pk, "resolve"]),
+                              {"resolve-outcome": "no_action", "resolve-note": "Nothing to change.", "resolve-deal": ""}),
+        refusal="is already resolved."),
     "incentives_payoutstatement_pdf": View("finance", _statement_pdf),
 }
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
@@ -570,6 +583,12 @@ API_CALLS: dict[str, Call] = {
     "api:payout-run-mark-paid": Call(
         "finance", lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}), 409,
         "A payout run that is paid cannot become paid."),
+    "api:case-list": Call("partner_admin", lambda w: (_api("case-list"), {"kind": "commission_dispute", "subject": "", "body": ""}),
+                          400, field="subject"),
+    "api:case-messages": Call("partner_admin", lambda w: (_api("case-messages", w.dispute().pk), {"body": ""}), 400, field="body"),
+    "api:case-resolve": Call(
+        "manager", lambda w: (_api("case-resolve", w.dispute().pk), {"outcome": "no_action", "note": "Nothing to change."}),
+        409, "is already resolved."),
     "api:payout-run-restart": Call(
         "finance", lambda w: (_api("payout-run-restart", w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1)).pk), {}),
         409, "is not stuck: its worker gave a sign of life"),

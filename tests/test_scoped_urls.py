@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
+from conflicts.models import Case, CaseAttachment, EvidenceRequest
 from deals.models import DealRegistration
 from incentives.models import PayoutStatement
 from partners.models import AgreementSignature, Application, User
@@ -26,6 +27,9 @@ class Rival:
     deal: DealRegistration
     draft: DealRegistration
     statement: PayoutStatement
+    case: Case
+    evidence: EvidenceRequest
+    attachment: CaseAttachment
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -57,6 +61,14 @@ SCOPED_URLS = {
     "api:payout-run-export-csv": ("get", lambda r: f"/api/v1/payout-runs/{r.statement.run_id}/export.csv"),
     "statements:pdf": ("get", lambda r: reverse("statements:pdf", args=[r.statement.pk])),
     "statements:pdf_status": ("get", lambda r: reverse("statements:pdf_status", args=[r.statement.pk])),
+    "api:case-detail": ("get", lambda r: reverse("api:case-detail", args=[r.case.pk])),
+    "api:case-messages": ("post", lambda r: reverse("api:case-messages", args=[r.case.pk])),
+    "api:case-resolve": ("post", lambda r: reverse("api:case-resolve", args=[r.case.pk])),
+    "conflicts:detail": ("get", lambda r: reverse("conflicts:detail", args=[r.case.pk])),
+    "conflicts:reply": ("post", lambda r: reverse("conflicts:reply", args=[r.case.pk])),
+    "conflicts:reopen": ("post", lambda r: reverse("conflicts:reopen", args=[r.case.pk])),
+    "conflicts:evidence": ("post", lambda r: reverse("conflicts:evidence", args=[r.case.pk, r.evidence.pk])),
+    "conflicts:attachment": ("get", lambda r: reverse("conflicts:attachment", args=[r.attachment.pk])),
     "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
     "portal:agreement_pdf_status": ("get", lambda r: reverse("portal:agreement_pdf_status", args=[r.signature.pk])),
     "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
@@ -101,7 +113,26 @@ def rival_objects(rival, rival_admin):
         deal=DealFactory(partner=rival, status="approved", protected_until="2099-01-01"),
         draft=DealFactory(partner=rival, status="draft"),
         statement=_paid_statement(rival),
+        **_rival_case(rival_admin),
     )
+
+
+def _rival_case(rival_admin) -> dict:
+    """The rival's dispute with a file, and an evidence request of a clash the rival alone is in."""
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from conflicts import services
+
+    from .factories import StaffUserFactory
+
+    case = services.case_open_dispute(partner=rival_admin.partner, user=rival_admin, kind="other", subject="Theirs",
+                                      body="Their question.", attachments=[SimpleUploadedFile("theirs.txt", b"secret")])
+    evidence = services.evidence_request(case=case, partner=rival_admin.partner, by=StaffUserFactory(),
+                                         due_on=timezone.localdate() + timedelta(days=3))
+    return {"case": case, "evidence": evidence, "attachment": CaseAttachment.objects.get(case=case)}
 
 
 def _paid_statement(partner) -> PayoutStatement:
@@ -136,6 +167,10 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert rival_objects.deal.status == "approved"
     assert not rival_objects.deal.extension_requests.exists()
     assert DealRegistration.objects.filter(pk=rival_objects.draft.pk, status="draft").exists()
+    rival_objects.case.refresh_from_db()
+    assert rival_objects.case.status == "investigating" and rival_objects.case.messages.count() == 1
+    assert not rival_objects.case.outcomes.exists()
+    assert EvidenceRequest.objects.get(pk=rival_objects.evidence.pk).status == "requested"
 
 
 @pytest.mark.django_db

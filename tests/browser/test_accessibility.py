@@ -53,7 +53,8 @@ def test_pages_have_no_serious_accessibility_violations(live_server, browser, al
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     for url in ["/portal/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/", "/portal/team/",
-                "/portal/profile/", "/portal/payout-details/", "/portal/onboarding/", "/portal/agreement/", "/portal/nope/"]:
+                "/portal/profile/", "/portal/payout-details/", "/portal/onboarding/", "/portal/agreement/", "/portal/cases/",
+                "/portal/cases/new/", "/portal/nope/"]:
         page.goto(live_server.url + url)
         found[url] = violations(page)
         # Nothing scrolls the whole page sideways on a phone.

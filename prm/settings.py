@@ -61,6 +61,7 @@ PROJECT_APPS = [
     "partners",
     "deals",
     "incentives",
+    "enablement",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -161,6 +162,11 @@ PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD",
 # below the minimum payout carry forward to the next run.
 PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
 PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
+# Enablement: the largest file managers may upload to the content library, how long an asset
+# carries the "new" badge, and how many quiz attempts a person may make per course and day.
+PRM_CONTENT_MAX_UPLOAD_MB = env.int("PRM_CONTENT_MAX_UPLOAD_MB", default=50)
+PRM_CONTENT_NEW_DAYS = env.int("PRM_CONTENT_NEW_DAYS", default=30)
+PRM_QUIZ_ATTEMPTS_PER_DAY = env.int("PRM_QUIZ_ATTEMPTS_PER_DAY", default=3)
 # Seconds a service waits for a row another request holds before it answers "busy, try again".
 PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 
@@ -220,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-stalled-onboarding": {
         "task": "partners.tasks.remind_stalled_onboarding",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "remind-and-expire-certifications": {
+        "task": "enablement.tasks.remind_and_expire_certifications",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from deals import api as deals_api
+from enablement import api as enablement_api
+from enablement import urls as enablement_urls
+from enablement import views as enablement_views
 from incentives import api as incentives_api
 from partners import api as partners_api
 from partners import views as partners_views
@@ -26,6 +29,9 @@ router.register("deals", deals_api.DealViewSet, basename="deal")
 router.register("commission-lines", incentives_api.CommissionLineViewSet, basename="commission-line")
 router.register("payout-runs", incentives_api.PayoutRunViewSet, basename="payout-run")
 router.register("statements", incentives_api.StatementViewSet, basename="statement")
+router.register("content", enablement_api.ContentViewSet, basename="content")
+router.register("courses", enablement_api.CourseViewSet, basename="course")
+router.register("certifications", enablement_api.CertificationViewSet, basename="certification")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.
@@ -58,6 +64,9 @@ urlpatterns = [
     path("portal/", include("partners.urls")),
     path("portal/deals/", include("deals.urls")),
     path("portal/statements/", include("incentives.urls")),
+    path("portal/training/", include((enablement_urls.training, "training"))),
+    path("portal/content/", include((enablement_urls.content, "content"))),
+    path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -22,6 +22,8 @@ PORTAL_NAV = [
     ("portal:home", "Home", False, False),
     ("deals:list", "Deals", True, False),
     ("statements:list", "Statements", False, False),
+    ("training:home", "Training", True, False),
+    ("content:list", "Content", True, False),
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),
     ("portal:team", "Team", False, False),

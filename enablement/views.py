@@ -1,0 +1,182 @@
+"""Portal pages of enablement (training, content) and the public certificate verification page."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from partners import selectors as partner_selectors
+from prm.errors import form_errors_from
+from prm.markup import markdown_to_html
+from prm.roles import Role
+
+from . import selectors, services
+from .forms import ContentFilterForm, QuizForm
+from .models import Certification
+from .responses import asset_download
+
+CONTENT_PAGE_SIZE = 24
+TEAM_PAGE_SIZE = 25
+
+
+def partner_page(view):
+    """Portal pages are for signed-in partner users (the same gate as every portal page): staff
+    are sent to the admin, anyone else signs in first."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if user.is_staff:
+            messages.info(request, "The partner portal is for partner users. Staff work in the admin.")
+            return redirect("admin:index")
+        if not user.is_partner_user:
+            return render(request, "403.html", status=403)
+        request.partner = partner_selectors.partner_of(user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Training --------------------------------------------------------------------------------------
+
+
+@partner_page
+def training(request):
+    """A person's learning paths, courses, progress and certificates; the partner admin also sees
+    the team's certifications and what expires soon."""
+    user, partner = request.user, request.partner
+    courses = list(selectors.course_list(user=user))
+    progress = selectors.course_progress(user=user)
+    held = {}
+    for certification in selectors.my_certifications(user=user):
+        held.setdefault(certification.course_id, certification)
+    rows = [
+        {"course": c, "progress": progress.get(c.pk), "certification": held.get(c.pk), "required": selectors.is_required(c, partner)}
+        for c in courses
+    ]
+    by_course = {row["course"].pk: row for row in rows}
+    paths = [
+        {"path": path, "rows": [by_course[s.course_id] for s in path.steps.all() if s.course_id in by_course]}
+        for path in selectors.learning_paths(user=user)
+    ]
+    context = {
+        "partner": partner,
+        "paths": paths,
+        "required": [row for row in rows if row["required"]],
+        "rows": rows,
+        "certifications": selectors.my_certifications(user=user),
+        "tier_status": selectors.tier_certification_status(partner),
+        "is_admin": user.role == Role.PARTNER_ADMIN,
+    }
+    if context["is_admin"]:
+        context["team"] = Paginator(selectors.team_training(partner=partner), TEAM_PAGE_SIZE).get_page(request.GET.get("team"))
+        context["expiring"] = list(selectors.expiring_soon()[:20])
+    return render(request, "enablement/training.html", context)
+
+
+@partner_page
+def course_detail(request, pk):
+    """A course's lessons and its quiz; answering the quiz records a scored attempt."""
+    course = get_object_or_404(selectors.course_detail(user=request.user), pk=pk)
+    questions = list(course.questions.all())
+    form = QuizForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.quiz_attempt_submit(course=course, user=request.user, answers=form.answers())
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            return redirect("training:attempt", pk=attempt.pk)
+    return render(
+        request,
+        "enablement/course.html",
+        {
+            "partner": request.partner,
+            "course": course,
+            "lessons": [(lesson, markdown_to_html(lesson.body_markdown)) for lesson in course.lessons.all()],
+            "form": form,
+            "attempts_left": services.attempts_left_today(course=course, user=request.user),
+            "certification": selectors.my_certifications(user=request.user).filter(course=course).first(),
+        },
+    )
+
+
+@partner_page
+def attempt_detail(request, pk):
+    """The result of one's own attempt: the score, and which questions were wrong (never what was right)."""
+    attempt = get_object_or_404(selectors.attempt_list(user=request.user), pk=pk)
+    wrong = set(attempt.wrong_questions)
+    questions = [q for q in attempt.course.questions.all() if q.pk in wrong]
+    return render(
+        request,
+        "enablement/attempt.html",
+        {
+            "partner": request.partner,
+            "attempt": attempt,
+            "wrong_questions": questions,
+            "certification": selectors.certification_of(attempt),
+            "attempts_left": services.attempts_left_today(course=attempt.course, user=request.user),
+        },
+    )
+
+
+@partner_page
+def certificate_pdf(request, pk):
+    certification = get_object_or_404(selectors.certification_list(user=request.user), pk=pk)
+    if not certification.pdf:
+        return render(request, "enablement/certificate_pending.html", {"certification": certification}, status=202)
+    return FileResponse(certification.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                        filename=f"certificate-{certification.verification_code}.pdf")
+
+
+# --- Content ---------------------------------------------------------------------------------------
+
+
+@partner_page
+def content_list(request):
+    filters = ContentFilterForm(request.GET or None)
+    params = filters.cleaned_data if filters.is_valid() else {}
+    assets = selectors.content_list(
+        user=request.user, partner=request.partner, search=params.get("search", ""), category=params.get("category", ""),
+        kind=params.get("kind", ""), language=params.get("language", ""),
+    )
+    page = Paginator(assets, CONTENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enablement/content.html",
+        {"partner": request.partner, "page": page, "filters": filters, "query": query.urlencode(), "filtered": any(params.values())},
+    )
+
+
+@partner_page
+def content_download(request, pk):
+    asset = get_object_or_404(selectors.content_visible(user=request.user, partner=request.partner), pk=pk)
+    return asset_download(request, asset)
+
+
+# --- Public ----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def certificate_verify(request, code):
+    """Anyone may check a certificate by its code: holder, partner, course, dates and whether it
+    is current. Nothing else about the person or the partner is shown."""
+    certification = selectors.verification(code)
+    if certification is None:
+        return render(request, "enablement/verify.html", {"code": code[:40]}, status=404)
+    return render(
+        request,
+        "enablement/verify.html",
+        {"certification": certification, "current": certification.is_current, "Status": Certification.Status},
+    )

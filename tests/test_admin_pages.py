@@ -37,9 +37,10 @@ def test_every_admin_page_opens_for_every_staff_role(client, demo, email):
 
 
 LISTS = ["/api/v1/me/", "/api/v1/partners/", "/api/v1/applications/", "/api/v1/deals/", "/api/v1/commission-lines/",
-         "/api/v1/payout-runs/", "/api/v1/statements/"]
+         "/api/v1/payout-runs/", "/api/v1/statements/", "/api/v1/content/", "/api/v1/courses/", "/api/v1/certifications/"]
 PORTAL = ["/portal/", "/portal/onboarding/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/",
-          "/portal/agreement/", "/portal/team/", "/portal/profile/", "/portal/payout-details/"]
+          "/portal/agreement/", "/portal/team/", "/portal/profile/", "/portal/payout-details/", "/portal/training/",
+          "/portal/content/"]
 
 
 @pytest.mark.parametrize("email", [

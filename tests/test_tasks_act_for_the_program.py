@@ -9,12 +9,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from deals.tasks import expire_lapsed_deals
+from enablement.services import quiz_attempt_submit
+from enablement.tasks import remind_and_expire_certifications, render_certificate_pdf
 from incentives.models import PayoutRun
 from incentives.tasks import calculate_payout_run, render_statement_pdfs
 from partners.tasks import remind_stalled_onboarding, rescore_applications
 from prm.scoping import scope
 
-from .factories import DealFactory, PartnerFactory, StaffUserFactory
+from .factories import DealFactory, PartnerFactory, PartnerUserFactory, StaffUserFactory, course_with_quiz, right_answers
 from .incentives.conftest import book_line
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +44,14 @@ def test_tasks_run_outside_any_partner_scope(world, settings):
         render_statement_pdfs.delay(run.pk).get()
     run.refresh_from_db()
     assert run.status == "calculated" and run.pdfs_rendered == 1
+
+
+def test_enablement_tasks_run_outside_any_partner_scope(world):
+    course = course_with_quiz()
+    attempt = quiz_attempt_submit(course=course, user=PartnerUserFactory(partner=world), answers=right_answers(course))
+    with scope():
+        assert render_certificate_pdf.delay(attempt.granted_certification.pk).get() is True
+        assert remind_and_expire_certifications.delay().get() == {"expired": 0, "reminded_30": 0, "reminded_7": 0}
 
 
 def test_seed_demo_runs_outside_any_partner_scope(settings):

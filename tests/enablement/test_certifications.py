@@ -3,7 +3,7 @@ verification, reminders 30 and 7 days before the end (once each), expiry, and th
 stages read (onboarding closes its course step; tiers count certified users)."""
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from django.core import mail

@@ -20,3 +20,10 @@ class EnablementConfig(AppConfig):
         ],
         "finance": [],
     }
+
+    def ready(self):
+        from prm.portal import register_home_panel
+
+        from .views import home_panel
+
+        register_home_panel(home_panel)

@@ -137,6 +137,25 @@ def certificate_pdf(request, pk):
                         filename=f"certificate-{certification.verification_code}.pdf")
 
 
+def home_panel(request):
+    """The portal home's enablement panel: featured content, required courses not passed yet,
+    and the person's certifications that end within 30 days (prm.portal)."""
+    partner = getattr(request, "partner", None)
+    if partner is None:
+        return None
+    user = request.user
+    held = {c.course_id for c in selectors.my_certifications(user=user) if c.is_current}
+    due = [c for c in selectors.course_list(user=user) if c.pk not in held and selectors.is_required(c, partner)]
+    context = {
+        "featured": selectors.featured_content(user=user, partner=partner),
+        "due": due,
+        "expiring": list(selectors.expiring_soon().filter(user=user)),
+    }
+    if not any(context.values()):
+        return None
+    return "enablement/home_panel.html", context
+
+
 # --- Content ---------------------------------------------------------------------------------------
 
 

@@ -49,6 +49,24 @@ def portal_nav(context):
     )
 
 
+@register.simple_tag(takes_context=True)
+def portal_home_panels(context):
+    """The panels other stages add to the portal home (prm.portal), in registration order."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from prm.portal import HOME_PANELS
+
+    request = context["request"]
+    rendered = []
+    for panel in HOME_PANELS:
+        found = panel(request)
+        if found:
+            template, panel_context = found
+            rendered.append(render_to_string(template, panel_context, request=request))
+    return mark_safe("".join(rendered))  # each panel is a template rendered with autoescaping
+
+
 @register.filter
 def fields_with_errors(form):
     """The visible fields of a form that have errors, in form order (for the error summary)."""

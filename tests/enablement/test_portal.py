@@ -113,3 +113,25 @@ def test_staff_are_sent_to_the_admin(client, manager):
     client.force_login(manager)
     response = client.get("/portal/training/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_the_portal_home_shows_featured_content_and_training_due(client, rep, manager, course):
+    from .conftest import PDF, upload
+
+    course.required_partner_types = ",reseller,"
+    course.save()
+    services.content_asset_save(by=manager, data={"title": "Launch deck", "category": "sales", "kind": "file", "featured": True},
+                                upload=upload("deck.pdf", PDF))
+    client.force_login(rep)
+    page = client.get("/portal/").content.decode()
+    assert "Featured content" in page and "Launch deck" in page
+    assert "Training due" in page and "Product foundations" in page
+    pass_course(course, rep)
+    page = client.get("/portal/").content.decode()
+    assert "Training due" not in page
+
+
+def test_the_portal_home_without_enablement_data_shows_no_panel(client, rep):
+    client.force_login(rep)
+    page = client.get("/portal/").content.decode()
+    assert "Featured content" not in page and "Training due" not in page

@@ -69,7 +69,7 @@ class LessonSerializer(serializers.Serializer):
     body_html = serializers.SerializerMethodField()
 
     def get_body_html(self, lesson) -> str:
-        return markdown_to_html(lesson.body_markdown)
+        return markdown_to_html(lesson.body_markdown, top_heading=4)
 
 
 class CourseListSerializer(serializers.ModelSerializer):

@@ -101,7 +101,7 @@ def course_detail(request, pk):
         {
             "partner": request.partner,
             "course": course,
-            "lessons": [(lesson, markdown_to_html(lesson.body_markdown)) for lesson in course.lessons.all()],
+            "lessons": [(lesson, markdown_to_html(lesson.body_markdown, top_heading=4)) for lesson in course.lessons.all()],
             "form": form,
             "attempts_left": services.attempts_left_today(course=course, user=request.user),
             "certification": selectors.my_certifications(user=request.user).filter(course=course).first(),

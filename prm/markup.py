@@ -13,9 +13,16 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown -> sanitized HTML: no scripts, styles, event handlers or raw HTML tricks."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+def markdown_to_html(text: str, *, top_heading: int = 1) -> str:
+    """Markdown -> sanitized HTML: no scripts, styles, event handlers or raw HTML tricks.
+
+    ``top_heading`` is the level a ``#`` heading gets, so text shown under a page's own headings
+    keeps the page's outline (a lesson under an h3 starts at h4)."""
+    extensions, configs = ["tables", "sane_lists"], {}
+    if top_heading > 1:
+        extensions.append("toc")
+        configs["toc"] = {"baselevel": top_heading}
+    html = markdown.markdown(text or "", extensions=extensions, extension_configs=configs, output_format="html")
     return nh3.clean(
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",

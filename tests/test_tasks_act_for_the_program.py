@@ -16,7 +16,14 @@ from incentives.tasks import calculate_payout_run, render_statement_pdfs
 from partners.tasks import remind_stalled_onboarding, rescore_applications
 from prm.scoping import scope
 
-from .factories import DealFactory, PartnerFactory, PartnerUserFactory, StaffUserFactory, course_with_quiz, right_answers
+from .factories import (
+    DealFactory,
+    PartnerFactory,
+    PartnerUserFactory,
+    StaffUserFactory,
+    course_with_quiz,
+    right_answers,
+)
 from .incentives.conftest import book_line
 
 pytestmark = pytest.mark.django_db

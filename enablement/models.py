@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -84,7 +84,7 @@ class ContentAsset(models.Model):
         TRAINING = "training", "Training material"
 
     title = models.CharField(max_length=200)
-    description = models.TextField(max_length=2000, blank=True)
+    description = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)], blank=True)
     category = models.CharField(max_length=20, choices=Category.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
@@ -155,7 +155,7 @@ class Course(models.Model):
     may close an onboarding step (``onboarding_event``)."""
 
     title = models.CharField(max_length=200, unique=True)
-    summary = models.TextField(max_length=1000, blank=True)
+    summary = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
     published = models.BooleanField(default=False)
     pass_mark = models.PositiveSmallIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Percent of questions right to pass."
@@ -194,7 +194,7 @@ class Lesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
-    body_markdown = models.TextField("text (Markdown)", max_length=50_000)
+    body_markdown = models.TextField("text (Markdown)", max_length=50_000, validators=[MaxLengthValidator(50_000)])
 
     class Meta:
         ordering = ["position", "id"]
@@ -235,7 +235,7 @@ class LearningPath(models.Model):
     """An ordered list of courses, e.g. "Sales foundations" or "Technical pre-sales"."""
 
     title = models.CharField(max_length=200, unique=True)
-    description = models.TextField(max_length=1000, blank=True)
+    description = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     courses = models.ManyToManyField(Course, through="PathStep", related_name="paths")
 

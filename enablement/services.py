@@ -101,6 +101,8 @@ def _parse_answers(course: Course, answers) -> dict[int, set[int]]:
     if not isinstance(answers, dict):
         raise RuleViolation({"answers": ["Give the answers as an object: question id -> choice id (or a list of them)."]})
     questions = {q.pk: {c.pk for c in q.choices.all()} for q in course.questions.all()}
+    if len(answers) > len(questions):
+        raise RuleViolation({"answers": [f"This quiz has {len(questions)} questions; {len(answers)} answers were given."]})
     picked: dict[int, set[int]] = {}
     errors = []
     for key, value in answers.items():

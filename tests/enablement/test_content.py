@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -215,3 +215,15 @@ def test_content_lists_take_a_constant_number_of_queries(api, client, manager, p
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(8):
         client.get("/portal/content/")
+
+
+def test_free_text_is_bounded_and_named(manager, settings):
+    # full_clean's plain ValidationError is a RuleViolation to the kernel (400 naming the field).
+    with pytest.raises(ValidationError) as refused:
+        add_asset(manager, file=upload("a.pdf", PDF), description="x" * 2001)
+    assert "description" in refused.value.message_dict
+    assert not any(settings.PRIVATE_MEDIA_ROOT.rglob("*.pdf"))  # the refused upload is not kept
+    with pytest.raises(ValidationError) as refused:
+        add_asset(manager, "t" * 201, kind="link", url="https://example.com/")
+    assert "title" in refused.value.message_dict
+    assert not ContentAsset.objects.exists()

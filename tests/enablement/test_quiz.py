@@ -200,3 +200,9 @@ def test_right_answers_are_not_even_loaded_for_the_page(client, partner_admin, c
         client.get(f"/portal/training/courses/{course.pk}/")
     choice_reads = [q["sql"] for q in queries if 'FROM "enablement_choice"' in q["sql"] and "SELECT" in q["sql"]]
     assert choice_reads and all('"enablement_choice"."is_correct"' not in sql.split("FROM")[0] for sql in choice_reads)
+
+
+def test_more_answers_than_questions_are_refused(partner_admin, course):
+    answers = right_answers(course) | {str(n): 1 for n in range(10_000, 10_050)}
+    with pytest.raises(RuleViolation, match="3 questions; 53 answers"):
+        services.quiz_attempt_submit(course=course, user=partner_admin, answers=answers)

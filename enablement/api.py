@@ -3,7 +3,7 @@ quiz attempts scored on the server, certifications and their certificate PDFs.""
 
 from django.http import FileResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -86,7 +86,7 @@ class CourseSerializer(serializers.ModelSerializer):
         model = Course
         fields = ["id", "title", "summary", "validity_months", "lessons", "quiz"]
 
-    @extend_schema(responses=inline_serializer("Quiz", {"pass_mark": serializers.IntegerField(), "questions": QuestionSerializer(many=True)}))
+    @extend_schema_field(inline_serializer("Quiz", {"pass_mark": serializers.IntegerField(), "questions": QuestionSerializer(many=True)}))
     def get_quiz(self, course) -> dict:
         return {"pass_mark": course.pass_mark, "questions": QuestionSerializer(course.questions.all(), many=True).data}
 

@@ -3,6 +3,7 @@ the right answers), a person's progress, certifications and the counts other sta
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -121,6 +122,14 @@ def is_required(course: Course, partner: Partner) -> bool:
 def attempt_list(*, user: User) -> QuerySet[QuizAttempt]:
     """A partner user's own attempts, newest first (a colleague's are not theirs to read)."""
     return QuizAttempt.objects.filter(user=user).select_related("course").order_by("-submitted_at", "-id")
+
+
+def attempts_left_today(*, course: Course, user: User, now=None) -> int:
+    """Quiz attempts the person may still make at this course today (PRM_QUIZ_ATTEMPTS_PER_DAY)."""
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    used = QuizAttempt.objects.filter(course=course, user=user, submitted_at__gte=start, submitted_at__lte=now).count()
+    return max(settings.PRM_QUIZ_ATTEMPTS_PER_DAY - used, 0)
 
 
 def course_progress(*, user: User) -> dict[int, dict]:

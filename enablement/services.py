@@ -19,6 +19,7 @@ from prm.roles import MANAGER_ROLES, PARTNER_ROLES, require_role
 from prm.scoping import scopes_disabled
 
 from .models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, partner_types_value
+from .selectors import attempts_left_today
 from .uploads import check_upload
 
 # --- Content library -------------------------------------------------------------------------------
@@ -128,13 +129,6 @@ def _parse_answers(course: Course, answers) -> dict[int, set[int]]:
     if errors:
         raise RuleViolation({"answers": errors})
     return picked
-
-
-def attempts_left_today(*, course: Course, user: User, now=None) -> int:
-    now = now or timezone.now()
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    used = QuizAttempt.objects.filter(course=course, user=user, submitted_at__gte=start, submitted_at__lte=now).count()
-    return max(settings.PRM_QUIZ_ATTEMPTS_PER_DAY - used, 0)
 
 
 @transaction.atomic

@@ -103,7 +103,7 @@ def course_detail(request, pk):
             "course": course,
             "lessons": [(lesson, markdown_to_html(lesson.body_markdown, top_heading=4)) for lesson in course.lessons.all()],
             "form": form,
-            "attempts_left": services.attempts_left_today(course=course, user=request.user),
+            "attempts_left": selectors.attempts_left_today(course=course, user=request.user),
             "certification": selectors.my_certifications(user=request.user).filter(course=course).first(),
         },
     )
@@ -123,7 +123,7 @@ def attempt_detail(request, pk):
             "attempt": attempt,
             "wrong_questions": questions,
             "certification": selectors.certification_of(attempt),
-            "attempts_left": services.attempts_left_today(course=attempt.course, user=request.user),
+            "attempts_left": selectors.attempts_left_today(course=attempt.course, user=request.user),
         },
     )
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -212,3 +214,15 @@ def test_certified_user_counts_is_one_query(partner, rival, course, django_asser
     pass_course(course, PartnerUserFactory(partner=partner))
     with django_assert_num_queries(1):
         selectors.certified_user_counts([partner.pk, rival.pk])
+
+
+def test_the_certification_list_takes_a_constant_number_of_queries(api, partner_admin, partner, course):
+    api.force_authenticate(partner_admin)
+    counts = []
+    for n in (1, 5):
+        for _ in range(n):
+            pass_course(course, PartnerUserFactory(partner=partner))
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/certifications/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -22,7 +22,7 @@ class EnablementConfig(AppConfig):
     }
 
     def ready(self):
-        from prm.portal import register_home_panel
+        from prm.home_panels import register_home_panel
 
         from .views import home_panel
 

@@ -139,7 +139,7 @@ def certificate_pdf(request, pk):
 
 def home_panel(request):
     """The portal home's enablement panel: featured content, required courses not passed yet,
-    and the person's certifications that end within 30 days (prm.portal)."""
+    and the person's certifications that end within 30 days (prm.home_panels)."""
     partner = getattr(request, "partner", None)
     if partner is None:
         return None

@@ -51,11 +51,11 @@ def portal_nav(context):
 
 @register.simple_tag(takes_context=True)
 def portal_home_panels(context):
-    """The panels other stages add to the portal home (prm.portal), in registration order."""
+    """The panels other stages add to the portal home (prm.home_panels), in registration order."""
     from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
-    from prm.portal import HOME_PANELS
+    from prm.home_panels import HOME_PANELS
 
     request = context["request"]
     rendered = []

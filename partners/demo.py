@@ -83,6 +83,7 @@ CHECKLIST = [
     ("Invite a colleague", OnboardingEvent.FIRST_USER_INVITED, True, "Bring in the sales reps who will register deals."),
     ("Kick-off call with your partner manager", "", False, "We walk you through the program; your manager ticks this off."),
     ("Win your first deal", OnboardingEvent.FIRST_DEAL_WON, False, "Register a deal, and we celebrate when it is won."),
+    ("Pass the product foundations course", OnboardingEvent.COURSE_PASSED, False, "Learn what we sell: the course is under Training."),
 ]
 
 AGREEMENT_TEXT = """# Partner program agreement

@@ -475,6 +475,8 @@ class OnboardingEvent(models.TextChoices):
     PAYOUT_DETAILS_ADDED = "payout_details_added", "Payout details added"
     FIRST_USER_INVITED = "first_user_invited", "First colleague invited"
     FIRST_DEAL_WON = "first_deal", "First deal won"
+    # Recorded by the enablement stage when someone passes a course that names this event.
+    COURSE_PASSED = "course_passed", "Onboarding course passed"
 
 
 class OnboardingTaskTemplate(models.Model):

@@ -1,15 +1,29 @@
-"""Markdown written by staff (agreements, newsletters), rendered to HTML that is safe to show."""
+"""Markdown written by staff (agreements, lessons, newsletters), rendered to HTML that is safe to show."""
 
 import markdown
 import nh3
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "i", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "i", "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+# Links and images point at web pages or at this site (relative URLs are kept); never at
+# javascript:, data: or any other scheme.
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def markdown_to_html(text: str) -> str:
-    """Markdown -> sanitized HTML: no scripts, styles, event handlers or raw HTML tricks."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}}, link_rel="noopener noreferrer")
+def markdown_to_html(text: str, *, top_heading: int = 1) -> str:
+    """Markdown -> sanitized HTML: no scripts, styles, event handlers or raw HTML tricks.
+
+    ``top_heading`` is the level a ``#`` heading gets, so text shown under a page's own headings
+    keeps the page's outline (a lesson under an h3 starts at h4)."""
+    extensions, configs = ["tables", "sane_lists"], {}
+    if top_heading > 1:
+        extensions.append("toc")
+        configs["toc"] = {"baselevel": top_heading}
+    html = markdown.markdown(text or "", extensions=extensions, extension_configs=configs, output_format="html")
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )

@@ -64,6 +64,7 @@ PROJECT_APPS = [
     "partners",
     "deals",
     "incentives",
+    "enablement",
     "conflicts",
 ]
 INSTALLED_APPS += PROJECT_APPS
@@ -166,6 +167,11 @@ PRM_CONFLICT_SIMILARITY_THRESHOLD = env.int("PRM_CONFLICT_SIMILARITY_THRESHOLD",
 # below the minimum payout carry forward to the next run.
 PRM_CLAWBACK_DAYS = env.int("PRM_CLAWBACK_DAYS", default=90)
 PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
+# Enablement: the largest file managers may upload to the content library, how long an asset
+# carries the "new" badge, and how many quiz attempts a person may make per course and day.
+PRM_CONTENT_MAX_UPLOAD_MB = env.int("PRM_CONTENT_MAX_UPLOAD_MB", default=50)
+PRM_CONTENT_NEW_DAYS = env.int("PRM_CONTENT_NEW_DAYS", default=30)
+PRM_QUIZ_ATTEMPTS_PER_DAY = env.int("PRM_QUIZ_ATTEMPTS_PER_DAY", default=3)
 # Cases (conflicts and disputes): SLA hours (calendar hours) to the first response and to the
 # resolution, per kind and priority; a JSON object in the environment overrides any part of it.
 _CASE_SLA_DEFAULT = {
@@ -256,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prm.tasks.restart_stale_work",
         "schedule": PRM_WORK_WATCHDOG_SECONDS,
         "options": {"expires": PRM_WORK_WATCHDOG_SECONDS},
+    },
+    "remind-and-expire-certifications": {
+        "task": "enablement.tasks.remind_and_expire_certifications",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

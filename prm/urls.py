@@ -7,6 +7,9 @@ from rest_framework.routers import SimpleRouter
 
 from conflicts import api as conflicts_api
 from deals import api as deals_api
+from enablement import api as enablement_api
+from enablement import urls as enablement_urls
+from enablement import views as enablement_views
 from incentives import api as incentives_api
 from partners import api as partners_api
 from partners import views as partners_views
@@ -27,6 +30,9 @@ router.register("deals", deals_api.DealViewSet, basename="deal")
 router.register("commission-lines", incentives_api.CommissionLineViewSet, basename="commission-line")
 router.register("payout-runs", incentives_api.PayoutRunViewSet, basename="payout-run")
 router.register("statements", incentives_api.StatementViewSet, basename="statement")
+router.register("content", enablement_api.ContentViewSet, basename="content")
+router.register("courses", enablement_api.CourseViewSet, basename="course")
+router.register("certifications", enablement_api.CertificationViewSet, basename="certification")
 router.register("cases", conflicts_api.CaseViewSet, basename="case")
 
 api_v1 = [
@@ -61,6 +67,9 @@ urlpatterns = [
     path("portal/", include("partners.urls")),
     path("portal/deals/", include("deals.urls")),
     path("portal/statements/", include("incentives.urls")),
+    path("portal/training/", include((enablement_urls.training, "training"))),
+    path("portal/content/", include((enablement_urls.content, "content"))),
+    path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("portal/cases/", include("conflicts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

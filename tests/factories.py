@@ -294,3 +294,38 @@ class PayoutRunFactory(DjangoModelFactory):
     created_by = factory.SubFactory(StaffUserFactory, role="finance")
     status = PayoutRun.Status.CALCULATING
     open_slot = factory.LazyAttribute(lambda o: "open" if o.status in PayoutRun.OPEN_STATUSES else None)
+
+# --- Enablement ---------------------------------------------------------------------------------------
+
+
+def course_with_quiz(*, title="Product foundations", pass_mark=60, questions=None, **fields):
+    """A published course with two lessons and a quiz. ``questions``: [(text, [(choice, right), ...])];
+    by default three questions, the second with two right choices."""
+    from enablement.models import Choice, Course, Lesson, Question
+
+    course = Course.objects.create(title=title, pass_mark=pass_mark, published=True, summary="What we sell and why.", **fields)
+    Lesson.objects.create(course=course, position=1, title="The product", body_markdown="# Cloud Suite\n\nIt runs **everywhere**.")
+    Lesson.objects.create(course=course, position=2, title="The buyer", body_markdown="Buyers care about *cost*.")
+    questions = questions or [
+        ("What does Cloud Suite run on?", [("Everywhere", True), ("Only on Tuesdays", False), ("Paper", False)]),
+        ("Which are add-ons?", [("Security Add-on", True), ("Managed Backup", True), ("A toaster", False)]),
+        ("Who buys it?", [("IT leaders", True), ("Nobody", False)]),
+    ]
+    for position, (text, choices) in enumerate(questions, 1):
+        question = Question.objects.create(course=course, position=position, text=text)
+        for order, (choice, right) in enumerate(choices, 1):
+            Choice.objects.create(question=question, position=order, text=choice, is_correct=right)
+    return course
+
+
+def right_answers(course) -> dict[str, object]:
+    """The API's answer shape with every question right (a list where several choices are right)."""
+    answers = {}
+    for question in course.questions.prefetch_related("choices"):
+        right = [c.pk for c in question.choices.all() if c.is_correct]
+        answers[str(question.pk)] = right if len(right) > 1 else right[0]
+    return answers
+
+
+def wrong_choice(question):
+    return next(c.pk for c in question.choices.all() if not c.is_correct)

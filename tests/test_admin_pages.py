@@ -44,6 +44,16 @@ MATRIX = {
         "conflicts.evidenceanswer": "v",
         "conflicts.caseattachment": "v",
         "conflicts.caseoutcome": "va",
+        "enablement.contentasset": "vacd",
+        "enablement.course": "vacd",
+        "enablement.lesson": "vacd",
+        "enablement.question": "vacd",
+        "enablement.choice": "vacd",
+        "enablement.learningpath": "vacd",
+        "enablement.pathstep": "vacd",
+        "enablement.contentdownload": "v",
+        "enablement.quizattempt": "v",
+        "enablement.certification": "v",
     },
     "finance": {
         "partners.tier": "v",
@@ -67,14 +77,17 @@ ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or workers
     "partners.application", "partners.onboardingtask", "partners.agreementsignature", "partners.payoutdetails",
     "deals.dealregistration", "deals.extensionrequest", "incentives.payoutstatement", "conflicts.case",
+    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation", "partners.agreementsignature", "deals.dealregistration", "incentives.commissionline",
     "incentives.payoutrun", "incentives.payoutstatement", "conflicts.case",
+    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement", "partners.agreementsignature", "incentives.commissionline", "incentives.payoutrun",
     "incentives.payoutstatement", "conflicts.case",
+    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
@@ -187,10 +200,10 @@ def test_the_admin_index_lists_exactly_the_models_the_role_may_see(client, demo,
     assert listed == expected
 
 
-LISTS = ["me", "partners", "applications", "deals", "commission-lines", "payout-runs", "statements", "cases"]
+LISTS = ["me", "partners", "applications", "deals", "commission-lines", "payout-runs", "statements", "cases", "content", "courses", "certifications"]
 PORTAL = ["/portal/", "/portal/onboarding/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/",
           "/portal/agreement/", "/portal/team/", "/portal/profile/", "/portal/payout-details/", "/portal/cases/",
-          "/portal/cases/new/"]
+          "/portal/cases/new/", "/portal/training/", "/portal/content/"]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 SEES_ALL = {"partners": 3, "applications": 7, "deals": 11, "commission-lines": 8, "payout-runs": 2, "statements": 4, "cases": 6}
 API_LISTS = {

@@ -1,10 +1,14 @@
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from conflicts.models import Case, CaseOutcome, EvidenceAnswer
 from deals.models import DealRegistration
+from enablement.models import Certification, ContentAsset, Course, LearningPath, QuizAttempt
 from incentives.models import CommissionLine, CommissionPlan, PayoutRun, PayoutStatement
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
 
@@ -36,6 +40,10 @@ def _snapshot():
         sorted(PayoutStatement.objects.values_list("id", "total", "last_line_id")),
         sorted(Case.objects.values_list("id", "kind", "status", "priority")),
         sorted(CaseOutcome.objects.values_list("id", "outcome")),
+        sorted(ContentAsset.objects.values_list("title", "version", "file", "min_tier__name", "partner_types")),
+        sorted(Course.objects.values_list("title", "published")),
+        sorted(QuizAttempt.objects.values_list("id", "score", "passed")),
+        sorted(Certification.objects.values_list("verification_code", "status", "expires_on")),
     )
 
 
@@ -74,6 +82,16 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     assert {"open", "investigating", "escalated", "resolved"} <= set(Case.objects.values_list("status", flat=True))
     assert set(CaseOutcome.objects.values_list("outcome", flat=True)) == {"award_deal", "adjust_commission", "no_action"}
     assert EvidenceAnswer.objects.exists() and Case.objects.filter(evidence_requests__status="requested").exists()
+    # Enablement: content in every category, visible to different tiers; two learning paths over
+    # three courses with quizzes; certifications, one ending within 30 days and one expired.
+    assert set(ContentAsset.objects.values_list("category", flat=True)) == set(ContentAsset.Category.values)
+    assert {None, "Silver", "Gold", "Platinum"} <= set(ContentAsset.objects.values_list("min_tier__name", flat=True))
+    assert {p.title: p.steps.count() for p in LearningPath.objects.all()} == {"Sales foundations": 2, "Technical pre-sales": 2}
+    assert Course.objects.count() == 3 and not Course.objects.filter(questions__isnull=True).exists()
+    today = timezone.localdate()
+    assert Certification.objects.filter(status="current", expires_on__lte=today + timedelta(days=30), user__email="carol@acme.demo.test").exists()
+    assert Certification.objects.filter(status="expired", user__email="bob@globex.demo.test").exists()
+    assert OnboardingTask.objects.get(partner__name="Acme Cloud Partners", key="course_passed").done
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified

@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "partners": {"prm"},
     "deals": {"prm", "partners"},
     "incentives": {"prm", "partners", "deals"},
-    # "enablement": {"prm", "partners", "deals", "incentives"},
+    "enablement": {"prm", "partners", "deals", "incentives"},
     "conflicts": {"prm", "partners", "deals", "incentives"},
     # "performance": {"prm", "partners", "deals", "incentives", "enablement", "conflicts", "marketing"},
     # "marketing": {"prm", "partners", "deals", "incentives"},

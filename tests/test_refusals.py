@@ -35,6 +35,7 @@ from .factories import (
     PartnerFactory,
     SignatureFactory,
     StaffUserFactory,
+    course_with_quiz,
 )
 
 pytestmark = pytest.mark.django_db
@@ -589,6 +590,8 @@ API_CALLS: dict[str, Call] = {
     "api:case-resolve": Call(
         "manager", lambda w: (_api("case-resolve", w.dispute().pk), {"outcome": "no_action", "note": "Nothing to change."}),
         409, "is already resolved."),
+    "api:course-attempts": Call("rep", lambda w: (_api("course-attempts", course_with_quiz().pk), {"answers": "all of them"}),
+                                400, field="answers"),
     "api:payout-run-restart": Call(
         "finance", lambda w: (_api("payout-run-restart", w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1)).pk), {}),
         409, "is not stuck: its worker gave a sign of life"),

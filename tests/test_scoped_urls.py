@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from conflicts.models import Case, CaseAttachment, EvidenceRequest
 from deals.models import DealRegistration
+from enablement.models import Certification, ContentAsset, Course, QuizAttempt
 from incentives.models import PayoutStatement
 from partners.models import AgreementSignature, Application, User
 
@@ -30,6 +31,10 @@ class Rival:
     case: Case
     evidence: EvidenceRequest
     attachment: CaseAttachment
+    restricted_asset: ContentAsset  # for higher tiers than the signed-in partner's
+    draft_course: Course  # not published: staff only
+    attempt: QuizAttempt
+    certification: Certification
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -72,11 +77,23 @@ SCOPED_URLS = {
     "portal:agreement_pdf": ("get", lambda r: reverse("portal:agreement_pdf", args=[r.signature.pk])),
     "portal:agreement_pdf_status": ("get", lambda r: reverse("portal:agreement_pdf_status", args=[r.signature.pk])),
     "portal:team_member_deactivate": ("post", lambda r: reverse("portal:team_member_deactivate", args=[r.member.pk])),
+    "api:content-detail": ("get", lambda r: reverse("api:content-detail", args=[r.restricted_asset.pk])),
+    "api:content-download": ("get", lambda r: reverse("api:content-download", args=[r.restricted_asset.pk])),
+    "content:download": ("get", lambda r: reverse("content:download", args=[r.restricted_asset.pk])),
+    "api:course-detail": ("get", lambda r: reverse("api:course-detail", args=[r.draft_course.pk])),
+    "api:course-attempts": ("post", lambda r: reverse("api:course-attempts", args=[r.draft_course.pk])),
+    "training:course": ("get", lambda r: reverse("training:course", args=[r.draft_course.pk])),
+    "training:attempt": ("get", lambda r: reverse("training:attempt", args=[r.attempt.pk])),
+    "api:certification-detail": ("get", lambda r: reverse("api:certification-detail", args=[r.certification.pk])),
+    "api:certification-pdf": ("get", lambda r: reverse("api:certification-pdf", args=[r.certification.pk])),
+    "training:certificate_pdf": ("get", lambda r: reverse("training:certificate_pdf", args=[r.certification.pk])),
 }
 
 # URLs with a parameter that is not an object of a partner, and why they need no scope proof.
 NOT_PARTNER_OBJECTS = {
     "invitation_accept": "the token in the link is the credential; tested in tests/partners/test_invitations.py",
+    "certificate_verify": "public by design: the code on the certificate is the credential and the page shows only "
+    "name, partner, course, dates and status; tested in tests/enablement/test_certifications.py",
 }
 
 # Third-party URL sets that never show partner data.
@@ -114,6 +131,7 @@ def rival_objects(rival, rival_admin):
         draft=DealFactory(partner=rival, status="draft"),
         statement=_paid_statement(rival),
         **_rival_case(rival_admin),
+        **_enablement_objects(rival_admin),
     )
 
 
@@ -133,6 +151,22 @@ def _rival_case(rival_admin) -> dict:
     evidence = services.evidence_request(case=case, partner=rival_admin.partner, by=StaffUserFactory(),
                                          due_on=timezone.localdate() + timedelta(days=3))
     return {"case": case, "evidence": evidence, "attachment": CaseAttachment.objects.get(case=case)}
+
+
+def _enablement_objects(rival_admin) -> dict:
+    from enablement.models import ContentAsset, Course
+    from enablement.services import quiz_attempt_submit
+
+    from .factories import TierFactory, course_with_quiz, right_answers
+
+    gold = TierFactory(name="Gold", rank=3)
+    asset = ContentAsset.objects.create(title="Gold price list", category="pricing", kind="link",
+                                        url="https://example.com/gold", min_tier=gold)
+    course = course_with_quiz(title="Rival's course")
+    attempt = quiz_attempt_submit(course=course, user=rival_admin, answers=right_answers(course))
+    draft = course_with_quiz(title="Draft course")
+    Course.objects.filter(pk=draft.pk).update(published=False)
+    return {"restricted_asset": asset, "draft_course": draft, "attempt": attempt, "certification": attempt.granted_certification}
 
 
 def _paid_statement(partner) -> PayoutStatement:
@@ -171,6 +205,8 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert rival_objects.case.status == "investigating" and rival_objects.case.messages.count() == 1
     assert not rival_objects.case.outcomes.exists()
     assert EvidenceRequest.objects.get(pk=rival_objects.evidence.pk).status == "requested"
+    assert not QuizAttempt.objects.filter(user=partner_admin).exists()
+    assert not rival_objects.restricted_asset.downloads.exists()
 
 
 @pytest.mark.django_db

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from deals.models import DealRegistration
 from deals.tasks import expire_lapsed_deals
+from enablement.services import quiz_attempt_submit
+from enablement.tasks import remind_and_expire_certifications, render_certificate_pdf
 from incentives.models import PayoutRun
 from incentives.tasks import calculate_payout_run, render_statement_pdfs
 from partners.models import Application, Partner
@@ -24,6 +26,8 @@ from .factories import (
     PartnerUserFactory,
     PayoutRunFactory,
     StaffUserFactory,
+    course_with_quiz,
+    right_answers,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +61,18 @@ def test_tasks_run_outside_any_partner_scope(world, settings):
     assert Application.objects.get().scored_at is not None
 
 
+def test_enablement_tasks_run_outside_any_partner_scope(world):
+    course = course_with_quiz()
+    attempt = quiz_attempt_submit(course=course, user=PartnerUserFactory(partner=world), answers=right_answers(course))
+    with scope():
+        assert render_certificate_pdf.delay(attempt.granted_certification.pk).get() is True
+        assert remind_and_expire_certifications.delay().get() == {"expired": 0, "reminded_30": 0, "reminded_7": 0}
+
+
 def test_seed_demo_runs_outside_any_partner_scope(settings):
     settings.DEBUG = True
     with scope():
         call_command("seed_demo")
     assert set(Partner.objects.values_list("name", flat=True)) == {"Acme Cloud Partners", "Globex Solutions", "Initech Systems"}
-    assert DealRegistration.objects.count() == 9
+    assert DealRegistration.objects.count() == 11
     assert PayoutRun.objects.count() == 2

@@ -22,6 +22,8 @@ PORTAL_NAV = [
     ("portal:home", "Home", False, False),
     ("deals:list", "Deals", True, False),
     ("statements:list", "Statements", False, False),
+    ("training:home", "Training", True, False),
+    ("content:list", "Content", True, False),
     ("conflicts:list", "Cases", True, False),
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),
@@ -46,6 +48,24 @@ def portal_nav(context):
     return format_html_join(
         "\n", '<li class="nav-item"><a class="nav-link text-nowrap{}" aria-current="{}" href="{}">{}</a></li>', items
     )
+
+
+@register.simple_tag(takes_context=True)
+def portal_home_panels(context):
+    """The panels other stages add to the portal home (prm.home_panels), in registration order."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from prm.home_panels import HOME_PANELS
+
+    request = context["request"]
+    rendered = []
+    for panel in HOME_PANELS:
+        found = panel(request)
+        if found:
+            template, panel_context = found
+            rendered.append(render_to_string(template, panel_context, request=request))
+    return mark_safe("".join(rendered))  # each panel is a template rendered with autoescaping
 
 
 @register.filter

@@ -1,0 +1,329 @@
+"""Managers curate content and courses here, and see downloads per asset and partner, and
+completion per course and partner. Attempts, downloads and certifications are read-only."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from partners.models import PartnerType
+from prm.audit import AuditedAdmin
+
+from . import selectors, services
+from .models import (
+    Certification,
+    Choice,
+    ContentAsset,
+    ContentDownload,
+    Course,
+    LearningPath,
+    Lesson,
+    PathStep,
+    Question,
+    QuizAttempt,
+    partner_type_list,
+    partner_types_value,
+)
+
+
+def _table(headers, rows):
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join("", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows))
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+# --- Content ----------------------------------------------------------------------------------------
+
+
+class ContentAssetForm(forms.ModelForm):
+    """The asset form: the file goes through the service's upload checks; tags and partner types
+    are edited as words and check boxes, not JSON."""
+
+    upload = forms.FileField(label="File", required=False, help_text="PDF, Office, image, video or ZIP. A new file makes a new version.")
+    tag_words = forms.CharField(label="Tags", required=False, max_length=500, help_text="Separate them with commas.")
+    audience_types = forms.MultipleChoiceField(
+        label="Partner types", choices=PartnerType.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every partner type sees it.",
+    )
+
+    class Meta:
+        model = ContentAsset
+        fields = ["title", "description", "category", "kind", "upload", "url", "tag_words", "language", "min_tier",
+                  "audience_types", "featured", "published"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_words"].initial = ", ".join(self.instance.tags)
+            self.fields["audience_types"].initial = self.instance.partner_type_list
+
+    def clean_tag_words(self):
+        return sorted({t.strip() for t in self.cleaned_data["tag_words"].split(",") if t.strip()})
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.content_source_check(
+                kind=data.get("kind"), url=data.get("url", ""), upload=data.get("upload"), has_file=bool(self.instance.file),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error("upload" if field == "file" else field if field in self.fields else None, messages)
+        return data
+
+
+@admin.register(ContentAsset)
+class ContentAssetAdmin(AuditedAdmin):
+    form = ContentAssetForm
+    list_display = ["title", "category", "kind", "min_tier", "audience", "language", "version", "featured", "published",
+                    "download_count", "updated_at"]
+    list_filter = ["category", "kind", "language", "min_tier", "featured", "published"]
+    search_fields = ["title", "description"]
+    list_select_related = ["min_tier"]
+    readonly_fields = ["current_file", "version", "updated_at", "updated_by", "downloads_by_partner"]
+
+    def get_fieldsets(self, request, obj=None):
+        main = (None, {"fields": ["title", "description", "category", "kind", "upload", "url", "tag_words", "language"]})
+        audience = ("Who sees it", {"fields": ["min_tier", "audience_types", "featured", "published"]})
+        if obj is None:
+            return [main, audience]
+        return [main, audience, ("Versions and downloads", {"fields": self.readonly_fields})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(downloaded=Count("downloads"))
+
+    @admin.display(description="downloads", ordering="downloaded")
+    def download_count(self, asset):
+        return asset.downloaded
+
+    @admin.display(description="partner types")
+    def audience(self, asset):
+        return ", ".join(PartnerType(t).label for t in asset.partner_type_list) or "all"
+
+    @admin.display(description="current file")
+    def current_file(self, asset):
+        if asset.kind == ContentAsset.Kind.LINK:
+            return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', asset.url, asset.url)
+        if not asset.file:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({}, {} KB)', reverse("api:content-download", args=[asset.pk]), asset.original_filename,
+            asset.content_type, max(asset.size // 1024, 1),
+        )
+
+    @admin.display(description="downloads per partner (all versions)")
+    def downloads_by_partner(self, asset):
+        rows = selectors.downloads_per_partner(asset)
+        if not rows:
+            return "No downloads yet."
+        return _table(["Partner", "Downloads", "People"], [(r["partner__name"], r["downloads"], r["people"]) for r in rows])
+
+    def save_model(self, request, obj, form, change):
+        data = {field: form.cleaned_data.get(field) for field in services.ASSET_FIELDS if field in form.cleaned_data}
+        data["tags"] = form.cleaned_data.get("tag_words", [])
+        data["partner_types"] = form.cleaned_data.get("audience_types", [])
+        asset = services.content_asset_save(by=request.user, data=data, upload=form.cleaned_data.get("upload"),
+                                            asset=obj if change else None)
+        obj.pk = asset.pk
+
+
+@admin.register(ContentDownload)
+class ContentDownloadAdmin(admin.ModelAdmin):
+    list_display = ["downloaded_at", "asset", "version", "partner", "user"]
+    list_filter = ["partner", "asset__category"]
+    search_fields = ["asset__title", "partner__name", "user__email"]
+    list_select_related = ["asset", "partner", "user"]
+    date_hierarchy = "downloaded_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Courses ----------------------------------------------------------------------------------------
+
+
+class LessonInline(admin.StackedInline):
+    model = Lesson
+    extra = 0
+    fields = [("position", "title"), "body_markdown"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ["position", "text", "choice_count"]
+    readonly_fields = ["choice_count"]
+    show_change_link = True
+    verbose_name_plural = "Quiz questions (open a question to edit its choices)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n=Count("choices"), right=Count("choices", filter=Q(choices__is_correct=True)))
+
+    @admin.display(description="choices")
+    def choice_count(self, question):
+        if question.pk is None:
+            return "—"
+        return f"{question.n} ({question.right} right)"
+
+
+class CourseForm(forms.ModelForm):
+    required_types = forms.MultipleChoiceField(
+        label="Required for partner types", choices=PartnerType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Course
+        fields = ["title", "summary", "published", "order", "pass_mark", "validity_months", "required_tier",
+                  "required_types", "onboarding_event"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_types"].initial = partner_type_list(self.instance.required_partner_types)
+
+    def save(self, commit=True):
+        self.instance.required_partner_types = partner_types_value(self.cleaned_data.get("required_types"))
+        return super().save(commit)
+
+
+@admin.register(Course)
+class CourseAdmin(AuditedAdmin):
+    form = CourseForm
+    list_display = ["title", "published", "pass_mark", "validity_months", "required_tier", "questions_count",
+                    "attempt_count", "passed_people", "certified_now"]
+    list_filter = ["published", "required_tier"]
+    search_fields = ["title"]
+    list_select_related = ["required_tier"]
+    inlines = [LessonInline, QuestionInline]
+    readonly_fields = ["completion"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": ["title", "summary", "published", "order"]}),
+                     ("Quiz and certification", {"fields": ["pass_mark", "validity_months"]}),
+                     ("Who must take it", {"fields": ["required_tier", "required_types", "onboarding_event"]})]
+        if obj is not None:
+            fieldsets.append(("Completion per partner", {"fields": ["completion"]}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        return super().get_queryset(request).annotate(
+            n_questions=Count("questions", distinct=True),
+            n_attempts=Count("attempts", distinct=True),
+            n_passed=Count("attempts__user", filter=Q(attempts__passed=True), distinct=True),
+            n_certified=Count("certifications__user", filter=Q(certifications__status="current", certifications__expires_on__gt=today), distinct=True),
+        )
+
+    @admin.display(description="questions", ordering="n_questions")
+    def questions_count(self, course):
+        return course.n_questions
+
+    @admin.display(description="attempts", ordering="n_attempts")
+    def attempt_count(self, course):
+        return course.n_attempts
+
+    @admin.display(description="people passed", ordering="n_passed")
+    def passed_people(self, course):
+        return course.n_passed
+
+    @admin.display(description="certified now", ordering="n_certified")
+    def certified_now(self, course):
+        return course.n_certified
+
+    @admin.display(description="completion per partner")
+    def completion(self, course):
+        rows = selectors.completion_per_partner(course)
+        if not rows:
+            return "Nobody has taken the quiz yet."
+        return _table(["Partner", "People who tried", "Passed", "Certified now"],
+                      [(r["partner__name"], r["attempted"], r["passed"], r["certified"]) for r in rows])
+
+
+class ChoiceFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if len(kept) < 2:
+            raise ValidationError("A question needs at least two choices.")
+        if not any(f.cleaned_data.get("is_correct") for f in kept):
+            raise ValidationError("Mark at least one choice as a right answer.")
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceFormSet
+    extra = 3
+    fields = ["position", "text", "is_correct"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "course", "position"]
+    list_filter = ["course"]
+    list_select_related = ["course"]
+    search_fields = ["text"]
+    inlines = [ChoiceInline]
+
+
+class PathStepInline(admin.TabularInline):
+    model = PathStep
+    extra = 1
+    fields = ["position", "course"]
+
+
+@admin.register(LearningPath)
+class LearningPathAdmin(admin.ModelAdmin):
+    list_display = ["title", "order", "course_count"]
+    inlines = [PathStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n=Count("steps"))
+
+    @admin.display(description="courses", ordering="n")
+    def course_count(self, path):
+        return path.n
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["submitted_at", "user", "partner", "course", "score", "passed"]
+    list_filter = ["passed", "course", "partner"]
+    search_fields = ["user__email", "partner__name", "course__title"]
+    list_select_related = ["user", "partner", "course"]
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(Certification)
+class CertificationAdmin(ReadOnlyAdmin):
+    list_display = ["holder_name", "partner", "course", "issued_on", "expires_on", "status", "verification_code", "certificate"]
+    list_filter = ["status", "course", "partner"]
+    search_fields = ["holder_name", "user__email", "partner_name", "verification_code"]
+    list_select_related = ["partner", "course"]
+    date_hierarchy = "expires_on"
+    exclude = ["pdf"]  # a private file has no URL for the admin's file widget: the PDF column links to it
+
+    @admin.display(description="certificate")
+    def certificate(self, certification):
+        if not certification.pdf:
+            return "being prepared"
+        return format_html('<a href="{}">PDF</a>', reverse("api:certification-pdf", args=[certification.pk]))

@@ -1,0 +1,164 @@
+"""API of enablement: the content library, courses with their quiz (never the right answers),
+quiz attempts scored on the server, certifications and their certificate PDFs."""
+
+from django.http import FileResponse
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from prm.api import FileNegotiation, ScopedGenericViewSet
+from prm.markup import markdown_to_html
+
+from . import selectors, services
+from .models import Certification, ContentAsset, Course
+from .responses import asset_download
+
+
+class ContentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    min_tier = serializers.CharField(source="min_tier.name", default=None)
+    is_new = serializers.BooleanField()
+
+    class Meta:
+        model = ContentAsset
+        fields = ["id", "title", "kind", "category", "tags", "download_url", "description", "language", "version",
+                  "min_tier", "featured", "is_new", "updated_at"]
+
+    def get_download_url(self, asset) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api:content-download", args=[asset.pk]))
+
+
+class ContentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Content assets: staff see all, partner users what their tier and partner type may see."""
+
+    serializer_class = ContentSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.content_list(
+            user=self.request.user, search=params.get("search", "")[:100], category=params.get("category", ""),
+            kind=params.get("kind", ""), language=params.get("language", ""),
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
+    def download(self, request, pk=None):
+        return asset_download(request, self.get_object())
+
+
+class ChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    multiple = serializers.SerializerMethodField(help_text="Pick every right choice (more than one is right).")
+    choices = ChoiceSerializer(many=True, source="choices.all")
+
+    def get_multiple(self, question) -> bool:
+        return question.right_count > 1
+
+
+class LessonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body_html = serializers.SerializerMethodField()
+
+    def get_body_html(self, lesson) -> str:
+        return markdown_to_html(lesson.body_markdown, top_heading=4)
+
+
+class CourseListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "title", "summary", "pass_mark", "validity_months"]
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    lessons = LessonSerializer(many=True, source="lessons.all")
+    quiz = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Course
+        fields = ["id", "title", "summary", "validity_months", "lessons", "quiz"]
+
+    @extend_schema_field(inline_serializer("Quiz", {"pass_mark": serializers.IntegerField(), "questions": QuestionSerializer(many=True)}))
+    def get_quiz(self, course) -> dict:
+        return {"pass_mark": course.pass_mark, "questions": QuestionSerializer(course.questions.all(), many=True).data}
+
+
+class AttemptInputSerializer(serializers.Serializer):
+    # Its shape is checked by the service, which names every problem in words.
+    answers = serializers.JSONField(
+        help_text='{"<question id>": <choice id>} or a list of choice ids for a question with several right choices.'
+    )
+
+
+class AttemptOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.IntegerField()
+    passed = serializers.BooleanField()
+    certification = serializers.SerializerMethodField()
+    wrong_questions = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the questions answered wrong.")
+
+    def get_certification(self, attempt) -> int | None:
+        return self.context.get("certification")
+
+
+class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Courses with lessons and quiz questions; partner users post quiz attempts."""
+
+    def get_serializer_class(self):
+        return CourseListSerializer if self.action == "list" else CourseSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.course_list(user=self.request.user)
+        return selectors.course_detail(user=self.request.user)
+
+    @extend_schema(request=AttemptInputSerializer, responses={201: AttemptOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def attempts(self, request, pk=None):
+        course = self.get_object()
+        data = AttemptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.quiz_attempt_submit(course=course, user=request.user, answers=data.validated_data["answers"])
+        certification = attempt.granted_certification
+        context = {"certification": certification.pk if certification else None}
+        return Response(AttemptOutputSerializer(attempt, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    user = serializers.EmailField(source="user.email")
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certification
+        fields = ["id", "user", "holder_name", "course", "course_title", "issued_on", "expires_on", "status", "verification_code"]
+
+    def get_status(self, certification) -> str:
+        return Certification.Status.CURRENT if certification.is_current else Certification.Status.EXPIRED
+
+
+class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Certifications: staff see all, partner users their organization's."""
+
+    serializer_class = CertificationSerializer
+
+    def get_queryset(self):
+        return selectors.certification_list(user=self.request.user)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes, 202: inline_serializer("Preparing", {"detail": serializers.CharField()})})
+    @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
+    def pdf(self, request, pk=None):
+        certification = self.get_object()
+        if not certification.pdf:
+            response = Response({"detail": "The certificate is being prepared. Try again in a minute."}, status=status.HTTP_202_ACCEPTED)
+            response["Retry-After"] = "30"
+            return response
+        return FileResponse(certification.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"certificate-{certification.verification_code}.pdf")

@@ -1,0 +1,207 @@
+"""Demo enablement: content in every category for different tiers and partner types, two learning
+paths over three courses with quizzes, and certifications of the demo users (one ending soon,
+one expired)."""
+
+import io
+import zipfile
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from partners.models import OnboardingEvent, Tier, User
+
+from . import services
+from .models import Certification, Choice, ContentAsset, Course, LearningPath, Lesson, PathStep, Question
+
+# title, category, kind, file name or link, minimum tier, partner types, language, featured, tags, description
+CONTENT = [
+    ("Cloud Suite overview brochure", "sales", "file", "cloud-suite-overview.pdf", None, [], "en", True,
+     ["cloud suite", "overview"], "Two pages that explain Cloud Suite to a first-time buyer."),
+    ("Cloud Suite Übersicht", "sales", "file", "cloud-suite-uebersicht.pdf", None, [], "de", False,
+     ["cloud suite", "overview"], "Die Broschüre auf Deutsch."),
+    ("Campaign kit: spring launch", "marketing", "file", "spring-launch-kit.zip", "Silver", [], "en", True,
+     ["campaign", "email", "banners"], "E-mail templates and banners for the spring launch campaign."),
+    ("Partner logo pack", "marketing", "file", "partner-logos.png", None, [], "en", False,
+     ["logo", "brand"], "Our logo and the partner badge, for your website."),
+    ("Security Add-on architecture guide", "technical", "file", "security-architecture.docx", "Silver", [], "en", False,
+     ["security", "architecture"], "How the Security Add-on fits into a customer's network."),
+    ("Managed Backup runbook for MSPs", "technical", "link", "https://docs.example.com/managed-backup/msp-runbook",
+     None, ["msp"], "en", False, ["backup", "operations"], "Operating Managed Backup for many customers."),
+    ("Gold partner price list 2027", "pricing", "file", "price-list-gold-2027.pdf", "Gold", [], "en", False,
+     ["prices", "discounts"], "List prices and Gold partner discounts."),
+    ("Platinum deal desk guide", "pricing", "link", "https://docs.example.com/deal-desk/platinum",
+     "Platinum", [], "en", False, ["discounts", "approvals"], "Special pricing requests for Platinum partners."),
+    ("Case study: Contoso cuts cloud costs by 30%", "case_study", "file", "contoso-case-study.pdf", None, [], "en", False,
+     ["retail", "cost"], "How a retailer moved to Cloud Suite in six weeks."),
+    ("Product demo video", "training", "link", "https://videos.example.com/cloud-suite-demo", None, [], "en", False,
+     ["demo", "video"], "A 12-minute walk through Cloud Suite."),
+]
+
+# title, summary, validity months, onboarding event, lessons [(title, markdown)], quiz [(question, [(choice, right)])]
+COURSES = [
+    (
+        "Product foundations", "What we sell, to whom, and why they buy.", 12, OnboardingEvent.COURSE_PASSED,
+        [
+            ("The product family", "# Cloud Suite\n\nCloud Suite runs a company's **files, mail and identity** in one place.\n\n"
+             "Two add-ons extend it:\n\n- **Security Add-on**: threat protection and audit\n- **Managed Backup**: daily backups kept for a year"),
+            ("Who buys", "Our buyers are **IT leaders** of companies with 50 to 5,000 people.\n\n"
+             "They buy to *cut cost* and to *pass audits*. See the [overview brochure](/portal/content/)."),
+        ],
+        [
+            ("What does Cloud Suite run?", [("Files, mail and identity", True), ("Payroll", False), ("Factory machines", False)]),
+            ("Which are add-ons of Cloud Suite?", [("Security Add-on", True), ("Managed Backup", True), ("Office chairs", False)]),
+            ("Who usually buys Cloud Suite?", [("IT leaders", True), ("Interns", False)]),
+        ],
+    ),
+    (
+        "Selling Cloud Suite", "Discovery, objections and closing.", 12, "",
+        [
+            ("Discovery", "Ask about **cost**, **audits** and **growth** before you show anything."),
+            ("Objections", "| Objection | Answer |\n|---|---|\n| Too expensive | Compare with three tools it replaces |\n| Migration risk | We migrate in six weeks |"),
+        ],
+        [
+            ("What do you ask about first?", [("Cost, audits and growth", True), ("Their favourite colour", False)]),
+            ("How long does a migration take?", [("About six weeks", True), ("Two years", False), ("One hour", False)]),
+            ("Which answers fit the price objection?", [("It replaces three tools", True), ("Compare total cost", True), ("Prices are secret", False)]),
+        ],
+    ),
+    (
+        "Technical deep dive", "Architecture, security and backups for pre-sales engineers.", 24, "",
+        [
+            ("Architecture", "Cloud Suite runs in three regions; customers choose where their data lives."),
+            ("Security and backup", "The Security Add-on logs every sign-in. Managed Backup keeps **365 days**."),
+        ],
+        [
+            ("How long does Managed Backup keep backups?", [("365 days", True), ("7 days", False)]),
+            ("Who chooses the data region?", [("The customer", True), ("The partner", False), ("Nobody", False)]),
+            ("What does the Security Add-on log?", [("Every sign-in", True), ("Nothing", False)]),
+        ],
+    ),
+]
+
+PATHS = [
+    ("Sales foundations", "For account managers: learn the product, then how to sell it.", ["Product foundations", "Selling Cloud Suite"]),
+    ("Technical pre-sales", "For pre-sales engineers: the product, then its architecture.", ["Product foundations", "Technical deep dive"]),
+]
+
+
+@lru_cache(maxsize=1)
+def _pdf_bytes() -> bytes:
+    """A one-page PDF saying what it is, built by hand: demo files are data, not documents, and
+    nothing renders inside the demo's transaction."""
+    text = b"BT /F1 18 Tf 72 720 Td (Demo file of the partner program.) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _file(name: str) -> SimpleUploadedFile:
+    extension = name.rsplit(".", 1)[1]
+    if extension == "pdf":
+        content = _pdf_bytes()
+    elif extension == "png":
+        content = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+                   b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+            archive.writestr("README.txt", "Demo file of the partner program.")
+        content = buffer.getvalue()
+    return SimpleUploadedFile(name, content)
+
+
+def _content(manager: User) -> None:
+    tiers = {tier.name: tier for tier in Tier.objects.all()}
+    for title, category, kind, source, tier, types, language, featured, tags, description in CONTENT:
+        services.content_asset_save(
+            by=manager,
+            upload=_file(source) if kind == "file" else None,
+            data=dict(
+                title=title, category=category, kind=kind, url=source if kind == "link" else "", min_tier=tiers.get(tier),
+                partner_types=types, language=language, featured=featured, tags=tags, description=description,
+            ),
+        )
+
+
+def _courses() -> dict[str, Course]:
+    courses = {}
+    for order, (title, summary, months, event, lessons, quiz) in enumerate(COURSES):
+        course = Course.objects.create(title=title, summary=summary, validity_months=months, onboarding_event=event,
+                                       pass_mark=60, published=True, order=order,
+                                       required_partner_types=",msp,referral,reseller,technology," if event else "")
+        for position, (lesson_title, body) in enumerate(lessons, 1):
+            Lesson.objects.create(course=course, position=position, title=lesson_title, body_markdown=body)
+        for position, (text, choices) in enumerate(quiz, 1):
+            question = Question.objects.create(course=course, position=position, text=text)
+            Choice.objects.bulk_create(
+                Choice(question=question, position=i, text=choice, is_correct=right) for i, (choice, right) in enumerate(choices, 1)
+            )
+        courses[title] = course
+    for order, (title, description, course_titles) in enumerate(PATHS):
+        path = LearningPath.objects.create(title=title, description=description, order=order)
+        for position, course_title in enumerate(course_titles, 1):
+            PathStep.objects.create(path=path, course=courses[course_title], position=position)
+    return courses
+
+
+def _answers(course: Course, *, right: bool = True) -> dict:
+    answers = {}
+    for question in course.questions.prefetch_related("choices"):
+        picks = [c.pk for c in question.choices.all() if c.is_correct == right]
+        answers[str(question.pk)] = picks if len(picks) > 1 else picks[0]
+    return answers
+
+
+def _certifications(courses: dict[str, Course]) -> None:
+    today = timezone.localdate()
+
+    def at(days_ago: int):
+        return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(10, 0)))
+
+    carol, alice, bob = (User.objects.get(email=e) for e in ("carol@acme.demo.test", "alice@acme.demo.test", "bob@globex.demo.test"))
+    foundations, selling, technical = courses["Product foundations"], courses["Selling Cloud Suite"], courses["Technical deep dive"]
+    # Carol failed once, then passed a year ago less 20 days: her certification ends soon.
+    services.quiz_attempt_submit(course=foundations, user=carol, answers=_answers(foundations, right=False), now=at(346))
+    services.quiz_attempt_submit(course=foundations, user=carol, answers=_answers(foundations), now=at(345))
+    services.quiz_attempt_submit(course=foundations, user=alice, answers=_answers(foundations), now=at(60))
+    services.quiz_attempt_submit(course=selling, user=alice, answers=_answers(selling), now=at(30))
+    # Bob's technical certification lapsed two months ago (the daily task marked it expired).
+    lapsed = services.quiz_attempt_submit(course=technical, user=bob, answers=_answers(technical), now=at(790))
+    Certification.objects.filter(attempt=lapsed).update(status=Certification.Status.EXPIRED)
+
+
+def seed(*, stdout) -> None:
+    if Course.objects.exists() or ContentAsset.objects.exists():
+        stdout.write("enablement: already loaded")
+        return
+    manager = User.objects.get(email="manager@demo.test")
+    _content(manager)
+    # Most of the library has been there a while; the newest two carry the "new" badge.
+    older = timezone.now() - timedelta(days=90)
+    ContentAsset.objects.exclude(title__in=[CONTENT[0][0], CONTENT[2][0]]).update(created_at=older, updated_at=older)
+    courses = _courses()
+    _certifications(courses)
+    for email in ("alice@acme.demo.test", "carol@acme.demo.test", "bob@globex.demo.test"):
+        user = User.objects.get(email=email)
+        for asset in ContentAsset.objects.filter(min_tier__isnull=True, partner_types="", kind="file")[:3]:
+            services.content_download_record(asset=asset, user=user)
+    stdout.write(
+        f"enablement: {ContentAsset.objects.count()} content assets, {len(courses)} courses in {len(PATHS)} learning paths, "
+        f"{Certification.objects.count()} certifications"
+    )

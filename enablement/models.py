@@ -1,0 +1,332 @@
+"""Enablement: the content library, courses with lessons and a quiz, learning paths, quiz attempts
+and the certifications that passing grants. (Communication, issue 10, will live here too.)
+
+Content and courses belong to the program, not to one partner: who sees an asset is decided by
+its tier and partner-type visibility (``selectors.content_visible``). What partner users create
+or earn (downloads, attempts, certifications) is partner-scoped (prm.scoping).
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from partners.models import OnboardingEvent, Partner, PartnerType, Tier
+from prm.audit import audit_history
+from prm.scoping import partner_scoped
+from prm.storage import private_storage
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+
+
+def validate_tags(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Give the tags as a list of words.")
+    if len(value) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags.")
+    if any(not v.strip() or len(v) > MAX_TAG_LENGTH for v in value):
+        raise ValidationError(f"Each tag is a word of 1 to {MAX_TAG_LENGTH} characters.")
+
+
+def validate_partner_types(value: str) -> None:
+    """Partner types are stored comma-bounded (",reseller,msp,"): a portable "contains" filter
+    on PostgreSQL and SQLite alike. Empty means every type."""
+    unknown = [v for v in partner_type_list(value) if v not in PartnerType.values]
+    if unknown:
+        raise ValidationError(f"Unknown partner types: {', '.join(unknown)}.")
+
+
+def partner_type_list(value: str) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def partner_types_value(types) -> str:
+    types = sorted(set(types or []))
+    return f",{','.join(types)}," if types else ""
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    DE = "de", "German"
+    FR = "fr", "French"
+    ES = "es", "Spanish"
+    IT = "it", "Italian"
+    NL = "nl", "Dutch"
+    PT = "pt", "Portuguese"
+
+
+# --- Content library -------------------------------------------------------------------------------
+
+
+class ContentAsset(models.Model):
+    """A file or an external link partners use to sell: a brochure, a deck, a price list, a video.
+
+    Visible to partners of ``min_tier`` or above (any tier when empty) and of the listed partner
+    types (every type when empty), once published. A new file or link is a new ``version`` of the
+    same asset, so its download history stays with it.
+    """
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+
+    class Category(models.TextChoices):
+        SALES = "sales", "Sales collateral"
+        MARKETING = "marketing", "Marketing"
+        TECHNICAL = "technical", "Technical documentation"
+        PRICING = "pricing", "Price lists"
+        CASE_STUDY = "case_study", "Case studies"
+        TRAINING = "training", "Training material"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)], blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
+    min_tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Partners of this tier or above see it; empty: every partner.",
+    )
+    partner_types = models.CharField(
+        max_length=100, blank=True, validators=[validate_partner_types],
+        help_text="Partner types that see it; empty: every type.",
+    )
+    file = models.FileField(storage=private_storage, upload_to="content/%Y/", blank=True, max_length=200)
+    original_filename = models.CharField(max_length=200, blank=True, editable=False)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    url = models.URLField("link", max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    featured = models.BooleanField(default=False, help_text="Shown on the partners' portal home.")
+    published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, help_text="When the current version arrived.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["published", "category", "-updated_at"], name="content_published_category")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def partner_type_list(self) -> list[str]:
+        return partner_type_list(self.partner_types)
+
+    @property
+    def is_new(self) -> bool:
+        return self.updated_at >= timezone.now() - timedelta(days=settings.PRM_CONTENT_NEW_DAYS)
+
+
+class ContentDownload(models.Model):
+    """One download (or opened link) of an asset by a partner user: counted per asset, partner and user."""
+
+    asset = models.ForeignKey(ContentAsset, on_delete=models.CASCADE, related_name="downloads")
+    version = models.PositiveIntegerField()
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["-downloaded_at", "-id"]
+        indexes = [models.Index(fields=["asset", "partner"], name="download_asset_partner")]
+
+    def __str__(self):
+        return f"{self.asset_id} by {self.user_id} ({self.partner_id})"
+
+
+# --- Training ----------------------------------------------------------------------------------------
+
+
+class Course(models.Model):
+    """A course: ordered lessons (Markdown) and a quiz. Passing it grants a certification valid
+    for ``validity_months``; a course may be required for a tier (and above) or partner types, and
+    may close an onboarding step (``onboarding_event``)."""
+
+    title = models.CharField(max_length=200, unique=True)
+    summary = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
+    published = models.BooleanField(default=False)
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Percent of questions right to pass."
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(120)], help_text="How long the certification lasts."
+    )
+    required_tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Required for partners of this tier and above.",
+    )
+    required_partner_types = models.CharField(
+        max_length=100, blank=True, validators=[validate_partner_types], help_text="Required for partners of these types."
+    )
+    onboarding_event = models.CharField(
+        max_length=40, blank=True, choices=[(OnboardingEvent.COURSE_PASSED.value, OnboardingEvent.COURSE_PASSED.label)],
+        help_text="Passing it closes the onboarding step that waits for this event.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def required_partner_type_list(self) -> list[str]:
+        return partner_type_list(self.required_partner_types)
+
+
+class Lesson(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    body_markdown = models.TextField("text (Markdown)", max_length=50_000, validators=[MaxLengthValidator(50_000)])
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    """A quiz question; it may have several right choices (all of them must be picked)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+    # Never leaves the server: no serializer, form or template reads it.
+    is_correct = models.BooleanField("right answer", default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class LearningPath(models.Model):
+    """An ordered list of courses, e.g. "Sales foundations" or "Technical pre-sales"."""
+
+    title = models.CharField(max_length=200, unique=True)
+    description = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    courses = models.ManyToManyField(Course, through="PathStep", related_name="paths")
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class PathStep(models.Model):
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="steps")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["path", "course"], name="course_once_per_path")]
+
+    def __str__(self):
+        return f"{self.path}: {self.course}"
+
+
+class QuizAttempt(models.Model):
+    """One scored attempt at a course's quiz. Every attempt is kept with its score."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(default=dict, help_text="Choice ids picked, per question id.")
+    score = models.PositiveSmallIntegerField(help_text="Percent of questions right, rounded down.")
+    passed = models.BooleanField()
+    wrong_questions = models.JSONField(default=list)
+    question_count = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["user", "course", "submitted_at"], name="attempt_user_course_time")]
+
+    def __str__(self):
+        return f"{self.user_id} on {self.course_id}: {self.score}%"
+
+
+def new_verification_code() -> str:
+    # 80 random bits in groups a person can read out: guessing one is hopeless.
+    raw = secrets.token_hex(10).upper()
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+class Certification(models.Model):
+    """What passing a course grants a user: valid from ``issued_on`` until ``expires_on`` (the
+    first day it no longer counts). The certificate shows the values stored here (a snapshot)."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="certifications")
+    attempt = models.OneToOneField(QuizAttempt, on_delete=models.PROTECT, related_name="certification")
+    issued_on = models.DateField()
+    expires_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
+    verification_code = models.CharField(max_length=40, unique=True, default=new_verification_code, editable=False)
+    holder_name = models.CharField(max_length=150)
+    partner_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=200)
+    reminded_30_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_7_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pdf = models.FileField(storage=private_storage, upload_to="certificates/%Y/", blank=True)
+
+    objects = partner_scoped()
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="certification_status_expiry"),
+            models.Index(fields=["partner", "status"], name="certification_partner_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.holder_name}: {self.course_title} ({self.verification_code})"
+
+    def is_current_on(self, day) -> bool:
+        return self.status == self.Status.CURRENT and day < self.expires_on
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_current_on(timezone.localdate())

@@ -1,0 +1,17 @@
+"""Portal URLs of enablement: ``training`` under /portal/training/, ``content`` under /portal/content/."""
+
+from django.urls import path
+
+from . import views
+
+training = [
+    path("", views.training, name="home"),
+    path("courses/<int:pk>/", views.course_detail, name="course"),
+    path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
+    path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+]
+
+content = [
+    path("", views.content_list, name="list"),
+    path("<int:pk>/download/", views.content_download, name="download"),
+]

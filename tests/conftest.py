@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from prm.scoping import scopes_disabled
 
+from .clients import api_client_for
 from .factories import PartnerFactory, PartnerUserFactory, StaffUserFactory
 
 
@@ -84,10 +85,6 @@ def api():
     return APIClient()
 
 
-def api_client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

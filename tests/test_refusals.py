@@ -26,7 +26,7 @@ from incentives.models import CommissionPlan, CommissionRule, PayoutRun
 from partners.models import Agreement, FitCriterion, OnboardingTask, PayoutDetails, User
 
 from .admin_forms import admin_form_data
-from .conftest import api_client_for
+from .clients import api_client_for
 from .factories import (
     AgreementFactory,
     ApplicationFactory,

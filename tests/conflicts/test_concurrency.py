@@ -10,7 +10,7 @@ from conflicts.models import CaseOutcome
 from incentives.models import CommissionLine
 from prm.scoping import scopes_disabled
 
-from ..conftest import api_client_for
+from ..clients import api_client_for
 from .conftest import dispute
 
 pytestmark = [

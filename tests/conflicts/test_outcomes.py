@@ -15,8 +15,7 @@ from deals import services as deal_services
 from incentives.models import CommissionLine
 from prm.errors import RuleViolation, StateConflict
 
-from ..factories import DealFactory
-from ..incentives.conftest import make_plan
+from ..factories import CommissionPlanFactory, DealFactory
 from .conftest import dispute
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +67,7 @@ def _won(deal, manager, amount="10000.00"):
 
 def test_a_split_is_booked_when_the_awarded_deal_is_won(clash, manager, partner, rival):
     case, ours, theirs = clash
-    make_plan(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
+    CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
     services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split 25/75.",
                           split_percent=Decimal("25"), split_partner=rival)
     assert not CommissionLine.objects.filter(kind="adjustment").exists()
@@ -86,7 +85,7 @@ def test_a_split_is_booked_when_the_awarded_deal_is_won(clash, manager, partner,
 
 def test_a_reversed_win_takes_the_split_back_from_both_sides(clash, manager, partner, rival):
     case, ours, theirs = clash
-    make_plan(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
+    CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
     services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
                           split_percent=Decimal("25"), split_partner=rival)
     _won(ours, manager)
@@ -97,7 +96,7 @@ def test_a_reversed_win_takes_the_split_back_from_both_sides(clash, manager, par
 
 def test_a_split_on_an_already_won_deal_is_booked_at_once(clash, manager, partner, rival):
     case, ours, theirs = clash
-    make_plan(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
+    CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
     _won(ours, manager)
     services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
                           split_percent=Decimal("10"), split_partner=rival)

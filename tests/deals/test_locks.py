@@ -12,7 +12,7 @@ from deals import services
 from deals.models import DealRegistration
 from prm.errors import Busy
 
-from ..conftest import api_client_for
+from ..clients import api_client_for
 from ..factories import DealFactory
 from ..locking import held_elsewhere, postgresql_only
 

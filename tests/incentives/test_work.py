@@ -13,7 +13,7 @@ from incentives.models import PayoutRun, PayoutStatement
 from prm.errors import Busy, StateConflict
 from prm.tasks import restart_stale_work
 
-from ..conftest import api_client_for
+from ..clients import api_client_for
 from ..factories import CommissionLineFactory
 from ..locking import held_elsewhere, postgresql_only
 

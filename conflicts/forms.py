@@ -2,11 +2,11 @@ from django import forms
 from django.utils import timezone
 
 from prm.money import format_money
-from prm.uploads import ALLOWED_EXTENSIONS
+from prm.uploads import ATTACHMENT_EXTENSIONS
 
 from .models import BODY_MAX, SUBJECT_MAX, Case
 
-ACCEPT = ",".join(f".{extension}" for extension in ALLOWED_EXTENSIONS)
+ACCEPT = ",".join(f".{extension}" for extension in ATTACHMENT_EXTENSIONS)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -21,7 +21,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "Attachments")
-        kwargs.setdefault("help_text", f"Up to 5 files: {', '.join(ALLOWED_EXTENSIONS)}.")
+        kwargs.setdefault("help_text", f"Up to 5 files: {', '.join(ATTACHMENT_EXTENSIONS)}.")
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ACCEPT
 

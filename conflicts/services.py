@@ -23,7 +23,7 @@ from prm.money import is_currency, round_money
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.transitions import check_transition
-from prm.uploads import display_name, storage_name, validate_upload
+from prm.uploads import ATTACHMENT_EXTENSIONS, display_name, storage_name, validate_upload
 
 from .models import (
     BODY_MAX,
@@ -81,7 +81,7 @@ def _check_files(errors: dict, files, field: str = "attachments") -> list:
         return files
     for file in files:
         try:
-            validate_upload(file, field=field)
+            validate_upload(file, field=field, allowed=ATTACHMENT_EXTENSIONS, max_bytes=settings.PRM_UPLOAD_MAX_BYTES)
         except RuleViolation as error:
             errors.setdefault(field, []).extend(error.message_dict[field])
             break

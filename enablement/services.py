@@ -17,22 +17,36 @@ from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, require_role
 from prm.scoping import scopes_disabled
+from prm.uploads import CONTENT_EXTENSIONS, MB, display_name, storage_name, validate_upload
 
 from .models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, partner_types_value
 from .selectors import attempts_left_today
-from .uploads import check_upload
 
 # --- Content library -------------------------------------------------------------------------------
 
 ASSET_FIELDS = ("title", "description", "category", "kind", "tags", "language", "min_tier", "url", "featured", "published")
 
 
+def _content_file(upload) -> dict:
+    """A library file passes the kernel's upload checks (PRM_CONTENT_MAX_UPLOAD_MB); what to store
+    with it. It is stored under a name of ours: nothing a person typed reaches the file system."""
+    kind = validate_upload(
+        upload, field="file", allowed=CONTENT_EXTENSIONS, max_bytes=settings.PRM_CONTENT_MAX_UPLOAD_MB * MB
+    )
+    return {
+        "original_filename": display_name(upload.name),
+        "content_type": kind.content_type,
+        "size": upload.size,
+        "storage_name": storage_name(upload.name),
+    }
+
+
 def content_source_check(*, kind: str, url: str, upload=None, has_file: bool = False) -> dict | None:
     """A file asset needs a file that passes the upload checks; a link asset an http(s) link.
-    Returns what ``check_upload`` found about a new file (None without one)."""
+    Returns what the checks found about a new file (None without one)."""
     if kind == ContentAsset.Kind.FILE:
         if upload is not None:
-            return check_upload(upload)
+            return _content_file(upload)
         if not has_file:
             raise RuleViolation({"file": ["Upload the file partners download."]})
         return None

@@ -59,7 +59,7 @@ def test_a_bad_file_is_an_error_on_its_field(signed_in):
     response = signed_in.post("/portal/cases/new/", {"kind": "other", "subject": "x", "body": "y",
                                                      "attachments": [text_file("page.pdf", b"<html><script>")]})
     assert response.status_code == 200
-    assert "is not a .pdf file" in response.content.decode() and not Case.objects.exists()
+    assert "its content is not a PDF" in response.content.decode() and not Case.objects.exists()
 
 
 def test_the_partner_reads_the_thread_and_replies(signed_in, partner_admin, manager):

@@ -376,8 +376,10 @@ def evidence_answer(
     files = _check_files(errors, attachments)
     _raise(errors)
     with scopes_disabled():
+        # The case first (as resolving locks it), then the request: an answer never lands on a
+        # case a manager is resolving at the same moment.
+        case = lock_one(Case.objects.all(), request.case_id)
         request = lock_one(EvidenceRequest.objects.all(), request.pk)
-        case = Case.objects.get(pk=request.case_id)
     if request.status != EvidenceRequest.Status.REQUESTED:
         raise StateConflict("This evidence request is already answered.")
     if case.is_resolved:
@@ -523,6 +525,8 @@ def case_resolve(
                 rejected.append(other.partner_id)
         record.awarded_deal = awarded
         record.save()
+        # A case resolved again (after a reopening) decides the split anew: the earlier one is undone.
+        _splits_supersede(case=case, by=by)
         if split_percent is not None:
             split = CommissionSplit.objects.create(outcome=record, deal=awarded, to_partner=split_partner, percent=split_percent)
             awarded.refresh_from_db()
@@ -584,13 +588,27 @@ def _currency_for(case: Case, partner: Partner) -> str:
 # --- Commission splits ----------------------------------------------------------------------------
 
 
+def _splits_supersede(*, case: Case, by: User) -> None:
+    """Undo the splits of the case's earlier outcomes: a booked one by correcting lines on both
+    sides, one not booked yet by marking it so (the win will not book it)."""
+    with scopes_disabled():
+        for split in lock(CommissionSplit.objects.filter(outcome__case=case, reversed_at__isnull=True)):
+            for line in split.lines.order_by("id"):
+                incentive_services.commission_adjustment_book(
+                    partner=line.partner, amount=-line.amount, currency=line.currency, corrects=line, by=by,
+                    case_id=case.pk, explanation=f"The case was decided again: the earlier split (line #{line.pk}) is undone",
+                )
+            split.reversed_at = timezone.now()
+            split.save(update_fields=["reversed_at"])
+
+
 @transaction.atomic
 def commission_split_book(*, split: CommissionSplit) -> list[CommissionLine]:
     """Book a split of a won deal's commission, once: per currency of the deal's accruals, the
     percentage is taken from the awarded partner and given to the other partner."""
     with scopes_disabled():
         split = lock_one(CommissionSplit.objects.all(), split.pk)
-        if split.booked_at is not None:
+        if split.booked_at is not None or split.reversed_at is not None:
             return []
         outcome = CaseOutcome.objects.select_related("decided_by").get(pk=split.outcome_id)
         deal = DealRegistration.objects.select_related("partner").get(pk=split.deal_id)

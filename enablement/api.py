@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from prm.api import FileNegotiation, ScopedGenericViewSet
+from prm.api import FileNegotiation, PreparingSerializer, ScopedGenericViewSet
 from prm.markup import markdown_to_html
 
 from . import selectors, services
@@ -152,13 +152,16 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     def get_queryset(self):
         return selectors.certification_list(user=self.request.user)
 
-    @extend_schema(responses={(200, "application/pdf"): bytes, 202: inline_serializer("Preparing", {"detail": serializers.CharField()})})
+    @extend_schema(responses={(200, "application/pdf"): bytes, 202: PreparingSerializer})
     @action(detail=True, methods=["get"], content_negotiation_class=FileNegotiation)
     def pdf(self, request, pk=None):
         certification = self.get_object()
-        if not certification.pdf:
-            response = Response({"detail": "The certificate is being prepared. Try again in a minute."}, status=status.HTTP_202_ACCEPTED)
-            response["Retry-After"] = "30"
+        if not services.certificate_pdf_request(certification=certification):
+            response = Response(
+                {"detail": "The certificate is being prepared. Try again in a moment.", "status": "preparing"},
+                status=status.HTTP_202_ACCEPTED,
+            )
+            response["Retry-After"] = "5"
             return response
         return FileResponse(certification.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
                             filename=f"certificate-{certification.verification_code}.pdf")

@@ -5,6 +5,7 @@ import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -231,13 +232,31 @@ def certification_grant(*, attempt: QuizAttempt) -> Certification:
 
 def certificate_pdf_ensure(certification: Certification) -> Certification:
     """Render and store the certificate once (in a worker); it shows the values stored on the
-    certification, never data that may have changed since."""
+    certification, never data that may have changed since. Of two workers rendering at once, the
+    first to store keeps its file; the other's is removed."""
     if not certification.pdf:
         from .pdf import certificate_pdf
 
         certification.pdf.save(f"certificate-{certification.verification_code}.pdf", ContentFile(certificate_pdf(certification)), save=False)
-        Certification.objects.filter(pk=certification.pk).update(pdf=certification.pdf.name)
+        stored = Certification.objects.filter(pk=certification.pk, pdf="").update(pdf=certification.pdf.name)
+        if not stored:
+            certification.pdf.storage.delete(certification.pdf.name)
+            certification.refresh_from_db(fields=["pdf"])
     return certification
+
+
+def certificate_pdf_request(*, certification: Certification) -> bool:
+    """Someone wants a certificate's PDF: True when it is stored; otherwise a worker is asked
+    again (the task enqueued when it was granted may have been lost), at most once a minute."""
+    if certification.pdf:
+        return True
+    from .tasks import render_certificate_pdf
+
+    key = f"certificate-pdf-requested:{certification.pk}"
+    # Asked once a minute at most; counted only when the request commits (and so really asks).
+    transaction.on_commit(lambda: cache.add(key, True, timeout=60) and render_certificate_pdf.delay(certification.pk))
+    certification.refresh_from_db(fields=["pdf"])  # a task run in-process (no broker) is done already
+    return bool(certification.pdf)
 
 
 # (days before the end, the field that records the reminder, the window's near end in days)

@@ -108,7 +108,7 @@ def attempt_detail(request, pk):
 @partner_required
 def certificate_pdf(request, pk):
     certification = get_object_or_404(selectors.certification_list(user=request.user), pk=pk)
-    if not certification.pdf:
+    if not services.certificate_pdf_request(certification=certification):
         return render(request, "enablement/certificate_pending.html", {"certification": certification}, status=202)
     return FileResponse(certification.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
                         filename=f"certificate-{certification.verification_code}.pdf")

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from prm.api import FileNegotiation, ScopedGenericViewSet
+from prm.api import FileNegotiation, PreparingSerializer, ScopedGenericViewSet
 from prm.roles import FINANCE_ROLES
 
 from . import selectors, services
@@ -78,12 +78,6 @@ def _statements_of(lines, *, user) -> dict[int, int]:
             if line.partner_id == partner_id and line.currency == currency and after < line.pk <= last:
                 found[line.pk] = pk
     return found
-
-
-class PreparingSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    status = serializers.CharField()
-    progress = serializers.CharField(required=False)
 
 
 RETRY_AFTER_SECONDS = 5

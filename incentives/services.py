@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
@@ -464,14 +465,17 @@ def statements_outdated(run: PayoutRun):
 
 def statement_pdf_request(*, statement: PayoutStatement) -> bool:
     """Someone wants a statement's PDF: True when the stored one is current; otherwise a worker is
-    asked (once the current transaction commits) to render it, and False until it has."""
+    asked (once the current transaction commits) to render it, at most once a minute however often
+    a page polls, and False until it has."""
     if statement.pdf_ready:
         return True
     if statement.run.status not in PayoutRun.DOCUMENTED_STATUSES:
         raise InvalidTransition(f"Run {statement.run.reference} is {statement.run.status}: its statements have no document yet.")
     from .tasks import render_statement_pdf
 
-    render_statement_pdf.delay_on_commit(statement.pk)
+    key = f"statement-pdf-requested:{statement.pk}:{statement.run.status}"
+    # Asked once a minute at most; counted only when the request commits (and so really asks).
+    transaction.on_commit(lambda: cache.add(key, True, timeout=60) and render_statement_pdf.delay(statement.pk))
     statement.refresh_from_db(fields=["pdf", "pdf_status"])  # a task run in-process (no broker) is done already
     return statement.pdf_ready
 

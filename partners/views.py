@@ -286,4 +286,6 @@ def payout_details(request):
         else:
             messages.success(request, "Payout details are saved.")
             return redirect("portal:payout_details")
-    return render(request, "portal/payout_details.html", {"partner": partner, "form": form, "details": instance})
+    # The banner shows what is stored, never what a refused form put on its instance.
+    stored = selectors.payout_details_of(partner) if request.method == "POST" else instance
+    return render(request, "portal/payout_details.html", {"partner": partner, "form": form, "details": stored})

@@ -140,3 +140,11 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, ValidationError) and not isinstance(response.data, dict):
         response.data = {"non_field_errors": response.data}
     return response
+
+
+class PreparingSerializer(serializers.Serializer):
+    """202 of a document a worker is still preparing (a PDF, a ZIP): ask again after Retry-After."""
+
+    detail = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.CharField(required=False)

@@ -5,6 +5,8 @@ historical row with who (the request's user, API tokens included), what and when
 extends ``AuditedAdmin`` to get the "History" view with field-by-field changes.
 """
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
@@ -17,4 +19,10 @@ def audit_history(*, excluded_fields: tuple[str, ...] = (), **kwargs) -> Histori
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
-    history_list_display = ["history_change_reason"]
+    """The "History" view lists every change with who, when and why. It is read-only: reverting
+    to an old version would change status, tiers or money without the service that records the
+    reason, so an old version's page sends the reader back to the list."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        messages.info(request, "The history is read-only: changes are made on the object's page or by its actions.")
+        return redirect(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_history", object_id)

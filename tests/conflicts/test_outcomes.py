@@ -94,6 +94,19 @@ def test_a_reversed_win_takes_the_split_back_from_both_sides(clash, manager, par
     assert totals == {partner.pk: Decimal("0.00"), rival.pk: Decimal("0.00")}
 
 
+def test_a_case_decided_again_moves_the_split_once(clash, manager, partner, rival, rival_admin):
+    case, ours, theirs = clash
+    CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
+    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
+                          split_percent=Decimal("25"), split_partner=rival)
+    _won(ours, manager)
+    services.case_reopen(case=case, by=rival_admin, reason="We did the demo, not them.")
+    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split again.",
+                          split_percent=Decimal("25"), split_partner=rival)
+    totals = {p.pk: sum(CommissionLine.objects.filter(partner=p).values_list("amount", flat=True)) for p in (partner, rival)}
+    assert totals == {partner.pk: Decimal("750.00"), rival.pk: Decimal("250.00")}
+
+
 def test_a_split_on_an_already_won_deal_is_booked_at_once(clash, manager, partner, rival):
     case, ours, theirs = clash
     CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])

@@ -172,3 +172,12 @@ def test_the_partner_admin_page_shows_the_numbers_masked(client, finance, detail
     html = client.get(f"/admin/partners/partner/{details.partner_id}/change/").content.decode()
     assert "DE89 •••• •••• 3000" in html
     assert_no_secret(html)
+
+
+def test_a_refused_number_never_shows_as_the_stored_one(client, details, partner_admin):
+    client.force_login(partner_admin)
+    page = client.get(URL + "?change=bank")
+    response = client.post(URL + "?change=bank", {**form_data(page), "iban": "DE00 1234 5678", "change_bank_details": "True"})
+    assert response.status_code == 200 and response.context["form"].errors["iban"]
+    banner = response.content.decode().split('role="status"')[1].split("</div>")[0]
+    assert "DE89 •••• •••• 3000" in banner and "5678" not in banner

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -22,6 +22,7 @@ from prm.mail import send_templated_mail
 from prm.money import is_currency, round_money
 from prm.roles import MANAGER_ROLES, PARTNER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
+from prm.text import check_text
 from prm.transitions import check_transition
 from prm.uploads import ATTACHMENT_EXTENSIONS, display_name, storage_name, validate_upload
 
@@ -66,11 +67,16 @@ def sla_due_times(*, kind: str, priority: str, start: datetime) -> tuple[datetim
 
 
 def _text(errors: dict, field: str, value, *, limit: int, required: bool = True, what: str = "") -> str:
+    """Collect the error of one free-text input (required, length, plain text: no bidirectional
+    overrides or control characters, as prm.text checks everywhere) so all come in one answer."""
     value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
     if required and not value:
         errors[field] = [what or "This field is required."]
-    elif len(value) > limit:
-        errors[field] = [f"At most {limit} characters (it has {len(value)})."]
+        return value
+    try:
+        check_text(field=field, value=value, limit=limit, multiline=limit > SUBJECT_MAX)
+    except ValidationError as error:
+        errors[field] = error.message_dict[field]
     return value
 
 

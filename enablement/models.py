@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from partners.models import OnboardingEvent, Partner, PartnerType, Tier
 from prm.audit import audit_history
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
+from prm.text import text_validators
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -83,8 +84,8 @@ class ContentAsset(models.Model):
         CASE_STUDY = "case_study", "Case studies"
         TRAINING = "training", "Training material"
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(max_length=2000, validators=[MaxLengthValidator(2000)], blank=True)
+    title = models.CharField(max_length=200, validators=text_validators(200, multiline=False))
+    description = models.TextField(max_length=2000, validators=text_validators(2000), blank=True)
     category = models.CharField(max_length=20, choices=Category.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
@@ -154,8 +155,8 @@ class Course(models.Model):
     for ``validity_months``; a course may be required for a tier (and above) or partner types, and
     may close an onboarding step (``onboarding_event``)."""
 
-    title = models.CharField(max_length=200, unique=True)
-    summary = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
+    title = models.CharField(max_length=200, unique=True, validators=text_validators(200, multiline=False))
+    summary = models.TextField(max_length=1000, validators=text_validators(1000), blank=True)
     published = models.BooleanField(default=False)
     pass_mark = models.PositiveSmallIntegerField(
         default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Percent of questions right to pass."
@@ -193,8 +194,8 @@ class Course(models.Model):
 class Lesson(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
     position = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=200)
-    body_markdown = models.TextField("text (Markdown)", max_length=50_000, validators=[MaxLengthValidator(50_000)])
+    title = models.CharField(max_length=200, validators=text_validators(200, multiline=False))
+    body_markdown = models.TextField("text (Markdown)", max_length=50_000, validators=text_validators(50_000))
 
     class Meta:
         ordering = ["position", "id"]
@@ -208,7 +209,7 @@ class Question(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField(max_length=500)
+    text = models.CharField(max_length=500, validators=text_validators(500, multiline=False))
 
     class Meta:
         ordering = ["position", "id"]
@@ -220,7 +221,7 @@ class Question(models.Model):
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField(max_length=300)
+    text = models.CharField(max_length=300, validators=text_validators(300, multiline=False))
     # Never leaves the server: no serializer, form or template reads it.
     is_correct = models.BooleanField("right answer", default=False)
 
@@ -234,8 +235,8 @@ class Choice(models.Model):
 class LearningPath(models.Model):
     """An ordered list of courses, e.g. "Sales foundations" or "Technical pre-sales"."""
 
-    title = models.CharField(max_length=200, unique=True)
-    description = models.TextField(max_length=1000, validators=[MaxLengthValidator(1000)], blank=True)
+    title = models.CharField(max_length=200, unique=True, validators=text_validators(200, multiline=False))
+    description = models.TextField(max_length=1000, validators=text_validators(1000), blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     courses = models.ManyToManyField(Course, through="PathStep", related_name="paths")
 

@@ -131,3 +131,10 @@ def test_filters_by_status_and_kind(manager_api, partner_admin, manager):
     services.case_resolve(case=dispute(partner_admin, kind="other"), by=manager, outcome="no_action", note="x")
     assert manager_api.get("/api/v1/cases/?status=resolved").json()["count"] == 1
     assert manager_api.get("/api/v1/cases/?kind=channel_conflict").json()["count"] == 0
+
+
+def test_a_subject_with_a_direction_override_is_refused_naming_the_field(partner_api):
+    response = partner_api.post("/api/v1/cases/", {"kind": "other", "subject": "Acme\u202eevil", "body": "Hello\u200fthere"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"subject", "body"}
+    assert not Case.objects.exists()

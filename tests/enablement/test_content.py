@@ -227,3 +227,10 @@ def test_free_text_is_bounded_and_named(manager, settings):
         add_asset(manager, "t" * 201, kind="link", url="https://example.com/")
     assert "title" in refused.value.message_dict
     assert not ContentAsset.objects.exists()
+
+
+def test_a_title_that_would_display_as_another_is_refused(manager):
+    with pytest.raises(ValidationError) as refused:  # the model's validation: a RuleViolation to every surface
+        add_asset(manager, title="Price list\u202egpj.exe", kind="link", url="https://example.com/list")
+    assert "title" in refused.value.message_dict
+    assert not ContentAsset.objects.exists()

@@ -63,12 +63,32 @@ def load(rows: int, partners: int) -> None:
     with scopes_disabled():
         have = Partner.objects.count()
     if have < partners:
-        with connection.cursor() as cursor, cursor.copy(
-            "COPY partners_partner (name, status, partner_type, country, website, domain, legal_name, address_line,"
-            " postal_code, city, phone, description, specializations, created_at) FROM STDIN"
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                "COPY partners_partner (name, status, partner_type, country, website, domain, legal_name, address_line,"
+                " postal_code, city, phone, description, specializations, created_at) FROM STDIN"
+            ) as copy,
+        ):
             for i in range(have, partners):
-                copy.write_row((f"Bench Partner {i}", "active", "reseller", "US", "", "", "", "", "", "", "", "", "[]", "2026-01-01T00:00:00Z"))
+                copy.write_row(
+                    (
+                        f"Bench Partner {i}",
+                        "active",
+                        "reseller",
+                        "US",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "[]",
+                        "2026-01-01T00:00:00Z",
+                    )
+                )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM deals_dealregistration")
         existing = cursor.fetchone()[0]
@@ -77,23 +97,47 @@ def load(rows: int, partners: int) -> None:
     if existing >= rows:
         return
     rng = random.Random(42)
-    statuses = ["submitted"] * 15 + ["approved"] * 25 + ["won"] * 25 + ["lost"] * 15 + ["expired"] * 15 + ["rejected"] * 5
+    statuses = (
+        ["submitted"] * 15 + ["approved"] * 25 + ["won"] * 25 + ["lost"] * 15 + ["expired"] * 15 + ["rejected"] * 5
+    )
     started = time.perf_counter()
-    with connection.cursor() as cursor, cursor.copy(
-        "COPY deals_dealregistration (partner_id, customer_name, customer_domain, customer_country,"
-        " customer_contact_name, customer_contact_email, amount, currency, expected_close_date, products, notes,"
-        " status, in_conflict_review, rejection_reason, created_at, name_key, name_block, word_block, domain_key,"
-        " email_domain_key) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY deals_dealregistration (partner_id, customer_name, customer_domain, customer_country,"
+            " customer_contact_name, customer_contact_email, amount, currency, expected_close_date, products, notes,"
+            " status, in_conflict_review, rejection_reason, created_at, name_key, name_block, word_block, domain_key,"
+            " email_domain_key) FROM STDIN"
+        ) as copy,
+    ):
         for i in range(existing, rows):
             name, domain = company(rng, i)
             key = normalize_company_name(name)
             block, word = name_blocks(key)
-            copy.write_row((
-                rng.randint(low, high), name, domain, rng.choice(COUNTRIES), "Buyer", f"buyer@{domain}",
-                "10000.00", "USD", "2027-01-01", "[]", "", rng.choice(statuses), False, "", "2026-06-01T00:00:00Z",
-                key, block, word, registrable_domain(domain) or "", registrable_domain(domain) or "",
-            ))
+            copy.write_row(
+                (
+                    rng.randint(low, high),
+                    name,
+                    domain,
+                    rng.choice(COUNTRIES),
+                    "Buyer",
+                    f"buyer@{domain}",
+                    "10000.00",
+                    "USD",
+                    "2027-01-01",
+                    "[]",
+                    "",
+                    rng.choice(statuses),
+                    False,
+                    "",
+                    "2026-06-01T00:00:00Z",
+                    key,
+                    block,
+                    word,
+                    registrable_domain(domain) or "",
+                    registrable_domain(domain) or "",
+                )
+            )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE deals_dealregistration")
     print(f"loaded {rows - existing:,} registrations in {time.perf_counter() - started:.0f} s")
@@ -116,15 +160,24 @@ def probes(count: int):
     for i, (name, domain, country) in enumerate(samples):
         kind = i % 3
         if kind == 0:
-            yield DealRegistration(partner_id=1, customer_name="Renamed Buyer Co", customer_domain=domain, customer_country=country,
-                                   customer_contact_email=f"cio@{domain}")
+            yield DealRegistration(
+                partner_id=1,
+                customer_name="Renamed Buyer Co",
+                customer_domain=domain,
+                customer_country=country,
+                customer_contact_email=f"cio@{domain}",
+            )
         elif kind == 1:
             pos = rng.randrange(1, max(2, len(name) - 6))
             typo = name[:pos] + name[pos + 1 :]
-            yield DealRegistration(partner_id=1, customer_name=typo, customer_domain=f"other{i}.com", customer_country=country)
+            yield DealRegistration(
+                partner_id=1, customer_name=typo, customer_domain=f"other{i}.com", customer_country=country
+            )
         else:
             new_name, new_domain = company(rng, 10_000_000 + i)
-            yield DealRegistration(partner_id=1, customer_name=new_name, customer_domain=new_domain, customer_country=country)
+            yield DealRegistration(
+                partner_id=1, customer_name=new_name, customer_domain=new_domain, customer_country=country
+            )
 
 
 def main() -> None:
@@ -158,7 +211,10 @@ def main() -> None:
         found += bool(matches)
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}"
+    )
     print(f"registrations: {args.rows:,}; checks: {len(timings)}; checks with matches: {found}")
     print(f"conflict check ms: p50 {statistics.median(timings):.2f}, p95 {p95:.2f}, max {timings[-1]:.2f}")
     print("target p95 < 50 ms:", "met" if p95 < 50 else "NOT met")

@@ -50,7 +50,9 @@ def prepare_user() -> str:
             sys.exit("Run bench/conflicts.py first: it loads the registrations this benchmark lists.")
         user = User.objects.filter(email="bench-rep@example.com").first()
         if user is None:
-            user = User.objects.create_user(email="bench-rep@example.com", password=PASSWORD, partner=partner, role="partner_rep")
+            user = User.objects.create_user(
+                email="bench-rep@example.com", password=PASSWORD, partner=partner, role="partner_rep"
+            )
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         print(f"partner {partner.name}: {partner.deals.count()} registrations")
     return user.email
@@ -87,7 +89,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 WRK_REPORT = """
 done = function(summary, latency, requests)
   io.write(string.format("REPORT %d %d %.1f %.1f %d\\n", summary.requests, summary.duration,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.errors.status + summary.errors.connect + summary.errors.timeout))
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.timeout))
 end
 """
 
@@ -99,12 +102,19 @@ def wrk(label, url, headers, cookies, args) -> None:
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if cookies:
-        command += ["-H", "X-Forwarded-Proto: https", "-H", "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items())]
+        command += [
+            "-H",
+            "X-Forwarded-Proto: https",
+            "-H",
+            "Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     count, duration_us, p50, p95, errors = re.search(r"REPORT (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)", output).groups()
     rate = int(count) / (int(duration_us) / 1e6)
-    print(f"{label:28} p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  {rate:5.0f} req/s  errors {errors}  "
-          f"{'met' if float(p95) < 150 else 'NOT met'}")
+    print(
+        f"{label:28} p50 {float(p50):6.1f} ms  p95 {float(p95):6.1f} ms  {rate:5.0f} req/s  errors {errors}  "
+        f"{'met' if float(p95) < 150 else 'NOT met'}"
+    )
     script.unlink()
 
 
@@ -118,13 +128,29 @@ def main() -> None:
     args = parser.parse_args()
 
     email = prepare_user()
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-only-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
-           "SECURE_SSL_REDIRECT": "0", "SITE_URL": f"http://127.0.0.1:{args.port}", "CACHE_URL": "redis://127.0.0.1:6379/14"}
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": f"http://127.0.0.1:{args.port}",
+        "CACHE_URL": "redis://127.0.0.1:6379/14",
+    }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "prm.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "prm.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -135,16 +161,28 @@ def main() -> None:
             except OSError:  # not listening yet, or still booting
                 time.sleep(0.2)
         plain = urllib.request.build_opener(NoRedirect)
-        _, body = request(plain, base + "/api/v1/auth/token/", data=f'{{"email":"{email}","password":"{PASSWORD}"}}'.encode(),
-                          headers={"Content-Type": "application/json"})
+        _, body = request(
+            plain,
+            base + "/api/v1/auth/token/",
+            data=f'{{"email":"{email}","password":"{PASSWORD}"}}'.encode(),
+            headers={"Content-Type": "application/json"},
+        )
         token = re.search(rb'"token":"(\w+)"', body).group(1).decode()
         cookies: dict[str, str] = {}
         _, page = request(plain, base + "/accounts/login/", cookies=cookies)
         csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
         form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "login": email, "password": PASSWORD}).encode()
         secure_origin = base.replace("http://", "https://")
-        request(plain, base + "/accounts/login/", data=form, cookies=cookies,
-                headers={"Referer": secure_origin + "/accounts/login/", "Content-Type": "application/x-www-form-urlencoded"})
+        request(
+            plain,
+            base + "/accounts/login/",
+            data=form,
+            cookies=cookies,
+            headers={
+                "Referer": secure_origin + "/accounts/login/",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
         assert "sessionid" in cookies, "the portal sign-in failed"
 
         pages = [
@@ -153,9 +191,11 @@ def main() -> None:
             ("portal /portal/deals/", "/portal/deals/", {}, cookies),
             ("portal /portal/", "/portal/", {}, cookies),
         ]
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-              f"gunicorn {args.workers} workers; {args.clients} concurrent clients "
-              f"({'wrk, ' + str(args.seconds) + ' s per page' if shutil.which('wrk') else str(args.requests) + ' requests per page'})")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"gunicorn {args.workers} workers; {args.clients} concurrent clients "
+            f"({f'wrk, {args.seconds} s per page' if shutil.which('wrk') else f'{args.requests} requests per page'})"
+        )
         for label, path, headers, jar in pages:
             request(plain, base + path, headers=headers, cookies=jar)  # warm
             if shutil.which("wrk"):
@@ -186,8 +226,10 @@ def main() -> None:
             wall = time.perf_counter() - wall
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
-            print(f"{label:28} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  "
-                  f"{len(timings) / wall:5.0f} req/s  errors {len(errors)}  {'met' if p95 < 150 else 'NOT met'}")
+            print(
+                f"{label:28} p50 {statistics.median(timings):6.1f} ms  p95 {p95:6.1f} ms  "
+                f"{len(timings) / wall:5.0f} req/s  errors {len(errors)}  {'met' if p95 < 150 else 'NOT met'}"
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)

@@ -44,7 +44,24 @@ def load(lines: int, partners: int) -> None:
                 " postal_code, city, phone, description, specializations, created_at) FROM STDIN"
             ) as copy:
                 for i in range(have, partners):
-                    copy.write_row((f"Bench Payout Partner {i}", "active", "reseller", "US", "", "", "", "", "", "", "", "", "[]", "2026-01-01T00:00:00Z"))
+                    copy.write_row(
+                        (
+                            f"Bench Payout Partner {i}",
+                            "active",
+                            "reseller",
+                            "US",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "[]",
+                            "2026-01-01T00:00:00Z",
+                        )
+                    )
         cursor.execute("SELECT id FROM partners_partner ORDER BY id LIMIT %s", [partners])
         ids = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT count(*) FROM incentives_commissionline")
@@ -59,8 +76,18 @@ def load(lines: int, partners: int) -> None:
         ) as copy:
             for i in range(existing, lines):
                 cents = rng.randint(-2_000, 50_000)
-                copy.write_row((rng.choice(ids), "accrual", f"{cents // 100}.{cents % 100:02d}" if cents >= 0 else f"-{-cents // 100}.{-cents % 100:02d}",
-                                "USD" if i % 10 else "EUR", "", "12% of 1,000.00 USD under Gold 2026 plan", "2026-06-01", "2026-06-01T00:00:00Z"))
+                copy.write_row(
+                    (
+                        rng.choice(ids),
+                        "accrual",
+                        f"{cents // 100}.{cents % 100:02d}" if cents >= 0 else f"-{-cents // 100}.{-cents % 100:02d}",
+                        "USD" if i % 10 else "EUR",
+                        "",
+                        "12% of 1,000.00 USD under Gold 2026 plan",
+                        "2026-06-01",
+                        "2026-06-01T00:00:00Z",
+                    )
+                )
         cursor.execute("ANALYZE incentives_commissionline")
         print(f"loaded {lines - existing:,} lines in {time.perf_counter() - started:.0f} s")
 
@@ -114,11 +141,16 @@ def main() -> None:
 
     base, run = statistics.median(baseline), statistics.median(runs)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"lines: {args.lines:,}; partners: {args.partners:,}; groups: {len(groups):,}; statements: {statements:,} "
-          "(groups below the minimum payout carry forward)")
+    print(
+        f"lines: {args.lines:,}; partners: {args.partners:,}; groups: {len(groups):,}; statements: {statements:,} "
+        "(groups below the minimum payout carry forward)"
+    )
     print(f"baseline GROUP BY: median {base:.2f} s of {[round(b, 2) for b in baseline]}")
     print(f"payout run:        median {run:.2f} s of {[round(r, 2) for r in runs]}")
-    print(f"ratio {run / base:.2f}x (target within 3x and under 60 s):", "met" if run <= 3 * base and run < 60 else "NOT met")
+    print(
+        f"ratio {run / base:.2f}x (target within 3x and under 60 s):",
+        "met" if run <= 3 * base and run < 60 else "NOT met",
+    )
 
 
 if __name__ == "__main__":

@@ -46,18 +46,37 @@ def build(statements: int, lines: int) -> int:
     PayoutRun.objects.filter(created_by=finance).delete()
     partners = list(Partner.objects.order_by("id")[:statements])
     while len(partners) < statements:
-        partners.append(Partner.objects.create(name=f"Bench Statement Partner {len(partners)}", partner_type="reseller", country="US"))
+        partners.append(
+            Partner.objects.create(
+                name=f"Bench Statement Partner {len(partners)}", partner_type="reseller", country="US"
+            )
+        )
     booked = timezone.localdate() - timedelta(days=1)  # the ledger only grows in date order
     run = PayoutRun.objects.create(period_end=booked, created_by=finance, status="calculated", open_slot=None)
     for partner in partners:
         created = CommissionLine.objects.bulk_create(
-            CommissionLine(partner=partner, kind="accrual", base_amount=Decimal("48000.00"), rate=Decimal("12"),
-                           amount=Decimal("5760.00"), currency="USD", booked_on=booked,
-                           explanation=f"12% (10% + 2% Gold uplift) of 48,000.00 USD (Gold 2026 plan, bracket above 100,000.00), deal Customer {i}")
+            CommissionLine(
+                partner=partner,
+                kind="accrual",
+                base_amount=Decimal("48000.00"),
+                rate=Decimal("12"),
+                amount=Decimal("5760.00"),
+                currency="USD",
+                booked_on=booked,
+                explanation=f"12% (10% + 2% Gold uplift) of 48,000.00 USD (Gold 2026 plan, bracket above "
+                f"100,000.00), deal Customer {i}",
+            )
             for i in range(lines)
         )
-        PayoutStatement.objects.create(run=run, partner=partner, currency="USD", total=Decimal("5760.00") * lines,
-                                       line_count=lines, after_line_id=created[0].pk - 1, last_line_id=created[-1].pk)
+        PayoutStatement.objects.create(
+            run=run,
+            partner=partner,
+            currency="USD",
+            total=Decimal("5760.00") * lines,
+            line_count=lines,
+            after_line_id=created[0].pk - 1,
+            last_line_id=created[-1].pk,
+        )
     connection.close()
     return run.pk
 
@@ -118,10 +137,14 @@ def main() -> None:
     batch = time.perf_counter() - started
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"one {args.lines}-line statement ({len(pdf.read()) // 1024} KiB): median {statistics.median(single):.3f} s, "
-          f"max {max(single):.3f} s of {args.repeat} (target < 0.5 s)")
-    print(f"{rendered} statements of {args.lines} lines by {args.workers} workers: {batch:.1f} s, "
-          f"{rendered / batch:.1f} per second (target 1,000 in under 300 s)")
+    print(
+        f"one {args.lines}-line statement ({len(pdf.read()) // 1024} KiB): median {statistics.median(single):.3f} s, "
+        f"max {max(single):.3f} s of {args.repeat} (target < 0.5 s)"
+    )
+    print(
+        f"{rendered} statements of {args.lines} lines by {args.workers} workers: {batch:.1f} s, "
+        f"{rendered / batch:.1f} per second (target 1,000 in under 300 s)"
+    )
 
 
 if __name__ == "__main__":

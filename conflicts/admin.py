@@ -25,8 +25,12 @@ from .models import BODY_MAX, NOTE_MAX, Case, CaseOutcome
 class StaffReplyForm(forms.Form):
     body = forms.CharField(label="Message", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     internal = forms.BooleanField(label="Internal note (never shown to partners)", required=False)
-    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False, label="To partner",
-                                     help_text="Each partner reads only the messages addressed to it.")
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        label="To partner",
+        help_text="Each partner reads only the messages addressed to it.",
+    )
     attachments = AttachmentsField()
 
 
@@ -42,21 +46,38 @@ class AssignForm(forms.Form):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=CaseOutcome.Outcome.choices)
-    note = forms.CharField(label="Reason the partners are told", max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Every involved partner reads this: do not name another partner.")
+    note = forms.CharField(
+        label="Reason the partners are told",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Every involved partner reads this: do not name another partner.",
+    )
     deal = forms.ChoiceField(label="Award to registration", required=False)
-    split_percent = forms.DecimalField(label="Split: % of its commission to another partner", required=False,
-                                       max_digits=5, decimal_places=2)
+    split_percent = forms.DecimalField(
+        label="Split: % of its commission to another partner", required=False, max_digits=5, decimal_places=2
+    )
     split_partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False, label="Split to partner")
-    amount = forms.DecimalField(label="Adjustment amount", required=False, max_digits=14, decimal_places=2,
-                                help_text="Negative to take commission back.")
-    currency = forms.CharField(max_length=3, required=False, help_text="Empty: the disputed line's or the partner's payout currency.")
-    partner = forms.ModelChoiceField(queryset=Partner.objects.none(), required=False, label="Adjust partner",
-                                     help_text="Needed when several partners are involved.")
+    amount = forms.DecimalField(
+        label="Adjustment amount",
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text="Negative to take commission back.",
+    )
+    currency = forms.CharField(
+        max_length=3, required=False, help_text="Empty: the disputed line's or the partner's payout currency."
+    )
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.none(),
+        required=False,
+        label="Adjust partner",
+        help_text="Needed when several partners are involved.",
+    )
 
 
 def _forms_for(case, participants, deals, data=None, files=None, which=None):
     """The case page's forms; ``which`` is the one posted (bound), the others empty."""
+
     def bound(name):
         return (data, files) if which == name else (None, None)
 
@@ -68,7 +89,9 @@ def _forms_for(case, participants, deals, data=None, files=None, which=None):
     for form, field in [(reply, "partner"), (evidence, "partner"), (resolve, "split_partner"), (resolve, "partner")]:
         form.fields[field].queryset = Partner.objects.filter(pk__in=ids).order_by("name")
     assign.fields["owner"].queryset = User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("email")
-    resolve.fields["deal"].choices = [("", "—")] + [(d.pk, f"#{d.pk} {d.partner.name}: {d.customer_name} ({d.status})") for d in deals]
+    resolve.fields["deal"].choices = [("", "—")] + [
+        (d.pk, f"#{d.pk} {d.partner.name}: {d.customer_name} ({d.status})") for d in deals
+    ]
     return {"reply_form": reply, "evidence_form": evidence, "assign_form": assign, "resolve_form": resolve}
 
 
@@ -81,14 +104,40 @@ class CaseAdmin(AuditedAdmin):
     change_list_template = "admin/conflicts/case/change_list.html"
     change_form_template = "admin/conflicts/case/change_form.html"
     readonly_fields = [
-        "kind", "subject", "status", "priority", "owner", "opened_by", "deal", "commission_line", "opened_at",
-        "first_response_due", "resolution_due", "first_response_at", "resolved_at", "first_response_escalated_at",
-        "resolution_escalated_at", "reopened_at",
+        "kind",
+        "subject",
+        "status",
+        "priority",
+        "owner",
+        "opened_by",
+        "deal",
+        "commission_line",
+        "opened_at",
+        "first_response_due",
+        "resolution_due",
+        "first_response_at",
+        "resolved_at",
+        "first_response_escalated_at",
+        "resolution_escalated_at",
+        "reopened_at",
     ]
     fieldsets = [
         (None, {"fields": ["kind", "subject", "status", "priority", "owner", "opened_by", "deal", "commission_line"]}),
-        ("SLA", {"fields": ["opened_at", "first_response_due", "first_response_at", "resolution_due", "resolved_at",
-                            "first_response_escalated_at", "resolution_escalated_at", "reopened_at"]}),
+        (
+            "SLA",
+            {
+                "fields": [
+                    "opened_at",
+                    "first_response_due",
+                    "first_response_at",
+                    "resolution_due",
+                    "resolved_at",
+                    "first_response_escalated_at",
+                    "resolution_escalated_at",
+                    "reopened_at",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -122,9 +171,15 @@ class CaseAdmin(AuditedAdmin):
             return "resolved"
         now = timezone.now()
         if due < now:
-            return format_html('<strong class="case-badge case-badge-late">late since {}</strong>', timezone.localtime(due).strftime("%d %b %H:%M"))
+            return format_html(
+                '<strong class="case-badge case-badge-late">late since {}</strong>',
+                timezone.localtime(due).strftime("%d %b %H:%M"),
+            )
         if due < now + timezone.timedelta(hours=24):
-            return format_html('<strong class="case-badge case-badge-soon">due {}</strong>', timezone.localtime(due).strftime("%d %b %H:%M"))
+            return format_html(
+                '<strong class="case-badge case-badge-soon">due {}</strong>',
+                timezone.localtime(due).strftime("%d %b %H:%M"),
+            )
         return timezone.localtime(due).strftime("%d %b %Y %H:%M")
 
     def changelist_view(self, request, extra_context=None):
@@ -159,7 +214,9 @@ class CaseAdmin(AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = get_object_or_404(Case, pk=object_id)
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **self._context(request, case)})
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **self._context(request, case)}
+        )
 
     def act_view(self, request, pk, which):
         """The case page's forms post here; a refusal comes back on the same page with the form."""
@@ -195,8 +252,16 @@ class CaseAdmin(AuditedAdmin):
             else:
                 messages.success(request, done)
                 return redirect("admin:conflicts_case_change", pk)
-        return TemplateResponse(request, self.change_form_template, {
-            **self.admin_site.each_context(request), **self._context(request, case, **{f"{which}_form": form}),
-            "title": str(case), "opts": self.model._meta, "original": case, "standalone": True,
-            "act_url": reverse("admin:conflicts_case_act", args=[pk, which]),
-        })
+        return TemplateResponse(
+            request,
+            self.change_form_template,
+            {
+                **self.admin_site.each_context(request),
+                **self._context(request, case, **{f"{which}_form": form}),
+                "title": str(case),
+                "opts": self.model._meta,
+                "original": case,
+                "standalone": True,
+                "act_url": reverse("admin:conflicts_case_act", args=[pk, which]),
+            },
+        )

@@ -125,7 +125,9 @@ class CaseOutput(serializers.Serializer):
 
     def get_outcome(self, case) -> dict | None:
         latest = next(iter(case.outcomes.all()), None)
-        return OutcomeOutput(latest, context=self.context).data if latest and case.status == Case.Status.RESOLVED else None
+        return (
+            OutcomeOutput(latest, context=self.context).data if latest and case.status == Case.Status.RESOLVED else None
+        )
 
 
 class StaffCaseOutput(CaseOutput):
@@ -199,7 +201,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
 
     def get_queryset(self):
         params = self.request.query_params
-        return selectors.case_list(user=self.request.user, status=params.get("status"), kind=params.get("kind"), with_thread=True)
+        return selectors.case_list(
+            user=self.request.user, status=params.get("status"), kind=params.get("kind"), with_thread=True
+        )
 
     @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("kind", str)])
     def list(self, request, *args, **kwargs):
@@ -216,8 +220,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         data.is_valid(raise_exception=True)
         values = data.validated_data
         case = services.case_open_dispute(
-            partner=request.user.partner, user=request.user, kind=values["kind"], subject=values["subject"],
-            body=values["body"], attachments=values["attachments"],
+            partner=request.user.partner,
+            user=request.user,
+            kind=values["kind"],
+            subject=values["subject"],
+            body=values["body"],
+            attachments=values["attachments"],
             deal=_own(DealRegistration, values.get("deal"), "deal", "deal"),
             commission_line=_own(CommissionLine, values.get("commission_line"), "commission_line", "commission line"),
         )
@@ -231,7 +239,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
         data.is_valid(raise_exception=True)
         values = data.validated_data
         services.case_post_message(
-            case=case, by=request.user, body=values["body"], internal=values["internal"],
+            case=case,
+            by=request.user,
+            body=values["body"],
+            internal=values["internal"],
             partner=_partner(values.get("partner"), "partner") if request.user.is_staff else None,
             attachments=values["attachments"],
         )

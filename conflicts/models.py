@@ -52,13 +52,21 @@ class Case(models.Model):
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_cases",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
         limit_choices_to={"is_staff": True},
     )
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # What a dispute points at: one of the disputing partner's deals or commission lines.
     deal = models.ForeignKey(DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    commission_line = models.ForeignKey(CommissionLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commission_line = models.ForeignKey(
+        CommissionLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     opened_at = models.DateTimeField(default=timezone.now)
     first_response_due = models.DateTimeField()
@@ -221,8 +229,12 @@ class CaseAttachment(models.Model):
     download it besides staff: none for internal notes and evidence."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
-    evidence = models.ForeignKey(EvidenceAnswer, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    message = models.ForeignKey(
+        CaseMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    evidence = models.ForeignKey(
+        EvidenceAnswer, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     file = models.FileField(storage=private_storage, upload_to="cases/", max_length=200)
     name = models.CharField(max_length=160)
@@ -237,7 +249,8 @@ class CaseAttachment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="attachment_on_a_message_or_evidence",
-                condition=Q(message__isnull=False, evidence__isnull=True) | Q(message__isnull=True, evidence__isnull=False),
+                condition=Q(message__isnull=False, evidence__isnull=True)
+                | Q(message__isnull=True, evidence__isnull=False),
             )
         ]
 
@@ -256,8 +269,12 @@ class CaseOutcome(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="outcomes")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.TextField(max_length=NOTE_MAX, help_text="The reason the partners are told.")
-    awarded_deal = models.ForeignKey(DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    commission_line = models.ForeignKey(CommissionLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    awarded_deal = models.ForeignKey(
+        DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    commission_line = models.ForeignKey(
+        CommissionLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 

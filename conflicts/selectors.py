@@ -28,15 +28,19 @@ from .models import (
 
 
 def _messages(user: User) -> Prefetch:
-    messages = CaseMessage.objects.select_related("author").prefetch_related(
-        Prefetch("attachments", queryset=CaseAttachment.objects.order_by("uploaded_at", "id"))
-    ).order_by("created_at", "id")
+    messages = (
+        CaseMessage.objects.select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=CaseAttachment.objects.order_by("uploaded_at", "id")))
+        .order_by("created_at", "id")
+    )
     if not user.is_staff:
         messages = messages.filter(internal=False)
     return Prefetch("messages", queryset=messages)
 
 
-def case_list(*, user: User, status: str | None = None, kind: str | None = None, with_thread: bool = False) -> QuerySet[Case]:
+def case_list(
+    *, user: User, status: str | None = None, kind: str | None = None, with_thread: bool = False
+) -> QuerySet[Case]:
     """The cases the caller may see, newest first: staff all, partner users those their
     organization is involved in. ``with_thread`` loads each case's visible messages and
     everything else the API shows, in a constant number of queries."""
@@ -48,13 +52,24 @@ def case_list(*, user: User, status: str | None = None, kind: str | None = None,
     if with_thread:
         cases = cases.prefetch_related(
             _messages(user),
-            Prefetch("registrations", queryset=ContestedRegistration.objects.select_related("deal__partner").order_by("deal_id")),
+            Prefetch(
+                "registrations",
+                queryset=ContestedRegistration.objects.select_related("deal__partner").order_by("deal_id"),
+            ),
             Prefetch("evidence_requests", queryset=_evidence(user)),
-            Prefetch("outcomes", queryset=CaseOutcome.objects.select_related("awarded_deal", "commission_line").order_by("-decided_at", "-id")),
+            Prefetch(
+                "outcomes",
+                queryset=CaseOutcome.objects.select_related("awarded_deal", "commission_line").order_by(
+                    "-decided_at", "-id"
+                ),
+            ),
         )
         if user.is_staff:
             cases = cases.prefetch_related(
-                Prefetch("participants", queryset=CaseParticipant.objects.select_related("partner").order_by("joined_at", "id"))
+                Prefetch(
+                    "participants",
+                    queryset=CaseParticipant.objects.select_related("partner").order_by("joined_at", "id"),
+                )
             )
     return cases.order_by("-opened_at", "-id")
 
@@ -63,7 +78,9 @@ def _evidence(user: User) -> QuerySet[EvidenceRequest]:
     requests = EvidenceRequest.objects.select_related("partner").order_by("requested_at", "id")
     if user.is_staff:
         requests = requests.prefetch_related(
-            Prefetch("answer", queryset=EvidenceAnswer.objects.select_related("answered_by").prefetch_related("attachments"))
+            Prefetch(
+                "answer", queryset=EvidenceAnswer.objects.select_related("answered_by").prefetch_related("attachments")
+            )
         )
     return requests
 
@@ -93,8 +110,13 @@ def contested_registrations(case: Case) -> list[DealRegistration]:
     """The registrations a case decides on that the caller may see (partners: only their own),
     with their match reasons (for staff, who see every side)."""
     return list(
-        DealRegistration.objects.filter(contested_in__case=case).select_related("partner", "registered_by")
-        .prefetch_related(Prefetch("conflicts", queryset=ConflictMatch.objects.select_related("other__partner").order_by("-score", "id")))
+        DealRegistration.objects.filter(contested_in__case=case)
+        .select_related("partner", "registered_by")
+        .prefetch_related(
+            Prefetch(
+                "conflicts", queryset=ConflictMatch.objects.select_related("other__partner").order_by("-score", "id")
+            )
+        )
         .order_by("submitted_at", "id")
     )
 
@@ -123,7 +145,9 @@ def case_timeline(case: Case) -> list[dict]:
     timeline, last = [], None
     for record in case.history.order_by("history_date", "history_id").only("status", "history_date"):
         if record.status != last:
-            timeline.append({"status": record.status, "label": Case.Status(record.status).label, "at": record.history_date})
+            timeline.append(
+                {"status": record.status, "label": Case.Status(record.status).label, "at": record.history_date}
+            )
             last = record.status
     return timeline
 
@@ -142,7 +166,11 @@ def reopen_until(case: Case):
 
 
 def deals_to_dispute(partner: Partner) -> QuerySet[DealRegistration]:
-    return DealRegistration.objects.filter(partner=partner).exclude(status=DealRegistration.Status.DRAFT).order_by("-created_at", "-id")
+    return (
+        DealRegistration.objects.filter(partner=partner)
+        .exclude(status=DealRegistration.Status.DRAFT)
+        .order_by("-created_at", "-id")
+    )
 
 
 def lines_to_dispute(partner: Partner) -> QuerySet[CommissionLine]:
@@ -155,13 +183,21 @@ def lines_to_dispute(partner: Partner) -> QuerySet[CommissionLine]:
 def _average(durations: QuerySet, start: str, end: str) -> dict:
     """Average of ``end - start`` per kind, in hours, computed by the database."""
     span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    rows = durations.filter(**{f"{end}__isnull": False}).values("kind").annotate(avg=Avg(span), n=Count("id")).order_by("kind")
+    rows = (
+        durations.filter(**{f"{end}__isnull": False})
+        .values("kind")
+        .annotate(avg=Avg(span), n=Count("id"))
+        .order_by("kind")
+    )
     result = {}
     for row in rows:
         value = row["avg"]
         if value is not None and not isinstance(value, timedelta):
             value = timedelta(microseconds=value)
-        result[row["kind"]] = {"hours": round(value.total_seconds() / 3600, 1) if value is not None else None, "cases": row["n"]}
+        result[row["kind"]] = {
+            "hours": round(value.total_seconds() / 3600, 1) if value is not None else None,
+            "cases": row["n"],
+        }
     return result
 
 

@@ -97,8 +97,13 @@ def _check_files(errors: dict, files, field: str = "attachments") -> list:
 def _store_files(case: Case, files, *, by: User, message=None, evidence=None, partner=None) -> None:
     for file in files:
         attachment = CaseAttachment(
-            case=case, message=message, evidence=evidence, partner=partner, name=display_name(file.name),
-            size=file.size, uploaded_by=by,
+            case=case,
+            message=message,
+            evidence=evidence,
+            partner=partner,
+            name=display_name(file.name),
+            size=file.size,
+            uploaded_by=by,
         )
         attachment.file.save(storage_name(file.name, str(case.pk)), file, save=False)  # under upload_to "cases/"
         attachment.save()
@@ -106,7 +111,11 @@ def _store_files(case: Case, files, *, by: User, message=None, evidence=None, pa
 
 def _locked(case: Case) -> Case:
     with scopes_disabled():
-        return lock_one(Case.objects.all(), case.pk, message="Someone else is working on this case right now. Try again in a moment.")
+        return lock_one(
+            Case.objects.all(),
+            case.pk,
+            message="Someone else is working on this case right now. Try again in a moment.",
+        )
 
 
 def _participant_ids(case: Case) -> list[int]:
@@ -142,16 +151,23 @@ def _partner_recipients(case: Case, partner_ids) -> dict[int, set[str]]:
     return found
 
 
-def _tell_partners(case: Case, headline: str, detail: str = "", *, partner_ids=None, details: dict | None = None) -> None:
+def _tell_partners(
+    case: Case, headline: str, detail: str = "", *, partner_ids=None, details: dict | None = None
+) -> None:
     """Mail each involved partner separately (never one mail to several organizations), with
     nothing but its own side: never an internal note, evidence or another partner."""
     ids = list(partner_ids) if partner_ids is not None else _participant_ids(case)
     for partner_id, emails in _partner_recipients(case, ids).items():
         if emails:
             send_templated_mail(
-                to=sorted(emails), template="conflicts/email/case_update",
-                context={"case": case, "headline": headline, "detail": (details or {}).get(partner_id, detail),
-                         "link": f"{settings.SITE_URL}/portal/cases/{case.pk}/"},
+                to=sorted(emails),
+                template="conflicts/email/case_update",
+                context={
+                    "case": case,
+                    "headline": headline,
+                    "detail": (details or {}).get(partner_id, detail),
+                    "link": f"{settings.SITE_URL}/portal/cases/{case.pk}/",
+                },
             )
 
 
@@ -166,9 +182,14 @@ def _tell_staff(case: Case, headline: str, detail: str = "", *, escalation: bool
         emails.update(settings.PRM_CASE_ESCALATION_CONTACTS)
     if emails:
         send_templated_mail(
-            to=sorted(emails), template="conflicts/email/case_staff",
-            context={"case": case, "headline": headline, "detail": detail,
-                     "link": f"{settings.SITE_URL}/admin/conflicts/case/{case.pk}/change/"},
+            to=sorted(emails),
+            template="conflicts/email/case_staff",
+            context={
+                "case": case,
+                "headline": headline,
+                "detail": detail,
+                "link": f"{settings.SITE_URL}/admin/conflicts/case/{case.pk}/change/",
+            },
         )
 
 
@@ -177,8 +198,15 @@ def _tell_staff(case: Case, headline: str, detail: str = "", *, escalation: bool
 
 @transaction.atomic
 def case_open_dispute(
-    *, partner: Partner, user: User, kind: str, subject: str, body: str, deal: DealRegistration | None = None,
-    commission_line: CommissionLine | None = None, attachments=(),
+    *,
+    partner: Partner,
+    user: User,
+    kind: str,
+    subject: str,
+    body: str,
+    deal: DealRegistration | None = None,
+    commission_line: CommissionLine | None = None,
+    attachments=(),
 ) -> Case:
     """A partner user disputes a commission line, a deal, or something else. A commission dispute
     points at one of the partner's commission lines, a deal dispute at one of its deals. SLA due
@@ -203,14 +231,23 @@ def case_open_dispute(
     now = timezone.now()
     first_due, resolution_due = sla_due_times(kind=kind, priority=Priority.NORMAL, start=now)
     case = Case.objects.create(
-        kind=kind, subject=subject, opened_by=user, deal=deal, commission_line=commission_line, opened_at=now,
-        first_response_due=first_due, resolution_due=resolution_due,
+        kind=kind,
+        subject=subject,
+        opened_by=user,
+        deal=deal,
+        commission_line=commission_line,
+        opened_at=now,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
     )
     CaseParticipant.objects.create(case=case, partner=partner, joined_at=now)
     message = CaseMessage.objects.create(case=case, author=user, partner=partner, body=body, created_at=now)
     _store_files(case, files, by=user, message=message, partner=partner)
-    _tell_partners(case, f"Your case #{case.pk} is open.",
-                   f"A partner manager answers by {timezone.localtime(first_due):%d %B %Y, %H:%M}.")
+    _tell_partners(
+        case,
+        f"Your case #{case.pk} is open.",
+        f"A partner manager answers by {timezone.localtime(first_due):%d %B %Y, %H:%M}.",
+    )
     return case
 
 
@@ -225,7 +262,9 @@ def case_open_for_conflict(*, deal_id: int) -> Case | None:
         if deal is None:
             return None
         others = list(
-            ConflictMatch.objects.filter(deal=deal).exclude(other__partner_id=deal.partner_id).values_list("other_id", flat=True)
+            ConflictMatch.objects.filter(deal=deal)
+            .exclude(other__partner_id=deal.partner_id)
+            .values_list("other_id", flat=True)
         )
         if not others:
             return None
@@ -243,8 +282,11 @@ def case_open_for_conflict(*, deal_id: int) -> Case | None:
         if case is None:
             first_due, resolution_due = sla_due_times(kind=Kind.CHANNEL_CONFLICT, priority=Priority.NORMAL, start=now)
             case = Case.objects.create(
-                kind=Kind.CHANNEL_CONFLICT, subject="Channel conflict: registrations for the same customer",
-                opened_at=now, first_response_due=first_due, resolution_due=resolution_due,
+                kind=Kind.CHANNEL_CONFLICT,
+                subject="Channel conflict: registrations for the same customer",
+                opened_at=now,
+                first_response_due=first_due,
+                resolution_due=resolution_due,
             )
         linked = set(ContestedRegistration.objects.filter(case=case).values_list("deal_id", flat=True))
         already = set(_participant_ids(case))
@@ -252,11 +294,15 @@ def case_open_for_conflict(*, deal_id: int) -> Case | None:
             [ContestedRegistration(case=case, deal=d, added_at=now) for d in involved if d.pk not in linked]
         )
         joining = sorted({d.partner_id for d in involved} - already)
-        CaseParticipant.objects.bulk_create([CaseParticipant(case=case, partner_id=pk, joined_at=now) for pk in joining])
+        CaseParticipant.objects.bulk_create(
+            [CaseParticipant(case=case, partner_id=pk, joined_at=now) for pk in joining]
+        )
         _tell_partners(
-            case, f"Your deal registration is in conflict review: channel-conflict case #{case.pk}.",
+            case,
+            f"Your deal registration is in conflict review: channel-conflict case #{case.pk}.",
             "Another registration for the same customer exists. A partner manager decides which one is protected "
-            "and may ask you for evidence.", partner_ids=joining,
+            "and may ask you for evidence.",
+            partner_ids=joining,
         )
         _tell_staff(case, f"Channel conflict case #{case.pk}: {len(involved)} registrations contested.")
         return case
@@ -294,7 +340,13 @@ def _responded(case: Case, now: datetime) -> None:
 
 @transaction.atomic
 def case_post_message(
-    *, case: Case, by: User, body: str, internal: bool = False, partner: Partner | None = None, attachments=(),
+    *,
+    case: Case,
+    by: User,
+    body: str,
+    internal: bool = False,
+    partner: Partner | None = None,
+    attachments=(),
 ) -> CaseMessage:
     """Both sides write in the thread. A partner user's message is between its organization and
     staff. Staff address each message to one involved partner (the only one, by default), or
@@ -326,7 +378,9 @@ def case_post_message(
     if case.is_resolved:
         raise StateConflict("This case is resolved: reopen it to write again.")
     now = timezone.now()
-    message = CaseMessage.objects.create(case=case, author=by, partner=partner, internal=internal, body=body, created_at=now)
+    message = CaseMessage.objects.create(
+        case=case, author=by, partner=partner, internal=internal, body=body, created_at=now
+    )
     _store_files(case, files, by=by, message=message, partner=partner)
     if by.is_staff and not internal:
         _responded(case, now)
@@ -338,7 +392,9 @@ def case_post_message(
 
 
 @transaction.atomic
-def evidence_request(*, case: Case, partner: Partner, by: User, due_on: date, instructions: str = "") -> EvidenceRequest:
+def evidence_request(
+    *, case: Case, partner: Partner, by: User, due_on: date, instructions: str = ""
+) -> EvidenceRequest:
     """Mediation: the owner asks one involved partner for its evidence (first contact date,
     activities, customer contact, files) by a due date. Asking is a response to the partner."""
     require_role(by, *MANAGER_ROLES, action="request evidence")
@@ -354,20 +410,30 @@ def evidence_request(*, case: Case, partner: Partner, by: User, due_on: date, in
     case = _locked(case)
     if case.is_resolved:
         raise StateConflict("This case is resolved: no more evidence is needed.")
-    request = EvidenceRequest.objects.create(case=case, partner=partner, requested_by=by, due_on=due_on, instructions=instructions)
+    request = EvidenceRequest.objects.create(
+        case=case, partner=partner, requested_by=by, due_on=due_on, instructions=instructions
+    )
     _responded(case, request.requested_at)
     case.save()
     _tell_partners(
-        case, f"Please send your evidence for case #{case.pk} by {due_on:%d %B %Y}.",
+        case,
+        f"Please send your evidence for case #{case.pk} by {due_on:%d %B %Y}.",
         "Tell us when you first contacted the customer, what you did since, and who your contact is; attach what "
-        "supports it. Only partner managers read it.", partner_ids=[partner.pk],
+        "supports it. Only partner managers read it.",
+        partner_ids=[partner.pk],
     )
     return request
 
 
 @transaction.atomic
 def evidence_answer(
-    *, request: EvidenceRequest, by: User, first_contact_on, activities: str, customer_contact: str, attachments=(),
+    *,
+    request: EvidenceRequest,
+    by: User,
+    first_contact_on,
+    activities: str,
+    customer_contact: str,
+    attachments=(),
 ) -> EvidenceAnswer:
     """The asked partner answers once, in a structured form; the answer is for staff only."""
     if not (by.is_active and by.partner_id == request.partner_id and by.role in PARTNER_ROLES):
@@ -377,8 +443,12 @@ def evidence_answer(
         errors["first_contact_on"] = ["Give the date you first contacted the customer."]
     elif first_contact_on > timezone.localdate():
         errors["first_contact_on"] = ["The first contact cannot be in the future."]
-    activities = _text(errors, "activities", activities, limit=BODY_MAX, what="Describe what you did with the customer.")
-    customer_contact = _text(errors, "customer_contact", customer_contact, limit=200, what="Name your contact at the customer.")
+    activities = _text(
+        errors, "activities", activities, limit=BODY_MAX, what="Describe what you did with the customer."
+    )
+    customer_contact = _text(
+        errors, "customer_contact", customer_contact, limit=200, what="Name your contact at the customer."
+    )
     files = _check_files(errors, attachments)
     _raise(errors)
     with scopes_disabled():
@@ -391,7 +461,10 @@ def evidence_answer(
     if case.is_resolved:
         raise StateConflict("This case is resolved: no more evidence is needed.")
     answer = EvidenceAnswer.objects.create(
-        request=request, answered_by=by, first_contact_on=first_contact_on, activities=activities,
+        request=request,
+        answered_by=by,
+        first_contact_on=first_contact_on,
+        activities=activities,
         customer_contact=customer_contact,
     )
     request.status = EvidenceRequest.Status.ANSWERED
@@ -415,14 +488,20 @@ def cases_escalate(*, now: datetime | None = None) -> int:
     the case becomes escalated, its priority goes up one step, and its owner and the escalation
     contacts (PRM_CASE_ESCALATION_CONTACTS) are told. Returns how many breaches escalated."""
     now = now or timezone.now()
-    first_breach = Q(first_response_at__isnull=True, first_response_due__lt=now, first_response_escalated_at__isnull=True)
+    first_breach = Q(
+        first_response_at__isnull=True, first_response_due__lt=now, first_response_escalated_at__isnull=True
+    )
     resolution_breach = Q(resolution_due__lt=now, resolution_escalated_at__isnull=True)
     with scopes_disabled():
         breached = lock(Case.objects.filter(status__in=Case.UNRESOLVED).filter(first_breach | resolution_breach))
         count = 0
         for case in breached:
             which = []
-            if case.first_response_at is None and case.first_response_due < now and case.first_response_escalated_at is None:
+            if (
+                case.first_response_at is None
+                and case.first_response_due < now
+                and case.first_response_escalated_at is None
+            ):
                 case.first_response_escalated_at = now
                 which.append(f"no first response since {timezone.localtime(case.first_response_due):%d %B %Y, %H:%M}")
             if case.resolution_due < now and case.resolution_escalated_at is None:
@@ -435,8 +514,12 @@ def cases_escalate(*, now: datetime | None = None) -> int:
             case._change_reason = "SLA breached"
             case.save()
             count += len(which)
-            _tell_staff(case, f"Case #{case.pk} is escalated: {' and '.join(which)}.",
-                        f"Priority is now {case.get_priority_display().lower()}.", escalation=True)
+            _tell_staff(
+                case,
+                f"Case #{case.pk} is escalated: {' and '.join(which)}.",
+                f"Priority is now {case.get_priority_display().lower()}.",
+                escalation=True,
+            )
     return count
 
 
@@ -469,8 +552,17 @@ def _case_deals(case: Case) -> list[DealRegistration]:
 
 @transaction.atomic
 def case_resolve(
-    *, case: Case, by: User, outcome: str, note: str, deal: DealRegistration | None = None, amount=None,
-    currency: str = "", partner: Partner | None = None, split_percent=None, split_partner: Partner | None = None,
+    *,
+    case: Case,
+    by: User,
+    outcome: str,
+    note: str,
+    deal: DealRegistration | None = None,
+    amount=None,
+    currency: str = "",
+    partner: Partner | None = None,
+    split_percent=None,
+    split_partner: Partner | None = None,
 ) -> CaseOutcome:
     """A manager resolves the case with an outcome that acts, all in one transaction, and the
     reason the partners are told:
@@ -508,7 +600,9 @@ def case_resolve(
         if awarded is None:
             errors["deal"] = ["Choose one of the registrations this case is about."]
         elif awarded.status not in (*DealRegistration.OPEN_STATUSES, DealRegistration.Status.WON):
-            errors["deal"] = [f"This registration is {awarded.status}: only an open or won registration can be awarded."]
+            errors["deal"] = [
+                f"This registration is {awarded.status}: only an open or won registration can be awarded."
+            ]
         if split_percent is not None:
             if not (Decimal("0") < split_percent < Decimal("100")) or split_percent.as_tuple().exponent < -2:
                 errors["split_percent"] = ["Give a percentage above 0 and below 100, with at most two decimals."]
@@ -525,7 +619,9 @@ def case_resolve(
         for other in candidates:
             if other.pk != awarded.pk and other.is_open:
                 deal_services.deal_reject(
-                    deal=other, by=by, case_id=case.pk,
+                    deal=other,
+                    by=by,
+                    case_id=case.pk,
                     reason=f"Case #{case.pk} awarded this customer to another registration. {note}"[:2000],
                 )
                 rejected.append(other.partner_id)
@@ -534,7 +630,9 @@ def case_resolve(
         # A case resolved again (after a reopening) decides the split anew: the earlier one is undone.
         _splits_supersede(case=case, by=by)
         if split_percent is not None:
-            split = CommissionSplit.objects.create(outcome=record, deal=awarded, to_partner=split_partner, percent=split_percent)
+            split = CommissionSplit.objects.create(
+                outcome=record, deal=awarded, to_partner=split_partner, percent=split_percent
+            )
             awarded.refresh_from_db()
             if awarded.status == DealRegistration.Status.WON:
                 commission_split_book(split=split)
@@ -544,8 +642,10 @@ def case_resolve(
             elif partner_id in rejected:
                 effects[partner_id] = f"The customer is awarded to another registration; yours is rejected. {note}"
             if split_percent is not None and partner_id == split_partner.pk:
-                effects[partner_id] = (f"{effects.get(partner_id, '')} You receive {split_percent.normalize():f}% of the "
-                                       "awarded deal's commission when it is won.").strip()
+                effects[partner_id] = (
+                    f"{effects.get(partner_id, '')} You receive {split_percent.normalize():f}% of the "
+                    "awarded deal's commission when it is won."
+                ).strip()
     elif outcome == Outcome.ADJUST_COMMISSION:
         if partner is None and len(participants) == 1:
             with scopes_disabled():
@@ -564,13 +664,23 @@ def case_resolve(
         _raise(errors)
         with scopes_disabled():
             line = incentive_services.commission_adjustment_book(
-                partner=partner, amount=amount, currency=currency, explanation=note, by=by, case_id=case.pk,
+                partner=partner,
+                amount=amount,
+                currency=currency,
+                explanation=note,
+                by=by,
+                case_id=case.pk,
                 deal=case.deal if case.deal and case.deal.partner_id == partner.pk else None,
-                corrects=case.commission_line if case.commission_line and case.commission_line.partner_id == partner.pk else None,
+                corrects=case.commission_line
+                if case.commission_line and case.commission_line.partner_id == partner.pk
+                else None,
             )
         record.commission_line = line
         record.save()
-        effects[partner.pk] = f"An adjustment of {line.amount:,.2f} {line.currency} is booked to your commission; it is paid with the next payout run. {note}"
+        effects[partner.pk] = (
+            f"An adjustment of {line.amount:,.2f} {line.currency} is booked to your commission; it is paid with the "
+            f"next payout run. {note}"
+        )
     else:
         record.save()
 
@@ -601,8 +711,13 @@ def _splits_supersede(*, case: Case, by: User) -> None:
         for split in lock(CommissionSplit.objects.filter(outcome__case=case, reversed_at__isnull=True)):
             for line in split.lines.order_by("id"):
                 incentive_services.commission_adjustment_book(
-                    partner=line.partner, amount=-line.amount, currency=line.currency, corrects=line, by=by,
-                    case_id=case.pk, explanation=f"The case was decided again: the earlier split (line #{line.pk}) is undone",
+                    partner=line.partner,
+                    amount=-line.amount,
+                    currency=line.currency,
+                    corrects=line,
+                    by=by,
+                    case_id=case.pk,
+                    explanation=f"The case was decided again: the earlier split (line #{line.pk}) is undone",
                 )
             split.reversed_at = timezone.now()
             split.save(update_fields=["reversed_at"])
@@ -621,20 +736,41 @@ def commission_split_book(*, split: CommissionSplit) -> list[CommissionLine]:
         to_partner = Partner.objects.get(pk=split.to_partner_id)
         totals = (
             CommissionLine.objects.filter(deal=deal, partner_id=deal.partner_id, kind=CommissionLine.Kind.ACCRUAL)
-            .values("currency").annotate(total=Sum("amount")).order_by("currency")
+            .values("currency")
+            .annotate(total=Sum("amount"))
+            .order_by("currency")
         )
         lines = []
         for row in totals:
             share = round_money(row["total"] * split.percent / Decimal("100"))
             if share == 0:
                 continue
-            why = f"{split.percent.normalize():f}% of the commission on deal {deal.customer_name} split by the case decision"
-            lines.append(incentive_services.commission_adjustment_book(
-                partner=deal.partner, amount=-share, currency=row["currency"], deal=deal, by=outcome.decided_by,
-                case_id=outcome.case_id, explanation=why))
-            lines.append(incentive_services.commission_adjustment_book(
-                partner=to_partner, amount=share, currency=row["currency"], by=outcome.decided_by,
-                case_id=outcome.case_id, explanation=f"{split.percent.normalize():f}% of the commission on a contested deal, split by the case decision"))
+            why = (
+                f"{split.percent.normalize():f}% of the commission on deal {deal.customer_name} split by the case "
+                "decision"
+            )
+            lines.append(
+                incentive_services.commission_adjustment_book(
+                    partner=deal.partner,
+                    amount=-share,
+                    currency=row["currency"],
+                    deal=deal,
+                    by=outcome.decided_by,
+                    case_id=outcome.case_id,
+                    explanation=why,
+                )
+            )
+            lines.append(
+                incentive_services.commission_adjustment_book(
+                    partner=to_partner,
+                    amount=share,
+                    currency=row["currency"],
+                    by=outcome.decided_by,
+                    case_id=outcome.case_id,
+                    explanation=f"{split.percent.normalize():f}% of the commission on a contested deal, split by the "
+                    f"case decision",
+                )
+            )
         split.booked_at = timezone.now()
         split.save(update_fields=["booked_at"])
         split.lines.add(*lines)
@@ -650,10 +786,18 @@ def commission_split_reverse(*, deal: DealRegistration, by: User | None) -> list
         for split in lock(CommissionSplit.objects.filter(deal=deal, booked_at__isnull=False, reversed_at__isnull=True)):
             outcome = CaseOutcome.objects.select_related("decided_by").get(pk=split.outcome_id)
             for line in split.lines.filter(partner_id=split.to_partner_id).order_by("id"):
-                corrections.append(incentive_services.commission_adjustment_book(
-                    partner=line.partner, amount=-line.amount, currency=line.currency, corrects=line,
-                    by=outcome.decided_by, case_id=outcome.case_id,
-                    explanation=f"Reversal of the split on a contested deal (the win was reversed), line #{line.pk}"))
+                corrections.append(
+                    incentive_services.commission_adjustment_book(
+                        partner=line.partner,
+                        amount=-line.amount,
+                        currency=line.currency,
+                        corrects=line,
+                        by=outcome.decided_by,
+                        case_id=outcome.case_id,
+                        explanation=f"Reversal of the split on a contested deal (the win was reversed), line "
+                        f"#{line.pk}",
+                    )
+                )
             split.reversed_at = timezone.now()
             split.save(update_fields=["reversed_at"])
         return corrections

@@ -33,17 +33,29 @@ def case_list(request):
     page = Paginator(selectors.case_list(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "conflicts/list.html", {"page": page, "filters": filters, "query": query.urlencode(),
-                                                   "partner": request.partner})
+    return render(
+        request,
+        "conflicts/list.html",
+        {"page": page, "filters": filters, "query": query.urlencode(), "partner": request.partner},
+    )
 
 
 @partner_required
 def case_new(request):
     form = DisputeForm(
-        request.POST or None, request.FILES or None,
-        deals=selectors.deals_to_dispute(request.partner), lines=selectors.lines_to_dispute(request.partner),
-        initial={"deal": request.GET.get("deal"), "commission_line": request.GET.get("line"),
-                 "kind": "deal_dispute" if request.GET.get("deal") else "commission_dispute" if request.GET.get("line") else None},
+        request.POST or None,
+        request.FILES or None,
+        deals=selectors.deals_to_dispute(request.partner),
+        lines=selectors.lines_to_dispute(request.partner),
+        initial={
+            "deal": request.GET.get("deal"),
+            "commission_line": request.GET.get("line"),
+            "kind": "deal_dispute"
+            if request.GET.get("deal")
+            else "commission_dispute"
+            if request.GET.get("line")
+            else None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,27 +71,35 @@ def case_new(request):
 def _detail(request, case, *, reply_form=None, reopen_form=None, evidence_forms=None):
     requests = selectors.evidence_requests(case, user=request.user)
     evidence_forms = evidence_forms or {}
-    open_requests = [(r, evidence_forms.get(r.pk) or EvidenceForm(prefix=f"evidence-{r.pk}"))
-                     for r in requests if r.status == EvidenceRequest.Status.REQUESTED and not case.is_resolved]
+    open_requests = [
+        (r, evidence_forms.get(r.pk) or EvidenceForm(prefix=f"evidence-{r.pk}"))
+        for r in requests
+        if r.status == EvidenceRequest.Status.REQUESTED and not case.is_resolved
+    ]
     outcome = next(iter(selectors.outcomes(case)), None) if case.is_resolved else None
     reopen_until = selectors.reopen_until(case)
     can_reopen = reopen_until is not None and timezone.now() <= reopen_until
-    return render(request, "conflicts/detail.html", {
-        "case": case,
-        "thread": selectors.case_thread(case, user=request.user),
-        "registrations": selectors.contested_registrations(case),
-        "open_requests": open_requests,
-        "answered_requests": [r for r in requests if r.status == EvidenceRequest.Status.ANSWERED],
-        "outcome": outcome,
-        "awarded_to_you": outcome is not None and outcome.awarded_deal_id is not None
-        and outcome.awarded_deal.partner_id == request.partner.pk,
-        "split_to_you": selectors.split_for(outcome, partner=request.partner) if outcome else None,
-        "timeline": selectors.case_timeline(case),
-        "reply_form": None if case.is_resolved else (reply_form or ReplyForm()),
-        "reopen_form": (reopen_form or ReopenForm()) if can_reopen else None,
-        "reopen_until": reopen_until,
-        "partner": request.partner,
-    })
+    return render(
+        request,
+        "conflicts/detail.html",
+        {
+            "case": case,
+            "thread": selectors.case_thread(case, user=request.user),
+            "registrations": selectors.contested_registrations(case),
+            "open_requests": open_requests,
+            "answered_requests": [r for r in requests if r.status == EvidenceRequest.Status.ANSWERED],
+            "outcome": outcome,
+            "awarded_to_you": outcome is not None
+            and outcome.awarded_deal_id is not None
+            and outcome.awarded_deal.partner_id == request.partner.pk,
+            "split_to_you": selectors.split_for(outcome, partner=request.partner) if outcome else None,
+            "timeline": selectors.case_timeline(case),
+            "reply_form": None if case.is_resolved else (reply_form or ReplyForm()),
+            "reopen_form": (reopen_form or ReopenForm()) if can_reopen else None,
+            "reopen_until": reopen_until,
+            "partner": request.partner,
+        },
+    )
 
 
 @partner_required
@@ -145,8 +165,12 @@ def attachment_download(request, pk):
         attachment = selectors.attachment_for(pk)
     except CaseAttachment.DoesNotExist as error:
         raise Http404 from error
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                            content_type=content_type_of(attachment.name))
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=content_type_of(attachment.name),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -44,12 +44,14 @@ class ConflictPanel(ReadOnlyInline):
     def other_status(self, match):
         return match.other.get_status_display()
 
+
 class ExtensionInline(ReadOnlyInline):
     model = ExtensionRequest
     fields = ["requested_at", "requested_by", "reason", "status", "new_protected_until", "decided_by", "decision_note"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("deal", "requested_by", "decided_by")
+
 
 class ConflictFilter(admin.SimpleListFilter):
     title = "conflict review"
@@ -71,8 +73,15 @@ class ImportForm(forms.Form):
 @admin.register(DealRegistration)
 class DealRegistrationAdmin(AuditedAdmin):
     list_display = [
-        "customer_name", "partner", "status", "conflict_badge", "amount_display", "customer_country",
-        "expected_close_date", "protected_until", "submitted_at",
+        "customer_name",
+        "partner",
+        "status",
+        "conflict_badge",
+        "amount_display",
+        "customer_country",
+        "expected_close_date",
+        "protected_until",
+        "submitted_at",
     ]
     list_filter = ["status", ConflictFilter, "partner", ("customer_country", CountryFilter), "currency"]
     search_fields = ["customer_name", "customer_domain", "partner__name", "customer_contact_email"]
@@ -82,14 +91,66 @@ class DealRegistrationAdmin(AuditedAdmin):
     actions = ["approve", "reject", "reverse_win", "export_csv"]
     inlines = [ConflictPanel, ExtensionInline]
     readonly_fields = [
-        "partner", "registered_by", "status", "in_conflict_review", "protected_until", "rejection_reason",
-        "final_amount", "closed_on", "decided_by", "decided_at", "submitted_at", "created_at",
-        "name_key", "domain_key", "email_domain_key",
+        "partner",
+        "registered_by",
+        "status",
+        "in_conflict_review",
+        "protected_until",
+        "rejection_reason",
+        "final_amount",
+        "closed_on",
+        "decided_by",
+        "decided_at",
+        "submitted_at",
+        "created_at",
+        "name_key",
+        "domain_key",
+        "email_domain_key",
     ]
     fieldsets = [
-        ("Status", {"fields": ["status", "in_conflict_review", "protected_until", "rejection_reason", "final_amount", "closed_on", "decided_by", "decided_at"]}),
-        ("Customer", {"fields": ["partner", "registered_by", "customer_name", "customer_domain", "customer_country", "customer_contact_name", "customer_contact_email"]}),
-        ("Opportunity", {"fields": ["amount", "currency", "expected_close_date", "products", "notes", "submitted_at", "created_at"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "in_conflict_review",
+                    "protected_until",
+                    "rejection_reason",
+                    "final_amount",
+                    "closed_on",
+                    "decided_by",
+                    "decided_at",
+                ]
+            },
+        ),
+        (
+            "Customer",
+            {
+                "fields": [
+                    "partner",
+                    "registered_by",
+                    "customer_name",
+                    "customer_domain",
+                    "customer_country",
+                    "customer_contact_name",
+                    "customer_contact_email",
+                ]
+            },
+        ),
+        (
+            "Opportunity",
+            {
+                "fields": [
+                    "amount",
+                    "currency",
+                    "expected_close_date",
+                    "products",
+                    "notes",
+                    "submitted_at",
+                    "created_at",
+                ]
+            },
+        ),
         ("Comparison keys", {"classes": ["collapse"], "fields": ["name_key", "domain_key", "email_domain_key"]}),
     ]
     change_list_template = "admin/deals/dealregistration/change_list.html"
@@ -121,21 +182,39 @@ class DealRegistrationAdmin(AuditedAdmin):
 
     @admin.action(description="Approve (protect for the tier's days)")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda d: services.deal_approve(deal=d, by=request.user), ("{count} deal approved.", "{count} deals approved."))
+        run_for_each(
+            request,
+            queryset,
+            lambda d: services.deal_approve(deal=d, by=request.user),
+            ("{count} deal approved.", "{count} deals approved."),
+        )
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=ReasonForm, title="Reject deal registrations",
-            submit="Reject and notify the partners", done_message=("{count} deal rejected.", "{count} deals rejected."),
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reject deal registrations",
+            submit="Reject and notify the partners",
+            done_message=("{count} deal rejected.", "{count} deals rejected."),
             action=lambda d, reason: services.deal_reject(deal=d, by=request.user, reason=reason),
         )
 
     @admin.action(description="Reverse a win (refund, cancellation) and claw back commission…")
     def reverse_win(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=ReasonForm, title="Reverse won deals (commission is clawed back)",
-            submit="Reverse and notify the partners", done_message=("{count} win reversed; commission clawed back.", "{count} wins reversed; commission clawed back."),
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reverse won deals (commission is clawed back)",
+            submit="Reverse and notify the partners",
+            done_message=(
+                "{count} win reversed; commission clawed back.",
+                "{count} wins reversed; commission clawed back.",
+            ),
             action=lambda d, reason: services.deal_reverse_win(deal=d, by=request.user, reason=reason),
         )
 
@@ -170,13 +249,28 @@ class DealRegistrationAdmin(AuditedAdmin):
             else:
                 count, errors = services.deals_import_csv(text=text, by=request.user)
                 if not errors:
-                    messages.success(request, counted(("{count} registration imported and checked for conflicts.", "{count} registrations imported and checked for conflicts."), count))
+                    messages.success(
+                        request,
+                        counted(
+                            (
+                                "{count} registration imported and checked for conflicts.",
+                                "{count} registrations imported and checked for conflicts.",
+                            ),
+                            count,
+                        ),
+                    )
                     return redirect("admin:deals_dealregistration_changelist")
         return render(
             request,
             "admin/deals/dealregistration/import.html",
-            {**self.admin_site.each_context(request), "title": "Import deal registrations", "form": form,
-             "errors": errors, "columns": services.CSV_COLUMNS, "opts": self.model._meta},
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import deal registrations",
+                "form": form,
+                "errors": errors,
+                "columns": services.CSV_COLUMNS,
+                "opts": self.model._meta,
+            },
         )
 
     def close_view(self, request, pk):
@@ -193,8 +287,13 @@ class DealRegistrationAdmin(AuditedAdmin):
         return render(
             request,
             "admin/deals/dealregistration/close.html",
-            {**self.admin_site.each_context(request), "title": f"Close {deal.customer_name}", "form": form,
-             "deal": deal, "opts": self.model._meta},
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Close {deal.customer_name}",
+                "form": form,
+                "deal": deal,
+                "opts": self.model._meta,
+            },
         )
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
@@ -207,16 +306,36 @@ class DealRegistrationAdmin(AuditedAdmin):
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("won", "Won"), ("lost", "Lost")])
     amount = forms.DecimalField(label="Final amount (won deals)", max_digits=14, decimal_places=2, required=False)
-    closed_on = forms.DateField(required=False, help_text="Today when empty.", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_on = forms.DateField(
+        required=False, help_text="Today when empty.", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(AuditedAdmin):
-    list_display = ["deal", "partner", "requested_by", "requested_at", "status", "current_protection", "new_protected_until"]
+    list_display = [
+        "deal",
+        "partner",
+        "requested_by",
+        "requested_at",
+        "status",
+        "current_protection",
+        "new_protected_until",
+    ]
     list_filter = ["status"]
     list_select_related = ["deal__partner", "requested_by"]
     search_fields = ["deal__customer_name", "deal__partner__name"]
-    readonly_fields = ["deal", "requested_by", "reason", "requested_at", "status", "decided_by", "decided_at", "new_protected_until", "decision_note"]
+    readonly_fields = [
+        "deal",
+        "requested_by",
+        "reason",
+        "requested_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "new_protected_until",
+        "decision_note",
+    ]
     actions = ["grant", "refuse"]
 
     def has_add_permission(self, request):
@@ -232,12 +351,22 @@ class ExtensionRequestAdmin(AuditedAdmin):
 
     @admin.action(description="Grant one more protection period")
     def grant(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.extension_grant(request=r, by=request.user), ("{count} extension granted.", "{count} extensions granted."))
+        run_for_each(
+            request,
+            queryset,
+            lambda r: services.extension_grant(request=r, by=request.user),
+            ("{count} extension granted.", "{count} extensions granted."),
+        )
 
     @admin.action(description="Refuse with a reason…")
     def refuse(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=ReasonForm, title="Refuse extension requests",
-            submit="Refuse and notify the partners", done_message=("{count} extension refused.", "{count} extensions refused."),
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Refuse extension requests",
+            submit="Refuse and notify the partners",
+            done_message=("{count} extension refused.", "{count} extensions refused."),
             action=lambda r, reason: services.extension_refuse(request=r, by=request.user, note=reason),
         )

@@ -28,7 +28,9 @@ class DealCreateSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=3, min_length=3)
     expected_close_date = serializers.DateField()
     products = FlatListField(child=serializers.CharField(max_length=100), max_length=50, required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTES_MAX, validators=[validate_multiline_text])
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTES_MAX, validators=[validate_multiline_text]
+    )
 
     def validate_customer_country(self, value):
         return value.upper()
@@ -43,7 +45,9 @@ class ConflictSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     reason = serializers.CharField()
 
-    @extend_schema_field(inline_serializer("ConflictPartner", {"id": serializers.IntegerField(), "name": serializers.CharField()}))
+    @extend_schema_field(
+        inline_serializer("ConflictPartner", {"id": serializers.IntegerField(), "name": serializers.CharField()})
+    )
     def get_partner(self, match):
         return {"id": match.other.partner_id, "name": match.other.partner.name}
 
@@ -55,10 +59,27 @@ class DealSerializer(serializers.ModelSerializer):
     class Meta:
         model = DealRegistration
         fields = [
-            "id", "partner", "status", "protected_until", "in_conflict_review", "customer_name", "customer_domain",
-            "customer_country", "customer_contact_name", "customer_contact_email", "amount", "currency",
-            "expected_close_date", "products", "notes", "rejection_reason", "final_amount", "closed_on",
-            "registered_by", "submitted_at", "created_at",
+            "id",
+            "partner",
+            "status",
+            "protected_until",
+            "in_conflict_review",
+            "customer_name",
+            "customer_domain",
+            "customer_country",
+            "customer_contact_name",
+            "customer_contact_email",
+            "amount",
+            "currency",
+            "expected_close_date",
+            "products",
+            "notes",
+            "rejection_reason",
+            "final_amount",
+            "closed_on",
+            "registered_by",
+            "submitted_at",
+            "created_at",
         ]
 
     @extend_schema_field(serializers.EmailField(allow_null=True))
@@ -161,7 +182,9 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
         deal = self.get_object()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(services.deal_reverse_win(deal=deal, by=request.user, reason=data.validated_data["reason"]))
+        return self._respond(
+            services.deal_reverse_win(deal=deal, by=request.user, reason=data.validated_data["reason"])
+        )
 
     @extend_schema(request=ReasonSerializer)
     @action(detail=True, methods=["post"], url_path="request-extension")
@@ -193,5 +216,7 @@ class DealViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retriev
         deal = self.get_object()
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.extension_refuse(request=self._pending_request(deal), by=request.user, note=data.validated_data["note"])
+        services.extension_refuse(
+            request=self._pending_request(deal), by=request.user, note=data.validated_data["note"]
+        )
         return self._respond(deal)

@@ -12,16 +12,88 @@ from .models import ConflictMatch, DealRegistration
 
 # customer, domain, country, amount, currency, products, by, outcome
 DEALS = [
-    ("Contoso Retail Ltd", "contoso-retail.co.uk", "GB", "48000.00", "USD", ["Cloud Suite"], "alice@acme.demo.test", "won"),
-    ("Fabrikam Inc.", "fabrikam.com", "US", "125000.00", "USD", ["Cloud Suite", "Security Add-on"], "carol@acme.demo.test", "approved"),
-    ("Wide World Importers", "wideworldimporters.com", "US", "23000.00", "USD", ["Security Add-on"], "carol@acme.demo.test", "lost"),
+    (
+        "Contoso Retail Ltd",
+        "contoso-retail.co.uk",
+        "GB",
+        "48000.00",
+        "USD",
+        ["Cloud Suite"],
+        "alice@acme.demo.test",
+        "won",
+    ),
+    (
+        "Fabrikam Inc.",
+        "fabrikam.com",
+        "US",
+        "125000.00",
+        "USD",
+        ["Cloud Suite", "Security Add-on"],
+        "carol@acme.demo.test",
+        "approved",
+    ),
+    (
+        "Wide World Importers",
+        "wideworldimporters.com",
+        "US",
+        "23000.00",
+        "USD",
+        ["Security Add-on"],
+        "carol@acme.demo.test",
+        "lost",
+    ),
     ("Tailspin Toys", "tailspintoys.com", "US", "9500.00", "USD", ["Cloud Suite"], "alice@acme.demo.test", "expired"),
-    ("Lamna Healthcare", "lamna-healthcare.com", "US", "64000.00", "USD", ["Cloud Suite"], "alice@acme.demo.test", "submitted"),
-    ("Fourth Coffee GmbH", "fourthcoffee.de", "DE", "31000.00", "EUR", ["Managed Backup"], "bob@globex.demo.test", "won"),
-    ("Proseware AG", "proseware.de", "DE", "77000.00", "EUR", ["Managed Backup", "Cloud Suite"], "bob@globex.demo.test", "approved"),
+    (
+        "Lamna Healthcare",
+        "lamna-healthcare.com",
+        "US",
+        "64000.00",
+        "USD",
+        ["Cloud Suite"],
+        "alice@acme.demo.test",
+        "submitted",
+    ),
+    (
+        "Fourth Coffee GmbH",
+        "fourthcoffee.de",
+        "DE",
+        "31000.00",
+        "EUR",
+        ["Managed Backup"],
+        "bob@globex.demo.test",
+        "won",
+    ),
+    (
+        "Proseware AG",
+        "proseware.de",
+        "DE",
+        "77000.00",
+        "EUR",
+        ["Managed Backup", "Cloud Suite"],
+        "bob@globex.demo.test",
+        "approved",
+    ),
     # Globex registers Acme's protected customer under another spelling: a channel conflict.
-    ("FABRIKAM, Incorporated", "fabrikam.com", "US", "110000.00", "USD", ["Cloud Suite"], "bob@globex.demo.test", "submitted"),
-    ("Adatum Corporation", "adatum.com", "US", "15000.00", "USD", ["Security Add-on"], "bob@globex.demo.test", "rejected"),
+    (
+        "FABRIKAM, Incorporated",
+        "fabrikam.com",
+        "US",
+        "110000.00",
+        "USD",
+        ["Cloud Suite"],
+        "bob@globex.demo.test",
+        "submitted",
+    ),
+    (
+        "Adatum Corporation",
+        "adatum.com",
+        "US",
+        "15000.00",
+        "USD",
+        ["Security Add-on"],
+        "bob@globex.demo.test",
+        "rejected",
+    ),
 ]
 
 
@@ -63,7 +135,9 @@ def _tell_story(deal: DealRegistration, *, now) -> None:
     if decided is not None:
         changes["decided_at"] = closed or decided
         if deal.protected_until:
-            changes["protected_until"] = timezone.localdate(decided) + timedelta(days=services.protection_days(deal.partner))
+            changes["protected_until"] = timezone.localdate(decided) + timedelta(
+                days=services.protection_days(deal.partner)
+            )
     DealRegistration.objects.filter(pk=deal.pk).update(**changes)
     when = {
         DealRegistration.Status.SUBMITTED: submitted,
@@ -74,7 +148,9 @@ def _tell_story(deal: DealRegistration, *, now) -> None:
     }
     if "protected_until" in changes:
         lapsed = changes["protected_until"] + timedelta(days=1)
-        when[DealRegistration.Status.EXPIRED] = now.replace(year=lapsed.year, month=lapsed.month, day=lapsed.day, hour=2, minute=0)
+        when[DealRegistration.Status.EXPIRED] = now.replace(
+            year=lapsed.year, month=lapsed.month, day=lapsed.day, hour=2, minute=0
+        )
     snapshot = {k: v for k, v in changes.items() if k != "decided_at"}
     for record in deal.history.all():
         at = when.get(record.status) or now
@@ -87,7 +163,9 @@ def _first_wins_close_onboarding() -> None:
     for task in OnboardingTask.objects.filter(event=OnboardingEvent.FIRST_DEAL_WON, done_at__isnull=False):
         first_win = (
             DealRegistration.objects.filter(partner_id=task.partner_id, status=DealRegistration.Status.WON)
-            .order_by("decided_at").values_list("decided_at", flat=True).first()
+            .order_by("decided_at")
+            .values_list("decided_at", flat=True)
+            .first()
         )
         if first_win:
             OnboardingTask.objects.filter(pk=task.pk).update(done_at=first_win)
@@ -105,10 +183,16 @@ def seed(*, stdout) -> None:
             partner=Partner.objects.get(pk=user.partner_id),
             user=user,
             data=dict(
-                customer_name=customer, customer_domain=domain, customer_country=country,
-                customer_contact_name="Jordan Buyer", customer_contact_email=f"jordan@{domain}",
-                amount=Decimal(amount), currency=currency, expected_close_date=today + timedelta(days=45),
-                products=products, notes="Demo opportunity.",
+                customer_name=customer,
+                customer_domain=domain,
+                customer_country=country,
+                customer_contact_name="Jordan Buyer",
+                customer_contact_email=f"jordan@{domain}",
+                amount=Decimal(amount),
+                currency=currency,
+                expected_close_date=today + timedelta(days=45),
+                products=products,
+                notes="Demo opportunity.",
             ),
         )
         if outcome == "rejected":
@@ -116,8 +200,13 @@ def seed(*, stdout) -> None:
         elif outcome in ("approved", "won", "lost", "expired"):
             services.deal_approve(deal=deal, by=manager)
             if outcome in ("won", "lost"):
-                services.deal_close(deal=deal, by=manager, outcome=outcome, closed_on=today - timedelta(days=75),
-                                    amount=Decimal(amount) if outcome == "won" else None)
+                services.deal_close(
+                    deal=deal,
+                    by=manager,
+                    outcome=outcome,
+                    closed_on=today - timedelta(days=75),
+                    amount=Decimal(amount) if outcome == "won" else None,
+                )
             elif outcome == "expired":
                 DealRegistration.objects.filter(pk=deal.pk).update(protected_until=today - timedelta(days=1))
                 services.deals_expire(today=today)
@@ -127,5 +216,7 @@ def seed(*, stdout) -> None:
     _first_wins_close_onboarding()
     fabrikam = DealRegistration.objects.filter(customer_name="Fabrikam Inc.").first()
     if fabrikam:
-        services.extension_request(deal=fabrikam, by=fabrikam.registered_by, reason="The customer's board meets next quarter.")
+        services.extension_request(
+            deal=fabrikam, by=fabrikam.registered_by, reason="The customer's board meets next quarter."
+        )
     stdout.write(f"deals: {DealRegistration.objects.count()} registrations, one in conflict review")

@@ -19,7 +19,9 @@ class DealForm(forms.Form):
     customer_domain = forms.CharField(
         label="Customer web domain", max_length=253, widget=forms.TextInput(attrs={"placeholder": "customer.com"})
     )
-    customer_country = LazyTypedChoiceField(label="Customer country", choices=[("", "Choose a country")] + list(countries))
+    customer_country = LazyTypedChoiceField(
+        label="Customer country", choices=[("", "Choose a country")] + list(countries)
+    )
     customer_contact_name = forms.CharField(
         label="Customer contact name", max_length=150, required=False, validators=[validate_plain_text]
     )
@@ -29,8 +31,11 @@ class DealForm(forms.Form):
     expected_close_date = forms.DateField(label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}))
     products = CommaSeparatedField(label="Products", max_items=50, help_text="Separate them with commas.")
     notes = forms.CharField(
-        label="Notes for your partner manager", required=False, max_length=NOTES_MAX,
-        validators=[validate_multiline_text], widget=forms.Textarea(attrs={"rows": 3}),
+        label="Notes for your partner manager",
+        required=False,
+        max_length=NOTES_MAX,
+        validators=[validate_multiline_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, default_currency: str = "USD", **kwargs):
@@ -47,6 +52,8 @@ class DealFilterForm(forms.Form):
 
 class ExtensionRequestForm(forms.Form):
     reason = forms.CharField(
-        label="Why does the deal need more time?", max_length=REASON_MAX, validators=[validate_multiline_text],
+        label="Why does the deal need more time?",
+        max_length=REASON_MAX,
+        validators=[validate_multiline_text],
         widget=forms.Textarea(attrs={"rows": 3}),
     )

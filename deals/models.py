@@ -71,7 +71,10 @@ class DealRegistration(models.Model):
     final_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     reversal_reason = models.TextField(
-        blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX), help_text="Why a win was reversed (refund, cancellation)."
+        blank=True,
+        max_length=REASON_MAX,
+        validators=text_validators(REASON_MAX),
+        help_text="Why a win was reversed (refund, cancellation).",
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -171,4 +174,5 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"Extension for {self.deal.customer_name} asked on {short_date(self.requested_at)} ({self.get_status_display().lower()})"
+        asked = short_date(self.requested_at)
+        return f"Extension for {self.deal.customer_name} asked on {asked} ({self.get_status_display().lower()})"

@@ -5,12 +5,18 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from .models import ConflictMatch, DealRegistration, ExtensionRequest
 
 
-def deal_list(*, status: str | None = None, search: str | None = None, with_conflicts: bool = False) -> QuerySet[DealRegistration]:
+def deal_list(
+    *, status: str | None = None, search: str | None = None, with_conflicts: bool = False
+) -> QuerySet[DealRegistration]:
     """Registrations the caller may see, newest first; staff also get the conflict matches."""
     # Lists need the registrant's name and e-mail, not whole user and partner rows: loading fewer
     # columns is most of the cost of a page (bench/lists.py).
     deals = DealRegistration.objects.select_related("registered_by").defer(
-        "name_key", "name_block", "word_block", "domain_key", "email_domain_key",
+        "name_key",
+        "name_block",
+        "word_block",
+        "domain_key",
+        "email_domain_key",
         *(f"registered_by__{f}" for f in ("password", "last_login", "is_superuser", "date_joined")),
     )
     if status:
@@ -21,7 +27,9 @@ def deal_list(*, status: str | None = None, search: str | None = None, with_conf
         )
     if with_conflicts:
         deals = deals.prefetch_related(
-            Prefetch("conflicts", queryset=ConflictMatch.objects.select_related("other__partner").order_by("-score", "id"))
+            Prefetch(
+                "conflicts", queryset=ConflictMatch.objects.select_related("other__partner").order_by("-score", "id")
+            )
         )
     return deals.order_by("-created_at", "-id")
 
@@ -36,7 +44,13 @@ def deal_timeline(deal: DealRegistration) -> list[dict]:
     timeline, last = [], None
     for record in deal.history.order_by("history_date", "history_id").only("status", "history_date", "protected_until"):
         if record.status != last:
-            timeline.append({"status": record.status, "label": DealRegistration.Status(record.status).label, "at": record.history_date})
+            timeline.append(
+                {
+                    "status": record.status,
+                    "label": DealRegistration.Status(record.status).label,
+                    "at": record.history_date,
+                }
+            )
             last = record.status
     return timeline
 

@@ -126,7 +126,9 @@ def conflicts_find(deal: DealRegistration) -> list[Match]:
             kind, score = (Kind.DOMAIN if shared else Kind.NAME), 100
         else:
             kind, score = Kind.SIMILAR_NAME, similar_scores[other.pk]
-            reasons.append(f'customer name "{other.customer_name}" is {score}% alike in the same country ({deal.customer_country})')
+            reasons.append(
+                f'customer name "{other.customer_name}" is {score}% alike in the same country ({deal.customer_country})'
+            )
         # Reasons are stored on the partner's own registration: they never name the other partner
         # (staff see the partner beside the reason, in the API and the admin).
         whose = f"registration #{other.pk} ({other.status})"
@@ -167,7 +169,12 @@ def _notify(deal: DealRegistration, headline: str, detail: str = "", admins: set
         send_templated_mail(
             to=sorted(recipients),
             template="deals/email/deal_update",
-            context={"deal": deal, "headline": headline, "detail": detail, "link": f"{settings.SITE_URL}/portal/deals/{deal.pk}/"},
+            context={
+                "deal": deal,
+                "headline": headline,
+                "detail": detail,
+                "link": f"{settings.SITE_URL}/portal/deals/{deal.pk}/",
+            },
         )
 
 
@@ -199,7 +206,11 @@ def _validated_deal(*, partner: Partner, user: User | None, data: dict, today: d
     except ValidationError as error:
         errors = error.message_dict
     close_date = deal.expected_close_date
-    if isinstance(close_date, date) and "expected_close_date" not in errors and close_date < (today or timezone.localdate()):
+    if (
+        isinstance(close_date, date)
+        and "expected_close_date" not in errors
+        and close_date < (today or timezone.localdate())
+    ):
         errors["expected_close_date"] = ["The expected close date cannot be in the past."]
     if "customer_name" not in errors and not normalize_company_name(deal.customer_name):
         errors["customer_name"] = ["Enter the customer's company name."]
@@ -222,8 +233,13 @@ def deal_field_errors(*, partner: Partner, data: dict) -> dict[str, list[str]]:
 def _placeholders() -> dict:
     """Valid values for fields a caller has not given (deal_field_errors checks the others)."""
     return {
-        "customer_name": "Placeholder", "customer_domain": "example.com", "customer_country": "US",
-        "amount": Decimal("1"), "currency": "USD", "expected_close_date": timezone.localdate(), "products": [],
+        "customer_name": "Placeholder",
+        "customer_domain": "example.com",
+        "customer_country": "US",
+        "amount": Decimal("1"),
+        "currency": "USD",
+        "expected_close_date": timezone.localdate(),
+        "products": [],
     }
 
 
@@ -271,7 +287,9 @@ def _require_member(user: User, partner: Partner) -> None:
 
 
 @transaction.atomic
-def deal_save_draft(*, partner: Partner, user: User, data: dict, deal: DealRegistration | None = None) -> DealRegistration:
+def deal_save_draft(
+    *, partner: Partner, user: User, data: dict, deal: DealRegistration | None = None
+) -> DealRegistration:
     """A partner user keeps a registration as a draft to finish later: validated like a
     submission, but neither checked for conflicts nor protected, and no one is notified."""
     _require_member(user, partner)
@@ -317,7 +335,9 @@ BUSY_DEAL = "Someone else is changing this deal right now. Try again in a moment
 def _locked(deal: DealRegistration) -> DealRegistration:
     """The deal's row, locked within PRM_LOCK_TIMEOUT (``Busy`` when another request holds it)."""
     with scopes_disabled():
-        return lock_one(DealRegistration.objects.select_related("partner__tier", "registered_by"), deal.pk, message=BUSY_DEAL)
+        return lock_one(
+            DealRegistration.objects.select_related("partner__tier", "registered_by"), deal.pk, message=BUSY_DEAL
+        )
 
 
 def protection_days(partner: Partner) -> int:
@@ -350,7 +370,9 @@ def deal_reject(*, deal: DealRegistration, by: User, reason: str, case_id: int |
         raise RuleViolation({"reason": "Say why the registration is rejected; the partner reads it."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     deal = _locked(deal)
-    check_transition(CASE_DECISION_TRANSITIONS if case_id else DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal")
+    check_transition(
+        CASE_DECISION_TRANSITIONS if case_id else DEAL_TRANSITIONS, deal.status, Status.REJECTED, what="deal"
+    )
     deal.status = Status.REJECTED
     deal.protected_until = None
     deal.rejection_reason = reason
@@ -403,7 +425,11 @@ def deal_close(
     if outcome == Status.WON:
         onboarding_event_record(partner=deal.partner, event=OnboardingEvent.FIRST_DEAL_WON, by=by)
         deal_won.send(sender=DealRegistration, deal=deal, by=by)
-        _notify(deal, "Congratulations: your deal is won.", f"Final amount {deal.final_amount:,.2f} {deal.currency}, closed on {closed_on:%d %B %Y}.")
+        _notify(
+            deal,
+            "Congratulations: your deal is won.",
+            f"Final amount {deal.final_amount:,.2f} {deal.currency}, closed on {closed_on:%d %B %Y}.",
+        )
     else:
         _notify(deal, "Your deal is closed as lost.")
     return deal
@@ -455,7 +481,9 @@ def extension_request(*, deal: DealRegistration, by: User, reason: str) -> Exten
 
 
 @transaction.atomic
-def extension_grant(*, request: ExtensionRequest, by: User, protected_until: date | None = None, note: str = "") -> ExtensionRequest:
+def extension_grant(
+    *, request: ExtensionRequest, by: User, protected_until: date | None = None, note: str = ""
+) -> ExtensionRequest:
     """A manager grants: protection runs until the given date (default: one more tier period)."""
     require_role(by, *MANAGER_ROLES, action="grant extensions")
     note = check_text(field="note", value=(note or "").strip(), limit=REASON_MAX)
@@ -506,14 +534,24 @@ def deals_expire(*, today: date | None = None) -> int:
     """Approved deals whose protection ended before today expire (daily). Returns how many."""
     today = today or timezone.localdate()
     with scopes_disabled():
-        lapsed = lock(DealRegistration.objects.filter(status=Status.APPROVED, protected_until__lt=today).select_related("registered_by"))
+        lapsed = lock(
+            DealRegistration.objects.filter(status=Status.APPROVED, protected_until__lt=today).select_related(
+                "registered_by"
+            )
+        )
     for deal in lapsed:
         deal.status = Status.EXPIRED
-    bulk_update_with_history(lapsed, DealRegistration, ["status"], batch_size=500, default_change_reason="Protection ended")
+    bulk_update_with_history(
+        lapsed, DealRegistration, ["status"], batch_size=500, default_change_reason="Protection ended"
+    )
     admins = _partner_admin_emails({deal.partner_id for deal in lapsed})
     for deal in lapsed:
-        _notify(deal, "Your deal registration expired.", f"Its protection ended on {deal.protected_until:%d %B %Y}.",
-                admins=admins[deal.partner_id])
+        _notify(
+            deal,
+            "Your deal registration expired.",
+            f"Its protection ended on {deal.protected_until:%d %B %Y}.",
+            admins=admins[deal.partner_id],
+        )
     return len(lapsed)
 
 
@@ -521,9 +559,24 @@ def deals_expire(*, today: date | None = None) -> int:
 
 CSV_COLUMNS = ["partner", *DEAL_FIELDS]
 EXPORT_COLUMNS = [
-    "id", "partner", "status", "in_conflict_review", "customer_name", "customer_domain", "customer_country",
-    "customer_contact_name", "customer_contact_email", "amount", "currency", "expected_close_date",
-    "products", "notes", "protected_until", "final_amount", "closed_on", "submitted_at",
+    "id",
+    "partner",
+    "status",
+    "in_conflict_review",
+    "customer_name",
+    "customer_domain",
+    "customer_country",
+    "customer_contact_name",
+    "customer_contact_email",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "products",
+    "notes",
+    "protected_until",
+    "final_amount",
+    "closed_on",
+    "submitted_at",
 ]
 
 
@@ -547,7 +600,19 @@ def deals_import_csv(*, text: str, by: User) -> tuple[int, list[str]]:
     fails, nothing is imported and each error names its row and field."""
     require_role(by, *MANAGER_ROLES, action="import deals")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("partner", "customer_name", "customer_domain", "customer_country", "amount", "currency", "expected_close_date") if c not in (reader.fieldnames or [])]
+    missing = [
+        c
+        for c in (
+            "partner",
+            "customer_name",
+            "customer_domain",
+            "customer_country",
+            "amount",
+            "currency",
+            "expected_close_date",
+        )
+        if c not in (reader.fieldnames or [])
+    ]
     if missing:
         return 0, [f"The header lacks the column(s): {', '.join(missing)}."]
     with scopes_disabled():
@@ -580,9 +645,20 @@ def deals_export_rows(deals) -> list[list[str]]:
     for d in deals:
         rows.append(
             [
-                d.pk, d.partner.name, d.status, "yes" if d.in_conflict_review else "no", d.customer_name,
-                d.customer_domain, str(d.customer_country), d.customer_contact_name, d.customer_contact_email,
-                f"{d.amount:.2f}", d.currency, d.expected_close_date.isoformat(), ";".join(d.products), d.notes,
+                d.pk,
+                d.partner.name,
+                d.status,
+                "yes" if d.in_conflict_review else "no",
+                d.customer_name,
+                d.customer_domain,
+                str(d.customer_country),
+                d.customer_contact_name,
+                d.customer_contact_email,
+                f"{d.amount:.2f}",
+                d.currency,
+                d.expected_close_date.isoformat(),
+                ";".join(d.products),
+                d.notes,
                 d.protected_until.isoformat() if d.protected_until else "",
                 f"{d.final_amount:.2f}" if d.final_amount is not None else "",
                 d.closed_on.isoformat() if d.closed_on else "",

@@ -58,11 +58,15 @@ def _save(request, form, draft=None):
     """Submit the form's registration, or keep it as a draft ("Save as draft" button)."""
     try:
         if request.POST.get("save") == "draft":
-            deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
+            deal = services.deal_save_draft(
+                partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft
+            )
             messages.success(request, "Your draft is saved. Submit it when it is ready.")
         elif draft is not None:
             with transaction.atomic():  # a draft that fails to submit keeps its last saved state
-                deal = services.deal_save_draft(partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft)
+                deal = services.deal_save_draft(
+                    partner=request.partner, user=request.user, data=form.cleaned_data, deal=draft
+                )
                 deal = services.deal_submit_draft(deal=deal, user=request.user)
             messages.success(request, "Your deal is registered. A partner manager will review it.")
         else:

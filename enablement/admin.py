@@ -32,7 +32,9 @@ from .models import (
 
 def _table(headers, rows):
     head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
-    body = format_html_join("", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows))
+    body = format_html_join(
+        "", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows)
+    )
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
@@ -43,17 +45,34 @@ class ContentAssetForm(forms.ModelForm):
     """The asset form: the file goes through the service's upload checks; tags and partner types
     are edited as words and check boxes, not JSON."""
 
-    upload = forms.FileField(label="File", required=False, help_text="PDF, Office, image, video or ZIP. A new file makes a new version.")
+    upload = forms.FileField(
+        label="File", required=False, help_text="PDF, Office, image, video or ZIP. A new file makes a new version."
+    )
     tag_words = forms.CharField(label="Tags", required=False, max_length=500, help_text="Separate them with commas.")
     audience_types = forms.MultipleChoiceField(
-        label="Partner types", choices=PartnerType.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Partner types",
+        choices=PartnerType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every partner type sees it.",
     )
 
     class Meta:
         model = ContentAsset
-        fields = ["title", "description", "category", "kind", "upload", "url", "tag_words", "language", "min_tier",
-                  "audience_types", "featured", "published"]
+        fields = [
+            "title",
+            "description",
+            "category",
+            "kind",
+            "upload",
+            "url",
+            "tag_words",
+            "language",
+            "min_tier",
+            "audience_types",
+            "featured",
+            "published",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +87,10 @@ class ContentAssetForm(forms.ModelForm):
         data = super().clean()
         try:
             services.content_source_check(
-                kind=data.get("kind"), url=data.get("url", ""), upload=data.get("upload"), has_file=bool(self.instance.file),
+                kind=data.get("kind"),
+                url=data.get("url", ""),
+                upload=data.get("upload"),
+                has_file=bool(self.instance.file),
             )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
@@ -79,15 +101,29 @@ class ContentAssetForm(forms.ModelForm):
 @admin.register(ContentAsset)
 class ContentAssetAdmin(AuditedAdmin):
     form = ContentAssetForm
-    list_display = ["title", "category", "kind", "min_tier", "audience", "language", "version", "featured", "published",
-                    "download_count", "updated_at"]
+    list_display = [
+        "title",
+        "category",
+        "kind",
+        "min_tier",
+        "audience",
+        "language",
+        "version",
+        "featured",
+        "published",
+        "download_count",
+        "updated_at",
+    ]
     list_filter = ["category", "kind", "language", "min_tier", "featured", "published"]
     search_fields = ["title", "description"]
     list_select_related = ["min_tier"]
     readonly_fields = ["current_file", "version", "updated_at", "updated_by", "downloads_by_partner"]
 
     def get_fieldsets(self, request, obj=None):
-        main = (None, {"fields": ["title", "description", "category", "kind", "upload", "url", "tag_words", "language"]})
+        main = (
+            None,
+            {"fields": ["title", "description", "category", "kind", "upload", "url", "tag_words", "language"]},
+        )
         audience = ("Who sees it", {"fields": ["min_tier", "audience_types", "featured", "published"]})
         if obj is None:
             return [main, audience]
@@ -111,8 +147,11 @@ class ContentAssetAdmin(AuditedAdmin):
         if not asset.file:
             return "—"
         return format_html(
-            '<a href="{}">{}</a> ({}, {} KB)', reverse("api:content-download", args=[asset.pk]), asset.original_filename,
-            asset.content_type, max(asset.size // 1024, 1),
+            '<a href="{}">{}</a> ({}, {} KB)',
+            reverse("api:content-download", args=[asset.pk]),
+            asset.original_filename,
+            asset.content_type,
+            max(asset.size // 1024, 1),
         )
 
     @admin.display(description="downloads per partner (all versions)")
@@ -120,14 +159,17 @@ class ContentAssetAdmin(AuditedAdmin):
         rows = selectors.downloads_per_partner(asset)
         if not rows:
             return "No downloads yet."
-        return _table(["Partner", "Downloads", "People"], [(r["partner__name"], r["downloads"], r["people"]) for r in rows])
+        return _table(
+            ["Partner", "Downloads", "People"], [(r["partner__name"], r["downloads"], r["people"]) for r in rows]
+        )
 
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data.get(field) for field in services.ASSET_FIELDS if field in form.cleaned_data}
         data["tags"] = form.cleaned_data.get("tag_words", [])
         data["partner_types"] = form.cleaned_data.get("audience_types", [])
-        asset = services.content_asset_save(by=request.user, data=data, upload=form.cleaned_data.get("upload"),
-                                            asset=obj if change else None)
+        asset = services.content_asset_save(
+            by=request.user, data=data, upload=form.cleaned_data.get("upload"), asset=obj if change else None
+        )
         obj.pk = asset.pk
 
 
@@ -167,7 +209,11 @@ class QuestionInline(admin.TabularInline):
     verbose_name_plural = "Quiz questions (open a question to edit its choices)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n=Count("choices"), right=Count("choices", filter=Q(choices__is_correct=True)))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n=Count("choices"), right=Count("choices", filter=Q(choices__is_correct=True)))
+        )
 
     @admin.display(description="choices")
     def choice_count(self, question):
@@ -178,13 +224,25 @@ class QuestionInline(admin.TabularInline):
 
 class CourseForm(forms.ModelForm):
     required_types = forms.MultipleChoiceField(
-        label="Required for partner types", choices=PartnerType.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="Required for partner types",
+        choices=PartnerType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Course
-        fields = ["title", "summary", "published", "order", "pass_mark", "validity_months", "required_tier",
-                  "required_types", "onboarding_event"]
+        fields = [
+            "title",
+            "summary",
+            "published",
+            "order",
+            "pass_mark",
+            "validity_months",
+            "required_tier",
+            "required_types",
+            "onboarding_event",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,8 +256,17 @@ class CourseForm(forms.ModelForm):
 @admin.register(Course)
 class CourseAdmin(AuditedAdmin):
     form = CourseForm
-    list_display = ["title", "published", "pass_mark", "validity_months", "required_tier", "questions_count",
-                    "attempt_count", "passed_people", "certified_now"]
+    list_display = [
+        "title",
+        "published",
+        "pass_mark",
+        "validity_months",
+        "required_tier",
+        "questions_count",
+        "attempt_count",
+        "passed_people",
+        "certified_now",
+    ]
     list_filter = ["published", "required_tier"]
     search_fields = ["title"]
     list_select_related = ["required_tier"]
@@ -207,20 +274,30 @@ class CourseAdmin(AuditedAdmin):
     readonly_fields = ["completion"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": ["title", "summary", "published", "order"]}),
-                     ("Quiz and certification", {"fields": ["pass_mark", "validity_months"]}),
-                     ("Who must take it", {"fields": ["required_tier", "required_types", "onboarding_event"]})]
+        fieldsets = [
+            (None, {"fields": ["title", "summary", "published", "order"]}),
+            ("Quiz and certification", {"fields": ["pass_mark", "validity_months"]}),
+            ("Who must take it", {"fields": ["required_tier", "required_types", "onboarding_event"]}),
+        ]
         if obj is not None:
             fieldsets.append(("Completion per partner", {"fields": ["completion"]}))
         return fieldsets
 
     def get_queryset(self, request):
         today = timezone.localdate()
-        return super().get_queryset(request).annotate(
-            n_questions=Count("questions", distinct=True),
-            n_attempts=Count("attempts", distinct=True),
-            n_passed=Count("attempts__user", filter=Q(attempts__passed=True), distinct=True),
-            n_certified=Count("certifications__user", filter=Q(certifications__status="current", certifications__expires_on__gt=today), distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_questions=Count("questions", distinct=True),
+                n_attempts=Count("attempts", distinct=True),
+                n_passed=Count("attempts__user", filter=Q(attempts__passed=True), distinct=True),
+                n_certified=Count(
+                    "certifications__user",
+                    filter=Q(certifications__status="current", certifications__expires_on__gt=today),
+                    distinct=True,
+                ),
+            )
         )
 
     @admin.display(description="questions", ordering="n_questions")
@@ -244,8 +321,10 @@ class CourseAdmin(AuditedAdmin):
         rows = selectors.completion_per_partner(course)
         if not rows:
             return "Nobody has taken the quiz yet."
-        return _table(["Partner", "People who tried", "Passed", "Certified now"],
-                      [(r["partner__name"], r["attempted"], r["passed"], r["certified"]) for r in rows])
+        return _table(
+            ["Partner", "People who tried", "Passed", "Certified now"],
+            [(r["partner__name"], r["attempted"], r["passed"], r["certified"]) for r in rows],
+        )
 
 
 class ChoiceFormSet(BaseInlineFormSet):
@@ -315,7 +394,16 @@ class QuizAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(Certification)
 class CertificationAdmin(ReadOnlyAdmin):
-    list_display = ["holder_name", "partner", "course", "issued_on", "expires_on", "status", "verification_code", "certificate"]
+    list_display = [
+        "holder_name",
+        "partner",
+        "course",
+        "issued_on",
+        "expires_on",
+        "status",
+        "verification_code",
+        "certificate",
+    ]
     list_filter = ["status", "course", "partner"]
     search_fields = ["holder_name", "user__email", "partner_name", "verification_code"]
     list_select_related = ["partner", "course"]

@@ -23,8 +23,21 @@ class ContentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContentAsset
-        fields = ["id", "title", "kind", "category", "tags", "download_url", "description", "language", "version",
-                  "min_tier", "featured", "is_new", "updated_at"]
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "category",
+            "tags",
+            "download_url",
+            "description",
+            "language",
+            "version",
+            "min_tier",
+            "featured",
+            "is_new",
+            "updated_at",
+        ]
 
     def get_download_url(self, asset) -> str:
         return self.context["request"].build_absolute_uri(reverse("api:content-download", args=[asset.pk]))
@@ -38,8 +51,11 @@ class ContentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
     def get_queryset(self):
         params = self.request.query_params
         return selectors.content_list(
-            user=self.request.user, search=params.get("search", "")[:100], category=params.get("category", ""),
-            kind=params.get("kind", ""), language=params.get("language", ""),
+            user=self.request.user,
+            search=params.get("search", "")[:100],
+            category=params.get("category", ""),
+            kind=params.get("kind", ""),
+            language=params.get("language", ""),
         )
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
@@ -86,7 +102,9 @@ class CourseSerializer(serializers.ModelSerializer):
         model = Course
         fields = ["id", "title", "summary", "validity_months", "lessons", "quiz"]
 
-    @extend_schema_field(inline_serializer("Quiz", {"pass_mark": serializers.IntegerField(), "questions": QuestionSerializer(many=True)}))
+    @extend_schema_field(
+        inline_serializer("Quiz", {"pass_mark": serializers.IntegerField(), "questions": QuestionSerializer(many=True)})
+    )
     def get_quiz(self, course) -> dict:
         return {"pass_mark": course.pass_mark, "questions": QuestionSerializer(course.questions.all(), many=True).data}
 
@@ -103,7 +121,9 @@ class AttemptOutputSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     passed = serializers.BooleanField()
     certification = serializers.SerializerMethodField()
-    wrong_questions = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the questions answered wrong.")
+    wrong_questions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the questions answered wrong."
+    )
 
     def get_certification(self, attempt) -> int | None:
         return self.context.get("certification")
@@ -138,7 +158,17 @@ class CertificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certification
-        fields = ["id", "user", "holder_name", "course", "course_title", "issued_on", "expires_on", "status", "verification_code"]
+        fields = [
+            "id",
+            "user",
+            "holder_name",
+            "course",
+            "course_title",
+            "issued_on",
+            "expires_on",
+            "status",
+            "verification_code",
+        ]
 
     def get_status(self, certification) -> str:
         return Certification.Status.CURRENT if certification.is_current else Certification.Status.EXPIRED
@@ -163,5 +193,9 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             )
             response["Retry-After"] = "5"
             return response
-        return FileResponse(certification.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=f"certificate-{certification.verification_code}.pdf")
+        return FileResponse(
+            certification.pdf.open("rb"),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"certificate-{certification.verification_code}.pdf",
+        )

@@ -17,58 +17,187 @@ from .models import Certification, Choice, ContentAsset, Course, LearningPath, L
 
 # title, category, kind, file name or link, minimum tier, partner types, language, featured, tags, description
 CONTENT = [
-    ("Cloud Suite overview brochure", "sales", "file", "cloud-suite-overview.pdf", None, [], "en", True,
-     ["cloud suite", "overview"], "Two pages that explain Cloud Suite to a first-time buyer."),
-    ("Cloud Suite Übersicht", "sales", "file", "cloud-suite-uebersicht.pdf", None, [], "de", False,
-     ["cloud suite", "overview"], "Die Broschüre auf Deutsch."),
-    ("Campaign kit: spring launch", "marketing", "file", "spring-launch-kit.zip", "Silver", [], "en", True,
-     ["campaign", "email", "banners"], "E-mail templates and banners for the spring launch campaign."),
-    ("Partner logo pack", "marketing", "file", "partner-logos.png", None, [], "en", False,
-     ["logo", "brand"], "Our logo and the partner badge, for your website."),
-    ("Security Add-on architecture guide", "technical", "file", "security-architecture.docx", "Silver", [], "en", False,
-     ["security", "architecture"], "How the Security Add-on fits into a customer's network."),
-    ("Managed Backup runbook for MSPs", "technical", "link", "https://docs.example.com/managed-backup/msp-runbook",
-     None, ["msp"], "en", False, ["backup", "operations"], "Operating Managed Backup for many customers."),
-    ("Gold partner price list 2027", "pricing", "file", "price-list-gold-2027.pdf", "Gold", [], "en", False,
-     ["prices", "discounts"], "List prices and Gold partner discounts."),
-    ("Platinum deal desk guide", "pricing", "link", "https://docs.example.com/deal-desk/platinum",
-     "Platinum", [], "en", False, ["discounts", "approvals"], "Special pricing requests for Platinum partners."),
-    ("Case study: Contoso cuts cloud costs by 30%", "case_study", "file", "contoso-case-study.pdf", None, [], "en", False,
-     ["retail", "cost"], "How a retailer moved to Cloud Suite in six weeks."),
-    ("Product demo video", "training", "link", "https://videos.example.com/cloud-suite-demo", None, [], "en", False,
-     ["demo", "video"], "A 12-minute walk through Cloud Suite."),
+    (
+        "Cloud Suite overview brochure",
+        "sales",
+        "file",
+        "cloud-suite-overview.pdf",
+        None,
+        [],
+        "en",
+        True,
+        ["cloud suite", "overview"],
+        "Two pages that explain Cloud Suite to a first-time buyer.",
+    ),
+    (
+        "Cloud Suite Übersicht",
+        "sales",
+        "file",
+        "cloud-suite-uebersicht.pdf",
+        None,
+        [],
+        "de",
+        False,
+        ["cloud suite", "overview"],
+        "Die Broschüre auf Deutsch.",
+    ),
+    (
+        "Campaign kit: spring launch",
+        "marketing",
+        "file",
+        "spring-launch-kit.zip",
+        "Silver",
+        [],
+        "en",
+        True,
+        ["campaign", "email", "banners"],
+        "E-mail templates and banners for the spring launch campaign.",
+    ),
+    (
+        "Partner logo pack",
+        "marketing",
+        "file",
+        "partner-logos.png",
+        None,
+        [],
+        "en",
+        False,
+        ["logo", "brand"],
+        "Our logo and the partner badge, for your website.",
+    ),
+    (
+        "Security Add-on architecture guide",
+        "technical",
+        "file",
+        "security-architecture.docx",
+        "Silver",
+        [],
+        "en",
+        False,
+        ["security", "architecture"],
+        "How the Security Add-on fits into a customer's network.",
+    ),
+    (
+        "Managed Backup runbook for MSPs",
+        "technical",
+        "link",
+        "https://docs.example.com/managed-backup/msp-runbook",
+        None,
+        ["msp"],
+        "en",
+        False,
+        ["backup", "operations"],
+        "Operating Managed Backup for many customers.",
+    ),
+    (
+        "Gold partner price list 2027",
+        "pricing",
+        "file",
+        "price-list-gold-2027.pdf",
+        "Gold",
+        [],
+        "en",
+        False,
+        ["prices", "discounts"],
+        "List prices and Gold partner discounts.",
+    ),
+    (
+        "Platinum deal desk guide",
+        "pricing",
+        "link",
+        "https://docs.example.com/deal-desk/platinum",
+        "Platinum",
+        [],
+        "en",
+        False,
+        ["discounts", "approvals"],
+        "Special pricing requests for Platinum partners.",
+    ),
+    (
+        "Case study: Contoso cuts cloud costs by 30%",
+        "case_study",
+        "file",
+        "contoso-case-study.pdf",
+        None,
+        [],
+        "en",
+        False,
+        ["retail", "cost"],
+        "How a retailer moved to Cloud Suite in six weeks.",
+    ),
+    (
+        "Product demo video",
+        "training",
+        "link",
+        "https://videos.example.com/cloud-suite-demo",
+        None,
+        [],
+        "en",
+        False,
+        ["demo", "video"],
+        "A 12-minute walk through Cloud Suite.",
+    ),
 ]
 
 # title, summary, validity months, onboarding event, lessons [(title, markdown)], quiz [(question, [(choice, right)])]
 COURSES = [
     (
-        "Product foundations", "What we sell, to whom, and why they buy.", 12, OnboardingEvent.COURSE_PASSED,
+        "Product foundations",
+        "What we sell, to whom, and why they buy.",
+        12,
+        OnboardingEvent.COURSE_PASSED,
         [
-            ("The product family", "# Cloud Suite\n\nCloud Suite runs a company's **files, mail and identity** in one place.\n\n"
-             "Two add-ons extend it:\n\n- **Security Add-on**: threat protection and audit\n- **Managed Backup**: daily backups kept for a year"),
-            ("Who buys", "Our buyers are **IT leaders** of companies with 50 to 5,000 people.\n\n"
-             "They buy to *cut cost* and to *pass audits*. See the [overview brochure](/portal/content/)."),
+            (
+                "The product family",
+                "# Cloud Suite\n\nCloud Suite runs a company's **files, mail and identity** in one place.\n\n"
+                "Two add-ons extend it:\n\n- **Security Add-on**: threat protection and audit\n- **Managed Backup**: "
+                "daily backups kept for a year",
+            ),
+            (
+                "Who buys",
+                "Our buyers are **IT leaders** of companies with 50 to 5,000 people.\n\n"
+                "They buy to *cut cost* and to *pass audits*. See the [overview brochure](/portal/content/).",
+            ),
         ],
         [
-            ("What does Cloud Suite run?", [("Files, mail and identity", True), ("Payroll", False), ("Factory machines", False)]),
-            ("Which are add-ons of Cloud Suite?", [("Security Add-on", True), ("Managed Backup", True), ("Office chairs", False)]),
+            (
+                "What does Cloud Suite run?",
+                [("Files, mail and identity", True), ("Payroll", False), ("Factory machines", False)],
+            ),
+            (
+                "Which are add-ons of Cloud Suite?",
+                [("Security Add-on", True), ("Managed Backup", True), ("Office chairs", False)],
+            ),
             ("Who usually buys Cloud Suite?", [("IT leaders", True), ("Interns", False)]),
         ],
     ),
     (
-        "Selling Cloud Suite", "Discovery, objections and closing.", 12, "",
+        "Selling Cloud Suite",
+        "Discovery, objections and closing.",
+        12,
+        "",
         [
             ("Discovery", "Ask about **cost**, **audits** and **growth** before you show anything."),
-            ("Objections", "| Objection | Answer |\n|---|---|\n| Too expensive | Compare with three tools it replaces |\n| Migration risk | We migrate in six weeks |"),
+            (
+                "Objections",
+                "| Objection | Answer |\n|---|---|\n| Too expensive | Compare with three tools it replaces |\n| "
+                "Migration risk | We migrate in six weeks |",
+            ),
         ],
         [
             ("What do you ask about first?", [("Cost, audits and growth", True), ("Their favourite colour", False)]),
             ("How long does a migration take?", [("About six weeks", True), ("Two years", False), ("One hour", False)]),
-            ("Which answers fit the price objection?", [("It replaces three tools", True), ("Compare total cost", True), ("Prices are secret", False)]),
+            (
+                "Which answers fit the price objection?",
+                [("It replaces three tools", True), ("Compare total cost", True), ("Prices are secret", False)],
+            ),
         ],
     ),
     (
-        "Technical deep dive", "Architecture, security and backups for pre-sales engineers.", 24, "",
+        "Technical deep dive",
+        "Architecture, security and backups for pre-sales engineers.",
+        24,
+        "",
         [
             ("Architecture", "Cloud Suite runs in three regions; customers choose where their data lives."),
             ("Security and backup", "The Security Add-on logs every sign-in. Managed Backup keeps **365 days**."),
@@ -82,8 +211,16 @@ COURSES = [
 ]
 
 PATHS = [
-    ("Sales foundations", "For account managers: learn the product, then how to sell it.", ["Product foundations", "Selling Cloud Suite"]),
-    ("Technical pre-sales", "For pre-sales engineers: the product, then its architecture.", ["Product foundations", "Technical deep dive"]),
+    (
+        "Sales foundations",
+        "For account managers: learn the product, then how to sell it.",
+        ["Product foundations", "Selling Cloud Suite"],
+    ),
+    (
+        "Technical pre-sales",
+        "For pre-sales engineers: the product, then its architecture.",
+        ["Product foundations", "Technical deep dive"],
+    ),
 ]
 
 
@@ -95,7 +232,8 @@ def _pdf_bytes() -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+        b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
     ]
@@ -115,8 +253,10 @@ def _file(name: str) -> SimpleUploadedFile:
     if extension == "pdf":
         content = _pdf_bytes()
     elif extension == "png":
-        content = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-                   b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+        content = (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+            b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+        )
     else:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
@@ -133,8 +273,16 @@ def _content(manager: User) -> None:
             by=manager,
             upload=_file(source) if kind == "file" else None,
             data=dict(
-                title=title, category=category, kind=kind, url=source if kind == "link" else "", min_tier=tiers.get(tier),
-                partner_types=types, language=language, featured=featured, tags=tags, description=description,
+                title=title,
+                category=category,
+                kind=kind,
+                url=source if kind == "link" else "",
+                min_tier=tiers.get(tier),
+                partner_types=types,
+                language=language,
+                featured=featured,
+                tags=tags,
+                description=description,
             ),
         )
 
@@ -142,15 +290,23 @@ def _content(manager: User) -> None:
 def _courses() -> dict[str, Course]:
     courses = {}
     for order, (title, summary, months, event, lessons, quiz) in enumerate(COURSES):
-        course = Course.objects.create(title=title, summary=summary, validity_months=months, onboarding_event=event,
-                                       pass_mark=60, published=True, order=order,
-                                       required_partner_types=",msp,referral,reseller,technology," if event else "")
+        course = Course.objects.create(
+            title=title,
+            summary=summary,
+            validity_months=months,
+            onboarding_event=event,
+            pass_mark=60,
+            published=True,
+            order=order,
+            required_partner_types=",msp,referral,reseller,technology," if event else "",
+        )
         for position, (lesson_title, body) in enumerate(lessons, 1):
             Lesson.objects.create(course=course, position=position, title=lesson_title, body_markdown=body)
         for position, (text, choices) in enumerate(quiz, 1):
             question = Question.objects.create(course=course, position=position, text=text)
             Choice.objects.bulk_create(
-                Choice(question=question, position=i, text=choice, is_correct=right) for i, (choice, right) in enumerate(choices, 1)
+                Choice(question=question, position=i, text=choice, is_correct=right)
+                for i, (choice, right) in enumerate(choices, 1)
             )
         courses[title] = course
     for order, (title, description, course_titles) in enumerate(PATHS):
@@ -174,10 +330,18 @@ def _certifications(courses: dict[str, Course]) -> None:
     def at(days_ago: int):
         return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(10, 0)))
 
-    carol, alice, bob = (User.objects.get(email=e) for e in ("carol@acme.demo.test", "alice@acme.demo.test", "bob@globex.demo.test"))
-    foundations, selling, technical = courses["Product foundations"], courses["Selling Cloud Suite"], courses["Technical deep dive"]
+    carol, alice, bob = (
+        User.objects.get(email=e) for e in ("carol@acme.demo.test", "alice@acme.demo.test", "bob@globex.demo.test")
+    )
+    foundations, selling, technical = (
+        courses["Product foundations"],
+        courses["Selling Cloud Suite"],
+        courses["Technical deep dive"],
+    )
     # Carol failed once, then passed a year ago less 20 days: her certification ends soon.
-    services.quiz_attempt_submit(course=foundations, user=carol, answers=_answers(foundations, right=False), now=at(346))
+    services.quiz_attempt_submit(
+        course=foundations, user=carol, answers=_answers(foundations, right=False), now=at(346)
+    )
     services.quiz_attempt_submit(course=foundations, user=carol, answers=_answers(foundations), now=at(345))
     services.quiz_attempt_submit(course=foundations, user=alice, answers=_answers(foundations), now=at(60))
     services.quiz_attempt_submit(course=selling, user=alice, answers=_answers(selling), now=at(30))
@@ -202,6 +366,7 @@ def seed(*, stdout) -> None:
         for asset in ContentAsset.objects.filter(min_tier__isnull=True, partner_types="", kind="file")[:3]:
             services.content_download_record(asset=asset, user=user)
     stdout.write(
-        f"enablement: {ContentAsset.objects.count()} content assets, {len(courses)} courses in {len(PATHS)} learning paths, "
+        f"enablement: {ContentAsset.objects.count()} content assets, {len(courses)} courses in {len(PATHS)} learning "
+        f"paths, "
         f"{Certification.objects.count()} certifications"
     )

@@ -6,7 +6,9 @@ from .models import ContentAsset, Language
 class ContentFilterForm(forms.Form):
     search = forms.CharField(label="Search title, description or tags", required=False, max_length=100)
     category = forms.ChoiceField(choices=[("", "All categories"), *ContentAsset.Category.choices], required=False)
-    kind = forms.ChoiceField(label="Type", choices=[("", "Files and links"), *ContentAsset.Kind.choices], required=False)
+    kind = forms.ChoiceField(
+        label="Type", choices=[("", "Files and links"), *ContentAsset.Kind.choices], required=False
+    )
     language = forms.ChoiceField(choices=[("", "All languages"), *Language.choices], required=False)
 
 
@@ -22,12 +24,19 @@ class QuizForm(forms.Form):
             label = f"{number}. {question.text}"
             if question.right_count > 1:
                 self.fields[f"q{question.pk}"] = forms.TypedMultipleChoiceField(
-                    label=label, choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple,
-                    help_text="Select every right answer.", error_messages={"required": "Answer this question."},
+                    label=label,
+                    choices=choices,
+                    coerce=int,
+                    widget=forms.CheckboxSelectMultiple,
+                    help_text="Select every right answer.",
+                    error_messages={"required": "Answer this question."},
                 )
             else:
                 self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
-                    label=label, choices=choices, coerce=int, widget=forms.RadioSelect,
+                    label=label,
+                    choices=choices,
+                    coerce=int,
+                    widget=forms.RadioSelect,
                     error_messages={"required": "Answer this question."},
                 )
 

@@ -91,11 +91,17 @@ class ContentAsset(models.Model):
     tags = models.JSONField(default=list, blank=True, validators=[validate_tags])
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
     min_tier = models.ForeignKey(
-        Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Partners of this tier or above see it; empty: every partner.",
     )
     partner_types = models.CharField(
-        max_length=100, blank=True, validators=[validate_partner_types],
+        max_length=100,
+        blank=True,
+        validators=[validate_partner_types],
         help_text="Partner types that see it; empty: every type.",
     )
     file = models.FileField(storage=private_storage, upload_to="content/%Y/", blank=True, max_length=200)
@@ -107,8 +113,12 @@ class ContentAsset(models.Model):
     featured = models.BooleanField(default=False, help_text="Shown on the partners' portal home.")
     published = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False, help_text="When the current version arrived.")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When the current version arrived."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     history = audit_history()
 
@@ -159,20 +169,33 @@ class Course(models.Model):
     summary = models.TextField(max_length=1000, validators=text_validators(1000), blank=True)
     published = models.BooleanField(default=False)
     pass_mark = models.PositiveSmallIntegerField(
-        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Percent of questions right to pass."
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of questions right to pass.",
     )
     validity_months = models.PositiveSmallIntegerField(
-        default=12, validators=[MinValueValidator(1), MaxValueValidator(120)], help_text="How long the certification lasts."
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="How long the certification lasts.",
     )
     required_tier = models.ForeignKey(
-        Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Required for partners of this tier and above.",
     )
     required_partner_types = models.CharField(
-        max_length=100, blank=True, validators=[validate_partner_types], help_text="Required for partners of these types."
+        max_length=100,
+        blank=True,
+        validators=[validate_partner_types],
+        help_text="Required for partners of these types.",
     )
     onboarding_event = models.CharField(
-        max_length=40, blank=True, choices=[(OnboardingEvent.COURSE_PASSED.value, OnboardingEvent.COURSE_PASSED.label)],
+        max_length=40,
+        blank=True,
+        choices=[(OnboardingEvent.COURSE_PASSED.value, OnboardingEvent.COURSE_PASSED.label)],
         help_text="Passing it closes the onboarding step that waits for this event.",
     )
     order = models.PositiveSmallIntegerField(default=0)

@@ -10,7 +10,9 @@ from .models import ContentAsset
 def file_response(asset: ContentAsset) -> FileResponse:
     """An asset's file, always as a download: never rendered by the browser, whatever it holds."""
     response = FileResponse(
-        asset.file.open("rb"), as_attachment=True, filename=asset.original_filename or f"asset-{asset.pk}",
+        asset.file.open("rb"),
+        as_attachment=True,
+        filename=asset.original_filename or f"asset-{asset.pk}",
         content_type=asset.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -49,11 +49,15 @@ def content_visible(*, user, partner: Partner | None = None) -> QuerySet[Content
     return assets.filter(tier_rule, type_rule, published=True)
 
 
-def content_list(*, user, partner=None, search: str = "", category: str = "", kind: str = "", language: str = "") -> QuerySet[ContentAsset]:
+def content_list(
+    *, user, partner=None, search: str = "", category: str = "", kind: str = "", language: str = ""
+) -> QuerySet[ContentAsset]:
     """Visible assets, featured first then newest, filtered by the portal's search and filters."""
     assets = content_visible(user=user, partner=partner)
     if search:
-        assets = assets.filter(Q(title__icontains=search) | Q(description__icontains=search) | Q(tags__icontains=search))
+        assets = assets.filter(
+            Q(title__icontains=search) | Q(description__icontains=search) | Q(tags__icontains=search)
+        )
     if category:
         assets = assets.filter(category=category)
     if kind:
@@ -64,7 +68,9 @@ def content_list(*, user, partner=None, search: str = "", category: str = "", ki
 
 
 def featured_content(*, user, partner=None, limit: int = 4) -> list[ContentAsset]:
-    return list(content_visible(user=user, partner=partner).filter(featured=True).order_by("-updated_at", "-id")[:limit])
+    return list(
+        content_visible(user=user, partner=partner).filter(featured=True).order_by("-updated_at", "-id")[:limit]
+    )
 
 
 def downloads_per_partner(asset: ContentAsset) -> list[dict]:
@@ -84,9 +90,9 @@ def _quiz_prefetch():
     # The right answers stay in the database: the choice rows are loaded without ``is_correct``.
     return Prefetch(
         "questions",
-        queryset=Question.objects.order_by("position", "id").prefetch_related(
-            Prefetch("choices", queryset=Choice.objects.order_by("position", "id").defer("is_correct"))
-        ).annotate(right_count=Count("choices", filter=Q(choices__is_correct=True))),
+        queryset=Question.objects.order_by("position", "id")
+        .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "id").defer("is_correct")))
+        .annotate(right_count=Count("choices", filter=Q(choices__is_correct=True))),
     )
 
 
@@ -135,11 +141,15 @@ def attempts_left_today(*, course: Course, user: User, now=None) -> int:
 def course_progress(*, user: User) -> dict[int, dict]:
     """Per course id: the user's attempts, best score and whether one passed (one query)."""
     rows = (
-        QuizAttempt.objects.filter(user=user).values("course_id")
+        QuizAttempt.objects.filter(user=user)
+        .values("course_id")
         .annotate(attempts=Count("id"), passes=Count("id", filter=Q(passed=True)), best=Max("score"))
         .order_by()
     )
-    return {row["course_id"]: {"attempts": row["attempts"], "passed": row["passes"] > 0, "best": row["best"]} for row in rows}
+    return {
+        row["course_id"]: {"attempts": row["attempts"], "passed": row["passes"] > 0, "best": row["best"]}
+        for row in rows
+    }
 
 
 # --- Certifications ---------------------------------------------------------------------------------
@@ -154,10 +164,7 @@ def certification_list(*, user) -> QuerySet[Certification]:
 
 def my_certifications(*, user: User) -> QuerySet[Certification]:
     """The signed-in person's own certifications, current ones first, newest first."""
-    return (
-        Certification.objects.filter(user=user).select_related("course")
-        .order_by("status", "-expires_on", "-id")
-    )
+    return Certification.objects.filter(user=user).select_related("course").order_by("status", "-expires_on", "-id")
 
 
 def certification_of(attempt: QuizAttempt) -> Certification | None:
@@ -165,8 +172,11 @@ def certification_of(attempt: QuizAttempt) -> Certification | None:
     if not attempt.passed:
         return None
     return (
-        Certification.objects.filter(current_q(timezone.localdate(attempt.submitted_at)), user_id=attempt.user_id, course_id=attempt.course_id)
-        .order_by("-expires_on").first()
+        Certification.objects.filter(
+            current_q(timezone.localdate(attempt.submitted_at)), user_id=attempt.user_id, course_id=attempt.course_id
+        )
+        .order_by("-expires_on")
+        .first()
     )
 
 
@@ -231,12 +241,16 @@ def completion_per_partner(course: Course) -> list[dict]:
         attempts = (
             QuizAttempt.objects.filter(course=course)
             .values("partner_id", "partner__name")
-            .annotate(attempted=Count("user", distinct=True), passed=Count("user", distinct=True, filter=Q(passed=True)))
+            .annotate(
+                attempted=Count("user", distinct=True), passed=Count("user", distinct=True, filter=Q(passed=True))
+            )
             .order_by("partner__name")
         )
         certified = dict(
             Certification.objects.filter(current_q(), course=course)
-            .values("partner_id").annotate(n=Count("user", distinct=True)).values_list("partner_id", "n")
+            .values("partner_id")
+            .annotate(n=Count("user", distinct=True))
+            .values_list("partner_id", "n")
         )
     return [{**row, "certified": certified.get(row["partner_id"], 0)} for row in attempts]
 
@@ -245,4 +259,3 @@ def verification(code: str) -> Certification | None:
     """The certification a public verification code names (no scope: the code is the credential)."""
     with scopes_disabled():
         return Certification.objects.filter(verification_code=code.strip().upper()).select_related("course").first()
-

@@ -25,7 +25,18 @@ from .selectors import attempts_left_today
 
 # --- Content library -------------------------------------------------------------------------------
 
-ASSET_FIELDS = ("title", "description", "category", "kind", "tags", "language", "min_tier", "url", "featured", "published")
+ASSET_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "kind",
+    "tags",
+    "language",
+    "min_tier",
+    "url",
+    "featured",
+    "published",
+)
 
 
 def _content_file(upload) -> dict:
@@ -65,7 +76,9 @@ def content_asset_save(*, by: User, data: dict, upload=None, asset: ContentAsset
     require_role(by, *MANAGER_ROLES, action="curate the content library")
     asset = asset or ContentAsset()
     creating = asset.pk is None
-    stored = ContentAsset.objects.filter(pk=asset.pk).values("url", "file").first() if asset.pk else {"url": "", "file": ""}
+    stored = (
+        ContentAsset.objects.filter(pk=asset.pk).values("url", "file").first() if asset.pk else {"url": "", "file": ""}
+    )
     for field in ASSET_FIELDS:
         if field in data:
             setattr(asset, field, data[field])
@@ -79,7 +92,9 @@ def content_asset_save(*, by: User, data: dict, upload=None, asset: ContentAsset
     if checked:
         asset.file.save(checked["storage_name"], upload, save=False)
         asset.original_filename, asset.content_type, asset.size = (
-            checked["original_filename"], checked["content_type"], checked["size"],
+            checked["original_filename"],
+            checked["content_type"],
+            checked["size"],
         )
     elif asset.kind == ContentAsset.Kind.LINK:
         asset.file, asset.original_filename, asset.content_type, asset.size = "", "", "", 0
@@ -115,10 +130,14 @@ def _parse_answers(course: Course, answers) -> dict[int, set[int]]:
     """``{"<question id>": <choice id> | [<choice id>, ...]}`` -> {question id: {choice ids}},
     every question answered, every choice one of its question's."""
     if not isinstance(answers, dict):
-        raise RuleViolation({"answers": ["Give the answers as an object: question id -> choice id (or a list of them)."]})
+        raise RuleViolation(
+            {"answers": ["Give the answers as an object: question id -> choice id (or a list of them)."]}
+        )
     questions = {q.pk: {c.pk for c in q.choices.all()} for q in course.questions.all()}
     if len(answers) > len(questions):
-        raise RuleViolation({"answers": [f"This quiz has {len(questions)} questions; {len(answers)} answers were given."]})
+        raise RuleViolation(
+            {"answers": [f"This quiz has {len(questions)} questions; {len(answers)} answers were given."]}
+        )
     picked: dict[int, set[int]] = {}
     errors = []
     for key, value in answers.items():
@@ -174,12 +193,16 @@ def quiz_attempt_submit(*, course: Course, user: User, answers, now=None) -> Qui
     wrong = [q.pk for q in questions if picked[q.pk] != {c.pk for c in q.choices.all() if c.is_correct}]
     right = len(questions) - len(wrong)
     attempt = QuizAttempt.objects.create(
-        course=course, user=user, partner_id=user.partner_id, submitted_at=now,
+        course=course,
+        user=user,
+        partner_id=user.partner_id,
+        submitted_at=now,
         answers={str(q): sorted(c) for q, c in picked.items()},
         score=100 * right // len(questions),
         # Compared exactly, not on the rounded score: 2 of 3 right is not 67%.
         passed=100 * right >= course.pass_mark * len(questions),
-        wrong_questions=wrong, question_count=len(questions),
+        wrong_questions=wrong,
+        question_count=len(questions),
     )
     attempt.granted_certification = None
     if attempt.passed:
@@ -210,7 +233,9 @@ def certification_grant(*, attempt: QuizAttempt) -> Certification:
         raise StateConflict("Only a passed attempt grants a certification.")
     today = timezone.localdate(attempt.submitted_at)
     held = (
-        Certification.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id, status=Certification.Status.CURRENT)
+        Certification.objects.filter(
+            user_id=attempt.user_id, course_id=attempt.course_id, status=Certification.Status.CURRENT
+        )
         .order_by("-expires_on")
         .first()
     )
@@ -220,9 +245,15 @@ def certification_grant(*, attempt: QuizAttempt) -> Certification:
     with scopes_disabled():
         partner_name = Partner.objects.values_list("name", flat=True).get(pk=attempt.partner_id)
     certification = Certification.objects.create(
-        user=user, partner_id=attempt.partner_id, course=course, attempt=attempt,
-        issued_on=today, expires_on=add_months(today, course.validity_months),
-        holder_name=user.get_full_name(), partner_name=partner_name, course_title=course.title,
+        user=user,
+        partner_id=attempt.partner_id,
+        course=course,
+        attempt=attempt,
+        issued_on=today,
+        expires_on=add_months(today, course.validity_months),
+        holder_name=user.get_full_name(),
+        partner_name=partner_name,
+        course_title=course.title,
     )
     from .tasks import render_certificate_pdf
 
@@ -237,7 +268,11 @@ def certificate_pdf_ensure(certification: Certification) -> Certification:
     if not certification.pdf:
         from .pdf import certificate_pdf
 
-        certification.pdf.save(f"certificate-{certification.verification_code}.pdf", ContentFile(certificate_pdf(certification)), save=False)
+        certification.pdf.save(
+            f"certificate-{certification.verification_code}.pdf",
+            ContentFile(certificate_pdf(certification)),
+            save=False,
+        )
         stored = Certification.objects.filter(pk=certification.pk, pdf="").update(pdf=certification.pdf.name)
         if not stored:
             certification.pdf.storage.delete(certification.pdf.name)
@@ -270,12 +305,13 @@ def certifications_remind_and_expire(*, today: date | None = None) -> dict[str, 
     now = timezone.now()
     done = {"expired": 0, "reminded_30": 0, "reminded_7": 0}
     with scopes_disabled():
-        done["expired"] = Certification.objects.filter(status=Certification.Status.CURRENT, expires_on__lte=today).update(
-            status=Certification.Status.EXPIRED
-        )
+        done["expired"] = Certification.objects.filter(
+            status=Certification.Status.CURRENT, expires_on__lte=today
+        ).update(status=Certification.Status.EXPIRED)
         renewed = set(
-            Certification.objects.filter(status=Certification.Status.CURRENT, expires_on__gt=today + timedelta(days=RENEWAL_WINDOW_DAYS))
-            .values_list("user_id", "course_id")
+            Certification.objects.filter(
+                status=Certification.Status.CURRENT, expires_on__gt=today + timedelta(days=RENEWAL_WINDOW_DAYS)
+            ).values_list("user_id", "course_id")
         )
         for days, field, near in REMINDERS:
             due = (
@@ -290,7 +326,9 @@ def certifications_remind_and_expire(*, today: date | None = None) -> dict[str, 
             )
             for certification in due:
                 # Claimed row by row: a task run twice (or two workers) mails each reminder once.
-                if not Certification.objects.filter(pk=certification.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+                if not Certification.objects.filter(pk=certification.pk, **{f"{field}__isnull": True}).update(
+                    **{field: now}
+                ):
                     continue
                 if (certification.user_id, certification.course_id) in renewed or not certification.user.is_active:
                     continue
@@ -305,5 +343,7 @@ def certifications_remind_and_expire(*, today: date | None = None) -> dict[str, 
                 )
                 done[f"reminded_{days}"] += 1
         # The 30-day reminder is moot once the 7-day one went out.
-        Certification.objects.filter(reminded_7_at__isnull=False, reminded_30_at__isnull=True).update(reminded_30_at=now)
+        Certification.objects.filter(reminded_7_at__isnull=False, reminded_30_at__isnull=True).update(
+            reminded_30_at=now
+        )
     return done

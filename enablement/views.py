@@ -1,6 +1,5 @@
 """Portal pages of enablement (training, content) and the public certificate verification page."""
 
-
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -36,7 +35,12 @@ def training(request):
     for certification in selectors.my_certifications(user=user):
         held.setdefault(certification.course_id, certification)
     rows = [
-        {"course": c, "progress": progress.get(c.pk), "certification": held.get(c.pk), "required": selectors.is_required(c, partner)}
+        {
+            "course": c,
+            "progress": progress.get(c.pk),
+            "certification": held.get(c.pk),
+            "required": selectors.is_required(c, partner),
+        }
         for c in courses
     ]
     by_course = {row["course"].pk: row for row in rows}
@@ -54,7 +58,9 @@ def training(request):
         "is_admin": user.role == Role.PARTNER_ADMIN,
     }
     if context["is_admin"]:
-        context["team"] = Paginator(selectors.team_training(partner=partner), TEAM_PAGE_SIZE).get_page(request.GET.get("team"))
+        context["team"] = Paginator(selectors.team_training(partner=partner), TEAM_PAGE_SIZE).get_page(
+            request.GET.get("team")
+        )
         context["expiring"] = list(selectors.expiring_soon()[:20])
     return render(request, "enablement/training.html", context)
 
@@ -78,7 +84,9 @@ def course_detail(request, pk):
         {
             "partner": request.partner,
             "course": course,
-            "lessons": [(lesson, markdown_to_html(lesson.body_markdown, top_heading=4)) for lesson in course.lessons.all()],
+            "lessons": [
+                (lesson, markdown_to_html(lesson.body_markdown, top_heading=4)) for lesson in course.lessons.all()
+            ],
             "form": form,
             "attempts_left": selectors.attempts_left_today(course=course, user=request.user),
             "certification": selectors.my_certifications(user=request.user).filter(course=course).first(),
@@ -110,8 +118,12 @@ def certificate_pdf(request, pk):
     certification = get_object_or_404(selectors.certification_list(user=request.user), pk=pk)
     if not services.certificate_pdf_request(certification=certification):
         return render(request, "enablement/certificate_pending.html", {"certification": certification}, status=202)
-    return FileResponse(certification.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
-                        filename=f"certificate-{certification.verification_code}.pdf")
+    return FileResponse(
+        certification.pdf.open("rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"certificate-{certification.verification_code}.pdf",
+    )
 
 
 def home_panel(request):
@@ -141,8 +153,12 @@ def content_list(request):
     filters = ContentFilterForm(request.GET or None)
     params = filters.cleaned_data if filters.is_valid() else {}
     assets = selectors.content_list(
-        user=request.user, partner=request.partner, search=params.get("search", ""), category=params.get("category", ""),
-        kind=params.get("kind", ""), language=params.get("language", ""),
+        user=request.user,
+        partner=request.partner,
+        search=params.get("search", ""),
+        category=params.get("category", ""),
+        kind=params.get("kind", ""),
+        language=params.get("language", ""),
     )
     page = Paginator(assets, CONTENT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -150,7 +166,13 @@ def content_list(request):
     return render(
         request,
         "enablement/content.html",
-        {"partner": request.partner, "page": page, "filters": filters, "query": query.urlencode(), "filtered": any(params.values())},
+        {
+            "partner": request.partner,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "filtered": any(params.values()),
+        },
     )
 
 

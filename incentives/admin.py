@@ -1,4 +1,3 @@
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,7 +73,10 @@ class CommissionPlanAdmin(AuditedAdmin):
             except (ValidationError, PermissionDenied) as error:
                 messages.error(request, f"{plan}: {error_text(error)}")
                 continue
-            messages.success(request, f"{copy} starts on {copy.starts_on:%d %B %Y} and replaces {plan}. Edit the new version's rules.")
+            messages.success(
+                request,
+                f"{copy} starts on {copy.starts_on:%d %B %Y} and replaces {plan}. Edit the new version's rules.",
+            )
 
 
 # Admin forms serve staff only: their choices are built at import with scoping off on purpose.
@@ -84,7 +86,10 @@ with scopes_disabled():
         class Meta:
             model = CommissionLine
             fields = ["partner", "deal", "amount", "currency", "explanation", "corrects"]
-            help_texts = {"amount": "Negative to take commission back.", "explanation": "The partner reads this on the statement."}
+            help_texts = {
+                "amount": "Negative to take commission back.",
+                "explanation": "The partner reads this on the statement.",
+            }
 
 
 @admin.register(CommissionLine)
@@ -122,8 +127,13 @@ class CommissionLineAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         line = services.commission_adjust(
-            partner=obj.partner, amount=obj.amount, currency=obj.currency, explanation=obj.explanation,
-            by=request.user, deal=obj.deal, corrects=obj.corrects,
+            partner=obj.partner,
+            amount=obj.amount,
+            currency=obj.currency,
+            explanation=obj.explanation,
+            by=request.user,
+            deal=obj.deal,
+            corrects=obj.corrects,
         )
         obj.pk = line.pk
 
@@ -148,6 +158,7 @@ class StatementInline(ReadOnlyInline):
     def pdf_link(self, statement):
         return _statement_pdf_link(statement)
 
+
 class RunForm(forms.ModelForm):
     class Meta:
         model = PayoutRun
@@ -158,7 +169,15 @@ class RunForm(forms.ModelForm):
 class PayoutRunAdmin(AuditedAdmin):
     form = RunForm
     # Totals per currency are on each run's page (one query there), not in the list.
-    list_display = ["__str__", "status", "statement_total", "created_by", "approved_by", "payment_reference", "created_at"]
+    list_display = [
+        "__str__",
+        "status",
+        "statement_total",
+        "created_by",
+        "approved_by",
+        "payment_reference",
+        "created_at",
+    ]
     list_filter = ["status"]
     list_select_related = ["created_by", "approved_by"]
     inlines = [StatementInline]
@@ -171,8 +190,21 @@ class PayoutRunAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["period_end", "status", "created_by", "created_at", "calculated_at", "approved_by", "approved_at",
-                "paid_at", "payment_reference", "error", "documents", "heartbeat_at", "totals"]
+        return [
+            "period_end",
+            "status",
+            "created_by",
+            "created_at",
+            "calculated_at",
+            "approved_by",
+            "approved_at",
+            "paid_at",
+            "payment_reference",
+            "error",
+            "documents",
+            "heartbeat_at",
+            "totals",
+        ]
 
     def get_fields(self, request, obj=None):
         return ["period_end"] if obj is None else self.get_readonly_fields(request, obj)
@@ -216,21 +248,43 @@ class PayoutRunAdmin(AuditedAdmin):
 
     @admin.action(description="Recalculate (not approved runs)")
     def recalculate(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.payout_run_recalculate(run=r, by=request.user), ("{count} run is being recalculated.", "{count} runs are being recalculated."))
+        run_for_each(
+            request,
+            queryset,
+            lambda r: services.payout_run_recalculate(run=r, by=request.user),
+            ("{count} run is being recalculated.", "{count} runs are being recalculated."),
+        )
 
     @admin.action(description="Restart stuck work (a calculation or PDFs whose worker died)")
     def restart(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.payout_run_restart(run=r, by=request.user),
-                     ("{count} run restarted: a worker takes it up again.", "{count} runs restarted: a worker takes them up again."))
+        run_for_each(
+            request,
+            queryset,
+            lambda r: services.payout_run_restart(run=r, by=request.user),
+            (
+                "{count} run restarted: a worker takes it up again.",
+                "{count} runs restarted: a worker takes them up again.",
+            ),
+        )
 
     @admin.action(description="Approve (four eyes: not your own run)")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda r: services.payout_run_approve(run=r, by=request.user), ("{count} run approved.", "{count} runs approved."))
+        run_for_each(
+            request,
+            queryset,
+            lambda r: services.payout_run_approve(run=r, by=request.user),
+            ("{count} run approved.", "{count} runs approved."),
+        )
 
     @admin.action(description="Mark paid with a payment reference…")
     def mark_paid(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=ReferenceForm, title="Mark payout runs paid", submit="Mark paid",
+            self,
+            request,
+            queryset,
+            form_class=ReferenceForm,
+            title="Mark payout runs paid",
+            submit="Mark paid",
             done_message=("{count} run marked paid.", "{count} runs marked paid."),
             action=lambda r, reference: services.payout_run_mark_paid(run=r, by=request.user, reference=reference),
         )
@@ -239,7 +293,11 @@ class PayoutRunAdmin(AuditedAdmin):
         return [
             path("<int:pk>/statements.zip", self.admin_site.admin_view(self.zip_view), name="incentives_payoutrun_zip"),
             path("<int:pk>/export.csv", self.admin_site.admin_view(self.csv_view), name="incentives_payoutrun_csv"),
-            path("<int:pk>/documents.json", self.admin_site.admin_view(self.documents_view), name="incentives_payoutrun_documents"),
+            path(
+                "<int:pk>/documents.json",
+                self.admin_site.admin_view(self.documents_view),
+                name="incentives_payoutrun_documents",
+            ),
             *super().get_urls(),
         ]
 
@@ -250,7 +308,9 @@ class PayoutRunAdmin(AuditedAdmin):
         run = services.statements_zip_request(run=get_object_or_404(PayoutRun, pk=pk), by=request.user)
         if run.zip_ready:
             return api.statements_zip_response(run)
-        messages.info(request, "The ZIP of all statement PDFs is being prepared by a worker; this page shows when it is ready.")
+        messages.info(
+            request, "The ZIP of all statement PDFs is being prepared by a worker; this page shows when it is ready."
+        )
         return redirect("admin:incentives_payoutrun_change", run.pk)
 
     def documents_view(self, request, pk):
@@ -258,13 +318,15 @@ class PayoutRunAdmin(AuditedAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         run = get_object_or_404(PayoutRun, pk=pk)
-        return JsonResponse({
-            "ready": run.zip_ready,
-            "url": reverse("admin:incentives_payoutrun_zip", args=[run.pk]),
-            "progress": f"{documents_text(run)} ZIP: {api.zip_progress_text(run)}",
-            "pdfs_rendered": run.pdfs_rendered,
-            "zip_status": run.zip_status,
-        })
+        return JsonResponse(
+            {
+                "ready": run.zip_ready,
+                "url": reverse("admin:incentives_payoutrun_zip", args=[run.pk]),
+                "progress": f"{documents_text(run)} ZIP: {api.zip_progress_text(run)}",
+                "pdfs_rendered": run.pdfs_rendered,
+                "zip_status": run.zip_status,
+            }
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = PayoutRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
@@ -301,7 +363,10 @@ class PayoutStatementAdmin(admin.ModelAdmin):
         return _statement_pdf_link(statement)
 
     def get_urls(self):
-        return [path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="incentives_payoutstatement_pdf"), *super().get_urls()]
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="incentives_payoutstatement_pdf"),
+            *super().get_urls(),
+        ]
 
     def pdf_view(self, request, pk):
         if not self.has_view_permission(request):
@@ -309,14 +374,20 @@ class PayoutStatementAdmin(admin.ModelAdmin):
         with scopes_disabled():
             statement = get_object_or_404(PayoutStatement.objects.select_related("run"), pk=pk)
             if not services.statement_pdf_request(statement=statement):
-                messages.info(request, "The statement PDF is being prepared by a worker. Try the link again in a moment.")
+                messages.info(
+                    request, "The statement PDF is being prepared by a worker. Try the link again in a moment."
+                )
                 return redirect("admin:incentives_payoutstatement_change", statement.pk)
-        return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=statement_filename(statement))
+        return FileResponse(
+            statement.pdf.open("rb"),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=statement_filename(statement),
+        )
 
 
 def documents_text(run: PayoutRun) -> str:
-    """"2 of 3 statement PDFs rendered." for a run's page."""
+    """ "2 of 3 statement PDFs rendered." for a run's page."""
     if run.status not in PayoutRun.DOCUMENTED_STATUSES:
         return "Rendered once the run is calculated."
     total, rendered = run.statements.count(), run.pdfs_rendered

@@ -36,8 +36,20 @@ class CommissionLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommissionLine
         fields = [
-            "id", "partner", "deal", "kind", "base_amount", "rate", "amount", "currency", "original_amount",
-            "original_currency", "fx_rate", "explanation", "booked_on", "statement",
+            "id",
+            "partner",
+            "deal",
+            "kind",
+            "base_amount",
+            "rate",
+            "amount",
+            "currency",
+            "original_amount",
+            "original_currency",
+            "fx_rate",
+            "explanation",
+            "booked_on",
+            "statement",
         ]
 
     def get_statement(self, line) -> int | None:
@@ -67,10 +79,10 @@ def _statements_of(lines, *, user) -> dict[int, int]:
         return {}
     partner_ids = {line.partner_id for line in lines}
     ids = [line.pk for line in lines]
-    ranges = selectors.statement_list(user=user).filter(
-        partner_id__in=partner_ids, last_line_id__gte=min(ids), after_line_id__lt=max(ids)
-    ).values_list(
-        "pk", "partner_id", "currency", "after_line_id", "last_line_id"
+    ranges = (
+        selectors.statement_list(user=user)
+        .filter(partner_id__in=partner_ids, last_line_id__gte=min(ids), after_line_id__lt=max(ids))
+        .values_list("pk", "partner_id", "currency", "after_line_id", "last_line_id")
     )
     found = {}
     for pk, partner_id, currency, after, last in ranges:
@@ -112,8 +124,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         statement = self.get_object()
         if not services.statement_pdf_request(statement=statement):
             return preparing("The statement PDF is being prepared; try again in a few seconds.")
-        return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=statement_filename(statement))
+        return FileResponse(
+            statement.pdf.open("rb"),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=statement_filename(statement),
+        )
 
 
 class TotalSerializer(serializers.Serializer):
@@ -125,15 +141,31 @@ class PayoutRunSerializer(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email")
     approved_by = serializers.EmailField(source="approved_by.email", default=None)
     statement_count = serializers.SerializerMethodField()
-    pdfs_rendered = serializers.IntegerField(read_only=True, help_text="Statements whose stored PDF shows the run as it is now.")
+    pdfs_rendered = serializers.IntegerField(
+        read_only=True, help_text="Statements whose stored PDF shows the run as it is now."
+    )
     totals = serializers.SerializerMethodField()
 
     class Meta:
         model = PayoutRun
         fields = [
-            "id", "status", "period_end", "created_by", "approved_by", "statement_count", "totals", "error",
-            "payment_reference", "pdfs_rendered", "zip_status", "zip_progress", "created_at", "calculated_at",
-            "approved_at", "paid_at", "heartbeat_at",
+            "id",
+            "status",
+            "period_end",
+            "created_by",
+            "approved_by",
+            "statement_count",
+            "totals",
+            "error",
+            "payment_reference",
+            "pdfs_rendered",
+            "zip_status",
+            "zip_progress",
+            "created_at",
+            "calculated_at",
+            "approved_at",
+            "paid_at",
+            "heartbeat_at",
         ]
 
     def get_statement_count(self, run) -> int:
@@ -142,7 +174,9 @@ class PayoutRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(TotalSerializer(many=True))
     def get_totals(self, run):
         totals = self.context.get("totals")
-        return TotalSerializer(totals.get(run.pk, []) if totals is not None else selectors.run_totals([run])[run.pk], many=True).data
+        return TotalSerializer(
+            totals.get(run.pk, []) if totals is not None else selectors.run_totals([run])[run.pk], many=True
+        ).data
 
 
 class PeriodEndSerializer(serializers.Serializer):
@@ -169,7 +203,12 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         context = {**self.get_serializer_context(), "totals": selectors.run_totals(page)}
         return self.get_paginated_response(PayoutRunSerializer(page, many=True, context=context).data)
 
-    @extend_schema(request=PeriodEndSerializer, responses={202: inline_serializer("RunStarted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(
+        request=PeriodEndSerializer,
+        responses={
+            202: inline_serializer("RunStarted", {"id": serializers.IntegerField(), "status": serializers.CharField()})
+        },
+    )
     def create(self, request):
         data = PeriodEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -183,7 +222,14 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         run = services.payout_run_recalculate(run=self.get_object(), by=request.user)
         return Response({"id": run.pk, "status": "calculating"}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: inline_serializer("RunRestarted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "RunRestarted", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+            )
+        },
+    )
     @action(detail=True, methods=["post"])
     def restart(self, request, pk=None):
         """Restart a run's stuck work (its calculation, or its PDFs) when its worker died:
@@ -205,7 +251,9 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         run = self.get_object()
         data = ReferenceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._respond(services.payout_run_mark_paid(run=run, by=request.user, reference=data.validated_data["reference"]))
+        return self._respond(
+            services.payout_run_mark_paid(run=run, by=request.user, reference=data.validated_data["reference"])
+        )
 
     # statements_zip and export_csv are routed in prm/urls.py as files (no trailing slash).
     @extend_schema(responses={(200, "application/zip"): bytes, 202: PreparingSerializer})
@@ -214,8 +262,10 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         the progress until it is ready, then the file."""
         run = services.statements_zip_request(run=self.get_object(), by=request.user)
         if not run.zip_ready:
-            return preparing("The ZIP of the statements is being prepared; try again in a few seconds.",
-                             progress=zip_progress_text(run))
+            return preparing(
+                "The ZIP of the statements is being prepared; try again in a few seconds.",
+                progress=zip_progress_text(run),
+            )
         return statements_zip_response(run)
 
     @extend_schema(responses={(200, "text/csv"): str})
@@ -225,8 +275,12 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
 
 def statements_zip_response(run: PayoutRun) -> FileResponse:
     """The run's stored ZIP (tasks.build_statements_zip)."""
-    return FileResponse(run.statements_zip.open("rb"), content_type="application/zip", as_attachment=True,
-                        filename=f"statements-{run.reference}.zip")
+    return FileResponse(
+        run.statements_zip.open("rb"),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"statements-{run.reference}.zip",
+    )
 
 
 def zip_progress_text(run: PayoutRun) -> str:
@@ -249,8 +303,33 @@ def run_csv_response(run: PayoutRun) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payout-{run.reference}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["run", "period_end", "statement", "partner_id", "partner", "currency", "total", "line_count", "status", "payment_reference"])
+    writer.writerow(
+        [
+            "run",
+            "period_end",
+            "statement",
+            "partner_id",
+            "partner",
+            "currency",
+            "total",
+            "line_count",
+            "status",
+            "payment_reference",
+        ]
+    )
     for s in run.statements.select_related("partner").order_by("partner__name", "currency"):
-        writer.writerow([run.reference, run.period_end.isoformat(), s.pk, s.partner_id, s.partner.name, s.currency,
-                         f"{s.total:.2f}", s.line_count, run.status, run.payment_reference])
+        writer.writerow(
+            [
+                run.reference,
+                run.period_end.isoformat(),
+                s.pk,
+                s.partner_id,
+                s.partner.name,
+                s.currency,
+                f"{s.total:.2f}",
+                s.line_count,
+                run.status,
+                run.payment_reference,
+            ]
+        )
     return response

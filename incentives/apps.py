@@ -57,5 +57,11 @@ def register_long_work():
         outdated = PayoutStatement._base_manager.filter(run=OuterRef("pk")).exclude(pdf_status=OuterRef("status"))
         return runs.filter(status__in=("calculated", "approved", "paid")).filter(Exists(outdated))
 
-    work.register(work.WorkKind("payout calculation", "incentives.PayoutRun", calculating, "incentives.tasks.calculate_payout_run"))
-    work.register(work.WorkKind("statement PDFs", "incentives.PayoutRun", rendering, "incentives.tasks.render_statement_pdfs"))
+    work.register(
+        work.WorkKind(
+            "payout calculation", "incentives.PayoutRun", calculating, "incentives.tasks.calculate_payout_run"
+        )
+    )
+    work.register(
+        work.WorkKind("statement PDFs", "incentives.PayoutRun", rendering, "incentives.tasks.render_statement_pdfs")
+    )

@@ -23,8 +23,13 @@ def _plans(year_start: date) -> None:
         "Gold": [
             dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}]),
             dict(kind=Kind.ACCELERATOR, rate=Decimal("2"), target=Decimal("500000.00")),
-            dict(kind=Kind.SPIF, product="Security Add-on", amount=Decimal("500.00"),
-                 starts_on=year_start, ends_on=date(year_start.year, 12, 31)),
+            dict(
+                kind=Kind.SPIF,
+                product="Security Add-on",
+                amount=Decimal("500.00"),
+                starts_on=year_start,
+                ends_on=date(year_start.year, 12, 31),
+            ),
             dict(kind=Kind.CAP, amount=Decimal("250000.00")),
         ],
         "Platinum": [
@@ -47,15 +52,23 @@ def _rates(today: date) -> None:
     for days_ago in range(0, 400, 7):
         day = today - timedelta(days=days_ago)
         drift = Decimal(days_ago % 28) / Decimal(10000)
-        ExchangeRate.objects.get_or_create(date=day, from_currency="USD", to_currency="EUR", defaults={"rate": Decimal("0.9200") + drift})
-        ExchangeRate.objects.get_or_create(date=day, from_currency="GBP", to_currency="USD", defaults={"rate": Decimal("1.2700") - drift})
+        ExchangeRate.objects.get_or_create(
+            date=day, from_currency="USD", to_currency="EUR", defaults={"rate": Decimal("0.9200") + drift}
+        )
+        ExchangeRate.objects.get_or_create(
+            date=day, from_currency="GBP", to_currency="USD", defaults={"rate": Decimal("1.2700") - drift}
+        )
 
 
 def _date_run(run: PayoutRun, *, created_days: int, approved_days: int, paid_days: int | None = None) -> None:
     """Finance ran, approved and paid the run in the days after its period ended, not today."""
     now = timezone.now()
     created = now - timedelta(days=created_days)
-    changes = {"created_at": created, "calculated_at": created + timedelta(minutes=2), "approved_at": now - timedelta(days=approved_days)}
+    changes = {
+        "created_at": created,
+        "calculated_at": created + timedelta(minutes=2),
+        "approved_at": now - timedelta(days=approved_days),
+    }
     if paid_days is not None:
         changes["paid_at"] = now - timedelta(days=paid_days)
     PayoutRun.objects.filter(pk=run.pk).update(**changes)
@@ -83,9 +96,14 @@ def seed(*, stdout) -> None:
 
     # A month ago: marketing funds for both partners, approved but not paid yet.
     for partner, amount, currency in [(acme, "1500.00", "USD"), (globex, "900.00", "EUR")]:
-        services.commission_adjust(partner=partner, amount=Decimal(amount), currency=currency, by=finance,
-                                   explanation="Marketing development funds, Q3 co-marketing campaign",
-                                   booked_on=today - timedelta(days=35))
+        services.commission_adjust(
+            partner=partner,
+            amount=Decimal(amount),
+            currency=currency,
+            by=finance,
+            explanation="Marketing development funds, Q3 co-marketing campaign",
+            booked_on=today - timedelta(days=35),
+        )
     approved = services.payout_run_create(period_end=today - timedelta(days=30), by=finance2)
     services.payout_run_calculate(approved.pk)
     services.payout_run_approve(run=approved, by=finance)

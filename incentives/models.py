@@ -69,7 +69,10 @@ class CommissionPlan(models.Model):
         max_length=3, validators=[validate_currency], help_text="Currency of thresholds, flat amounts and caps."
     )
     period = models.CharField(
-        max_length=10, choices=Period.choices, default=Period.YEAR, help_text="Brackets, accelerators and caps count per period."
+        max_length=10,
+        choices=Period.choices,
+        default=Period.YEAR,
+        help_text="Brackets, accelerators and caps count per period.",
     )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
@@ -112,17 +115,25 @@ class CommissionRule(models.Model):
 
     plan = models.ForeignKey(CommissionPlan, on_delete=models.CASCADE, related_name="rules")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    rate = models.DecimalField(**PERCENT, null=True, blank=True, help_text="Percent, for percentage, SPIF and accelerator rules.")
-    amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Flat bonus, SPIF bonus or cap, in the plan currency.")
+    rate = models.DecimalField(
+        **PERCENT, null=True, blank=True, help_text="Percent, for percentage, SPIF and accelerator rules."
+    )
+    amount = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Flat bonus, SPIF bonus or cap, in the plan currency."
+    )
     brackets = models.JSONField(
         default=list,
         blank=True,
         help_text='Brackets: [{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}] in the plan currency.',
     )
-    product = models.CharField(max_length=100, blank=True, validators=[validate_plain_text], help_text="SPIF: the product the bonus is for.")
+    product = models.CharField(
+        max_length=100, blank=True, validators=[validate_plain_text], help_text="SPIF: the product the bonus is for."
+    )
     starts_on = models.DateField(null=True, blank=True, help_text="SPIF window start.")
     ends_on = models.DateField(null=True, blank=True, help_text="SPIF window end.")
-    target = models.DecimalField(**MONEY, null=True, blank=True, help_text="Accelerator: won revenue in the period above which it applies.")
+    target = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Accelerator: won revenue in the period above which it applies."
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -150,7 +161,9 @@ class CommissionLine(models.Model):
         CLAWBACK = "clawback", "Clawback"
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commission_lines")
-    deal = models.ForeignKey(DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="commission_lines")
+    deal = models.ForeignKey(
+        DealRegistration, on_delete=models.PROTECT, null=True, blank=True, related_name="commission_lines"
+    )
     plan = models.ForeignKey(CommissionPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
     rule = models.ForeignKey(CommissionRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -165,7 +178,9 @@ class CommissionLine(models.Model):
     explanation = models.CharField(max_length=400, validators=[validate_multiline_text])
     booked_on = models.DateField(default=timezone.localdate, db_index=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = partner_scoped()
@@ -218,7 +233,9 @@ class PayoutRun(LongWork):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     calculated_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
@@ -280,7 +297,9 @@ class PayoutStatement(models.Model):
     issued_on = models.DateField(null=True, blank=True, editable=False)
     payee_name = models.CharField(max_length=200, blank=True, editable=False, db_default="")
     payee_address = models.TextField(blank=True, editable=False, db_default="")
-    payout_method = models.CharField("payout method (masked)", max_length=120, blank=True, editable=False, db_default="")
+    payout_method = models.CharField(
+        "payout method (masked)", max_length=120, blank=True, editable=False, db_default=""
+    )
 
     objects = partner_scoped()
 
@@ -288,7 +307,9 @@ class PayoutStatement(models.Model):
         ordering = ["run", "partner__name", "currency"]
         constraints = [
             models.UniqueConstraint(fields=["run", "partner", "currency"], name="one_statement_per_partner_currency"),
-            models.CheckConstraint(name="statement_range_is_forward", condition=Q(last_line_id__gt=models.F("after_line_id"))),
+            models.CheckConstraint(
+                name="statement_range_is_forward", condition=Q(last_line_id__gt=models.F("after_line_id"))
+            ),
         ]
 
     def __str__(self):

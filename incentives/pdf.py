@@ -62,7 +62,9 @@ def statement_filename(statement: PayoutStatement) -> str:
 def _period_start(run: PayoutRun, lines) -> tuple:
     """The period covered: from the day after the previous paid-out period, else the first line."""
     previous_end = (
-        PayoutRun.objects.filter(status__in=[PayoutRun.Status.APPROVED, PayoutRun.Status.PAID], period_end__lt=run.period_end)
+        PayoutRun.objects.filter(
+            status__in=[PayoutRun.Status.APPROVED, PayoutRun.Status.PAID], period_end__lt=run.period_end
+        )
         .exclude(pk=run.pk)
         .aggregate(end=Max("period_end"))["end"]
     )
@@ -100,7 +102,10 @@ def statement_context(statement: PayoutStatement) -> dict:
             {"label": label, "count": count, "amount": format_money(amount, statement.currency)}
             for label, count, amount in by_kind.values()
         ],
-        "totals": [{"currency": currency, "amount": format_money(amount, currency)} for currency, amount in sorted(by_currency.items())],
+        "totals": [
+            {"currency": currency, "amount": format_money(amount, currency)}
+            for currency, amount in sorted(by_currency.items())
+        ],
         "total": format_money(statement.total, statement.currency),
         "carried_count": len(carried),
         "previous_end": previous_end,

@@ -85,8 +85,14 @@ def accruals_for_win(
         if rule.kind == Kind.PERCENTAGE:
             rate = rule.rate + uplift
             lines.append(
-                Accrual(rule, "accrual", base, rate, round_money(base * rate / HUNDRED),
-                        f"{_rate_label(rule.rate, uplift, tier_name)} of {format_money(base, cur)} under {label}")
+                Accrual(
+                    rule,
+                    "accrual",
+                    base,
+                    rate,
+                    round_money(base * rate / HUNDRED),
+                    f"{_rate_label(rule.rate, uplift, tier_name)} of {format_money(base, cur)} under {label}",
+                )
             )
         elif rule.kind == Kind.BRACKETS:
             brackets = _brackets(rule)
@@ -99,35 +105,79 @@ def accruals_for_win(
                     continue
                 part = part_high - part_low
                 rate = bracket_rate + uplift
-                where = f"bracket above {format_money(low, cur).rsplit(' ', 1)[0]}" if low else (
-                    f"bracket up to {format_money(high, cur).rsplit(' ', 1)[0]}" if high is not None else "single bracket"
+                where = (
+                    f"bracket above {format_money(low, cur).rsplit(' ', 1)[0]}"
+                    if low
+                    else (
+                        f"bracket up to {format_money(high, cur).rsplit(' ', 1)[0]}"
+                        if high is not None
+                        else "single bracket"
+                    )
                 )
                 lines.append(
-                    Accrual(rule, "accrual", part, rate, round_money(part * rate / HUNDRED),
-                            f"{_rate_label(bracket_rate, uplift, tier_name)} of {format_money(part, cur)} ({label}, {where})")
+                    Accrual(
+                        rule,
+                        "accrual",
+                        part,
+                        rate,
+                        round_money(part * rate / HUNDRED),
+                        f"{_rate_label(bracket_rate, uplift, tier_name)} of {format_money(part, cur)} ({label}, "
+                        f"{where})",
+                    )
                 )
         elif rule.kind == Kind.FLAT_BONUS:
-            lines.append(Accrual(rule, "accrual", None, None, round_money(rule.amount),
-                                 f"Flat bonus of {format_money(rule.amount, cur)} per won deal under {label}"))
+            lines.append(
+                Accrual(
+                    rule,
+                    "accrual",
+                    None,
+                    None,
+                    round_money(rule.amount),
+                    f"Flat bonus of {format_money(rule.amount, cur)} per won deal under {label}",
+                )
+            )
         elif rule.kind == Kind.SPIF:
             in_window = rule.starts_on <= closed_on <= rule.ends_on
             wanted = rule.product.strip().lower()
             if in_window and any(p.strip().lower() == wanted for p in products):
                 window = f"{rule.starts_on:%d %b %Y} to {rule.ends_on:%d %b %Y}"
                 if rule.amount:
-                    lines.append(Accrual(rule, "accrual", None, None, round_money(rule.amount),
-                                         f"SPIF bonus of {format_money(rule.amount, cur)} for {rule.product}, {window} ({label})"))
+                    lines.append(
+                        Accrual(
+                            rule,
+                            "accrual",
+                            None,
+                            None,
+                            round_money(rule.amount),
+                            f"SPIF bonus of {format_money(rule.amount, cur)} for {rule.product}, {window} ({label})",
+                        )
+                    )
                 else:
-                    lines.append(Accrual(rule, "accrual", base, rule.rate, round_money(base * rule.rate / HUNDRED),
-                                         f"SPIF {_pct(rule.rate)} of {format_money(base, cur)} for {rule.product}, {window} ({label})"))
+                    lines.append(
+                        Accrual(
+                            rule,
+                            "accrual",
+                            base,
+                            rule.rate,
+                            round_money(base * rule.rate / HUNDRED),
+                            f"SPIF {_pct(rule.rate)} of {format_money(base, cur)} for {rule.product}, {window} "
+                            f"({label})",
+                        )
+                    )
         elif rule.kind == Kind.ACCELERATOR:
             above = revenue_before + base - max(rule.target, revenue_before)
             if above > 0:
                 part = min(above, base)
                 lines.append(
-                    Accrual(rule, "accrual", part, rule.rate, round_money(part * rule.rate / HUNDRED),
-                            f"Accelerator: extra {_pct(rule.rate)} of {format_money(part, cur)} above the "
-                            f"{format_money(rule.target, cur)} target ({label})")
+                    Accrual(
+                        rule,
+                        "accrual",
+                        part,
+                        rule.rate,
+                        round_money(part * rule.rate / HUNDRED),
+                        f"Accelerator: extra {_pct(rule.rate)} of {format_money(part, cur)} above the "
+                        f"{format_money(rule.target, cur)} target ({label})",
+                    )
                 )
     for rule in rules:
         if rule.kind == Kind.CAP:
@@ -135,8 +185,15 @@ def accruals_for_win(
             room = max(rule.amount - commission_before, Decimal("0"))
             if earned > room:
                 lines.append(
-                    Accrual(rule, "adjustment", None, None, round_money(room - earned),
-                            f"Cap of {format_money(rule.amount, cur)} per {plan.get_period_display().lower()} reached ({label})")
+                    Accrual(
+                        rule,
+                        "adjustment",
+                        None,
+                        None,
+                        round_money(room - earned),
+                        f"Cap of {format_money(rule.amount, cur)} per {plan.get_period_display().lower()} reached "
+                        f"({label})",
+                    )
                 )
     return lines
 
@@ -163,7 +220,15 @@ def validate_rule(rule: CommissionRule) -> None:
             brackets = _brackets(rule)
         except (KeyError, TypeError, ArithmeticError, ValueError):
             brackets = None
-        if not brackets or brackets[0][0] != 0 or len({b[0] for b in brackets}) != len(brackets) or any(r < 0 for _, r in brackets):
-            errors["brackets"] = 'List brackets as [{"from": "0", "rate": "10"}, ...]: the first from 0, each "from" once, rates not negative.'
+        if (
+            not brackets
+            or brackets[0][0] != 0
+            or len({b[0] for b in brackets}) != len(brackets)
+            or any(r < 0 for _, r in brackets)
+        ):
+            errors["brackets"] = (
+                'List brackets as [{"from": "0", "rate": "10"}, ...]: the first from 0, each "from" once, rates not '
+                "negative."
+            )
     if errors:
         raise ValidationError(errors)

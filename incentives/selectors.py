@@ -19,7 +19,9 @@ def line_list(*, user: User) -> QuerySet[CommissionLine]:
 
 def statement_list(*, user: User) -> QuerySet[PayoutStatement]:
     """Finance and admins see every statement; partner users only their own of approved or paid runs."""
-    statements = PayoutStatement.objects.select_related("run", "partner").order_by("-run__period_end", "partner__name", "currency")
+    statements = PayoutStatement.objects.select_related("run", "partner").order_by(
+        "-run__period_end", "partner__name", "currency"
+    )
     if user.is_staff:
         return statements if user.role in (Role.FINANCE, Role.ADMIN) else statements.none()
     return statements.filter(run__status__in=VISIBLE_TO_PARTNERS)

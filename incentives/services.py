@@ -71,21 +71,33 @@ def commission_plan_new_version(*, plan: CommissionPlan, by: User) -> Commission
     family = CommissionPlan.objects.filter(name=plan.name)
     newest = family.order_by("-version").first()
     if newest is not None:
-        lock_one(family, newest.pk, message="Someone else is creating a version of this plan right now. Try again in a moment.")
+        lock_one(
+            family,
+            newest.pk,
+            message="Someone else is creating a version of this plan right now. Try again in a moment.",
+        )
     # Read again under the lock: a version created while we waited is the newest now.
     newest = family.order_by("-version").first()
     if newest is None or newest.pk != plan.pk:
         raise StateConflict(
             f"{plan} is not the newest version of its plan: {newest} is. Edit {newest}, or create a version of it."
-            if newest is not None else f"{plan} no longer exists."
+            if newest is not None
+            else f"{plan} no longer exists."
         )
     plan = newest
     today = timezone.localdate()
     try:
         with transaction.atomic():
             copy = CommissionPlan.objects.create(
-                name=plan.name, version=plan.version + 1, tier=plan.tier, partner=plan.partner, currency=plan.currency,
-                period=plan.period, starts_on=max(today, plan.starts_on), ends_on=plan.ends_on, previous_version=plan,
+                name=plan.name,
+                version=plan.version + 1,
+                tier=plan.tier,
+                partner=plan.partner,
+                currency=plan.currency,
+                period=plan.period,
+                starts_on=max(today, plan.starts_on),
+                ends_on=plan.ends_on,
+                previous_version=plan,
             )
     except IntegrityError as error:  # a version made outside this service
         raise StateConflict(f"Version {plan.version + 1} of {plan.name} exists already.") from error
@@ -121,20 +133,30 @@ def _payout_currency(partner: Partner, plan: CommissionPlan) -> str:
 def _revenue_before(deal: DealRegistration, plan: CommissionPlan, start: date) -> Decimal:
     """Won revenue of the partner earlier in the plan period, in the plan currency."""
     earlier = (
-        DealRegistration.objects.filter(partner_id=deal.partner_id, status=DealRegistration.Status.WON, closed_on__gte=start)
+        DealRegistration.objects.filter(
+            partner_id=deal.partner_id, status=DealRegistration.Status.WON, closed_on__gte=start
+        )
         .filter(Q(closed_on__lt=deal.closed_on) | Q(closed_on=deal.closed_on, pk__lt=deal.pk))
         .values("currency", "closed_on")
         .annotate(total=Sum("final_amount"))
         .order_by()
     )
-    return sum((row["total"] * fx_rate(row["currency"], plan.currency, row["closed_on"]) for row in earlier), Decimal("0"))
+    return sum(
+        (row["total"] * fx_rate(row["currency"], plan.currency, row["closed_on"]) for row in earlier), Decimal("0")
+    )
 
 
 def _commission_before(deal: DealRegistration, plan: CommissionPlan, start: date) -> Decimal:
     """Commission of the plan already booked in the period, in the plan currency."""
-    lines = CommissionLine.objects.filter(plan=plan, partner_id=deal.partner_id, deal__closed_on__gte=start).exclude(deal=deal)
+    lines = CommissionLine.objects.filter(plan=plan, partner_id=deal.partner_id, deal__closed_on__gte=start).exclude(
+        deal=deal
+    )
     same = lines.filter(currency=plan.currency).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    converted = lines.filter(original_currency=plan.currency).exclude(currency=plan.currency).aggregate(s=Sum("original_amount"))["s"]
+    converted = (
+        lines.filter(original_currency=plan.currency)
+        .exclude(currency=plan.currency)
+        .aggregate(s=Sum("original_amount"))["s"]
+    )
     return same + (converted or Decimal("0"))
 
 
@@ -173,8 +195,15 @@ def commission_book_for_win(
         lines = []
         for accrual in accruals:
             line = CommissionLine(
-                partner=partner, deal=deal, plan=plan, rule=accrual.rule, kind=accrual.kind,
-                base_amount=accrual.base, rate=accrual.rate, currency=payout_currency, created_by=by,
+                partner=partner,
+                deal=deal,
+                plan=plan,
+                rule=accrual.rule,
+                kind=accrual.kind,
+                base_amount=accrual.base,
+                rate=accrual.rate,
+                currency=payout_currency,
+                created_by=by,
                 booked_on=booked_on or timezone.localdate(),
                 explanation=f"{accrual.explanation}, deal {deal.customer_name}",
             )
@@ -183,7 +212,11 @@ def commission_book_for_win(
             else:
                 line.amount = round_money(accrual.amount * rate)
                 line.original_amount, line.original_currency, line.fx_rate = accrual.amount, plan.currency, rate
-                line.explanation += f"; {format_money(accrual.amount, plan.currency)} at {rate.normalize():f} = {format_money(line.amount, payout_currency)}"
+                original, converted = (
+                    format_money(accrual.amount, plan.currency),
+                    format_money(line.amount, payout_currency),
+                )
+                line.explanation += f"; {original} at {rate.normalize():f} = {converted}"
             line.explanation = line.explanation[:400]
             lines.append(line)
         return CommissionLine.objects.bulk_create(lines)
@@ -205,11 +238,20 @@ def commission_claw_back(*, deal: DealRegistration, by: User | None, reason: str
         return CommissionLine.objects.bulk_create(
             [
                 CommissionLine(
-                    partner_id=line.partner_id, deal=deal, plan_id=line.plan_id, rule_id=line.rule_id,
-                    kind=CommissionLine.Kind.CLAWBACK, base_amount=line.base_amount, rate=line.rate,
-                    amount=-line.amount, currency=line.currency,
+                    partner_id=line.partner_id,
+                    deal=deal,
+                    plan_id=line.plan_id,
+                    rule_id=line.rule_id,
+                    kind=CommissionLine.Kind.CLAWBACK,
+                    base_amount=line.base_amount,
+                    rate=line.rate,
+                    amount=-line.amount,
+                    currency=line.currency,
                     original_amount=-line.original_amount if line.original_amount is not None else None,
-                    original_currency=line.original_currency, fx_rate=line.fx_rate, corrects=line, created_by=by,
+                    original_currency=line.original_currency,
+                    fx_rate=line.fx_rate,
+                    corrects=line,
+                    created_by=by,
                     explanation=f"Clawback ({reason}) of line #{line.pk}: {line.explanation}"[:400],
                 )
                 for line in lines
@@ -219,30 +261,61 @@ def commission_claw_back(*, deal: DealRegistration, by: User | None, reason: str
 
 @transaction.atomic
 def commission_adjust(
-    *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User, deal: DealRegistration | None = None,
-    corrects: CommissionLine | None = None, booked_on: date | None = None,
+    *,
+    partner: Partner,
+    amount: Decimal,
+    currency: str,
+    explanation: str,
+    by: User,
+    deal: DealRegistration | None = None,
+    corrects: CommissionLine | None = None,
+    booked_on: date | None = None,
 ) -> CommissionLine:
     """Finance books a correcting line: positive or negative, never zero, for one partner (its
     deal and the line it corrects must be that partner's)."""
     _require_finance(by, "book adjustments")
-    return _adjustment(partner=partner, amount=amount, currency=currency, explanation=explanation, by=by, deal=deal,
-                       corrects=corrects, booked_on=booked_on)
+    return _adjustment(
+        partner=partner,
+        amount=amount,
+        currency=currency,
+        explanation=explanation,
+        by=by,
+        deal=deal,
+        corrects=corrects,
+        booked_on=booked_on,
+    )
 
 
 @transaction.atomic
 def commission_adjustment_book(
-    *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User, case_id: int,
-    deal: DealRegistration | None = None, corrects: CommissionLine | None = None,
+    *,
+    partner: Partner,
+    amount: Decimal,
+    currency: str,
+    explanation: str,
+    by: User,
+    case_id: int,
+    deal: DealRegistration | None = None,
+    corrects: CommissionLine | None = None,
 ) -> CommissionLine:
     """A case's outcome books an adjustment line (a manager resolving a dispute or splitting a
     contested deal's commission): the same rules as finance's adjustments, the case named in
     the explanation. It is paid in the next payout run, which finance approves as usual."""
     require_role(by, *MANAGER_ROLES, *FINANCE_ROLES, action="book adjustments for cases")
-    return _adjustment(partner=partner, amount=amount, currency=currency, by=by, deal=deal, corrects=corrects,
-                       explanation=f"Case #{case_id}: {(explanation or '').strip()}" if (explanation or "").strip() else "")
+    return _adjustment(
+        partner=partner,
+        amount=amount,
+        currency=currency,
+        by=by,
+        deal=deal,
+        corrects=corrects,
+        explanation=f"Case #{case_id}: {(explanation or '').strip()}" if (explanation or "").strip() else "",
+    )
 
 
-def _adjustment(*, partner, amount, currency, explanation, by, deal=None, corrects=None, booked_on=None) -> CommissionLine:
+def _adjustment(
+    *, partner, amount, currency, explanation, by, deal=None, corrects=None, booked_on=None
+) -> CommissionLine:
     errors = {}
     if deal is not None and deal.partner_id != partner.pk:
         errors["deal"] = "The deal belongs to another partner."
@@ -260,14 +333,22 @@ def _adjustment(*, partner, amount, currency, explanation, by, deal=None, correc
         errors["explanation"] = "Explain the adjustment; the partner reads it."
     else:
         try:
-            check_text(field="explanation", value=explanation, limit=CommissionLine._meta.get_field("explanation").max_length)
+            check_text(
+                field="explanation", value=explanation, limit=CommissionLine._meta.get_field("explanation").max_length
+            )
         except ValidationError as error:
             errors.update(error.message_dict)
     if errors:
         raise RuleViolation(errors)
     return CommissionLine.objects.create(
-        partner=partner, deal=deal, kind=CommissionLine.Kind.ADJUSTMENT, amount=amount, currency=currency,
-        explanation=explanation, created_by=by, corrects=corrects,
+        partner=partner,
+        deal=deal,
+        kind=CommissionLine.Kind.ADJUSTMENT,
+        amount=amount,
+        currency=currency,
+        explanation=explanation,
+        created_by=by,
+        corrects=corrects,
         booked_on=booked_on or timezone.localdate(),
     )
 
@@ -275,7 +356,8 @@ def _adjustment(*, partner, amount, currency, explanation, by, deal=None, correc
 # --- Payout runs ---------------------------------------------------------------------------------
 
 STATEMENTS_SQL = """
-INSERT INTO incentives_payoutstatement (run_id, partner_id, currency, total, line_count, after_line_id, last_line_id, pdf)
+INSERT INTO incentives_payoutstatement
+    (run_id, partner_id, currency, total, line_count, after_line_id, last_line_id, pdf)
 SELECT %s, l.partner_id, l.currency, SUM(l.amount), COUNT(*), COALESCE(b.after_id, 0), MAX(l.id), ''
 FROM incentives_commissionline l
 LEFT JOIN (
@@ -344,7 +426,11 @@ def payout_run_calculate(run_id: int) -> PayoutRun:
             run.statements.all().delete()
             # Wait for lines being booked right now and hold new ones back until the run is
             # computed: a statement's id range must never skip a line still in flight.
-            lock_table(CommissionLine, "SHARE", message="Commission lines are being booked right now; the run is calculated a moment later.")
+            lock_table(
+                CommissionLine,
+                "SHARE",
+                message="Commission lines are being booked right now; the run is calculated a moment later.",
+            )
             with connection.cursor() as cursor:
                 cursor.execute(STATEMENTS_SQL, [run.pk, run.period_end, settings.PRM_MINIMUM_PAYOUT])
             _finish_calculation(run)
@@ -365,7 +451,18 @@ def _finish_calculation(run: PayoutRun) -> None:
     run.error = ""
     run.heartbeat_at = run.calculated_at  # the PDFs are rendered next, under the same watch
     run.zip_status, run.zip_for_status, run.zip_progress, run.zip_error = "", "", 0, ""  # new statements, new ZIP
-    run.save(update_fields=["status", "calculated_at", "error", "heartbeat_at", "zip_status", "zip_for_status", "zip_progress", "zip_error"])
+    run.save(
+        update_fields=[
+            "status",
+            "calculated_at",
+            "error",
+            "heartbeat_at",
+            "zip_status",
+            "zip_for_status",
+            "zip_progress",
+            "zip_error",
+        ]
+    )
 
 
 @transaction.atomic
@@ -396,11 +493,17 @@ def payout_run_restart(*, run: PayoutRun, by: User) -> PayoutRun:
     pending = [kind for kind in work.kinds_of(PayoutRun) if kind.rows().filter(pk=run.pk).exists()]
     if not pending:
         run = PayoutRun.objects.get(pk=run.pk)
-        advice = " Recalculate it to compute it again." if run.status in (RunStatus.CALCULATED, RunStatus.FAILED) else ""
-        raise StateConflict(f"Run {run.reference} is {run.get_status_display().lower()} and has no work left to restart.{advice}")
+        advice = (
+            " Recalculate it to compute it again." if run.status in (RunStatus.CALCULATED, RunStatus.FAILED) else ""
+        )
+        raise StateConflict(
+            f"Run {run.reference} is {run.get_status_display().lower()} and has no work left to restart.{advice}"
+        )
     locked = lock_if_free(PayoutRun.objects.all(), run.pk)
     if locked is None:
-        raise StateConflict(f"A worker or another finance user is working on run {run.reference} right now: it is not stuck.")
+        raise StateConflict(
+            f"A worker or another finance user is working on run {run.reference} right now: it is not stuck."
+        )
     if not work.is_stale(locked):
         seconds = int((timezone.now() - locked.heartbeat_at).total_seconds())
         raise StateConflict(
@@ -435,7 +538,12 @@ def payout_run_mark_paid(*, run: PayoutRun, by: User, reference: str) -> PayoutR
     reference = (reference or "").strip()
     if not reference:
         raise RuleViolation({"reference": "Give the payment reference of the bank transfer."})
-    check_text(field="reference", value=reference, limit=PayoutRun._meta.get_field("payment_reference").max_length, multiline=False)
+    check_text(
+        field="reference",
+        value=reference,
+        limit=PayoutRun._meta.get_field("payment_reference").max_length,
+        multiline=False,
+    )
     run = lock_one(PayoutRun.objects.all(), run.pk, message=BUSY_RUN)
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.PAID, what="payout run")
     run.status = RunStatus.PAID
@@ -470,7 +578,9 @@ def statement_pdf_request(*, statement: PayoutStatement) -> bool:
     if statement.pdf_ready:
         return True
     if statement.run.status not in PayoutRun.DOCUMENTED_STATUSES:
-        raise InvalidTransition(f"Run {statement.run.reference} is {statement.run.status}: its statements have no document yet.")
+        raise InvalidTransition(
+            f"Run {statement.run.reference} is {statement.run.status}: its statements have no document yet."
+        )
     from .tasks import render_statement_pdf
 
     key = f"statement-pdf-requested:{statement.pk}:{statement.run.status}"

@@ -83,7 +83,9 @@ def build_statements_zip(run_id: int) -> bool:
         if run is None:
             return False
         if run.status not in PayoutRun.DOCUMENTED_STATUSES:
-            _zip_failed(run_id, f"The run is {run.get_status_display().lower()}: ask for the ZIP again once it is calculated.")
+            _zip_failed(
+                run_id, f"The run is {run.get_status_display().lower()}: ask for the ZIP again once it is calculated."
+            )
             return False
         if services.statements_outdated(run).exists():
             render_statement_pdfs.delay(run_id)
@@ -113,7 +115,12 @@ def _build_zip(run: PayoutRun) -> bool:
     # Kept only if nothing changed the run's documents while the ZIP was being built.
     kept = PayoutRun.objects.filter(
         pk=run.pk, status=run.status, calculated_at=run.calculated_at, zip_status=ZipStatus.BUILDING
-    ).update(statements_zip=run.statements_zip.name, zip_status=ZipStatus.READY, zip_for_status=run.status, zip_progress=count)
+    ).update(
+        statements_zip=run.statements_zip.name,
+        zip_status=ZipStatus.READY,
+        zip_for_status=run.status,
+        zip_progress=count,
+    )
     storage = run.statements_zip.storage
     if not kept:
         storage.delete(run.statements_zip.name)
@@ -125,4 +132,6 @@ def _build_zip(run: PayoutRun) -> bool:
 
 
 def _zip_failed(run_id: int, message: str) -> None:
-    PayoutRun.objects.filter(pk=run_id, zip_status=ZipStatus.BUILDING).update(zip_status=ZipStatus.FAILED, zip_error=message[:300])
+    PayoutRun.objects.filter(pk=run_id, zip_status=ZipStatus.BUILDING).update(
+        zip_status=ZipStatus.FAILED, zip_error=message[:300]
+    )

@@ -16,9 +16,13 @@ PAGE_SIZE = 25
 
 @partner_required
 def statement_list(request):
-    statements = Paginator(selectors.statement_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("statements"))
+    statements = Paginator(selectors.statement_list(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("statements")
+    )
     lines = Paginator(selectors.line_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("lines"))
-    return render(request, "incentives/statements.html", {"statements": statements, "lines": lines, "partner": request.partner})
+    return render(
+        request, "incentives/statements.html", {"statements": statements, "lines": lines, "partner": request.partner}
+    )
 
 
 @partner_required
@@ -39,8 +43,12 @@ def statement_pdf(request, pk):
             },
             status=202,
         )
-    return FileResponse(statement.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
-                        filename=statement_filename(statement))
+    return FileResponse(
+        statement.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=statement_filename(statement),
+    )
 
 
 @never_cache

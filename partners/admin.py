@@ -40,7 +40,14 @@ from .services.organization import CREATE_FIELDS, STAFF_EDIT_FIELDS
 
 @admin.register(Tier)
 class TierAdmin(AuditedAdmin):
-    list_display = ["name", "rank", "min_won_revenue_12m", "min_certified_users", "commission_uplift_percent", "protection_days"]
+    list_display = [
+        "name",
+        "rank",
+        "min_won_revenue_12m",
+        "min_certified_users",
+        "commission_uplift_percent",
+        "protection_days",
+    ]
     ordering = ["rank"]
 
 
@@ -57,9 +64,11 @@ class InvitationInline(ReadOnlyInline):
     model = Invitation
     fields = ["email", "role", "created_at", "expires_at", "accepted_at"]
 
+
 class OnboardingTaskInline(ReadOnlyInline):
     model = OnboardingTask
     fields = ["title", "event", "required", "done_at", "done_by"]
+
 
 class TierChangeInline(ReadOnlyInline):
     model = TierChange
@@ -101,12 +110,15 @@ class SignatureInline(ReadOnlyInline):
     def pdf_link(self, obj):
         return _signature_pdf_link(obj)
 
+
 def _signature_pdf_link(signature):
     if not signature.pk:
         return "—"
     if not signature.pdf:
         return "being prepared by a worker"
-    return format_html('<a href="{}">Download</a>', reverse("admin:partners_agreementsignature_pdf", args=[signature.pk]))
+    return format_html(
+        '<a href="{}">Download</a>', reverse("admin:partners_agreementsignature_pdf", args=[signature.pk])
+    )
 
 
 class PartnerAdminForm(forms.ModelForm):
@@ -121,7 +133,9 @@ class PartnerAdminForm(forms.ModelForm):
 
 class TierReasonForm(forms.Form):
     tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("rank"), empty_label=None)
-    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept in the tier history.")
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept in the tier history."
+    )
 
 
 @admin.register(Partner)
@@ -130,12 +144,37 @@ class PartnerAdmin(AuditedAdmin):
     edited through partner_update; status and tier are read-only here and change by actions."""
 
     form = PartnerAdminForm
-    list_display = ["name", "status", "tier", "partner_type", "country", "onboarding_progress", "time_to_onboard", "created_at"]
+    list_display = [
+        "name",
+        "status",
+        "tier",
+        "partner_type",
+        "country",
+        "onboarding_progress",
+        "time_to_onboard",
+        "created_at",
+    ]
     list_filter = ["status", "tier", "partner_type", ("country", CountryFilter)]
     search_fields = ["name", "website", "domain"]
     list_select_related = ["tier"]
-    readonly_fields = ["status", "tier", "domain", "created_at", "activated_at", "onboarding_progress_at", "onboarding_reminded_at"]
-    inlines = [OnboardingTaskInline, StatusChangeInline, TierChangeInline, SignatureInline, PayoutDetailsInline, MemberInline, InvitationInline]
+    readonly_fields = [
+        "status",
+        "tier",
+        "domain",
+        "created_at",
+        "activated_at",
+        "onboarding_progress_at",
+        "onboarding_reminded_at",
+    ]
+    inlines = [
+        OnboardingTaskInline,
+        StatusChangeInline,
+        TierChangeInline,
+        SignatureInline,
+        PayoutDetailsInline,
+        MemberInline,
+        InvitationInline,
+    ]
     actions = ["remind_now", "activate", "suspend", "reactivate", "terminate", "change_tier"]
 
     def get_queryset(self, request):
@@ -176,7 +215,9 @@ class PartnerAdmin(AuditedAdmin):
             data = {field: form.cleaned_data[field] for field in form.changed_data if field in STAFF_EDIT_FIELDS}
             saved = services.partner_update(partner=obj, by=request.user, data=data)
         else:
-            saved = services.partner_create(data={field: form.cleaned_data[field] for field in CREATE_FIELDS}, by=request.user)
+            saved = services.partner_create(
+                data={field: form.cleaned_data[field] for field in CREATE_FIELDS}, by=request.user
+            )
         for field in Partner._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state = saved._state
@@ -187,7 +228,12 @@ class PartnerAdmin(AuditedAdmin):
         skipped = queryset.count() - count
         messages.success(
             request,
-            ngettext("%(n)d partner was reminded of its onboarding.", "%(n)d partners were reminded of their onboarding.", count) % {"n": count},
+            ngettext(
+                "%(n)d partner was reminded of its onboarding.",
+                "%(n)d partners were reminded of their onboarding.",
+                count,
+            )
+            % {"n": count},
         )
         if skipped:
             messages.warning(
@@ -196,50 +242,90 @@ class PartnerAdmin(AuditedAdmin):
                     "%(n)d selected partner is not onboarding and was not reminded.",
                     "%(n)d selected partners are not onboarding and were not reminded.",
                     skipped,
-                ) % {"n": skipped},
+                )
+                % {"n": skipped},
             )
 
     def _status_action(self, request, queryset, *, status, title, submit, done):
         return ask_then_run(
-            self, request, queryset, form_class=ReasonForm, title=title, submit=submit, done_message=done,
-            action=lambda partner, reason: services.partner_set_status(partner=partner, status=status, by=request.user, reason=reason),
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title=title,
+            submit=submit,
+            done_message=done,
+            action=lambda partner, reason: services.partner_set_status(
+                partner=partner, status=status, by=request.user, reason=reason
+            ),
         )
 
     @admin.action(description="Activate now, waiving the rest of the checklist…")
     def activate(self, request, queryset):
         return self._status_action(
-            request, queryset, status=Partner.Status.ACTIVE, title="Activate before the onboarding checklist is done",
-            submit="Activate", done=("{count} partner is active.", "{count} partners are active."),
+            request,
+            queryset,
+            status=Partner.Status.ACTIVE,
+            title="Activate before the onboarding checklist is done",
+            submit="Activate",
+            done=("{count} partner is active.", "{count} partners are active."),
         )
 
     @admin.action(description="Suspend with a reason…")
     def suspend(self, request, queryset):
         return self._status_action(
-            request, queryset, status=Partner.Status.SUSPENDED, title="Suspend partners (their admins are e-mailed the reason)",
-            submit="Suspend and notify", done=("{count} partner suspended; its admins are told.", "{count} partners suspended; their admins are told."),
+            request,
+            queryset,
+            status=Partner.Status.SUSPENDED,
+            title="Suspend partners (their admins are e-mailed the reason)",
+            submit="Suspend and notify",
+            done=(
+                "{count} partner suspended; its admins are told.",
+                "{count} partners suspended; their admins are told.",
+            ),
         )
 
     @admin.action(description="Reactivate with a reason…")
     def reactivate(self, request, queryset):
         return self._status_action(
-            request, queryset, status=Partner.Status.ACTIVE, title="Reactivate suspended partners (their admins are e-mailed)",
-            submit="Reactivate and notify", done=("{count} partner reactivated; its admins are told.", "{count} partners reactivated; their admins are told."),
+            request,
+            queryset,
+            status=Partner.Status.ACTIVE,
+            title="Reactivate suspended partners (their admins are e-mailed)",
+            submit="Reactivate and notify",
+            done=(
+                "{count} partner reactivated; its admins are told.",
+                "{count} partners reactivated; their admins are told.",
+            ),
         )
 
     @admin.action(description="Terminate with a reason (final)…")
     def terminate(self, request, queryset):
         return self._status_action(
-            request, queryset, status=Partner.Status.TERMINATED,
+            request,
+            queryset,
+            status=Partner.Status.TERMINATED,
             title="Terminate partners: final; their users lose access and their admins are e-mailed the reason",
-            submit="Terminate", done=("{count} partner terminated; its users no longer sign in.", "{count} partners terminated; their users no longer sign in."),
+            submit="Terminate",
+            done=(
+                "{count} partner terminated; its users no longer sign in.",
+                "{count} partners terminated; their users no longer sign in.",
+            ),
         )
 
     @admin.action(description="Change tier with a reason…")
     def change_tier(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=TierReasonForm, title="Change the tier (kept in the tier history)",
-            submit="Change tier", done_message=("{count} partner changed tier.", "{count} partners changed tier."),
-            action=lambda partner, data: services.partner_tier_set(partner=partner, tier=data["tier"], by=request.user, reason=data["reason"]),
+            self,
+            request,
+            queryset,
+            form_class=TierReasonForm,
+            title="Change the tier (kept in the tier history)",
+            submit="Change tier",
+            done_message=("{count} partner changed tier.", "{count} partners changed tier."),
+            action=lambda partner, data: services.partner_tier_set(
+                partner=partner, tier=data["tier"], by=request.user, reason=data["reason"]
+            ),
         )
 
 
@@ -362,23 +448,78 @@ class DuplicateFilter(admin.SimpleListFilter):
 
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
-    list_display = ["company_name", "fit_score", "disqualified", "duplicate_flag", "free_mail_badge", "status", "owner", "partner_type", "country", "created_at"]
-    list_filter = ["status", DuplicateFilter, "free_mail_contact", "disqualified", "partner_type", "annual_revenue", ("country", CountryFilter), "owner"]
+    list_display = [
+        "company_name",
+        "fit_score",
+        "disqualified",
+        "duplicate_flag",
+        "free_mail_badge",
+        "status",
+        "owner",
+        "partner_type",
+        "country",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        DuplicateFilter,
+        "free_mail_contact",
+        "disqualified",
+        "partner_type",
+        "annual_revenue",
+        ("country", CountryFilter),
+        "owner",
+    ]
     search_fields = ["company_name", "website", "contact_email", "contact_name"]
     list_select_related = ["owner", "duplicate_of", "duplicate_partner"]
     ordering = ["-created_at"]
     actions = ["take_into_screening", "approve", "reject", "rescore"]
     readonly_fields = [
-        "company_name", "website", "country", "partner_type", "employees", "annual_revenue", "specializations",
-        "contact_name", "contact_email", "free_mail_contact", "message", "status", "fit_score", "score_table", "disqualified",
-        "disqualification_reason", "duplicate_of", "duplicate_partner", "website_domain", "email_domain",
-        "rejection_reason", "decided_at", "decided_by", "partner", "created_at", "scored_at",
+        "company_name",
+        "website",
+        "country",
+        "partner_type",
+        "employees",
+        "annual_revenue",
+        "specializations",
+        "contact_name",
+        "contact_email",
+        "free_mail_contact",
+        "message",
+        "status",
+        "fit_score",
+        "score_table",
+        "disqualified",
+        "disqualification_reason",
+        "duplicate_of",
+        "duplicate_partner",
+        "website_domain",
+        "email_domain",
+        "rejection_reason",
+        "decided_at",
+        "decided_by",
+        "partner",
+        "created_at",
+        "scored_at",
     ]
     fieldsets = [
         ("Stage", {"fields": ["status", "owner", "notes", "rejection_reason", "decided_at", "decided_by", "partner"]}),
         ("Fit", {"fields": ["fit_score", "disqualified", "disqualification_reason", "score_table", "scored_at"]}),
         ("Duplicates", {"fields": ["duplicate_of", "duplicate_partner", "website_domain", "email_domain"]}),
-        ("Company", {"fields": ["company_name", "website", "country", "partner_type", "employees", "annual_revenue", "specializations"]}),
+        (
+            "Company",
+            {
+                "fields": [
+                    "company_name",
+                    "website",
+                    "country",
+                    "partner_type",
+                    "employees",
+                    "annual_revenue",
+                    "specializations",
+                ]
+            },
+        ),
         ("Contact", {"fields": ["contact_name", "contact_email", "free_mail_contact", "message", "created_at"]}),
     ]
 
@@ -405,33 +546,65 @@ class ApplicationAdmin(AuditedAdmin):
                 "",
                 "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
                 (
-                    (r["criterion"], r["points"], r["max_points"], "met" if r["met"] else ("must-have failed" if r.get("must_have") else "not met"), r["reason"])
+                    (
+                        r["criterion"],
+                        r["points"],
+                        r["max_points"],
+                        "met" if r["met"] else ("must-have failed" if r.get("must_have") else "not met"),
+                        r["reason"],
+                    )
                     for r in obj.score_breakdown
                 ),
             )
-            shown = format_html("<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>", rows)
+            shown = format_html(
+                "<table><thead><tr><th>Criterion</th><th>Points</th><th>Result</th><th>Why</th></tr></thead><tbody>{}</tbody></table>",
+                rows,
+            )
         else:
             shown = "No criteria in the ideal partner profile."
         if obj.free_mail_contact:
             return format_html(
-                "{}<p>Not scored, but note: the contact wrote from a free-mail address ({}), not from the company's domain.</p>",
-                shown, obj.contact_email,
+                "{}<p>Not scored, but note: the contact wrote from a free-mail address ({}), not from the company's "
+                "domain.</p>",
+                shown,
+                obj.contact_email,
             )
         return shown
 
     @admin.action(description="Take into screening (I own them)")
     def take_into_screening(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_screen(application=a, by=request.user), ("{count} application is in screening.", "{count} applications are in screening."))
+        run_for_each(
+            request,
+            queryset,
+            lambda a: services.application_screen(application=a, by=request.user),
+            ("{count} application is in screening.", "{count} applications are in screening."),
+        )
 
     @admin.action(description="Approve: create the partner and invite the contact")
     def approve(self, request, queryset):
-        run_for_each(request, queryset, lambda a: services.application_approve(application=a, by=request.user), ("{count} application approved; its contact is invited.", "{count} applications approved; their contacts are invited."))
+        run_for_each(
+            request,
+            queryset,
+            lambda a: services.application_approve(application=a, by=request.user),
+            (
+                "{count} application approved; its contact is invited.",
+                "{count} applications approved; their contacts are invited.",
+            ),
+        )
 
     @admin.action(description="Reject with a reason…")
     def reject(self, request, queryset):
         return ask_then_run(
-            self, request, queryset, form_class=ReasonForm, title="Reject applications (the applicants are e-mailed the reason)",
-            submit="Reject and notify", done_message=("{count} application rejected; the applicant is told.", "{count} applications rejected; the applicants are told."),
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reject applications (the applicants are e-mailed the reason)",
+            submit="Reject and notify",
+            done_message=(
+                "{count} application rejected; the applicant is told.",
+                "{count} applications rejected; the applicants are told.",
+            ),
             action=lambda a, reason: services.application_reject(application=a, by=request.user, reason=reason),
         )
 
@@ -449,7 +622,10 @@ class FitCriterionAdmin(AuditedAdmin):
     actions = ["rescore_open_applications"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "weight", "must_have", "active", "order"]}),
-        ("Parameters (by kind)", {"fields": ["values", "min_employees", "max_employees", "min_revenue", "min_matches"]}),
+        (
+            "Parameters (by kind)",
+            {"fields": ["values", "min_employees", "max_employees", "min_revenue", "min_matches"]},
+        ),
     ]
 
     @admin.action(description="Re-score every open application against the profile")
@@ -479,7 +655,12 @@ class OnboardingTaskAdmin(AuditedAdmin):
 
     @admin.action(description="Mark done (steps no event closes)")
     def mark_done(self, request, queryset):
-        run_for_each(request, queryset.select_related("partner"), lambda t: services.onboarding_task_complete(task=t, by=request.user), ("{count} task marked done.", "{count} tasks marked done."))
+        run_for_each(
+            request,
+            queryset.select_related("partner"),
+            lambda t: services.onboarding_task_complete(task=t, by=request.user),
+            ("{count} task marked done.", "{count} tasks marked done."),
+        )
 
 
 @admin.register(Agreement)
@@ -505,7 +686,12 @@ class AgreementAdmin(AuditedAdmin):
 
     @admin.action(description="Publish (partners are asked to sign)")
     def publish(self, request, queryset):
-        run_for_each(request, queryset.order_by("version"), lambda a: services.agreement_publish(agreement=a, by=request.user), ("{count} version published.", "{count} versions published."))
+        run_for_each(
+            request,
+            queryset.order_by("version"),
+            lambda a: services.agreement_publish(agreement=a, by=request.user),
+            ("{count} version published.", "{count} versions published."),
+        )
 
 
 @admin.register(AgreementSignature)
@@ -514,7 +700,18 @@ class AgreementSignatureAdmin(admin.ModelAdmin):
 
     list_display = ["partner", "agreement", "signer_name", "signer_email", "signed_at", "ip_address", "pdf_link"]
     # The PDF is private (no public URL): shown as a link to the staff download view.
-    fields = ["partner", "agreement", "signer", "signer_name", "signer_email", "text_sha256", "signed_at", "ip_address", "user_agent", "pdf_link"]
+    fields = [
+        "partner",
+        "agreement",
+        "signer",
+        "signer_name",
+        "signer_email",
+        "text_sha256",
+        "signed_at",
+        "ip_address",
+        "user_agent",
+        "pdf_link",
+    ]
     readonly_fields = fields
     list_filter = ["agreement"]
     search_fields = ["partner__name", "signer_email", "signer_name"]
@@ -550,13 +747,27 @@ class AgreementSignatureAdmin(admin.ModelAdmin):
         if not signature.pdf:
             messages.info(request, "The signed PDF is being prepared by a worker. Try the link again in a moment.")
             return redirect("admin:partners_agreementsignature_change", signature.pk)
-        return FileResponse(signature.pdf.open("rb"), as_attachment=True, filename=f"agreement-v{signature.agreement.version}-{signature.partner_id}.pdf", content_type="application/pdf")
+        return FileResponse(
+            signature.pdf.open("rb"),
+            as_attachment=True,
+            filename=f"agreement-v{signature.agreement.version}-{signature.partner_id}.pdf",
+            content_type="application/pdf",
+        )
 
 
 class PayoutDetailsAdminForm(BankNumbersFormMixin, forms.ModelForm):
     class Meta:
         model = PayoutDetails
-        fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email"]
+        fields = [
+            "method",
+            "currency",
+            "account_holder",
+            "iban",
+            "bic",
+            "routing_number",
+            "account_number",
+            "paypal_email",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

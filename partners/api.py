@@ -96,7 +96,10 @@ class PartnerSerializer(serializers.ModelSerializer):
     @extend_schema_field(OnboardingSerializer)
     def get_onboarding(self, partner):
         tasks = list(partner.onboarding_tasks.all())  # prefetched by the selector
-        return {"progress_percent": selectors.progress_percent(tasks), "tasks": [{"key": t.key, "title": t.title, "done": t.done} for t in tasks]}
+        return {
+            "progress_percent": selectors.progress_percent(tasks),
+            "tasks": [{"key": t.key, "title": t.title, "done": t.done} for t in tasks],
+        }
 
 
 class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -106,7 +109,6 @@ class PartnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
 
     def get_queryset(self):
         return selectors.partner_list()
-
 
 
 class ApplicationRateThrottle(AnonRateThrottle):
@@ -174,7 +176,9 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=REASON_MAX)
 
 
-class ApplicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+class ApplicationViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet
+):
     """Applications: anyone applies; staff read them; managers approve or reject."""
 
     serializer_class = ApplicationSerializer
@@ -190,7 +194,11 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.
 
     @extend_schema(
         request=ApplicationCreateSerializer,
-        responses={201: inline_serializer("ApplicationCreated", {"id": serializers.IntegerField(), "status": serializers.CharField()})},
+        responses={
+            201: inline_serializer(
+                "ApplicationCreated", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+            )
+        },
     )
     def create(self, request):
         data = ApplicationCreateSerializer(data=request.data)
@@ -198,13 +206,23 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.
         application = services.application_submit(data=data.validated_data)
         return Response({"id": application.pk, "status": application.status}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: inline_serializer("ApplicationApproved", {"status": serializers.CharField(), "partner": serializers.IntegerField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "ApplicationApproved", {"status": serializers.CharField(), "partner": serializers.IntegerField()}
+            )
+        },
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         partner = services.application_approve(application=self.get_object(), by=request.user)
         return Response({"status": Application.Status.APPROVED, "partner": partner.pk})
 
-    @extend_schema(request=RejectSerializer, responses={200: inline_serializer("ApplicationRejected", {"status": serializers.CharField()})})
+    @extend_schema(
+        request=RejectSerializer,
+        responses={200: inline_serializer("ApplicationRejected", {"status": serializers.CharField()})},
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         application = self.get_object()

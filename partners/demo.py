@@ -49,8 +49,22 @@ TIERS = [
 ]
 
 PARTNERS = [
-    ("Acme Cloud Partners", "Gold", PartnerType.RESELLER, "US", "https://www.acmecloudpartners.com", ["cloud", "security"]),
-    ("Globex Solutions", "Silver", PartnerType.MSP, "DE", "https://www.globex-solutions.de", ["managed services", "cloud"]),
+    (
+        "Acme Cloud Partners",
+        "Gold",
+        PartnerType.RESELLER,
+        "US",
+        "https://www.acmecloudpartners.com",
+        ["cloud", "security"],
+    ),
+    (
+        "Globex Solutions",
+        "Silver",
+        PartnerType.MSP,
+        "DE",
+        "https://www.globex-solutions.de",
+        ["managed services", "cloud"],
+    ),
 ]
 
 STAFF = [
@@ -68,22 +82,65 @@ PARTNER_USERS = [
 
 CRITERIA = [
     # name, kind, weight, must-have, parameters
-    ("Target regions", FitCriterion.Kind.COUNTRY, 25, False, {"values": ["US", "CA", "GB", "DE", "AT", "CH", "FR", "NL"]}),
-    ("Partner types we recruit", FitCriterion.Kind.PARTNER_TYPE, 20, True, {"values": ["reseller", "msp", "technology"]}),
+    (
+        "Target regions",
+        FitCriterion.Kind.COUNTRY,
+        25,
+        False,
+        {"values": ["US", "CA", "GB", "DE", "AT", "CH", "FR", "NL"]},
+    ),
+    (
+        "Partner types we recruit",
+        FitCriterion.Kind.PARTNER_TYPE,
+        20,
+        True,
+        {"values": ["reseller", "msp", "technology"]},
+    ),
     ("Company size", FitCriterion.Kind.EMPLOYEES, 15, False, {"min_employees": 10, "max_employees": 5000}),
     ("Revenue", FitCriterion.Kind.REVENUE, 15, False, {"min_revenue": RevenueBand.FROM_1M}),
-    ("Specializations", FitCriterion.Kind.SPECIALIZATIONS, 25, False, {"values": ["cloud", "security", "data", "managed services"], "min_matches": 2}),
+    (
+        "Specializations",
+        FitCriterion.Kind.SPECIALIZATIONS,
+        25,
+        False,
+        {"values": ["cloud", "security", "data", "managed services"], "min_matches": 2},
+    ),
 ]
 
 CHECKLIST = [
     # title, event, required, description
-    ("Sign the partner agreement", OnboardingEvent.AGREEMENT_SIGNED, True, "Read the agreement and sign it for your company."),
-    ("Complete the company profile", OnboardingEvent.PROFILE_COMPLETED, True, "Legal name, address, phone and what you do."),
+    (
+        "Sign the partner agreement",
+        OnboardingEvent.AGREEMENT_SIGNED,
+        True,
+        "Read the agreement and sign it for your company.",
+    ),
+    (
+        "Complete the company profile",
+        OnboardingEvent.PROFILE_COMPLETED,
+        True,
+        "Legal name, address, phone and what you do.",
+    ),
     ("Add payout details", OnboardingEvent.PAYOUT_DETAILS_ADDED, True, "Where we pay your commissions."),
-    ("Invite a colleague", OnboardingEvent.FIRST_USER_INVITED, True, "Bring in the sales reps who will register deals."),
-    ("Kick-off call with your partner manager", "", False, "We walk you through the program; your manager ticks this off."),
+    (
+        "Invite a colleague",
+        OnboardingEvent.FIRST_USER_INVITED,
+        True,
+        "Bring in the sales reps who will register deals.",
+    ),
+    (
+        "Kick-off call with your partner manager",
+        "",
+        False,
+        "We walk you through the program; your manager ticks this off.",
+    ),
     ("Win your first deal", OnboardingEvent.FIRST_DEAL_WON, False, "Register a deal, and we celebrate when it is won."),
-    ("Pass the product foundations course", OnboardingEvent.COURSE_PASSED, False, "Learn what we sell: the course is under Training."),
+    (
+        "Pass the product foundations course",
+        OnboardingEvent.COURSE_PASSED,
+        False,
+        "Learn what we sell: the course is under Training.",
+    ),
 ]
 
 AGREEMENT_TEXT = """# Partner program agreement
@@ -111,13 +168,90 @@ written notice.
 
 APPLICATIONS = [
     # company, website, country, type, employees, revenue, specializations, contact, email, status
-    ("Northwind Traders", "https://www.northwind-traders.co.uk", "GB", PartnerType.RESELLER, 120, RevenueBand.FROM_10M, ["cloud", "data"], "Nora West", "nora@northwind-traders.co.uk", Application.Status.APPLIED),
-    ("Umbrella Analytics", "https://umbrella-analytics.fr", "FR", PartnerType.TECHNOLOGY, 45, RevenueBand.FROM_1M, ["data"], "Hugo Marchand", "hugo@umbrella-analytics.fr", Application.Status.APPLIED),
-    ("Tiny Referrals", "https://tinyreferrals.com.br", "BR", PartnerType.REFERRAL, 3, RevenueBand.UNDER_1M, [], "Rita Souza", "rita.souza@gmail.com", Application.Status.APPLIED),
-    ("Acme Cloud Partners EMEA", "https://emea.acmecloudpartners.com", "NL", PartnerType.RESELLER, 60, RevenueBand.FROM_1M, ["cloud"], "Alex Jansen", "alex.jansen@acmecloudpartners.com", Application.Status.APPLIED),
-    ("Stark Systems", "https://www.stark-systems.com", "US", PartnerType.MSP, 800, RevenueBand.FROM_50M, ["managed services", "security"], "Tony Rhodes", "tony@stark-systems.com", Application.Status.SCREENING),
-    ("Initech Systems", "https://www.initech-systems.ca", "CA", PartnerType.RESELLER, 250, RevenueBand.FROM_10M, ["cloud", "security"], "Dana Diaz", "dana@initech.demo.test", Application.Status.APPROVED),
-    ("Hooli Resellers", "https://hooli-resellers.com.au", "AU", PartnerType.RESELLER, 8, RevenueBand.UNDER_1M, ["mobile"], "Gavin Bell", "gavin@hooli-resellers.com.au", Application.Status.REJECTED),
+    (
+        "Northwind Traders",
+        "https://www.northwind-traders.co.uk",
+        "GB",
+        PartnerType.RESELLER,
+        120,
+        RevenueBand.FROM_10M,
+        ["cloud", "data"],
+        "Nora West",
+        "nora@northwind-traders.co.uk",
+        Application.Status.APPLIED,
+    ),
+    (
+        "Umbrella Analytics",
+        "https://umbrella-analytics.fr",
+        "FR",
+        PartnerType.TECHNOLOGY,
+        45,
+        RevenueBand.FROM_1M,
+        ["data"],
+        "Hugo Marchand",
+        "hugo@umbrella-analytics.fr",
+        Application.Status.APPLIED,
+    ),
+    (
+        "Tiny Referrals",
+        "https://tinyreferrals.com.br",
+        "BR",
+        PartnerType.REFERRAL,
+        3,
+        RevenueBand.UNDER_1M,
+        [],
+        "Rita Souza",
+        "rita.souza@gmail.com",
+        Application.Status.APPLIED,
+    ),
+    (
+        "Acme Cloud Partners EMEA",
+        "https://emea.acmecloudpartners.com",
+        "NL",
+        PartnerType.RESELLER,
+        60,
+        RevenueBand.FROM_1M,
+        ["cloud"],
+        "Alex Jansen",
+        "alex.jansen@acmecloudpartners.com",
+        Application.Status.APPLIED,
+    ),
+    (
+        "Stark Systems",
+        "https://www.stark-systems.com",
+        "US",
+        PartnerType.MSP,
+        800,
+        RevenueBand.FROM_50M,
+        ["managed services", "security"],
+        "Tony Rhodes",
+        "tony@stark-systems.com",
+        Application.Status.SCREENING,
+    ),
+    (
+        "Initech Systems",
+        "https://www.initech-systems.ca",
+        "CA",
+        PartnerType.RESELLER,
+        250,
+        RevenueBand.FROM_10M,
+        ["cloud", "security"],
+        "Dana Diaz",
+        "dana@initech.demo.test",
+        Application.Status.APPROVED,
+    ),
+    (
+        "Hooli Resellers",
+        "https://hooli-resellers.com.au",
+        "AU",
+        PartnerType.RESELLER,
+        8,
+        RevenueBand.UNDER_1M,
+        ["mobile"],
+        "Gavin Bell",
+        "gavin@hooli-resellers.com.au",
+        Application.Status.REJECTED,
+    ),
 ]
 
 
@@ -183,7 +317,9 @@ def _backdate_onboarding(partner: Partner, *, signed_at, step_days: int = 1) -> 
     for task in OnboardingTask.objects.filter(partner=partner, done_at__isnull=False).order_by("order", "id"):
         if task.event != OnboardingEvent.AGREEMENT_SIGNED:
             done_at = done_at + timedelta(days=step_days)
-        OnboardingTask.objects.filter(pk=task.pk).update(done_at=signed_at if task.event == OnboardingEvent.AGREEMENT_SIGNED else done_at)
+        OnboardingTask.objects.filter(pk=task.pk).update(
+            done_at=signed_at if task.event == OnboardingEvent.AGREEMENT_SIGNED else done_at
+        )
     Partner.objects.filter(pk=partner.pk).update(onboarding_progress_at=done_at)
     if partner.status == Partner.Status.ACTIVE:
         Partner.objects.filter(pk=partner.pk).update(activated_at=done_at)
@@ -194,24 +330,38 @@ def _complete_onboarding(partner: Partner, admin_user: User, agreement: Agreemen
     services.onboarding_start(partner=partner)
     if services.agreement_needs_signature(partner):
         services.agreement_sign(
-            partner=partner, user=admin_user, agreement=agreement, signer_name=admin_user.full_name,
-            consent=True, ip="203.0.113.10", user_agent="seed_demo",
+            partner=partner,
+            user=admin_user,
+            agreement=agreement,
+            signer_name=admin_user.full_name,
+            consent=True,
+            ip="203.0.113.10",
+            user_agent="seed_demo",
         )
     if not partner.profile_complete:
         services.partner_profile_update(
             partner=partner,
             by=admin_user,
             data=dict(
-                legal_name=f"{partner.name} Inc.", address_line="1 Market Street", postal_code="94105",
-                city="San Francisco" if partner.country == "US" else "Berlin", phone="+1 415 555 0100",
+                legal_name=f"{partner.name} Inc.",
+                address_line="1 Market Street",
+                postal_code="94105",
+                city="San Francisco" if partner.country == "US" else "Berlin",
+                phone="+1 415 555 0100",
                 description="Cloud reseller and services partner.",
             ),
         )
     if not PayoutDetails.objects.filter(partner=partner).exists():
         services.payout_details_save(
-            partner=partner, by=admin_user,
-            data=dict(method=PayoutDetails.Method.IBAN, currency="EUR" if partner.country == "DE" else "USD",
-                      account_holder=partner.name, iban=iban, bic="DEUTDEFF"),
+            partner=partner,
+            by=admin_user,
+            data=dict(
+                method=PayoutDetails.Method.IBAN,
+                currency="EUR" if partner.country == "DE" else "USD",
+                account_holder=partner.name,
+                iban=iban,
+                bic="DEUTDEFF",
+            ),
         )
     services.onboarding_event_record(partner=partner, event=OnboardingEvent.FIRST_USER_INVITED, by=admin_user)
     for task in OnboardingTask.objects.filter(partner=partner, done_at__isnull=True, event=""):
@@ -233,8 +383,15 @@ def _pipeline(manager: User) -> None:
             continue
         application = services.application_submit(
             data=dict(
-                company_name=company, website=website, country=country, partner_type=ptype, employees=employees,
-                annual_revenue=revenue, specializations=specs, contact_name=contact, contact_email=email,
+                company_name=company,
+                website=website,
+                country=country,
+                partner_type=ptype,
+                employees=employees,
+                annual_revenue=revenue,
+                specializations=specs,
+                contact_name=contact,
+                contact_email=email,
                 message="We would like to join the program.",
             )
         )
@@ -252,7 +409,8 @@ def _pipeline(manager: User) -> None:
             )
         elif status == Application.Status.REJECTED:
             services.application_reject(
-                application=application, by=manager,
+                application=application,
+                by=manager,
                 reason="We are not recruiting resellers in Australia this year and look for teams of 10 or more.",
             )
 
@@ -262,8 +420,11 @@ def _initech_progress(agreement: Agreement) -> None:
     if partner is None or User.objects.filter(email="dana@initech.demo.test").exists():
         return
     dana = services.partner_user_create(
-        partner=partner, email="dana@initech.demo.test", role=Role.PARTNER_ADMIN,
-        password=DEMO_PASSWORD, full_name="Dana Diaz",
+        partner=partner,
+        email="dana@initech.demo.test",
+        role=Role.PARTNER_ADMIN,
+        password=DEMO_PASSWORD,
+        full_name="Dana Diaz",
     )
     # Dana joined through the invitation the approval sent her (its link was never mailed).
     joined = _days_ago(INITECH_JOINED_DAYS)
@@ -272,13 +433,25 @@ def _initech_progress(agreement: Agreement) -> None:
         accepted_at=joined, accepted_user=dana
     )
     services.agreement_sign(
-        partner=partner, user=dana, agreement=agreement, signer_name="Dana Diaz",
-        consent=True, ip="198.51.100.7", user_agent="seed_demo",
+        partner=partner,
+        user=dana,
+        agreement=agreement,
+        signer_name="Dana Diaz",
+        consent=True,
+        ip="198.51.100.7",
+        user_agent="seed_demo",
     )
     services.partner_profile_update(
-        partner=partner, by=dana,
-        data=dict(legal_name="Initech Systems Ltd.", address_line="4120 Yonge Street", postal_code="M2P 2B8",
-                  city="Toronto", phone="+1 416 555 0199", description="Reseller for mid-market cloud security."),
+        partner=partner,
+        by=dana,
+        data=dict(
+            legal_name="Initech Systems Ltd.",
+            address_line="4120 Yonge Street",
+            postal_code="M2P 2B8",
+            city="Toronto",
+            phone="+1 416 555 0199",
+            description="Reseller for mid-market cloud security.",
+        ),
     )
     # Signed the day she joined, completed the profile two days later; nothing since.
     signed_at = joined + timedelta(hours=1)
@@ -305,25 +478,38 @@ def seed(*, stdout) -> None:
         partners[name], created = Partner.objects.get_or_create(
             name=name,
             defaults=dict(
-                tier=tiers[tier], partner_type=partner_type, country=country, website=website,
-                domain=registrable_domain(website), status=Partner.Status.ONBOARDING, specializations=specs,
+                tier=tiers[tier],
+                partner_type=partner_type,
+                country=country,
+                website=website,
+                domain=registrable_domain(website),
+                status=Partner.Status.ONBOARDING,
+                specializations=specs,
                 created_at=_days_ago(ESTABLISHED_PARTNER_DAYS),
             ),
         )
         if created:
             TierChange.objects.create(
-                partner=partners[name], to_tier=tiers[tier], reason="Tier agreed when the partner joined",
-                changed_at=partners[name].created_at, changed_by=manager,
+                partner=partners[name],
+                to_tier=tiers[tier],
+                reason="Tier agreed when the partner joined",
+                changed_at=partners[name].created_at,
+                changed_by=manager,
             )
     for email, role, full_name, partner in PARTNER_USERS:
         if email not in existing:
             services.partner_user_create(
                 partner=partners[partner], email=email, role=role, password=DEMO_PASSWORD, full_name=full_name
             )
-    for name, iban in [("Acme Cloud Partners", "DE89370400440532013000"), ("Globex Solutions", "DE02120300000000202051")]:
+    for name, iban in [
+        ("Acme Cloud Partners", "DE89370400440532013000"),
+        ("Globex Solutions", "DE02120300000000202051"),
+    ]:
         partner = partners[name]
         if partner.status == Partner.Status.ONBOARDING:
-            admin_user = User.objects.get(partner=partner, role=Role.PARTNER_ADMIN, email__in=[u[0] for u in PARTNER_USERS])
+            admin_user = User.objects.get(
+                partner=partner, role=Role.PARTNER_ADMIN, email__in=[u[0] for u in PARTNER_USERS]
+            )
             _complete_onboarding(partner, admin_user, agreement, iban=iban)
 
     _pipeline(manager)

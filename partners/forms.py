@@ -46,7 +46,11 @@ class InvitationAcceptForm(forms.Form):
 class ApplicationForm(forms.ModelForm):
     """The public application form; the model's validators are the rules (shared with the API)."""
 
-    specializations = CommaSeparatedField(label="Specializations", max_items=MAX_SPECIALIZATIONS, help_text="For example: cloud, security, data. Separate them with commas.")
+    specializations = CommaSeparatedField(
+        label="Specializations",
+        max_items=MAX_SPECIALIZATIONS,
+        help_text="For example: cloud, security, data. Separate them with commas.",
+    )
 
     class Meta:
         model = Application
@@ -88,7 +92,9 @@ class AgreementSignForm(forms.Form):
     )
     consent = forms.BooleanField(
         label="I have read this agreement and accept it on behalf of my company.",
-        error_messages={"required": "Confirm that you have read the agreement and accept it on behalf of your company."},
+        error_messages={
+            "required": "Confirm that you have read the agreement and accept it on behalf of your company."
+        },
     )
 
 
@@ -173,7 +179,9 @@ class BankNumbersFormMixin:
         method = cleaned.get("method")
         needs_numbers = any(f in PayoutDetails.SECRET_FIELDS for f in PayoutDetails.METHOD_FIELDS.get(method, ()))
         if self.bank_numbers_masked and method != self.instance.method and needs_numbers:
-            self.add_error("method", "To be paid to another kind of account, choose “Change bank details” and enter it.")
+            self.add_error(
+                "method", "To be paid to another kind of account, choose “Change bank details” and enter it."
+            )
         return cleaned
 
 
@@ -183,7 +191,16 @@ class PayoutDetailsForm(BankNumbersFormMixin, forms.ModelForm):
 
     class Meta:
         model = PayoutDetails
-        fields = ["method", "currency", "account_holder", "iban", "bic", "routing_number", "account_number", "paypal_email"]
+        fields = [
+            "method",
+            "currency",
+            "account_holder",
+            "iban",
+            "bic",
+            "routing_number",
+            "account_number",
+            "paypal_email",
+        ]
         labels = {"account_holder": "Account holder"}
         help_texts = {
             "iban": "For bank transfers by IBAN.",

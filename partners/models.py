@@ -43,9 +43,7 @@ class Tier(models.Model):
         help_text="Won revenue the partner needs over the last 12 months, in the program currency.",
     )
     min_certified_users = models.PositiveIntegerField("certified users", default=0)
-    commission_uplift_percent = models.DecimalField(
-        "commission uplift (%)", max_digits=5, decimal_places=2, default=0
-    )
+    commission_uplift_percent = models.DecimalField("commission uplift (%)", max_digits=5, decimal_places=2, default=0)
     protection_days = models.PositiveIntegerField("deal protection days", default=90)
 
     history = audit_history()
@@ -87,7 +85,9 @@ class Partner(models.Model):
     postal_code = models.CharField(max_length=20, blank=True, validators=[validate_plain_text])
     city = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
     phone = models.CharField(max_length=40, blank=True, validators=[validate_plain_text])
-    description = models.TextField("what the company does", blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
+    description = models.TextField(
+        "what the company does", blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX)
+    )
     specializations = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Onboarding: when it last moved, when the stall reminder went out, when it ended.
@@ -148,9 +148,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("e-mail", unique=True)
     full_name = models.CharField(max_length=150, blank=True, validators=[validate_plain_text])
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
-    partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, related_name="members", null=True, blank=True
-    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="members", null=True, blank=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the admin.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -360,16 +358,17 @@ class Application(models.Model):
         limit_choices_to={"is_staff": True},
     )
     notes = models.TextField(
-        blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX), help_text="Internal notes; never shown to the applicant."
+        blank=True,
+        max_length=NOTES_MAX,
+        validators=text_validators(NOTES_MAX),
+        help_text="Internal notes; never shown to the applicant.",
     )
     rejection_reason = models.TextField(blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX))
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    partner = models.ForeignKey(
-        Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications"
-    )
+    partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="applications")
 
     # Duplicate detection (registrable domains; free-mail addresses leave email_domain empty).
     website_domain = models.CharField(max_length=253, db_index=True)
@@ -383,9 +382,7 @@ class Application(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
-    duplicate_partner = models.ForeignKey(
-        Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    duplicate_partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     # Fit against the ideal partner profile (partners.scoring).
     fit_score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -437,7 +434,7 @@ class FitCriterion(models.Model):
     values = models.JSONField(
         default=list,
         blank=True,
-        help_text="Country codes, partner types or specializations, as a list: [\"DE\", \"AT\"].",
+        help_text='Country codes, partner types or specializations, as a list: ["DE", "AT"].',
     )
     min_employees = models.PositiveIntegerField(null=True, blank=True)
     max_employees = models.PositiveIntegerField(null=True, blank=True)
@@ -542,7 +539,9 @@ class Agreement(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     title = models.CharField(max_length=200, default="Partner program agreement", validators=[validate_plain_text])
-    body_markdown = models.TextField("text (Markdown)", max_length=DOCUMENT_MAX, validators=text_validators(DOCUMENT_MAX))
+    body_markdown = models.TextField(
+        "text (Markdown)", max_length=DOCUMENT_MAX, validators=text_validators(DOCUMENT_MAX)
+    )
     text_sha256 = models.CharField(max_length=64, editable=False, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -578,9 +577,7 @@ class AgreementSignature(models.Model):
 
     class Meta:
         ordering = ["-signed_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["partner", "agreement"], name="one_signature_per_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partner", "agreement"], name="one_signature_per_version")]
 
     def __str__(self):
         return f"Version {self.agreement.version} signed by {self.signer_name} on {short_date(self.signed_at)}"

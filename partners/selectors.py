@@ -47,7 +47,9 @@ def application_list(*, user, status: str | None = None) -> QuerySet[Application
 
 
 def agreement_signatures(partner: Partner) -> QuerySet[AgreementSignature]:
-    return AgreementSignature.objects.filter(partner=partner).select_related("agreement", "signer").order_by("-signed_at")
+    return (
+        AgreementSignature.objects.filter(partner=partner).select_related("agreement", "signer").order_by("-signed_at")
+    )
 
 
 def team_list(*, include_inactive: bool = False) -> QuerySet[User]:
@@ -73,7 +75,9 @@ def partner_admin_emails(partner_ids) -> dict[int, list[str]]:
     mail that goes to an organization: reminders, status changes."""
     emails: dict[int, list[str]] = {}
     with scopes_disabled():
-        rows = User.objects.filter(partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True).order_by("email")
+        rows = User.objects.filter(partner_id__in=list(partner_ids), role=Role.PARTNER_ADMIN, is_active=True).order_by(
+            "email"
+        )
         for partner_id, email in rows.values_list("partner_id", "email"):
             emails.setdefault(partner_id, []).append(email)
     return emails

@@ -103,7 +103,9 @@ def portal_home(request):
 def onboarding(request):
     partner = request.partner
     tasks = selectors.onboarding_tasks(partner)
-    next_task = next((t for t in tasks if not t.done and t.required), None) or next((t for t in tasks if not t.done), None)
+    next_task = next((t for t in tasks if not t.done and t.required), None) or next(
+        (t for t in tasks if not t.done), None
+    )
     return render(
         request,
         "portal/onboarding.html",
@@ -273,7 +275,12 @@ def payout_details(request):
     if request.user.role != Role.PARTNER_ADMIN:
         raise PermissionDenied("Only a partner admin sees and changes payout details.")
     instance = selectors.payout_details_of(partner)
-    changing = request.GET.get("change") == "bank" or request.POST.get("change_bank_details") in ("True", "true", "on", "1")
+    changing = request.GET.get("change") == "bank" or request.POST.get("change_bank_details") in (
+        "True",
+        "true",
+        "on",
+        "1",
+    )
     form = PayoutDetailsForm(
         request.POST or None, instance=instance or PayoutDetails(partner=partner), change_bank_details=changing
     )

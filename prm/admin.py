@@ -39,16 +39,22 @@ def run_for_each(request, items, action, done_message: DoneMessage) -> None:
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=REASON_MAX, validators=[validate_multiline_text], widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REASON_MAX,
+        validators=[validate_multiline_text],
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The partner reads this.",
     )
 
 
 class ReferenceForm(forms.Form):
-    reference = forms.CharField(max_length=100, validators=[validate_plain_text], help_text="The bank's reference of the payment.")
+    reference = forms.CharField(
+        max_length=100, validators=[validate_plain_text], help_text="The bank's reference of the payment."
+    )
 
 
-def ask_then_run(modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: DoneMessage):
+def ask_then_run(
+    modeladmin, request, queryset, *, form_class, title: str, submit: str, action, done_message: DoneMessage
+):
     """An admin action that asks for one value (a reason, a reference) before it runs.
 
     ``action(item, value)`` is called for each selected item once the form is valid; until then

@@ -65,7 +65,11 @@ class FlatListField(serializers.ListField):
         except ValidationError as error:
             if isinstance(error.detail, dict):
                 raise ValidationError(
-                    [f"Item {int(index) + 1}: {message}" for index, messages in error.detail.items() for message in messages]
+                    [
+                        f"Item {int(index) + 1}: {message}"
+                        for index, messages in error.detail.items()
+                        for message in messages
+                    ]
                 ) from error
             raise
 
@@ -116,7 +120,11 @@ def sign_in_attempt(request, *, email: str) -> SignInAttempt:
     config = sign_in_rates()
     usages = []
     for action, key, refusal in (
-        (SIGN_IN_FAILED_ACCOUNT, f"{email.lower()}|{address}", "Too many failed sign-ins for this account from your address."),
+        (
+            SIGN_IN_FAILED_ACCOUNT,
+            f"{email.lower()}|{address}",
+            "Too many failed sign-ins for this account from your address.",
+        ),
         (SIGN_IN_FAILED_ADDRESS, None, "Too many failed sign-ins from your address."),
     ):
         usage = ratelimit.consume(request, app="prm.api", action=action, config=config, key=key)

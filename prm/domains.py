@@ -93,6 +93,4 @@ def validate_company_website(url: str) -> None:
 
     scheme = (url or "").split("://", 1)[0].lower() if "://" in (url or "") else ""
     if scheme not in ("http", "https") or registrable_domain(url) is None:
-        raise ValidationError(
-            "Enter the company's website, e.g. https://www.example.com.", code="invalid_website"
-        )
+        raise ValidationError("Enter the company's website, e.g. https://www.example.com.", code="invalid_website")

@@ -90,4 +90,3 @@ def lock_table(model: type[Model], mode: str, *, message: str | None = None) -> 
     set_lock_timeout()
     with busy_on_timeout(message), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN {mode} MODE")
-

@@ -58,9 +58,9 @@ def sync_role_groups(app_config=None, using="default", **kwargs) -> None:
             wanted.append((app_label, codename))
         permission_ids = [
             p.id
-            for p in Permission.objects.using(using).select_related("content_type").filter(
-                codename__in=[codename for _, codename in wanted]
-            )
+            for p in Permission.objects.using(using)
+            .select_related("content_type")
+            .filter(codename__in=[codename for _, codename in wanted])
             if (p.content_type.app_label, p.codename) in wanted
         ]
         group.permissions.set(permission_ids)

@@ -22,9 +22,7 @@ DOCUMENT_MAX = 100_000  # an agreement's text
 
 # Invisible characters that reorder or hide text: bidirectional embeddings, overrides, isolates and
 # marks, zero-width characters and the byte-order mark.
-INVISIBLE = frozenset(
-    "\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
-)
+INVISIBLE = frozenset("\u061c\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
 MULTILINE_WHITESPACE = frozenset("\n\r\t")
 
 

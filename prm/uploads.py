@@ -78,7 +78,9 @@ KINDS: dict[str, FileKind] = {
     "ppt": FileKind("application/vnd.ms-powerpoint", _starts(OLE), POWERPOINT),
     "docx": FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _office_xml, WORD),
     "xlsx": FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _office_xml, EXCEL),
-    "pptx": FileKind("application/vnd.openxmlformats-officedocument.presentationml.presentation", _office_xml, POWERPOINT),
+    "pptx": FileKind(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation", _office_xml, POWERPOINT
+    ),
     "png": FileKind("image/png", _starts(b"\x89PNG\r\n\x1a\n"), "a PNG image"),
     "jpg": FileKind("image/jpeg", _starts(b"\xff\xd8\xff"), "a JPEG image"),
     "jpeg": FileKind("image/jpeg", _starts(b"\xff\xd8\xff"), "a JPEG image"),
@@ -109,9 +111,9 @@ def validate_upload(file, *, field: str, allowed: Iterable[str], max_bytes: int)
     allowed = tuple(allowed)
     extension = extension_of(getattr(file, "name", ""))
     if extension not in allowed:
-        raise RuleViolation({field: [
-            f"Files of type “.{extension or '?'}” are not accepted. Allowed: {', '.join(sorted(allowed))}."
-        ]})
+        raise RuleViolation(
+            {field: [f"Files of type “.{extension or '?'}” are not accepted. Allowed: {', '.join(sorted(allowed))}."]}
+        )
     if not file.size:
         raise RuleViolation({field: ["The file is empty."]})
     if file.size > max_bytes:

@@ -77,7 +77,9 @@ urlpatterns = [
     # Swagger UI styles itself inline; allow that on this page alone.
     path(
         "api/docs/",
-        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        csp_update({"style-src": ["'self'", "'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
         name="swagger-ui",
     ),
 ]

@@ -51,7 +51,9 @@ def rival_admin(rival):
 @pytest.fixture
 def rep(partner):
     """The lower-privileged colleague of ``partner_admin``."""
-    return PartnerUserFactory(partner=partner, role="partner_rep", email="carol@acme.example.com", full_name="Carol Chen")
+    return PartnerUserFactory(
+        partner=partner, role="partner_rep", email="carol@acme.example.com", full_name="Carol Chen"
+    )
 
 
 @pytest.fixture
@@ -83,8 +85,6 @@ def commit(django_capture_on_commit_callbacks):
 @pytest.fixture
 def api():
     return APIClient()
-
-
 
 
 @pytest.fixture
@@ -161,7 +161,9 @@ def checklist(db):
         ("Kick-off call", "", False),
     ]
     return [
-        OnboardingTaskTemplate.objects.create(partner_type="reseller", title=title, event=event, required=required, order=i)
+        OnboardingTaskTemplate.objects.create(
+            partner_type="reseller", title=title, event=event, required=required, order=i
+        )
         for i, (title, event, required) in enumerate(steps)
     ]
 

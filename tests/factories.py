@@ -155,7 +155,9 @@ class DealFactory(DjangoModelFactory):
             protected_until=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90)),
         )
         rejected = factory.Trait(
-            status="rejected", decided_at=factory.LazyFunction(timezone.now), rejection_reason="Not a fit for the program."
+            status="rejected",
+            decided_at=factory.LazyFunction(timezone.now),
+            rejection_reason="Not a fit for the program.",
         )
         won = factory.Trait(
             status="won",
@@ -163,7 +165,11 @@ class DealFactory(DjangoModelFactory):
             final_amount=factory.SelfAttribute("amount"),
             closed_on=factory.LazyFunction(timezone.localdate),
         )
-        lost = factory.Trait(status="lost", decided_at=factory.LazyFunction(timezone.now), closed_on=factory.LazyFunction(timezone.localdate))
+        lost = factory.Trait(
+            status="lost",
+            decided_at=factory.LazyFunction(timezone.now),
+            closed_on=factory.LazyFunction(timezone.localdate),
+        )
         expired = factory.Trait(
             status="expired", protected_until=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
         )
@@ -220,7 +226,9 @@ class CommissionPlanFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Plan {n}")
     partner = None
-    tier = factory.Maybe("partner", yes_declaration=None, no_declaration=factory.SubFactory(TierFactory, name="Silver", rank=2))
+    tier = factory.Maybe(
+        "partner", yes_declaration=None, no_declaration=factory.SubFactory(TierFactory, name="Silver", rank=2)
+    )
     currency = "USD"
     period = CommissionPlan.Period.YEAR
     starts_on = date(2000, 1, 1)
@@ -229,7 +237,9 @@ class CommissionPlanFactory(DjangoModelFactory):
     def rules(obj, create, extracted, **kwargs):
         if not create:
             return
-        rules = extracted if extracted is not None else [{"kind": CommissionRule.Kind.PERCENTAGE, "rate": Decimal("10")}]
+        rules = (
+            extracted if extracted is not None else [{"kind": CommissionRule.Kind.PERCENTAGE, "rate": Decimal("10")}]
+        )
         for order, rule in enumerate(rules):
             CommissionRuleFactory(plan=obj, order=order, **rule)
 
@@ -295,6 +305,7 @@ class PayoutRunFactory(DjangoModelFactory):
     status = PayoutRun.Status.CALCULATING
     open_slot = factory.LazyAttribute(lambda o: "open" if o.status in PayoutRun.OPEN_STATUSES else None)
 
+
 # --- Enablement ---------------------------------------------------------------------------------------
 
 
@@ -303,8 +314,12 @@ def course_with_quiz(*, title="Product foundations", pass_mark=60, questions=Non
     by default three questions, the second with two right choices."""
     from enablement.models import Choice, Course, Lesson, Question
 
-    course = Course.objects.create(title=title, pass_mark=pass_mark, published=True, summary="What we sell and why.", **fields)
-    Lesson.objects.create(course=course, position=1, title="The product", body_markdown="# Cloud Suite\n\nIt runs **everywhere**.")
+    course = Course.objects.create(
+        title=title, pass_mark=pass_mark, published=True, summary="What we sell and why.", **fields
+    )
+    Lesson.objects.create(
+        course=course, position=1, title="The product", body_markdown="# Cloud Suite\n\nIt runs **everywhere**."
+    )
     Lesson.objects.create(course=course, position=2, title="The buyer", body_markdown="Buyers care about *cost*.")
     questions = questions or [
         ("What does Cloud Suite run on?", [("Everywhere", True), ("Only on Tuesdays", False), ("Paper", False)]),

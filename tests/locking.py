@@ -17,7 +17,11 @@ def _connect():
 
     s = connection.settings_dict
     return psycopg.connect(
-        host=s["HOST"] or None, port=s["PORT"] or None, user=s["USER"] or None, password=s["PASSWORD"] or None, dbname=s["NAME"]
+        host=s["HOST"] or None,
+        port=s["PORT"] or None,
+        user=s["USER"] or None,
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
     )
 
 

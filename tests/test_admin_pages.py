@@ -75,19 +75,40 @@ ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 
 # What a model's admin refuses to everyone, superusers included, whatever the permissions say.
 NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or workers
-    "partners.application", "partners.onboardingtask", "partners.agreementsignature", "partners.payoutdetails",
-    "deals.dealregistration", "deals.extensionrequest", "incentives.payoutstatement", "conflicts.case",
-    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
+    "partners.application",
+    "partners.onboardingtask",
+    "partners.agreementsignature",
+    "partners.payoutdetails",
+    "deals.dealregistration",
+    "deals.extensionrequest",
+    "incentives.payoutstatement",
+    "conflicts.case",
+    "enablement.quizattempt",
+    "enablement.certification",
+    "enablement.contentdownload",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
-    "partners.invitation", "partners.agreementsignature", "deals.dealregistration", "incentives.commissionline",
-    "incentives.payoutrun", "incentives.payoutstatement", "conflicts.case",
-    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
+    "partners.invitation",
+    "partners.agreementsignature",
+    "deals.dealregistration",
+    "incentives.commissionline",
+    "incentives.payoutrun",
+    "incentives.payoutstatement",
+    "conflicts.case",
+    "enablement.quizattempt",
+    "enablement.certification",
+    "enablement.contentdownload",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
-    "partners.agreement", "partners.agreementsignature", "incentives.commissionline", "incentives.payoutrun",
-    "incentives.payoutstatement", "conflicts.case",
-    "enablement.quizattempt", "enablement.certification", "enablement.contentdownload",
+    "partners.agreement",
+    "partners.agreementsignature",
+    "incentives.commissionline",
+    "incentives.payoutrun",
+    "incentives.payoutstatement",
+    "conflicts.case",
+    "enablement.quizattempt",
+    "enablement.certification",
+    "enablement.contentdownload",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
@@ -200,27 +221,83 @@ def test_the_admin_index_lists_exactly_the_models_the_role_may_see(client, demo,
     assert listed == expected
 
 
-LISTS = ["me", "partners", "applications", "deals", "commission-lines", "payout-runs", "statements", "cases", "content", "courses", "certifications"]
-PORTAL = ["/portal/", "/portal/onboarding/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/",
-          "/portal/agreement/", "/portal/team/", "/portal/profile/", "/portal/payout-details/", "/portal/cases/",
-          "/portal/cases/new/", "/portal/training/", "/portal/content/"]
+LISTS = [
+    "me",
+    "partners",
+    "applications",
+    "deals",
+    "commission-lines",
+    "payout-runs",
+    "statements",
+    "cases",
+    "content",
+    "courses",
+    "certifications",
+]
+PORTAL = [
+    "/portal/",
+    "/portal/onboarding/",
+    "/portal/deals/",
+    "/portal/deals/new/",
+    "/portal/statements/",
+    "/portal/agreement/",
+    "/portal/team/",
+    "/portal/profile/",
+    "/portal/payout-details/",
+    "/portal/cases/",
+    "/portal/cases/new/",
+    "/portal/training/",
+    "/portal/content/",
+]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
-SEES_ALL = {"partners": 3, "applications": 7, "deals": 11, "commission-lines": 8, "payout-runs": 2, "statements": 4, "cases": 6}
+SEES_ALL = {
+    "partners": 3,
+    "applications": 7,
+    "deals": 11,
+    "commission-lines": 8,
+    "payout-runs": 2,
+    "statements": 4,
+    "cases": 6,
+}
 API_LISTS = {
     "admin@demo.test": SEES_ALL,
     "finance@demo.test": SEES_ALL,
     "manager@demo.test": {**SEES_ALL, "commission-lines": 0, "payout-runs": 403, "statements": 0},
     "alice@acme.demo.test": {
-        "partners": 1, "applications": 0, "deals": 6, "commission-lines": 3, "payout-runs": 403, "statements": 2, "cases": 4,
+        "partners": 1,
+        "applications": 0,
+        "deals": 6,
+        "commission-lines": 3,
+        "payout-runs": 403,
+        "statements": 2,
+        "cases": 4,
     },
     "carol@acme.demo.test": {
-        "partners": 1, "applications": 0, "deals": 6, "commission-lines": 3, "payout-runs": 403, "statements": 2, "cases": 4,
+        "partners": 1,
+        "applications": 0,
+        "deals": 6,
+        "commission-lines": 3,
+        "payout-runs": 403,
+        "statements": 2,
+        "cases": 4,
     },
     "bob@globex.demo.test": {
-        "partners": 1, "applications": 0, "deals": 5, "commission-lines": 5, "payout-runs": 403, "statements": 2, "cases": 4,
+        "partners": 1,
+        "applications": 0,
+        "deals": 5,
+        "commission-lines": 5,
+        "payout-runs": 403,
+        "statements": 2,
+        "cases": 4,
     },
     "dana@initech.demo.test": {
-        "partners": 1, "applications": 0, "deals": 0, "commission-lines": 0, "payout-runs": 403, "statements": 0, "cases": 0,
+        "partners": 1,
+        "applications": 0,
+        "deals": 0,
+        "commission-lines": 0,
+        "payout-runs": 403,
+        "statements": 0,
+        "cases": 0,
     },
 }
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin

@@ -69,27 +69,45 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     assert Application.objects.filter(disqualified=True).exists()
     assert AgreementSignature.objects.filter(partner__name="Acme Cloud Partners", agreement__version=1).exists()
     # Deals at every stage, and one in conflict review with the other partner's.
-    assert {"submitted", "approved", "won", "lost", "expired", "rejected"} <= set(DealRegistration.objects.values_list("status", flat=True))
+    assert {"submitted", "approved", "won", "lost", "expired", "rejected"} <= set(
+        DealRegistration.objects.values_list("status", flat=True)
+    )
     conflicted = DealRegistration.objects.get(in_conflict_review=True)
     assert conflicted.conflicts.get().other.partner.name != conflicted.partner.name
     # A plan for every tier, booked lines, a paid and an approved run with their statements.
-    assert set(CommissionPlan.objects.values_list("tier__name", flat=True)) == set(Tier.objects.values_list("name", flat=True))
+    assert set(CommissionPlan.objects.values_list("tier__name", flat=True)) == set(
+        Tier.objects.values_list("name", flat=True)
+    )
     assert CommissionLine.objects.filter(kind="accrual").exists()
     assert set(PayoutRun.objects.values_list("status", flat=True)) == {"paid", "approved"}
     assert PayoutStatement.objects.filter(run__status="paid").count() >= 2
     # Cases of every kind, open, escalated and resolved; outcomes of every kind; one in mediation.
-    assert set(Case.objects.values_list("kind", flat=True)) == {"channel_conflict", "commission_dispute", "deal_dispute", "other"}
+    assert set(Case.objects.values_list("kind", flat=True)) == {
+        "channel_conflict",
+        "commission_dispute",
+        "deal_dispute",
+        "other",
+    }
     assert {"open", "investigating", "escalated", "resolved"} <= set(Case.objects.values_list("status", flat=True))
-    assert set(CaseOutcome.objects.values_list("outcome", flat=True)) == {"award_deal", "adjust_commission", "no_action"}
+    assert set(CaseOutcome.objects.values_list("outcome", flat=True)) == {
+        "award_deal",
+        "adjust_commission",
+        "no_action",
+    }
     assert EvidenceAnswer.objects.exists() and Case.objects.filter(evidence_requests__status="requested").exists()
     # Enablement: content in every category, visible to different tiers; two learning paths over
     # three courses with quizzes; certifications, one ending within 30 days and one expired.
     assert set(ContentAsset.objects.values_list("category", flat=True)) == set(ContentAsset.Category.values)
     assert {None, "Silver", "Gold", "Platinum"} <= set(ContentAsset.objects.values_list("min_tier__name", flat=True))
-    assert {p.title: p.steps.count() for p in LearningPath.objects.all()} == {"Sales foundations": 2, "Technical pre-sales": 2}
+    assert {p.title: p.steps.count() for p in LearningPath.objects.all()} == {
+        "Sales foundations": 2,
+        "Technical pre-sales": 2,
+    }
     assert Course.objects.count() == 3 and not Course.objects.filter(questions__isnull=True).exists()
     today = timezone.localdate()
-    assert Certification.objects.filter(status="current", expires_on__lte=today + timedelta(days=30), user__email="carol@acme.demo.test").exists()
+    assert Certification.objects.filter(
+        status="current", expires_on__lte=today + timedelta(days=30), user__email="carol@acme.demo.test"
+    ).exists()
     assert Certification.objects.filter(status="expired", user__email="bob@globex.demo.test").exists()
     assert OnboardingTask.objects.get(partner__name="Acme Cloud Partners", key="course_passed").done
     alice = User.objects.get(email="alice@acme.demo.test")
@@ -122,7 +140,9 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone(settings, manager):
 
 
 def test_create_staff_user_creates_then_updates_the_role():
-    call_command("create_staff_user", "--email", "Finn@Example.com", "--role", "finance", "--password", "pw-Finance-2026")
+    call_command(
+        "create_staff_user", "--email", "Finn@Example.com", "--role", "finance", "--password", "pw-Finance-2026"
+    )
     user = User.objects.get(email="finn@example.com")
     assert (user.role, user.is_staff, user.is_superuser) == ("finance", True, False)
     assert list(user.groups.values_list("name", flat=True)) == ["finance"]
@@ -137,7 +157,9 @@ def test_create_staff_user_creates_then_updates_the_role():
 
 def test_create_staff_user_refuses_a_partner_users_email(partner_admin):
     with pytest.raises(CommandError, match="partner user"):
-        call_command("create_staff_user", "--email", partner_admin.email, "--role", "manager", "--password", "x-Y-z-12345")
+        call_command(
+            "create_staff_user", "--email", partner_admin.email, "--role", "manager", "--password", "x-Y-z-12345"
+        )
     partner_admin.refresh_from_db()
     assert partner_admin.role == "partner_admin"
 

@@ -36,7 +36,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     removed after it."""
     folder = tmp_path_factory.mktemp("demo")
     files = override_settings(
-        DEBUG=True, PRIVATE_MEDIA_ROOT=folder / "private", MEDIA_ROOT=folder / "media",
+        DEBUG=True,
+        PRIVATE_MEDIA_ROOT=folder / "private",
+        MEDIA_ROOT=folder / "media",
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     with django_db_blocker.unblock(), files:
@@ -62,7 +64,12 @@ def test_every_deal_was_registered_before_it_was_decided(deals):
 
 def test_closed_deals_close_when_they_were_expected_to_and_when_they_were_decided(deals):
     closed = [d for d in deals if d.status in CLOSED]
-    assert {d.customer_name for d in closed} >= {"Contoso Retail Ltd", "Wide World Importers", "Fourth Coffee GmbH", "Proseware AG"}
+    assert {d.customer_name for d in closed} >= {
+        "Contoso Retail Ltd",
+        "Wide World Importers",
+        "Fourth Coffee GmbH",
+        "Proseware AG",
+    }
     for deal in closed:
         assert deal.closed_on is not None
         assert timezone.localdate(deal.decided_at) == deal.closed_on, deal
@@ -87,7 +94,9 @@ def test_protection_follows_the_approval_and_expired_deals_have_lapsed(deals):
         if deal.status == Status.EXPIRED:
             assert deal.protected_until < today, deal
         if deal.protected_until:
-            approved = next(r.history_date for r in deal.history.order_by("history_date") if r.status == Status.APPROVED)
+            approved = next(
+                r.history_date for r in deal.history.order_by("history_date") if r.status == Status.APPROVED
+            )
             days = deal.partner.tier.protection_days
             assert deal.protected_until == timezone.localdate(approved) + timedelta(days=days), deal
 

@@ -78,7 +78,10 @@ def violations_in(app: str, module: str, source: str, *, is_package: bool = Fals
         if other not in ALLOWED[app]:
             found.append(f"{module}:{line} imports {name}: {app} may import only {sorted(ALLOWED[app]) or 'no app'}")
         elif other != KERNEL and len(parts) > 1 and parts[1] in PRIVATE_MODULES:
-            found.append(f"{module}:{line} imports {name}: another app's {parts[1]} is private; use its services or selectors, or the kernel")
+            found.append(
+                f"{module}:{line} imports {name}: another app's {parts[1]} is private; use its services or "
+                f"selectors, or the kernel"
+            )
     return found
 
 
@@ -103,7 +106,9 @@ def test_the_allowed_apps_come_before_in_project_apps():
 def test_imports_follow_the_dependency_direction(app):
     problems = []
     for path in _modules(app):
-        problems += violations_in(app, _module_name(path), path.read_text(encoding="utf-8"), is_package=path.name == "__init__.py")
+        problems += violations_in(
+            app, _module_name(path), path.read_text(encoding="utf-8"), is_package=path.name == "__init__.py"
+        )
     assert not problems, "\n".join(problems)
 
 
@@ -129,7 +134,11 @@ def test_the_check_finds_each_kind_of_violation(app, source, problem):
     [
         ("deals", "deals.views", "from partners import services, selectors\nfrom partners.models import Partner"),
         ("incentives", "incentives.apps", "from deals.signals import deal_won"),
-        ("partners", "partners.services.lifecycle", "from ..models import Partner\nfrom .accounts import access_revoke"),
+        (
+            "partners",
+            "partners.services.lifecycle",
+            "from ..models import Partner\nfrom .accounts import access_revoke",
+        ),
         ("partners", "partners.views", "from prm.portal import partner_required\nfrom . import forms"),
         ("deals", "deals.admin", "from prm.admin import ask_then_run\nfrom prm.forms import CommaSeparatedField"),
     ],

@@ -143,7 +143,9 @@ def test_apply_form_refuses_a_megabyte_message_on_the_field(client):
 
 
 def test_apply_refuses_a_company_name_that_displays_as_another(api, client):
-    response = api.post("/api/v1/applications/", {**APPLICATION, "company_name": f"Northwind{RLO}srotitepmoc"}, format="json")
+    response = api.post(
+        "/api/v1/applications/", {**APPLICATION, "company_name": f"Northwind{RLO}srotitepmoc"}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["company_name"]
     response = client.post("/apply/", {**APPLICATION, "specializations": "cloud", "contact_name": "Nora\u200fWest"})
@@ -166,9 +168,15 @@ def test_signer_name_with_a_bidi_override_is_refused(client, partner_admin):
 def test_profile_refuses_spoofing_names_and_a_long_description(client, partner_admin):
     client.force_login(partner_admin)
     data = {
-        "legal_name": f"Acme{RLO} Inc.", "website": "https://www.acme.example.com", "address_line": "1 Main St",
-        "postal_code": "10115", "city": "Berlin", "country": "DE", "phone": "+49 30 1234",
-        "description": ONE_MB, "specializations": "cloud",
+        "legal_name": f"Acme{RLO} Inc.",
+        "website": "https://www.acme.example.com",
+        "address_line": "1 Main St",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "DE",
+        "phone": "+49 30 1234",
+        "description": ONE_MB,
+        "specializations": "cloud",
     }
     response = client.post("/portal/profile/", data)
     assert response.status_code == 200
@@ -183,7 +191,7 @@ def test_invited_person_cannot_take_a_name_with_control_characters(client, partn
     with commit():
         partner_services.invitation_send(partner=partner, email="dana@acme.example.com", invited_by=manager)
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/accounts/invitation/" in line).strip()
-    path = link[link.index("/accounts/"):]
+    path = link[link.index("/accounts/") :]
     response = client.post(
         path, {"full_name": "Dana\u202dDiaz", "password1": "Sunny-Meadow-42", "password2": "Sunny-Meadow-42"}
     )

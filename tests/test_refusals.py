@@ -62,19 +62,26 @@ class World:
             fields.setdefault("closed_on", TODAY)
         if status == "won":
             fields.setdefault("final_amount", Decimal("9000.00"))
-        return DealFactory(partner=self.partner_admin.partner, registered_by=self.partner_admin, status=status, **fields)
+        return DealFactory(
+            partner=self.partner_admin.partner, registered_by=self.partner_admin, status=status, **fields
+        )
 
     def dispute(self):
         """A dispute the partner opened; resolved, it takes no messages and no second resolution."""
         from conflicts import services as case_services
 
         return case_services.case_open_dispute(
-            partner=self.partner_admin.partner, user=self.partner_admin, kind="other", subject="Missing commission",
+            partner=self.partner_admin.partner,
+            user=self.partner_admin,
+            kind="other",
+            subject="Missing commission",
             body="The March deal earned nothing.",
         )
 
     def pending_extension(self) -> ExtensionRequest:
-        return ExtensionRequest.objects.create(deal=self.deal("approved"), requested_by=self.partner_admin, reason="Board meets late")
+        return ExtensionRequest.objects.create(
+            deal=self.deal("approved"), requested_by=self.partner_admin, reason="Board meets late"
+        )
 
     def run(self, status: str, **fields) -> PayoutRun:
         if status not in PayoutRun.OPEN_STATUSES:
@@ -86,8 +93,14 @@ class World:
 
 @pytest.fixture
 def world(partner_admin, rep, manager, finance, finance2):
-    return World(partner_admin, rep, manager, finance, finance2,
-                 StaffUserFactory(role="admin", is_superuser=True, email="root@example.com"))
+    return World(
+        partner_admin,
+        rep,
+        manager,
+        finance,
+        finance2,
+        StaffUserFactory(role="admin", is_superuser=True, email="root@example.com"),
+    )
 
 
 def page_text(response) -> str:
@@ -116,71 +129,130 @@ class Action:
 
 
 def _plan(world):
-    plan = CommissionPlan.objects.create(name="Silver 2026", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY - timedelta(days=100))
+    plan = CommissionPlan.objects.create(
+        name="Silver 2026", tier=world.partner_admin.partner.tier, currency="USD", starts_on=TODAY - timedelta(days=100)
+    )
     CommissionRule.objects.create(plan=plan, kind="percentage", rate=Decimal("8"), order=0)
     return [plan]
 
 
 def _onboarding_task(world):
-    return [OnboardingTask.objects.create(partner=world.partner_admin.partner, key="kickoff", title="Kick-off call", required=False)]
+    return [
+        OnboardingTask.objects.create(
+            partner=world.partner_admin.partner, key="kickoff", title="Kick-off call", required=False
+        )
+    ]
 
 
 ADMIN_ACTIONS: dict[str, Action] = {
     "deals.dealregistration:approve": Action(
-        "manager", lambda w: [w.deal("submitted")], refusal="A deal that is approved cannot become approved."),
+        "manager", lambda w: [w.deal("submitted")], refusal="A deal that is approved cannot become approved."
+    ),
     "deals.dealregistration:reject": Action(
-        "manager", lambda w: [w.deal("submitted")], {"reason": "Not a real opportunity"},
-        refusal="A deal that is rejected cannot become rejected."),
+        "manager",
+        lambda w: [w.deal("submitted")],
+        {"reason": "Not a real opportunity"},
+        refusal="A deal that is rejected cannot become rejected.",
+    ),
     "deals.dealregistration:reverse_win": Action(
-        "manager", lambda w: [w.deal("won")], {"reason": "Order cancelled"}, refusal="Only a won deal can have its win reversed."),
+        "manager",
+        lambda w: [w.deal("won")],
+        {"reason": "Order cancelled"},
+        refusal="Only a won deal can have its win reversed.",
+    ),
     "deals.dealregistration:export_csv": Action("manager", lambda w: [w.deal("won")]),
     "deals.extensionrequest:grant": Action(
-        "manager", lambda w: [w.pending_extension()], refusal="This request is already decided."),
+        "manager", lambda w: [w.pending_extension()], refusal="This request is already decided."
+    ),
     "deals.extensionrequest:refuse": Action(
-        "manager", lambda w: [w.pending_extension()], {"reason": "Protection is long enough"},
-        refusal="This request is already decided."),
+        "manager",
+        lambda w: [w.pending_extension()],
+        {"reason": "Protection is long enough"},
+        refusal="This request is already decided.",
+    ),
     "incentives.payoutrun:recalculate": Action(
-        "finance", lambda w: [w.run("failed")], refusal="A payout run that is calculating cannot become calculating."),
+        "finance", lambda w: [w.run("failed")], refusal="A payout run that is calculating cannot become calculating."
+    ),
     "incentives.payoutrun:restart": Action(
-        "finance", lambda w: [w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1))],
-        refusal="is not stuck: its worker gave a sign of life"),
+        "finance",
+        lambda w: [w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1))],
+        refusal="is not stuck: its worker gave a sign of life",
+    ),
     "incentives.payoutrun:approve": Action(
-        "finance2", lambda w: [w.run("calculated")], refusal="A payout run that is approved cannot become approved."),
+        "finance2", lambda w: [w.run("calculated")], refusal="A payout run that is approved cannot become approved."
+    ),
     "incentives.payoutrun:mark_paid": Action(
-        "finance", lambda w: [w.run("approved")], {"reference": "BANK-2026-001"},
-        refusal="A payout run that is paid cannot become paid."),
+        "finance",
+        lambda w: [w.run("approved")],
+        {"reference": "BANK-2026-001"},
+        refusal="A payout run that is paid cannot become paid.",
+    ),
     "incentives.commissionplan:new_version": Action(
-        "manager", _plan, refusal="Silver 2026 is not the newest version of its plan: Silver 2026 v2 is."),
+        "manager", _plan, refusal="Silver 2026 is not the newest version of its plan: Silver 2026 v2 is."
+    ),
     "partners.application:take_into_screening": Action(
-        "manager", lambda w: [ApplicationFactory()], refusal="An application that is screening cannot become screening."),
+        "manager", lambda w: [ApplicationFactory()], refusal="An application that is screening cannot become screening."
+    ),
     "partners.application:approve": Action(
-        "manager", lambda w: [ApplicationFactory(status="screening")], refusal="An application that is approved cannot become approved."),
+        "manager",
+        lambda w: [ApplicationFactory(status="screening")],
+        refusal="An application that is approved cannot become approved.",
+    ),
     "partners.application:reject": Action(
-        "manager", lambda w: [ApplicationFactory()], {"reason": "Not a fit"}, refusal="An application that is rejected cannot become rejected."),
-    "partners.application:rescore": Action("manager", lambda w: [ApplicationFactory()], done="1 application re-scored."),
+        "manager",
+        lambda w: [ApplicationFactory()],
+        {"reason": "Not a fit"},
+        refusal="An application that is rejected cannot become rejected.",
+    ),
+    "partners.application:rescore": Action(
+        "manager", lambda w: [ApplicationFactory()], done="1 application re-scored."
+    ),
     "partners.fitcriterion:rescore_open_applications": Action(
-        "superuser", lambda w: [FitCriterion.objects.create(name="Germany", kind="country", weight=10, values=["DE"])],
-        done="Open applications are being re-scored"),
+        "superuser",
+        lambda w: [FitCriterion.objects.create(name="Germany", kind="country", weight=10, values=["DE"])],
+        done="Open applications are being re-scored",
+    ),
     "partners.onboardingtask:mark_done": Action("manager", _onboarding_task, done="1 task marked done."),
     "partners.agreement:publish": Action(
-        "superuser", lambda w: [Agreement.objects.create(version=1, title="Partner agreement", body_markdown="# Terms")],
-        refusal="This version is already published; write a new version to change the text."),
+        "superuser",
+        lambda w: [Agreement.objects.create(version=1, title="Partner agreement", body_markdown="# Terms")],
+        refusal="This version is already published; write a new version to change the text.",
+    ),
     "partners.partner:remind_now": Action(
-        "manager", lambda w: [w.partner_admin.partner], done="1 selected partner is not onboarding and was not reminded."),
+        "manager",
+        lambda w: [w.partner_admin.partner],
+        done="1 selected partner is not onboarding and was not reminded.",
+    ),
     "partners.partner:activate": Action(
-        "manager", lambda w: [PartnerFactory(status="onboarding")], {"reason": "Signed on paper"},
-        refusal="A partner that is active cannot become active."),
+        "manager",
+        lambda w: [PartnerFactory(status="onboarding")],
+        {"reason": "Signed on paper"},
+        refusal="A partner that is active cannot become active.",
+    ),
     "partners.partner:suspend": Action(
-        "manager", lambda w: [PartnerFactory()], {"reason": "Unpaid fees"}, refusal="A partner that is suspended cannot become suspended."),
+        "manager",
+        lambda w: [PartnerFactory()],
+        {"reason": "Unpaid fees"},
+        refusal="A partner that is suspended cannot become suspended.",
+    ),
     "partners.partner:reactivate": Action(
-        "manager", lambda w: [PartnerFactory(status="suspended")], {"reason": "Fees paid"},
-        refusal="A partner that is active cannot become active."),
+        "manager",
+        lambda w: [PartnerFactory(status="suspended")],
+        {"reason": "Fees paid"},
+        refusal="A partner that is active cannot become active.",
+    ),
     "partners.partner:terminate": Action(
-        "manager", lambda w: [PartnerFactory()], {"reason": "Contract ended"},
-        refusal="A partner that is terminated cannot become terminated."),
+        "manager",
+        lambda w: [PartnerFactory()],
+        {"reason": "Contract ended"},
+        refusal="A partner that is terminated cannot become terminated.",
+    ),
     "partners.partner:change_tier": Action(
-        "manager", lambda w: [PartnerFactory()], lambda w: {"tier": w.partner_admin.partner.tier_id, "reason": "Promotion"},
-        done="1 partner changed tier."),
+        "manager",
+        lambda w: [PartnerFactory()],
+        lambda w: {"tier": w.partner_admin.partner.tier_id, "reason": "Promotion"},
+        done="1 partner changed tier.",
+    ),
     "account.emailaddress:make_verified": Action("superuser", lambda w: list(w.rep.emailaddress_set.all())),
 }
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
@@ -235,7 +307,9 @@ def _deletable_models() -> list[str]:
     """Models whose admin offers Django's delete action (to a superuser, who may do the most)."""
     request = _staff_request(User(email="root@example.com", is_staff=True, is_superuser=True, is_active=True))
     return sorted(
-        m._meta.label_lower for m, model_admin in admin.site._registry.items() if DELETE_ACTION in model_admin.get_actions(request)
+        m._meta.label_lower
+        for m, model_admin in admin.site._registry.items()
+        if DELETE_ACTION in model_admin.get_actions(request)
     )
 
 
@@ -243,14 +317,18 @@ def _deletable_models() -> list[str]:
 def test_deleting_what_is_gone_already_answers(client, world, model):
     model_class = next(m for m in admin.site._registry if m._meta.label_lower == model)
     client.force_login(world.superuser)
-    response = client.post(_changelist(model_class), {"action": DELETE_ACTION, "_selected_action": [987654], "post": "yes"}, follow=True)
+    response = client.post(
+        _changelist(model_class), {"action": DELETE_ACTION, "_selected_action": [987654], "post": "yes"}, follow=True
+    )
     assert response.status_code == 200
 
 
 def test_a_tier_in_use_cannot_be_deleted_and_the_page_says_why(client, world):
     tier = world.partner_admin.partner.tier
     client.force_login(world.superuser)
-    response = client.post(_changelist(type(tier)), {"action": DELETE_ACTION, "_selected_action": [tier.pk], "post": "yes"}, follow=True)
+    response = client.post(
+        _changelist(type(tier)), {"action": DELETE_ACTION, "_selected_action": [tier.pk], "post": "yes"}, follow=True
+    )
     assert_said(response, "would require deleting the following protected related objects")
     assert type(tier).objects.filter(pk=tier.pk).exists()
 
@@ -276,7 +354,10 @@ def _import_case(world):
 
 
 def _close_case(world):
-    return reverse("admin:deals_dealregistration_close", args=[world.deal("approved").pk]), {"outcome": "won", "amount": "9000"}
+    return reverse("admin:deals_dealregistration_close", args=[world.deal("approved").pk]), {
+        "outcome": "won",
+        "amount": "9000",
+    }
 
 
 def _signature_pdf(world):
@@ -288,24 +369,41 @@ def _statement_pdf(world):
     from incentives.models import PayoutStatement
 
     run = world.run("approved")
-    statement = PayoutStatement.objects.create(run=run, partner=world.partner_admin.partner, currency="USD", total=Decimal("0"), line_count=0,
-                                               after_line_id=0, last_line_id=1)
+    statement = PayoutStatement.objects.create(
+        run=run,
+        partner=world.partner_admin.partner,
+        currency="USD",
+        total=Decimal("0"),
+        line_count=0,
+        after_line_id=0,
+        last_line_id=1,
+    )
     return reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]), None
 
 
 ADMIN_VIEWS: dict[str, View] = {
     "deals_dealregistration_import": View(
-        "manager", _import_case, refusal="Row 2: expected_close_date: The expected close date cannot be in the past."),
+        "manager", _import_case, refusal="Row 2: expected_close_date: The expected close date cannot be in the past."
+    ),
     "deals_dealregistration_close": View("manager", _close_case, refusal="A deal that is won cannot become won."),
-    "incentives_payoutrun_zip": View("finance", lambda w: (reverse("admin:incentives_payoutrun_zip", args=[w.run("calculating").pk]), None)),
-    "incentives_payoutrun_csv": View("finance", lambda w: (reverse("admin:incentives_payoutrun_csv", args=[w.run("failed").pk]), None)),
+    "incentives_payoutrun_zip": View(
+        "finance", lambda w: (reverse("admin:incentives_payoutrun_zip", args=[w.run("calculating").pk]), None)
+    ),
+    "incentives_payoutrun_csv": View(
+        "finance", lambda w: (reverse("admin:incentives_payoutrun_csv", args=[w.run("failed").pk]), None)
+    ),
     "incentives_payoutrun_documents": View(
-        "finance", lambda w: (reverse("admin:incentives_payoutrun_documents", args=[w.run("calculating").pk]), None)),
+        "finance", lambda w: (reverse("admin:incentives_payoutrun_documents", args=[w.run("calculating").pk]), None)
+    ),
     "partners_agreementsignature_pdf": View("manager", _signature_pdf),
     "conflicts_case_act": View(
-        "manager", lambda w: (reverse("admin:conflicts_case_act", args=[w.dispute().pk, "resolve"]),
-                              {"resolve-outcome": "no_action", "resolve-note": "Nothing to change.", "resolve-deal": ""}),
-        refusal="is already resolved."),
+        "manager",
+        lambda w: (
+            reverse("admin:conflicts_case_act", args=[w.dispute().pk, "resolve"]),
+            {"resolve-outcome": "no_action", "resolve-note": "Nothing to change.", "resolve-deal": ""},
+        ),
+        refusal="is already resolved.",
+    ),
     "incentives_payoutstatement_pdf": View("finance", _statement_pdf),
 }
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
@@ -360,16 +458,29 @@ def test_closing_a_deal_that_is_not_approved_is_said_on_the_close_form(client, w
 
 def _form_payout_run(client, world):
     world.run("calculated")
-    return reverse("admin:incentives_payoutrun_add"), {"period_end": YESTERDAY.isoformat()}, "Another payout run is open"
+    return (
+        reverse("admin:incentives_payoutrun_add"),
+        {"period_end": YESTERDAY.isoformat()},
+        "Another payout run is open",
+    )
 
 
 def _form_adjustment(client, world):
     data = {"partner": world.partner_admin.partner.pk, "amount": "0", "currency": "USD", "explanation": "Goodwill"}
-    return reverse("admin:incentives_commissionline_add"), data, "Amount: Give a non-zero amount with at most two decimals."
+    return (
+        reverse("admin:incentives_commissionline_add"),
+        data,
+        "Amount: Give a non-zero amount with at most two decimals.",
+    )
 
 
 def _form_invitation(client, world):
-    data = {"partner": world.partner_admin.partner.pk, "email": world.rep.email, "full_name": "Carol", "role": "partner_rep"}
+    data = {
+        "partner": world.partner_admin.partner.pk,
+        "email": world.rep.email,
+        "full_name": "Carol",
+        "role": "partner_rep",
+    }
     return reverse("admin:partners_invitation_add"), data, "This person already has an account."
 
 
@@ -379,15 +490,27 @@ def _form_partner(client, world):
     PartnerFactory(name="Globex Solutions")
     url = reverse("admin:partners_partner_change", args=[partner.pk])
     # Another case than the existing name's: the form's unique check passes, the service refuses.
-    return url, admin_form_data(client.get(url), name="GLOBEX SOLUTIONS"), "A partner named GLOBEX SOLUTIONS already exists."
+    return (
+        url,
+        admin_form_data(client.get(url), name="GLOBEX SOLUTIONS"),
+        "A partner named GLOBEX SOLUTIONS already exists.",
+    )
 
 
 def _form_payout_details(client, world):
     details = PayoutDetails.objects.create(
-        partner=world.partner_admin.partner, method="iban", currency="EUR", account_holder="Acme", iban="DE89370400440532013000"
+        partner=world.partner_admin.partner,
+        method="iban",
+        currency="EUR",
+        account_holder="Acme",
+        iban="DE89370400440532013000",
     )
     url = reverse("admin:partners_payoutdetails_change", args=[details.pk])
-    return url, admin_form_data(client.get(url), iban="DE00 1234"), "Enter a valid IBAN; this one's check digits do not match."
+    return (
+        url,
+        admin_form_data(client.get(url), iban="DE00 1234"),
+        "Enter a valid IBAN; this one's check digits do not match.",
+    )
 
 
 def _form_partner_user(client, world):
@@ -405,7 +528,15 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "partners.payoutdetails": ("superuser", _form_payout_details),
     "partners.user": ("superuser", _form_partner_user),
 }
-SAVE_HOOKS = ("save_model", "add_view", "change_view", "delete_model", "save_formset", "save_related", "changeform_view")
+SAVE_HOOKS = (
+    "save_model",
+    "add_view",
+    "change_view",
+    "delete_model",
+    "save_formset",
+    "save_related",
+    "changeform_view",
+)
 OUR_APPS = ("partners", "deals", "incentives", "prm")
 
 
@@ -455,37 +586,66 @@ def _signed_agreement(world):
 
 
 PORTAL_FORMS: dict[str, Form | None] = {
-    "favicon": None, "statements:pdf_status": None, "portal:agreement_pdf_status": None,
+    "favicon": None,
+    "statements:pdf_status": None,
+    "portal:agreement_pdf_status": None,
     "apply": Form(None, lambda w: (reverse("apply"), {"company_name": "Initech"}), "This field is required."),
     "invitation_accept": Form(
-        None, lambda w: (reverse("invitation_accept", args=["used-or-unknown"]), {"password1": "x", "password2": "x"}),
-        "This invitation link is not valid"),
+        None,
+        lambda w: (reverse("invitation_accept", args=["used-or-unknown"]), {"password1": "x", "password2": "x"}),
+        "This invitation link is not valid",
+    ),
     "portal:agreement": Form("partner_admin", _signed_agreement, "Your organization has already signed this version."),
-    "portal:profile": Form("partner_admin", lambda w: (reverse("portal:profile"), {"name": ""}), "This field is required."),
+    "portal:profile": Form(
+        "partner_admin", lambda w: (reverse("portal:profile"), {"name": ""}), "This field is required."
+    ),
     "portal:team": Form(
-        "partner_admin", lambda w: (reverse("portal:team"), {"email": w.rep.email, "role": "partner_rep", "full_name": "Carol"}),
-        "This person already has an account."),
+        "partner_admin",
+        lambda w: (reverse("portal:team"), {"email": w.rep.email, "role": "partner_rep", "full_name": "Carol"}),
+        "This person already has an account.",
+    ),
     "portal:team_member_deactivate": Form(
-        "partner_admin", lambda w: (reverse("portal:team_member_deactivate", args=[w.partner_admin.pk]), {}),
-        "You cannot deactivate yourself; ask another partner admin."),
+        "partner_admin",
+        lambda w: (reverse("portal:team_member_deactivate", args=[w.partner_admin.pk]), {}),
+        "You cannot deactivate yourself; ask another partner admin.",
+    ),
     "portal:payout_details": Form(
         "partner_admin",
-        lambda w: (reverse("portal:payout_details"), {"method": "iban", "currency": "EUR", "account_holder": "Acme", "iban": "DE00 1234"}),
-        "Enter a valid IBAN; this one's check digits do not match."),
+        lambda w: (
+            reverse("portal:payout_details"),
+            {"method": "iban", "currency": "EUR", "account_holder": "Acme", "iban": "DE00 1234"},
+        ),
+        "Enter a valid IBAN; this one's check digits do not match.",
+    ),
     "deals:new": Form(
-        "rep", lambda w: (reverse("deals:new"), _deal_form(amount="0", expected_close_date=YESTERDAY.isoformat())),
-        "The expected close date cannot be in the past."),
+        "rep",
+        lambda w: (reverse("deals:new"), _deal_form(amount="0", expected_close_date=YESTERDAY.isoformat())),
+        "The expected close date cannot be in the past.",
+    ),
     "deals:edit": Form(
-        "rep", lambda w: (reverse("deals:edit", args=[w.deal("submitted").pk]), {**_deal_form(), "save": "submit"}),
-        "Only a draft of your organization can be edited."),
+        "rep",
+        lambda w: (reverse("deals:edit", args=[w.deal("submitted").pk]), {**_deal_form(), "save": "submit"}),
+        "Only a draft of your organization can be edited.",
+    ),
     "deals:discard": Form(
-        "rep", lambda w: (reverse("deals:discard", args=[w.deal("submitted").pk]), {}), "Only drafts can be discarded."),
+        "rep", lambda w: (reverse("deals:discard", args=[w.deal("submitted").pk]), {}), "Only drafts can be discarded."
+    ),
     "deals:extension": Form(
-        "rep", lambda w: (reverse("deals:extension", args=[w.pending_extension().deal_id]), {"reason": "More time"}),
-        "An extension request for this deal is already waiting for a decision."),
+        "rep",
+        lambda w: (reverse("deals:extension", args=[w.pending_extension().deal_id]), {"reason": "More time"}),
+        "An extension request for this deal is already waiting for a decision.",
+    ),
     # Pages that change nothing.
-    "home": None, "healthz": None, "apply_thanks": None, "portal:home": None, "portal:onboarding": None,
-    "portal:agreement_pdf": None, "deals:list": None, "deals:detail": None, "statements:list": None, "statements:pdf": None,
+    "home": None,
+    "healthz": None,
+    "apply_thanks": None,
+    "portal:home": None,
+    "portal:onboarding": None,
+    "portal:agreement_pdf": None,
+    "deals:list": None,
+    "deals:detail": None,
+    "statements:list": None,
+    "statements:pdf": None,
 }
 
 
@@ -522,7 +682,9 @@ def test_a_portal_form_the_rules_refuse_says_why_on_the_same_page(client, world,
 
 def test_the_deal_form_names_every_error_in_one_answer(client, world):
     client.force_login(world.rep)
-    data = _deal_form(amount="lots", customer_domain="nodot", expected_close_date=YESTERDAY.isoformat(), products="x" * 101)
+    data = _deal_form(
+        amount="lots", customer_domain="nodot", expected_close_date=YESTERDAY.isoformat(), products="x" * 101
+    )
     response = client.post(reverse("deals:new"), data)
     assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date", "products"}
     assert not DealRegistration.objects.exists()
@@ -548,53 +710,129 @@ def _api(name, *args):
 
 
 API_CALLS: dict[str, Call] = {
-    "api:api-token": Call(None, lambda w: (_api("api-token"), {"email": w.rep.email, "password": "wrong"}), 400, field="non_field_errors"),
-    "api:application-list": Call(None, lambda w: (_api("application-list"), {"company_name": "Initech"}), 400, field="contact_email"),
+    "api:api-token": Call(
+        None, lambda w: (_api("api-token"), {"email": w.rep.email, "password": "wrong"}), 400, field="non_field_errors"
+    ),
+    "api:application-list": Call(
+        None, lambda w: (_api("application-list"), {"company_name": "Initech"}), 400, field="contact_email"
+    ),
     "api:application-approve": Call(
-        "manager", lambda w: (_api("application-approve", ApplicationFactory(status="screening").pk), {}), 409,
-        "An application that is approved cannot become approved."),
+        "manager",
+        lambda w: (_api("application-approve", ApplicationFactory(status="screening").pk), {}),
+        409,
+        "An application that is approved cannot become approved.",
+    ),
     "api:application-reject": Call(
-        "manager", lambda w: (_api("application-reject", ApplicationFactory().pk), {"reason": "No fit"}), 409,
-        "An application that is rejected cannot become rejected."),
+        "manager",
+        lambda w: (_api("application-reject", ApplicationFactory().pk), {"reason": "No fit"}),
+        409,
+        "An application that is rejected cannot become rejected.",
+    ),
     "api:deal-list": Call(
-        "partner_admin", lambda w: (_api("deal-list"), _deal_form(amount="lots", expected_close_date=YESTERDAY.isoformat()) | {"products": ["Suite"]}),
-        400, field="expected_close_date"),
-    "api:deal-approve": Call("manager", lambda w: (_api("deal-approve", w.deal("submitted").pk), {}), 409,
-                             "A deal that is approved cannot become approved."),
-    "api:deal-reject": Call("manager", lambda w: (_api("deal-reject", w.deal("submitted").pk), {"reason": "Duplicate"}), 409,
-                            "A deal that is rejected cannot become rejected."),
-    "api:deal-close": Call("manager", lambda w: (_api("deal-close", w.deal("approved").pk), {"outcome": "won", "amount": "9000"}), 409,
-                           "A deal that is won cannot become won."),
-    "api:deal-reverse-win": Call("manager", lambda w: (_api("deal-reverse-win", w.deal("won").pk), {"reason": "Refund"}), 409,
-                                 "Only a won deal can have its win reversed."),
+        "partner_admin",
+        lambda w: (
+            _api("deal-list"),
+            _deal_form(amount="lots", expected_close_date=YESTERDAY.isoformat()) | {"products": ["Suite"]},
+        ),
+        400,
+        field="expected_close_date",
+    ),
+    "api:deal-approve": Call(
+        "manager",
+        lambda w: (_api("deal-approve", w.deal("submitted").pk), {}),
+        409,
+        "A deal that is approved cannot become approved.",
+    ),
+    "api:deal-reject": Call(
+        "manager",
+        lambda w: (_api("deal-reject", w.deal("submitted").pk), {"reason": "Duplicate"}),
+        409,
+        "A deal that is rejected cannot become rejected.",
+    ),
+    "api:deal-close": Call(
+        "manager",
+        lambda w: (_api("deal-close", w.deal("approved").pk), {"outcome": "won", "amount": "9000"}),
+        409,
+        "A deal that is won cannot become won.",
+    ),
+    "api:deal-reverse-win": Call(
+        "manager",
+        lambda w: (_api("deal-reverse-win", w.deal("won").pk), {"reason": "Refund"}),
+        409,
+        "Only a won deal can have its win reversed.",
+    ),
     "api:deal-request-extension": Call(
-        "partner_admin", lambda w: (_api("deal-request-extension", w.deal("approved").pk), {"reason": "Board meets late"}), 409,
-        "An extension request for this deal is already waiting for a decision."),
-    "api:deal-grant-extension": Call("manager", lambda w: (_api("deal-grant-extension", w.pending_extension().deal_id), {}), 409,
-                                     "This deal has no pending extension request."),
+        "partner_admin",
+        lambda w: (_api("deal-request-extension", w.deal("approved").pk), {"reason": "Board meets late"}),
+        409,
+        "An extension request for this deal is already waiting for a decision.",
+    ),
+    "api:deal-grant-extension": Call(
+        "manager",
+        lambda w: (_api("deal-grant-extension", w.pending_extension().deal_id), {}),
+        409,
+        "This deal has no pending extension request.",
+    ),
     "api:deal-refuse-extension": Call(
-        "manager", lambda w: (_api("deal-refuse-extension", w.pending_extension().deal_id), {"note": "Long enough"}), 409,
-        "This deal has no pending extension request."),
-    "api:payout-run-list": Call("finance", lambda w: (_api("payout-run-list"), {"period_end": YESTERDAY.isoformat()}),
-                                409, "Another payout run is open: approve it, or fix and recalculate it, first."),
-    "api:payout-run-recalculate": Call("finance", lambda w: (_api("payout-run-recalculate", w.run("failed").pk), {}), 409,
-                                       "A payout run that is calculating cannot become calculating."),
-    "api:payout-run-approve": Call("finance2", lambda w: (_api("payout-run-approve", w.run("calculated").pk), {}), 409,
-                                   "A payout run that is approved cannot become approved."),
+        "manager",
+        lambda w: (_api("deal-refuse-extension", w.pending_extension().deal_id), {"note": "Long enough"}),
+        409,
+        "This deal has no pending extension request.",
+    ),
+    "api:payout-run-list": Call(
+        "finance",
+        lambda w: (_api("payout-run-list"), {"period_end": YESTERDAY.isoformat()}),
+        409,
+        "Another payout run is open: approve it, or fix and recalculate it, first.",
+    ),
+    "api:payout-run-recalculate": Call(
+        "finance",
+        lambda w: (_api("payout-run-recalculate", w.run("failed").pk), {}),
+        409,
+        "A payout run that is calculating cannot become calculating.",
+    ),
+    "api:payout-run-approve": Call(
+        "finance2",
+        lambda w: (_api("payout-run-approve", w.run("calculated").pk), {}),
+        409,
+        "A payout run that is approved cannot become approved.",
+    ),
     "api:payout-run-mark-paid": Call(
-        "finance", lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}), 409,
-        "A payout run that is paid cannot become paid."),
-    "api:case-list": Call("partner_admin", lambda w: (_api("case-list"), {"kind": "commission_dispute", "subject": "", "body": ""}),
-                          400, field="subject"),
-    "api:case-messages": Call("partner_admin", lambda w: (_api("case-messages", w.dispute().pk), {"body": ""}), 400, field="body"),
+        "finance",
+        lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}),
+        409,
+        "A payout run that is paid cannot become paid.",
+    ),
+    "api:case-list": Call(
+        "partner_admin",
+        lambda w: (_api("case-list"), {"kind": "commission_dispute", "subject": "", "body": ""}),
+        400,
+        field="subject",
+    ),
+    "api:case-messages": Call(
+        "partner_admin", lambda w: (_api("case-messages", w.dispute().pk), {"body": ""}), 400, field="body"
+    ),
     "api:case-resolve": Call(
-        "manager", lambda w: (_api("case-resolve", w.dispute().pk), {"outcome": "no_action", "note": "Nothing to change."}),
-        409, "is already resolved."),
-    "api:course-attempts": Call("rep", lambda w: (_api("course-attempts", course_with_quiz().pk), {"answers": "all of them"}),
-                                400, field="answers"),
+        "manager",
+        lambda w: (_api("case-resolve", w.dispute().pk), {"outcome": "no_action", "note": "Nothing to change."}),
+        409,
+        "is already resolved.",
+    ),
+    "api:course-attempts": Call(
+        "rep",
+        lambda w: (_api("course-attempts", course_with_quiz().pk), {"answers": "all of them"}),
+        400,
+        field="answers",
+    ),
     "api:payout-run-restart": Call(
-        "finance", lambda w: (_api("payout-run-restart", w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1)).pk), {}),
-        409, "is not stuck: its worker gave a sign of life"),
+        "finance",
+        lambda w: (
+            _api("payout-run-restart", w.run("calculating", heartbeat_at=timezone.now() - timedelta(hours=1)).pk),
+            {},
+        ),
+        409,
+        "is not stuck: its worker gave a sign of life",
+    ),
 }
 
 
@@ -641,4 +879,3 @@ def test_closed_deals_show_no_protection_in_the_portal(client, world):
     approved = world.deal("approved", protected_until=TODAY + timedelta(days=9))
     page = page_text(client.get(reverse("deals:detail", args=[approved.pk])))
     assert "Protected until" in page and "Protection extension" in page
-

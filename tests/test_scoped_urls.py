@@ -146,10 +146,17 @@ def _rival_case(rival_admin) -> dict:
 
     from .factories import StaffUserFactory
 
-    case = services.case_open_dispute(partner=rival_admin.partner, user=rival_admin, kind="other", subject="Theirs",
-                                      body="Their question.", attachments=[SimpleUploadedFile("theirs.txt", b"secret")])
-    evidence = services.evidence_request(case=case, partner=rival_admin.partner, by=StaffUserFactory(),
-                                         due_on=timezone.localdate() + timedelta(days=3))
+    case = services.case_open_dispute(
+        partner=rival_admin.partner,
+        user=rival_admin,
+        kind="other",
+        subject="Theirs",
+        body="Their question.",
+        attachments=[SimpleUploadedFile("theirs.txt", b"secret")],
+    )
+    evidence = services.evidence_request(
+        case=case, partner=rival_admin.partner, by=StaffUserFactory(), due_on=timezone.localdate() + timedelta(days=3)
+    )
     return {"case": case, "evidence": evidence, "attachment": CaseAttachment.objects.get(case=case)}
 
 
@@ -160,13 +167,19 @@ def _enablement_objects(rival_admin) -> dict:
     from .factories import TierFactory, course_with_quiz, right_answers
 
     gold = TierFactory(name="Gold", rank=3)
-    asset = ContentAsset.objects.create(title="Gold price list", category="pricing", kind="link",
-                                        url="https://example.com/gold", min_tier=gold)
+    asset = ContentAsset.objects.create(
+        title="Gold price list", category="pricing", kind="link", url="https://example.com/gold", min_tier=gold
+    )
     course = course_with_quiz(title="Rival's course")
     attempt = quiz_attempt_submit(course=course, user=rival_admin, answers=right_answers(course))
     draft = course_with_quiz(title="Draft course")
     Course.objects.filter(pk=draft.pk).update(published=False)
-    return {"restricted_asset": asset, "draft_course": draft, "attempt": attempt, "certification": attempt.granted_certification}
+    return {
+        "restricted_asset": asset,
+        "draft_course": draft,
+        "attempt": attempt,
+        "certification": attempt.granted_certification,
+    }
 
 
 def _paid_statement(partner) -> PayoutStatement:
@@ -177,12 +190,26 @@ def _paid_statement(partner) -> PayoutStatement:
 
     from .factories import StaffUserFactory
 
-    line = CommissionLine.objects.create(partner=partner, kind="adjustment", amount=Decimal("70"), currency="USD",
-                                         explanation="x", booked_on=date(2026, 1, 1))
-    run = PayoutRun.objects.create(period_end=date(2026, 1, 31), created_by=StaffUserFactory(role="finance"),
-                                   status="approved", open_slot=None)
-    return PayoutStatement.objects.create(run=run, partner=partner, currency="USD", total=Decimal("70"), line_count=1,
-                                          after_line_id=0, last_line_id=line.pk)
+    line = CommissionLine.objects.create(
+        partner=partner,
+        kind="adjustment",
+        amount=Decimal("70"),
+        currency="USD",
+        explanation="x",
+        booked_on=date(2026, 1, 1),
+    )
+    run = PayoutRun.objects.create(
+        period_end=date(2026, 1, 31), created_by=StaffUserFactory(role="finance"), status="approved", open_slot=None
+    )
+    return PayoutStatement.objects.create(
+        run=run,
+        partner=partner,
+        currency="USD",
+        total=Decimal("70"),
+        line_count=1,
+        after_line_id=0,
+        last_line_id=line.pk,
+    )
 
 
 @pytest.mark.django_db

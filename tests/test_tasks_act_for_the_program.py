@@ -49,7 +49,9 @@ def world(checklist):
 
 def test_tasks_run_outside_any_partner_scope(world, settings):
     settings.DEBUG = True
-    run = PayoutRunFactory(period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance"))
+    run = PayoutRunFactory(
+        period_end=timezone.localdate() - timedelta(days=1), created_by=StaffUserFactory(role="finance")
+    )
     with scope():
         assert expire_lapsed_deals.delay().get() == 1
         assert remind_stalled_onboarding.delay().get() == 1
@@ -73,6 +75,10 @@ def test_seed_demo_runs_outside_any_partner_scope(settings):
     settings.DEBUG = True
     with scope():
         call_command("seed_demo")
-    assert set(Partner.objects.values_list("name", flat=True)) == {"Acme Cloud Partners", "Globex Solutions", "Initech Systems"}
+    assert set(Partner.objects.values_list("name", flat=True)) == {
+        "Acme Cloud Partners",
+        "Globex Solutions",
+        "Initech Systems",
+    }
     assert DealRegistration.objects.count() == 11
     assert PayoutRun.objects.count() == 2

@@ -70,12 +70,18 @@ def test_onboarding_time_of_one_day_is_singular(client, manager):
 def test_tier_change_reads_from_to_on_a_day(partner):
     silver, gold = Tier.objects.get(name="Silver"), Tier.objects.create(name="Gold", rank=3)
     change = TierChange.objects.create(
-        partner=partner, from_tier=silver, to_tier=gold, reason="Revenue",
+        partner=partner,
+        from_tier=silver,
+        to_tier=gold,
+        reason="Revenue",
         changed_at=datetime(2026, 3, 3, 12, tzinfo=dt_timezone.utc),
     )
     assert str(change) == "Silver → Gold on 3 Mar 2026"
     first = TierChange.objects.create(
-        partner=partner, from_tier=None, to_tier=silver, reason="Start",
+        partner=partner,
+        from_tier=None,
+        to_tier=silver,
+        reason="Start",
         changed_at=datetime(2026, 1, 9, 12, tzinfo=dt_timezone.utc),
     )
     assert str(first) == "No tier → Silver on 9 Jan 2026"
@@ -85,7 +91,13 @@ def test_payout_statement_names_its_run_partner_and_total(finance):
     partner = PartnerFactory(name="Acme Cloud Partners")
     run = PayoutRun.objects.create(period_end=date(2026, 3, 31), created_by=finance, status="calculated")
     statement = PayoutStatement.objects.create(
-        run=run, partner=partner, currency="USD", total=Decimal("1500.00"), line_count=3, after_line_id=0, last_line_id=3
+        run=run,
+        partner=partner,
+        currency="USD",
+        total=Decimal("1500.00"),
+        line_count=3,
+        after_line_id=0,
+        last_line_id=3,
     )
     assert str(statement) == f"Statement PR-20260331-{run.pk} · Acme Cloud Partners · 1,500.00 USD"
     assert str(run) == f"Payout run to 31 Mar 2026 (PR-20260331-{run.pk})"
@@ -93,11 +105,16 @@ def test_payout_statement_names_its_run_partner_and_total(finance):
 
 def test_ledger_rate_and_rule_read_like_words(partner):
     line = CommissionLine.objects.create(
-        partner=partner, kind="accrual", amount=Decimal("4800.00"), currency="USD",
+        partner=partner,
+        kind="accrual",
+        amount=Decimal("4800.00"),
+        currency="USD",
         explanation="10% of 48,000.00 USD under Gold plan 2026",
     )
     assert str(line) == "Accrual of 4,800.00 USD: 10% of 48,000.00 USD under Gold plan 2026"
-    rate = ExchangeRate.objects.create(date=date(2026, 3, 3), from_currency="EUR", to_currency="USD", rate=Decimal("1.08"))
+    rate = ExchangeRate.objects.create(
+        date=date(2026, 3, 3), from_currency="EUR", to_currency="USD", rate=Decimal("1.08")
+    )
     rate.refresh_from_db()
     assert str(rate) == "1 EUR = 1.08 USD on 3 Mar 2026"
     assert str(CommissionRule(kind="percentage", rate=Decimal("12.5000"))) == "Percentage of the deal amount: 12.5%"
@@ -106,7 +123,10 @@ def test_ledger_rate_and_rule_read_like_words(partner):
 @override_settings(TIME_ZONE="UTC")
 def test_signature_invitation_conflict_and_extension_read_like_words(partner, partner_admin):
     signature = SignatureFactory(
-        partner=partner, agreement=AgreementFactory(version=2), signer=partner_admin, signer_name="Alice Adams",
+        partner=partner,
+        agreement=AgreementFactory(version=2),
+        signer=partner_admin,
+        signer_name="Alice Adams",
         signed_at=datetime(2026, 2, 1, 10, tzinfo=dt_timezone.utc),
     )
     assert str(AgreementSignature.objects.get(pk=signature.pk)) == "Version 2 signed by Alice Adams on 1 Feb 2026"
@@ -119,7 +139,9 @@ def test_signature_invitation_conflict_and_extension_read_like_words(partner, pa
     extension = ExtensionRequest.objects.create(
         deal=mine, reason="Budget slipped", requested_at=datetime(2026, 3, 3, 9, tzinfo=dt_timezone.utc)
     )
-    assert str(ExtensionRequest.objects.get(pk=extension.pk)) == "Extension for Fabrikam Inc asked on 3 Mar 2026 (pending)"
+    assert (
+        str(ExtensionRequest.objects.get(pk=extension.pk)) == "Extension for Fabrikam Inc asked on 3 Mar 2026 (pending)"
+    )
 
 
 def test_no_admin_page_shows_a_debug_looking_name(client, partner, finance):
@@ -129,7 +151,13 @@ def test_no_admin_page_shows_a_debug_looking_name(client, partner, finance):
     TierChange.objects.create(partner=partner, from_tier=partner.tier, to_tier=gold, reason="Revenue")
     run = PayoutRun.objects.create(period_end=date(2026, 3, 31), created_by=finance, status="calculated")
     PayoutStatement.objects.create(
-        run=run, partner=partner, currency="USD", total=Decimal("1500.00"), line_count=1, after_line_id=0, last_line_id=1
+        run=run,
+        partner=partner,
+        currency="USD",
+        total=Decimal("1500.00"),
+        line_count=1,
+        after_line_id=0,
+        last_line_id=1,
     )
     client.force_login(manager)
     page = client.get(f"/admin/partners/partner/{partner.pk}/change/").content.decode()

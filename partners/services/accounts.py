@@ -25,9 +25,7 @@ from ..sessions import end_sessions
 
 
 def _mark_email_verified(user: User) -> None:
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
 
 
 @transaction.atomic
@@ -62,9 +60,7 @@ def staff_user_save(*, email: str, role: str, password: str | None = None, full_
 
 
 @transaction.atomic
-def partner_user_create(
-    *, partner: Partner, email: str, role: str, password: str | None, full_name: str = ""
-) -> User:
+def partner_user_create(*, partner: Partner, email: str, role: str, password: str | None, full_name: str = "") -> User:
     """Make a member of ``partner`` with a partner role; a person belongs to one organization."""
     if role not in PARTNER_ROLES:
         raise RuleViolation({"role": f"Choose one of: {', '.join(sorted(PARTNER_ROLES))}."})
@@ -156,7 +152,9 @@ def invitation_for_token(token: str) -> Invitation | None:
 def invitation_accept(*, token: str, password: str, full_name: str) -> User:
     """Accept an open, unexpired invitation: the person becomes a member with a verified e-mail."""
     with scopes_disabled():
-        invitation = next(iter(lock(Invitation.objects.select_related("partner").filter(token_hash=hash_token(token)))), None)
+        invitation = next(
+            iter(lock(Invitation.objects.select_related("partner").filter(token_hash=hash_token(token)))), None
+        )
     if invitation is None or not invitation.is_usable:
         raise StateConflict("This invitation link is no longer valid. Ask for a new one.")
     user = partner_user_create(

@@ -60,7 +60,14 @@ def agreement_needs_signature(partner: Partner) -> Agreement | None:
 
 @transaction.atomic
 def agreement_sign(
-    *, partner: Partner, user: User, agreement: Agreement, signer_name: str, consent: bool, ip: str, user_agent: str = ""
+    *,
+    partner: Partner,
+    user: User,
+    agreement: Agreement,
+    signer_name: str,
+    consent: bool,
+    ip: str,
+    user_agent: str = "",
 ) -> AgreementSignature:
     """A partner admin signs the current agreement version by typing their full name and consenting.
 
@@ -75,7 +82,12 @@ def agreement_sign(
         errors["signer_name"] = "Type your full name to sign."
     else:
         try:
-            check_text(field="signer_name", value=signer_name, limit=AgreementSignature._meta.get_field("signer_name").max_length, multiline=False)
+            check_text(
+                field="signer_name",
+                value=signer_name,
+                limit=AgreementSignature._meta.get_field("signer_name").max_length,
+                multiline=False,
+            )
         except ValidationError as error:
             errors.update(error.message_dict)
     if not consent:
@@ -130,7 +142,9 @@ def agreement_pdf_store(*, signature_id: int) -> bool:
         if signature is None or signature.pdf:
             return False
         document = agreement_signed_pdf(signature)
-        signature.pdf.save(f"agreement-v{signature.agreement.version}-partner-{signature.partner_id}.pdf", document, save=False)
+        signature.pdf.save(
+            f"agreement-v{signature.agreement.version}-partner-{signature.partner_id}.pdf", document, save=False
+        )
         stored = AgreementSignature.objects.filter(pk=signature.pk, pdf="").update(pdf=signature.pdf.name)
         if not stored:
             signature.pdf.storage.delete(signature.pdf.name)

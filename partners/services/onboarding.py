@@ -56,7 +56,9 @@ def _activate_if_complete(partner: Partner) -> bool:
         tasks = OnboardingTask.objects.filter(partner=partner, required=True)
         if not tasks.exists() or tasks.filter(done_at__isnull=True).exists():
             return False
-    partner_status_change(partner=partner, status=Partner.Status.ACTIVE, by=None, reason="All required onboarding tasks are done")
+    partner_status_change(
+        partner=partner, status=Partner.Status.ACTIVE, by=None, reason="All required onboarding tasks are done"
+    )
     return True
 
 
@@ -104,7 +106,11 @@ def _remind(partners: list[Partner], now) -> None:
             send_templated_mail(
                 to=recipients,
                 template="partners/email/onboarding_stalled",
-                context={"partner": partner, "open_tasks": open_tasks, "link": settings.SITE_URL + "/portal/onboarding/"},
+                context={
+                    "partner": partner,
+                    "open_tasks": open_tasks,
+                    "link": settings.SITE_URL + "/portal/onboarding/",
+                },
             )
     with scopes_disabled():
         Partner.objects.filter(pk__in=[p.pk for p in partners]).update(onboarding_reminded_at=now)

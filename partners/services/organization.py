@@ -1,6 +1,5 @@
 """The organization: creating a partner, its company profile, team, payout details and tiers."""
 
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +36,15 @@ def _require_partner_admin(user: User, partner: Partner, action: str) -> None:
 CREATE_FIELDS = ("name", "partner_type", "country", "website", "specializations")
 # What a partner admin keeps in the portal, and what a manager may also change in the admin.
 PROFILE_FIELDS = (
-    "legal_name", "website", "address_line", "postal_code", "city", "country", "phone", "description", "specializations",
+    "legal_name",
+    "website",
+    "address_line",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "description",
+    "specializations",
 )
 STAFF_EDIT_FIELDS = ("name", "partner_type", *PROFILE_FIELDS)
 
@@ -182,9 +189,13 @@ def team_member_set_role(*, member: User, by: User, role: str) -> User:
         if member.role == role:
             return member
         if member.role == Role.PARTNER_ADMIN and member.is_active:
-            others = User.objects.filter(partner_id=member.partner_id, role=Role.PARTNER_ADMIN, is_active=True).exclude(pk=member.pk)
+            others = User.objects.filter(partner_id=member.partner_id, role=Role.PARTNER_ADMIN, is_active=True).exclude(
+                pk=member.pk
+            )
             if not others.exists():
-                raise RuleViolation({"role": "This is the organization's last partner admin; make someone else partner admin first."})
+                raise RuleViolation(
+                    {"role": "This is the organization's last partner admin; make someone else partner admin first."}
+                )
     member.role = role
     member.full_clean(exclude=["password"])
     member.save(update_fields=["role"])

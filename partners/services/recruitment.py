@@ -1,6 +1,5 @@
 """Recruitment: applications, fit scoring, duplicates, the pipeline and approval."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -26,7 +25,11 @@ from .accounts import invitation_check, invitation_send
 from .organization import partner_create
 
 APPLICATION_TRANSITIONS = {
-    Application.Status.APPLIED: {Application.Status.SCREENING, Application.Status.APPROVED, Application.Status.REJECTED},
+    Application.Status.APPLIED: {
+        Application.Status.SCREENING,
+        Application.Status.APPROVED,
+        Application.Status.REJECTED,
+    },
     Application.Status.SCREENING: {Application.Status.APPROVED, Application.Status.REJECTED},
 }
 
@@ -99,7 +102,9 @@ def applications_rescore(*, ids: list[int] | None = None) -> int:
         _apply_fit(application, criteria)
         changed.append(application)
     Application.objects.bulk_update(
-        changed, ["fit_score", "score_breakdown", "disqualified", "disqualification_reason", "scored_at"], batch_size=500
+        changed,
+        ["fit_score", "score_breakdown", "disqualified", "disqualification_reason", "scored_at"],
+        batch_size=500,
     )
     return len(changed)
 

@@ -31,8 +31,12 @@ def alice(db):
     PartnerUserFactory(partner=acme, role="partner_rep", email="carol.with.a.long.address@acme.example.com")
     for i in range(3):
         DealFactory(partner=acme, registered_by=alice, customer_name=f"Customer with a long name {i}")
-    CommissionLineFactory(partner=acme, amount="12.50", booked_on=timezone.localdate() - timedelta(days=3),
-                          explanation="Marketing development funds for a campaign with a long explanation")
+    CommissionLineFactory(
+        partner=acme,
+        amount="12.50",
+        booked_on=timezone.localdate() - timedelta(days=3),
+        explanation="Marketing development funds for a campaign with a long explanation",
+    )
     return alice
 
 
@@ -52,9 +56,20 @@ def test_pages_have_no_serious_accessibility_violations(live_server, browser, al
     page.get_by_label("Email").fill(alice.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    for url in ["/portal/", "/portal/deals/", "/portal/deals/new/", "/portal/statements/", "/portal/team/",
-                "/portal/profile/", "/portal/payout-details/", "/portal/onboarding/", "/portal/agreement/", "/portal/cases/",
-                "/portal/cases/new/", "/portal/nope/"]:
+    for url in [
+        "/portal/",
+        "/portal/deals/",
+        "/portal/deals/new/",
+        "/portal/statements/",
+        "/portal/team/",
+        "/portal/profile/",
+        "/portal/payout-details/",
+        "/portal/onboarding/",
+        "/portal/agreement/",
+        "/portal/cases/",
+        "/portal/cases/new/",
+        "/portal/nope/",
+    ]:
         page.goto(live_server.url + url)
         found[url] = violations(page)
         # Nothing scrolls the whole page sideways on a phone.

@@ -27,8 +27,9 @@ def sign_in(page, live_server, email):
 def people(db):
     acme = PartnerFactory(name="Acme Cloud Partners")
     alice = PartnerUserFactory(partner=acme, email="alice@acme.example.com", full_name="Alice Anders")
-    CommissionLine.objects.create(partner=acme, kind="accrual", amount=Decimal("480.00"), currency="USD",
-                                  explanation="10% of Fabrikam Inc.")
+    CommissionLine.objects.create(
+        partner=acme, kind="accrual", amount=Decimal("480.00"), currency="USD", explanation="10% of Fabrikam Inc."
+    )
     manager = StaffUserFactory(email="manager@example.com", full_name="Morgan Manager")
     return alice, manager
 
@@ -111,15 +112,38 @@ def test_a_channel_conflict_seen_by_the_manager_side_by_side_and_by_the_rival(li
     alice, manager = people
     globex = PartnerFactory(name="Globex Solutions")
     bob = PartnerUserFactory(partner=globex, email="bob@globex.example.com", full_name="Bob Brown")
-    DealFactory(partner=alice.partner, registered_by=alice, customer_name="Fabrikam", customer_domain="fabrikam.com",
-                status="approved", protected_until=timezone.localdate() + timedelta(days=40))
-    theirs = deal_services.deal_submit(partner=globex, user=bob, data=dict(
-        customer_name="Fabrikam, Inc.", customer_domain="fabrikam.com", customer_country="US", amount="52000",
-        currency="USD", expected_close_date=timezone.localdate() + timedelta(days=30), products=["Cloud Suite"]))
+    DealFactory(
+        partner=alice.partner,
+        registered_by=alice,
+        customer_name="Fabrikam",
+        customer_domain="fabrikam.com",
+        status="approved",
+        protected_until=timezone.localdate() + timedelta(days=40),
+    )
+    theirs = deal_services.deal_submit(
+        partner=globex,
+        user=bob,
+        data=dict(
+            customer_name="Fabrikam, Inc.",
+            customer_domain="fabrikam.com",
+            customer_country="US",
+            amount="52000",
+            currency="USD",
+            expected_close_date=timezone.localdate() + timedelta(days=30),
+            products=["Cloud Suite"],
+        ),
+    )
     case = services.case_open_for_conflict(deal_id=theirs.pk)
-    services.evidence_request(case=case, partner=globex, by=manager, due_on=timezone.localdate() + timedelta(days=3),
-                              instructions="When did you first meet Fabrikam?")
-    services.case_post_message(case=case, by=manager, internal=True, body="Acme holds protection; check Globex's claim.")
+    services.evidence_request(
+        case=case,
+        partner=globex,
+        by=manager,
+        due_on=timezone.localdate() + timedelta(days=3),
+        instructions="When did you first meet Fabrikam?",
+    )
+    services.case_post_message(
+        case=case, by=manager, internal=True, body="Acme holds protection; check Globex's claim."
+    )
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()

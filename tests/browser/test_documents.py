@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_agreement_page_shows_the_signed_pdf_once_a_worker_stored_it(live_server, page):
     alice = PartnerUserFactory(partner=PartnerFactory(name="Acme Cloud Partners"), email="alice@acme.example.com")
-    signature = SignatureFactory(partner=alice.partner, signer=alice, agreement=AgreementFactory(), signer_name="Alice Anders")
+    signature = SignatureFactory(
+        partner=alice.partner, signer=alice, agreement=AgreementFactory(), signer_name="Alice Anders"
+    )
     AgreementSignature.objects.filter(pk=signature.pk).update(pdf="")  # signed; its render not done yet
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

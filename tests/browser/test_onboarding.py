@@ -17,12 +17,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def invitation_link(checklist):
     manager = StaffUserFactory()
     services.agreement_publish(
-        agreement=Agreement.objects.create(version=1, body_markdown="# Partner agreement\n\nWe pay commissions on won deals."),
+        agreement=Agreement.objects.create(
+            version=1, body_markdown="# Partner agreement\n\nWe pay commissions on won deals."
+        ),
         by=manager,
     )
     partner = PartnerFactory(name="Initech Systems", status="onboarding")
     services.onboarding_start(partner=partner)
-    services.invitation_send(partner=partner, email="dana@initech.com", role="partner_admin", full_name="Dana Diaz", invited_by=manager)
+    services.invitation_send(
+        partner=partner, email="dana@initech.com", role="partner_admin", full_name="Dana Diaz", invited_by=manager
+    )
     return re.search(r"http://\S+/accounts/invitation/\S+", mail.outbox[-1].body).group(0)
 
 

@@ -31,9 +31,16 @@ def world(db):
     manager = StaffUserFactory(email="manager@example.com")
     for i, category in enumerate(["sales", "marketing", "pricing"]):
         services.content_asset_save(
-            by=manager, upload=SimpleUploadedFile(f"asset-{i}.pdf", PDF),
-            data={"title": f"{category.title()} material {i}", "category": category, "kind": "file", "featured": i == 0,
-                  "tags": ["cloud"], "description": "Material to sell with."},
+            by=manager,
+            upload=SimpleUploadedFile(f"asset-{i}.pdf", PDF),
+            data={
+                "title": f"{category.title()} material {i}",
+                "category": category,
+                "kind": "file",
+                "featured": i == 0,
+                "tags": ["cloud"],
+                "description": "Material to sell with.",
+            },
         )
     return {"carol": carol, "alice": alice, "course": course}
 

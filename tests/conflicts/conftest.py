@@ -20,15 +20,24 @@ def pdf_file(name="quote.pdf"):
 
 
 def dispute(user, *, kind="other", subject="A question", body="Please look into this.", files=(), **objects) -> Case:
-    return services.case_open_dispute(partner=user.partner, user=user, kind=kind, subject=subject, body=body,
-                                      attachments=list(files), **objects)
+    return services.case_open_dispute(
+        partner=user.partner, user=user, kind=kind, subject=subject, body=body, attachments=list(files), **objects
+    )
 
 
 def register(user, customer="Fabrikam Inc.", domain="fabrikam.com", amount="48000.00"):
     return deal_services.deal_submit(
-        partner=user.partner, user=user,
-        data=dict(customer_name=customer, customer_domain=domain, customer_country="US", amount=amount, currency="USD",
-                  expected_close_date=timezone.localdate() + timedelta(days=30), products=["Cloud Suite"]),
+        partner=user.partner,
+        user=user,
+        data=dict(
+            customer_name=customer,
+            customer_domain=domain,
+            customer_country="US",
+            amount=amount,
+            currency="USD",
+            expected_close_date=timezone.localdate() + timedelta(days=30),
+            products=["Cloud Suite"],
+        ),
     )
 
 
@@ -47,9 +56,14 @@ def third_admin(db):
 def clash(partner_admin, rival_admin, commit):
     """Acme's approved registration, then Globex registers the same customer: the clash opens a
     case by itself (deal_conflict_found after commit, then the task)."""
-    ours = DealFactory(partner=partner_admin.partner, registered_by=partner_admin, customer_name="Fabrikam",
-                       customer_domain="fabrikam.com", status="approved",
-                       protected_until=timezone.localdate() + timedelta(days=60))
+    ours = DealFactory(
+        partner=partner_admin.partner,
+        registered_by=partner_admin,
+        customer_name="Fabrikam",
+        customer_domain="fabrikam.com",
+        status="approved",
+        protected_until=timezone.localdate() + timedelta(days=60),
+    )
     with commit():
         theirs = register(rival_admin, customer="Fabrikam, Inc.")
     case = Case.objects.get(kind="channel_conflict")

@@ -32,11 +32,21 @@ def test_the_queue_puts_late_cases_first_with_badges_and_the_health_summary(admi
     assert later
 
 
-def test_the_case_page_lines_up_registrations_with_reasons_and_evidence(admin_client, clash, manager, partner, partner_admin):
+def test_the_case_page_lines_up_registrations_with_reasons_and_evidence(
+    admin_client, clash, manager, partner, partner_admin
+):
     case, ours, theirs = clash
-    request = services.evidence_request(case=case, partner=partner, by=manager, due_on=timezone.localdate() + timedelta(days=2))
-    services.evidence_answer(request=request, by=partner_admin, first_contact_on=timezone.localdate(),
-                             activities="Workshop in March.", customer_contact="Jordan", attachments=[text_file("ev.txt")])
+    request = services.evidence_request(
+        case=case, partner=partner, by=manager, due_on=timezone.localdate() + timedelta(days=2)
+    )
+    services.evidence_answer(
+        request=request,
+        by=partner_admin,
+        first_contact_on=timezone.localdate(),
+        activities="Workshop in March.",
+        customer_contact="Jordan",
+        attachments=[text_file("ev.txt")],
+    )
     html = admin_client.get(f"/admin/conflicts/case/{case.pk}/change/").content.decode()
     assert html.count('class="case-registration"') == 2
     assert "Same customer domain" in html and "Workshop in March." in html and "ev.txt" in html
@@ -45,15 +55,19 @@ def test_the_case_page_lines_up_registrations_with_reasons_and_evidence(admin_cl
 
 def test_the_reply_form_keeps_an_internal_note(admin_client, clash):
     case, *_ = clash
-    response = admin_client.post(f"/admin/conflicts/case/{case.pk}/act/reply/", {"reply-body": "Hmm.", "reply-internal": "on"})
+    response = admin_client.post(
+        f"/admin/conflicts/case/{case.pk}/act/reply/", {"reply-body": "Hmm.", "reply-internal": "on"}
+    )
     assert response.status_code == 302
     assert CaseMessage.objects.get(body="Hmm.").internal
 
 
 def test_the_resolve_form_awards_the_deal(admin_client, clash):
     case, ours, theirs = clash
-    response = admin_client.post(f"/admin/conflicts/case/{case.pk}/act/resolve/", {
-        "resolve-outcome": "award_deal", "resolve-deal": str(ours.pk), "resolve-note": "First."})
+    response = admin_client.post(
+        f"/admin/conflicts/case/{case.pk}/act/resolve/",
+        {"resolve-outcome": "award_deal", "resolve-deal": str(ours.pk), "resolve-note": "First."},
+    )
     assert response.status_code == 302
     theirs.refresh_from_db()
     assert theirs.status == "rejected"
@@ -61,8 +75,9 @@ def test_the_resolve_form_awards_the_deal(admin_client, clash):
 
 def test_a_refused_resolution_comes_back_with_the_message(admin_client, clash):
     case, *_ = clash
-    response = admin_client.post(f"/admin/conflicts/case/{case.pk}/act/resolve/", {
-        "resolve-outcome": "adjust_commission", "resolve-note": "x"})
+    response = admin_client.post(
+        f"/admin/conflicts/case/{case.pk}/act/resolve/", {"resolve-outcome": "adjust_commission", "resolve-note": "x"}
+    )
     assert response.status_code == 200
     assert "Choose the involved partner" in response.content.decode()
     case.refresh_from_db()
@@ -80,5 +95,9 @@ def test_finance_reads_cases_but_cannot_act(client, finance, clash):
     case, *_ = clash
     client.force_login(finance)
     assert client.get(f"/admin/conflicts/case/{case.pk}/change/").status_code == 200
-    assert client.post(f"/admin/conflicts/case/{case.pk}/act/resolve/", {"resolve-outcome": "no_action",
-                                                                         "resolve-note": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/conflicts/case/{case.pk}/act/resolve/", {"resolve-outcome": "no_action", "resolve-note": "x"}
+        ).status_code
+        == 403
+    )

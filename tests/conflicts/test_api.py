@@ -19,8 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def test_a_partner_opens_a_dispute(partner_api, partner):
     deal = DealFactory(partner=partner, status="rejected")
-    response = partner_api.post("/api/v1/cases/", {"kind": "deal_dispute", "subject": "Rejected unfairly",
-                                                   "body": "We met them first.", "deal": deal.pk})
+    response = partner_api.post(
+        "/api/v1/cases/",
+        {"kind": "deal_dispute", "subject": "Rejected unfairly", "body": "We met them first.", "deal": deal.pk},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["kind"] == "deal_dispute" and body["status"] == "open" and body["deal"] == deal.pk
@@ -29,9 +31,20 @@ def test_a_partner_opens_a_dispute(partner_api, partner):
 
 
 def test_a_dispute_with_files_in_multipart(partner_api, partner):
-    line = CommissionLine.objects.create(partner=partner, kind="accrual", amount=Decimal("5"), currency="USD", explanation="x")
-    response = partner_api.post("/api/v1/cases/", {"kind": "commission_dispute", "subject": "Line", "body": "Wrong.",
-                                                   "commission_line": line.pk, "attachments": [text_file()]}, format="multipart")
+    line = CommissionLine.objects.create(
+        partner=partner, kind="accrual", amount=Decimal("5"), currency="USD", explanation="x"
+    )
+    response = partner_api.post(
+        "/api/v1/cases/",
+        {
+            "kind": "commission_dispute",
+            "subject": "Line",
+            "body": "Wrong.",
+            "commission_line": line.pk,
+            "attachments": [text_file()],
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     (attachment,) = response.json()["messages"][0]["attachments"]
     assert attachment["name"] == "notes.txt" and attachment["url"] == f"/portal/cases/attachments/{attachment['id']}/"
@@ -39,7 +52,9 @@ def test_a_dispute_with_files_in_multipart(partner_api, partner):
 
 def test_a_rivals_deal_is_a_field_error_that_does_not_reveal_it(partner_api, rival):
     deal = DealFactory(partner=rival)
-    response = partner_api.post("/api/v1/cases/", {"kind": "deal_dispute", "subject": "x", "body": "y", "deal": deal.pk})
+    response = partner_api.post(
+        "/api/v1/cases/", {"kind": "deal_dispute", "subject": "x", "body": "y", "deal": deal.pk}
+    )
     assert response.status_code == 400 and set(response.json()) == {"deal"}
     assert rival.name not in response.content.decode()
     assert not Case.objects.exists()
@@ -82,21 +97,31 @@ def test_a_message_longer_than_the_limit_is_refused(partner_api, partner_admin):
 
 def test_resolve_through_the_api(manager_api, partner_api, partner_admin):
     case = dispute(partner_admin)
-    response = manager_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "adjust_commission", "amount": "25.00",
-                                                                      "currency": "USD", "note": "Goodwill."})
+    response = manager_api.post(
+        f"/api/v1/cases/{case.pk}/resolve/",
+        {"outcome": "adjust_commission", "amount": "25.00", "currency": "USD", "note": "Goodwill."},
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "resolved"
     line = CommissionLine.objects.get()
     assert response.json()["outcomes"][0]["commission_line"] == line.pk
     seen = partner_api.get(f"/api/v1/cases/{case.pk}/").json()
-    assert seen["outcome"] == {"outcome": "adjust_commission", "note": "Goodwill.", "decided_at": seen["outcome"]["decided_at"],
-                               "awarded_to_you": None}
-    assert manager_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "no_action", "note": "x"}).status_code == 409
+    assert seen["outcome"] == {
+        "outcome": "adjust_commission",
+        "note": "Goodwill.",
+        "decided_at": seen["outcome"]["decided_at"],
+        "awarded_to_you": None,
+    }
+    assert (
+        manager_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "no_action", "note": "x"}).status_code == 409
+    )
 
 
 def test_resolve_with_bad_input_names_the_fields(manager_api, partner_admin):
     case = dispute(partner_admin)
-    response = manager_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "award_deal", "note": "x", "deal": 999999})
+    response = manager_api.post(
+        f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "award_deal", "note": "x", "deal": 999999}
+    )
     assert response.status_code == 400 and set(response.json()) == {"deal"}
     response = manager_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "close_it"})
     assert response.status_code == 400 and set(response.json()) == {"outcome", "note"}
@@ -104,7 +129,9 @@ def test_resolve_with_bad_input_names_the_fields(manager_api, partner_admin):
 
 def test_partners_may_not_resolve_their_own_case(partner_api, partner_admin):
     case = dispute(partner_admin)
-    assert partner_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "no_action", "note": "x"}).status_code == 403
+    assert (
+        partner_api.post(f"/api/v1/cases/{case.pk}/resolve/", {"outcome": "no_action", "note": "x"}).status_code == 403
+    )
 
 
 def _count_list(client, url) -> int:
@@ -134,7 +161,9 @@ def test_filters_by_status_and_kind(manager_api, partner_admin, manager):
 
 
 def test_a_subject_with_a_direction_override_is_refused_naming_the_field(partner_api):
-    response = partner_api.post("/api/v1/cases/", {"kind": "other", "subject": "Acme\u202eevil", "body": "Hello\u200fthere"})
+    response = partner_api.post(
+        "/api/v1/cases/", {"kind": "other", "subject": "Acme\u202eevil", "body": "Hello\u200fthere"}
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"subject", "body"}
     assert not Case.objects.exists()

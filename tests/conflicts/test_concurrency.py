@@ -29,8 +29,12 @@ def test_two_managers_resolving_at_once_act_once(partner_admin, manager, manager
             with scopes_disabled():
                 client = api_client_for(user)
                 barrier.wait()
-                answers.append(client.post(f"/api/v1/cases/{case.pk}/resolve/", {
-                    "outcome": "adjust_commission", "amount": amount, "currency": "USD", "note": "Goodwill."}))
+                answers.append(
+                    client.post(
+                        f"/api/v1/cases/{case.pk}/resolve/",
+                        {"outcome": "adjust_commission", "amount": amount, "currency": "USD", "note": "Goodwill."},
+                    )
+                )
         finally:
             connections.close_all()
 
@@ -43,4 +47,7 @@ def test_two_managers_resolving_at_once_act_once(partner_admin, manager, manager
     refused = next(a for a in answers if a.status_code == 409)
     assert "already resolved" in refused.json()["detail"]
     assert CaseOutcome.objects.count() == 1
-    assert CommissionLine.objects.count() == 1 and CommissionLine.objects.get().amount in (Decimal("10.00"), Decimal("20.00"))
+    assert CommissionLine.objects.count() == 1 and CommissionLine.objects.get().amount in (
+        Decimal("10.00"),
+        Decimal("20.00"),
+    )

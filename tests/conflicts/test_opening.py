@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_a_clash_opens_one_case_linking_every_contested_registration(clash, partner, rival):
     case, ours, theirs = clash
     assert case.status == "open" and case.kind == "channel_conflict"
-    assert set(ContestedRegistration.objects.filter(case=case).values_list("deal_id", flat=True)) == {ours.pk, theirs.pk}
+    assert set(ContestedRegistration.objects.filter(case=case).values_list("deal_id", flat=True)) == {
+        ours.pk,
+        theirs.pk,
+    }
     assert set(CaseParticipant.objects.filter(case=case).values_list("partner_id", flat=True)) == {partner.pk, rival.pk}
     assert case.first_response_due > case.opened_at and case.resolution_due > case.first_response_due
 
@@ -53,7 +56,9 @@ def test_opening_twice_changes_nothing(clash):
 
 
 def test_a_duplicate_of_the_partners_own_registration_opens_no_case(partner_admin, rep, commit):
-    DealFactory(partner=partner_admin.partner, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved")
+    DealFactory(
+        partner=partner_admin.partner, customer_name="Fabrikam", customer_domain="fabrikam.com", status="approved"
+    )
     with commit():
         deal = register(rep)
     assert deal.in_conflict_review
@@ -72,9 +77,17 @@ def test_involved_partners_are_told_without_naming_each_other(partner, rival, co
 
 
 def test_a_partner_opens_a_commission_dispute_on_its_own_line(partner_admin):
-    line = CommissionLine.objects.create(partner=partner_admin.partner, kind="accrual", amount=Decimal("100"), currency="USD", explanation="x")
-    case = dispute(partner_admin, kind="commission_dispute", subject="Rate too low", body="The rate should be 12%.",
-                   commission_line=line, files=[text_file()])
+    line = CommissionLine.objects.create(
+        partner=partner_admin.partner, kind="accrual", amount=Decimal("100"), currency="USD", explanation="x"
+    )
+    case = dispute(
+        partner_admin,
+        kind="commission_dispute",
+        subject="Rate too low",
+        body="The rate should be 12%.",
+        commission_line=line,
+        files=[text_file()],
+    )
     assert case.commission_line == line and case.status == "open" and case.owner is None
     message = CaseMessage.objects.get(case=case)
     assert message.partner_id == partner_admin.partner_id and not message.internal
@@ -98,6 +111,8 @@ def test_a_dispute_cannot_point_at_another_partners_deal(partner_admin, rival):
 
 def test_bad_input_names_every_field_and_writes_nothing(partner_admin):
     with pytest.raises(RuleViolation) as refused:
-        dispute(partner_admin, kind="channel_conflict", subject="x" * 201, body="  ", files=[text_file("evil.exe", b"MZ")])
+        dispute(
+            partner_admin, kind="channel_conflict", subject="x" * 201, body="  ", files=[text_file("evil.exe", b"MZ")]
+        )
     assert set(refused.value.message_dict) == {"kind", "subject", "body", "attachments"}
     assert not Case.objects.exists() and not DealRegistration.objects.exists()

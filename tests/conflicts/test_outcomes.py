@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 def test_award_keeps_the_protected_registration_and_rejects_the_other(clash, manager):
     case, ours, theirs = clash
-    outcome = services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Acme registered first.")
+    outcome = services.case_resolve(
+        case=case, by=manager, outcome="award_deal", deal=ours, note="Acme registered first."
+    )
     ours.refresh_from_db(), theirs.refresh_from_db(), case.refresh_from_db()
     assert ours.status == "approved" and theirs.status == "rejected"
     assert f"Case #{case.pk}" in theirs.rejection_reason and "Acme registered first." in theirs.rejection_reason
@@ -49,7 +51,9 @@ def test_award_names_one_of_the_contested_registrations(clash, manager, partner)
     assert case.status == "open" and theirs.status == "submitted" and not CaseOutcome.objects.exists()
 
 
-def test_partners_are_told_the_outcome_each_from_its_side(clash, manager, partner, rival, partner_admin, rival_admin, commit):
+def test_partners_are_told_the_outcome_each_from_its_side(
+    clash, manager, partner, rival, partner_admin, rival_admin, commit
+):
     case, ours, theirs = clash
     mail.outbox.clear()
     with commit():
@@ -62,14 +66,23 @@ def test_partners_are_told_the_outcome_each_from_its_side(clash, manager, partne
 
 
 def _won(deal, manager, amount="10000.00"):
-    deal_services.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal(amount), closed_on=timezone.localdate())
+    deal_services.deal_close(
+        deal=deal, by=manager, outcome="won", amount=Decimal(amount), closed_on=timezone.localdate()
+    )
 
 
 def test_a_split_is_booked_when_the_awarded_deal_is_won(clash, manager, partner, rival):
     case, ours, theirs = clash
     CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split 25/75.",
-                          split_percent=Decimal("25"), split_partner=rival)
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="Split 25/75.",
+        split_percent=Decimal("25"),
+        split_partner=rival,
+    )
     assert not CommissionLine.objects.filter(kind="adjustment").exists()
     _won(ours, manager)
     accrual = CommissionLine.objects.get(kind="accrual")
@@ -86,24 +99,49 @@ def test_a_split_is_booked_when_the_awarded_deal_is_won(clash, manager, partner,
 def test_a_reversed_win_takes_the_split_back_from_both_sides(clash, manager, partner, rival):
     case, ours, theirs = clash
     CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
-                          split_percent=Decimal("25"), split_partner=rival)
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="Split.",
+        split_percent=Decimal("25"),
+        split_partner=rival,
+    )
     _won(ours, manager)
     deal_services.deal_reverse_win(deal=ours, by=manager, reason="Order cancelled")
-    totals = {p.pk: sum(CommissionLine.objects.filter(partner=p).values_list("amount", flat=True)) for p in (partner, rival)}
+    totals = {
+        p.pk: sum(CommissionLine.objects.filter(partner=p).values_list("amount", flat=True)) for p in (partner, rival)
+    }
     assert totals == {partner.pk: Decimal("0.00"), rival.pk: Decimal("0.00")}
 
 
 def test_a_case_decided_again_moves_the_split_once(clash, manager, partner, rival, rival_admin):
     case, ours, theirs = clash
     CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
-                          split_percent=Decimal("25"), split_partner=rival)
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="Split.",
+        split_percent=Decimal("25"),
+        split_partner=rival,
+    )
     _won(ours, manager)
     services.case_reopen(case=case, by=rival_admin, reason="We did the demo, not them.")
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split again.",
-                          split_percent=Decimal("25"), split_partner=rival)
-    totals = {p.pk: sum(CommissionLine.objects.filter(partner=p).values_list("amount", flat=True)) for p in (partner, rival)}
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="Split again.",
+        split_percent=Decimal("25"),
+        split_partner=rival,
+    )
+    totals = {
+        p.pk: sum(CommissionLine.objects.filter(partner=p).values_list("amount", flat=True)) for p in (partner, rival)
+    }
     assert totals == {partner.pk: Decimal("750.00"), rival.pk: Decimal("250.00")}
 
 
@@ -111,28 +149,52 @@ def test_a_split_on_an_already_won_deal_is_booked_at_once(clash, manager, partne
     case, ours, theirs = clash
     CommissionPlanFactory(tier=partner.tier, rules=[dict(kind="percentage", rate=Decimal("10"))])
     _won(ours, manager)
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="Split.",
-                          split_percent=Decimal("10"), split_partner=rival)
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="Split.",
+        split_percent=Decimal("10"),
+        split_partner=rival,
+    )
     assert CommissionLine.objects.get(partner=rival).amount == Decimal("100.00")
 
 
 def test_a_split_goes_to_another_involved_partner(clash, manager, partner):
     case, ours, theirs = clash
     with pytest.raises(RuleViolation) as refused:
-        services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="x",
-                              split_percent=Decimal("150"), split_partner=partner)
+        services.case_resolve(
+            case=case,
+            by=manager,
+            outcome="award_deal",
+            deal=ours,
+            note="x",
+            split_percent=Decimal("150"),
+            split_partner=partner,
+        )
     assert set(refused.value.message_dict) == {"split_percent", "split_partner"}
 
 
 def test_adjust_commission_books_a_line_linked_to_the_case(partner_admin, manager, partner):
-    line = CommissionLine.objects.create(partner=partner, kind="accrual", amount=Decimal("100"), currency="EUR", explanation="x")
+    line = CommissionLine.objects.create(
+        partner=partner, kind="accrual", amount=Decimal("100"), currency="EUR", explanation="x"
+    )
     case = dispute(partner_admin, kind="commission_dispute", commission_line=line)
-    outcome = services.case_resolve(case=case, by=manager, outcome="adjust_commission", amount="-40.50",
-                                    note="The SPIF did not apply to this product.")
+    outcome = services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="adjust_commission",
+        amount="-40.50",
+        note="The SPIF did not apply to this product.",
+    )
     adjustment = outcome.commission_line
     assert adjustment.kind == "adjustment" and adjustment.partner == partner
     assert adjustment.amount == Decimal("-40.50") and adjustment.currency == "EUR"  # the disputed line's currency
-    assert adjustment.corrects == line and adjustment.explanation == f"Case #{case.pk}: The SPIF did not apply to this product."
+    assert (
+        adjustment.corrects == line
+        and adjustment.explanation == f"Case #{case.pk}: The SPIF did not apply to this product."
+    )
     assert adjustment.created_by == manager
 
 
@@ -163,7 +225,9 @@ def test_a_case_is_resolved_once(partner_admin, manager):
     case = dispute(partner_admin)
     services.case_resolve(case=case, by=manager, outcome="no_action", note="Done.")
     with pytest.raises(StateConflict, match="already resolved"):
-        services.case_resolve(case=case, by=manager, outcome="adjust_commission", amount="10", currency="USD", note="Again.")
+        services.case_resolve(
+            case=case, by=manager, outcome="adjust_commission", amount="10", currency="USD", note="Again."
+        )
     assert CaseOutcome.objects.count() == 1 and not CommissionLine.objects.exists()
 
 
@@ -179,5 +243,7 @@ def test_only_managers_resolve(partner_admin, finance):
 def test_the_due_date_of_an_evidence_request_is_not_in_the_past(clash, manager, partner):
     case, _, _ = clash
     with pytest.raises(RuleViolation) as refused:
-        services.evidence_request(case=case, partner=partner, by=manager, due_on=timezone.localdate() - timedelta(days=1))
+        services.evidence_request(
+            case=case, partner=partner, by=manager, due_on=timezone.localdate() - timedelta(days=1)
+        )
     assert set(refused.value.message_dict) == {"due_on"}

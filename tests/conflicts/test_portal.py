@@ -45,19 +45,31 @@ def test_the_list_paginates_at_a_constant_number_of_queries(signed_in, partner_a
 
 
 def test_a_partner_opens_a_dispute_about_a_commission_line(signed_in, partner):
-    line = CommissionLine.objects.create(partner=partner, kind="accrual", amount=Decimal("80"), currency="USD", explanation="Q1")
+    line = CommissionLine.objects.create(
+        partner=partner, kind="accrual", amount=Decimal("80"), currency="USD", explanation="Q1"
+    )
     form = signed_in.get(f"/portal/cases/new/?line={line.pk}").content.decode()
     assert f'value="{line.pk}" selected' in form
-    response = signed_in.post("/portal/cases/new/", {"kind": "commission_dispute", "subject": "Q1 line", "body": "Too low.",
-                                                     "commission_line": line.pk, "attachments": [pdf_file()]})
+    response = signed_in.post(
+        "/portal/cases/new/",
+        {
+            "kind": "commission_dispute",
+            "subject": "Q1 line",
+            "body": "Too low.",
+            "commission_line": line.pk,
+            "attachments": [pdf_file()],
+        },
+    )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/portal/cases/{case.pk}/"
     assert case.commission_line == line and CaseAttachment.objects.get().name == "quote.pdf"
 
 
 def test_a_bad_file_is_an_error_on_its_field(signed_in):
-    response = signed_in.post("/portal/cases/new/", {"kind": "other", "subject": "x", "body": "y",
-                                                     "attachments": [text_file("page.pdf", b"<html><script>")]})
+    response = signed_in.post(
+        "/portal/cases/new/",
+        {"kind": "other", "subject": "x", "body": "y", "attachments": [text_file("page.pdf", b"<html><script>")]},
+    )
     assert response.status_code == 200
     assert "its content is not a PDF" in response.content.decode() and not Case.objects.exists()
 
@@ -80,14 +92,25 @@ def test_an_empty_reply_shows_the_error_on_the_page(signed_in, partner_admin):
 
 def test_the_partner_answers_an_evidence_request(signed_in, partner_admin, manager, clash):
     case, *_ = clash
-    request = services.evidence_request(case=case, partner=partner_admin.partner, by=manager,
-                                        due_on=timezone.localdate() + timedelta(days=2), instructions="Your first meeting?")
+    request = services.evidence_request(
+        case=case,
+        partner=partner_admin.partner,
+        by=manager,
+        due_on=timezone.localdate() + timedelta(days=2),
+        instructions="Your first meeting?",
+    )
     html = signed_in.get(f"/portal/cases/{case.pk}/").content.decode()
     assert "Your first meeting?" in html and "Send the evidence" in html
     prefix = f"evidence-{request.pk}"
-    response = signed_in.post(f"/portal/cases/{case.pk}/evidence/{request.pk}/", {
-        f"{prefix}-first_contact_on": (timezone.localdate() - timedelta(days=30)).isoformat(),
-        f"{prefix}-activities": "Demo and quote.", f"{prefix}-customer_contact": "Jordan", f"{prefix}-attachments": [text_file()]})
+    response = signed_in.post(
+        f"/portal/cases/{case.pk}/evidence/{request.pk}/",
+        {
+            f"{prefix}-first_contact_on": (timezone.localdate() - timedelta(days=30)).isoformat(),
+            f"{prefix}-activities": "Demo and quote.",
+            f"{prefix}-customer_contact": "Jordan",
+            f"{prefix}-attachments": [text_file()],
+        },
+    )
     assert response.status_code == 302
     answer = EvidenceAnswer.objects.get()
     assert answer.customer_contact == "Jordan" and answer.attachments.get().partner is None
@@ -97,11 +120,18 @@ def test_the_partner_answers_an_evidence_request(signed_in, partner_admin, manag
 
 def test_evidence_in_the_future_is_refused_on_its_field(signed_in, partner_admin, manager, clash):
     case, *_ = clash
-    request = services.evidence_request(case=case, partner=partner_admin.partner, by=manager, due_on=timezone.localdate())
+    request = services.evidence_request(
+        case=case, partner=partner_admin.partner, by=manager, due_on=timezone.localdate()
+    )
     prefix = f"evidence-{request.pk}"
-    response = signed_in.post(f"/portal/cases/{case.pk}/evidence/{request.pk}/", {
-        f"{prefix}-first_contact_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
-        f"{prefix}-activities": "x", f"{prefix}-customer_contact": "y"})
+    response = signed_in.post(
+        f"/portal/cases/{case.pk}/evidence/{request.pk}/",
+        {
+            f"{prefix}-first_contact_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            f"{prefix}-activities": "x",
+            f"{prefix}-customer_contact": "y",
+        },
+    )
     assert response.status_code == 200 and "cannot be in the future" in response.content.decode()
     assert not EvidenceAnswer.objects.exists()
 
@@ -132,7 +162,9 @@ def test_attachments_download_as_attachments_with_nosniff(signed_in, partner_adm
     attachment = CaseAttachment.objects.get()
     response = signed_in.get(f"/portal/cases/attachments/{attachment.pk}/")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment;") and "my_notes.txt" in response["Content-Disposition"]
+    assert (
+        response["Content-Disposition"].startswith("attachment;") and "my_notes.txt" in response["Content-Disposition"]
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content).startswith(b"Meeting notes")
 
@@ -152,17 +184,29 @@ def test_a_rep_sees_the_organizations_cases(client, rep, partner_admin):
 
 
 def test_the_deal_picker_offers_only_the_partners_own_deals(signed_in, partner, rival):
-    mine, theirs = DealFactory(partner=partner, customer_name="Mine Inc"), DealFactory(partner=rival, customer_name="Theirs Inc")
+    mine, theirs = (
+        DealFactory(partner=partner, customer_name="Mine Inc"),
+        DealFactory(partner=rival, customer_name="Theirs Inc"),
+    )
     html = signed_in.get("/portal/cases/new/").content.decode()
     assert "Mine Inc" in html and "Theirs Inc" not in html
-    response = signed_in.post("/portal/cases/new/", {"kind": "deal_dispute", "subject": "x", "body": "y", "deal": theirs.pk})
+    response = signed_in.post(
+        "/portal/cases/new/", {"kind": "deal_dispute", "subject": "x", "body": "y", "deal": theirs.pk}
+    )
     assert response.status_code == 200 and not Case.objects.exists() and mine
 
 
 def test_the_split_partner_reads_its_share_and_nobodys_name(client, rival_admin, clash, manager, partner, rival):
     case, ours, theirs = clash
-    services.case_resolve(case=case, by=manager, outcome="award_deal", deal=ours, note="The first registration leads.",
-                          split_percent=Decimal("20"), split_partner=rival)
+    services.case_resolve(
+        case=case,
+        by=manager,
+        outcome="award_deal",
+        deal=ours,
+        note="The first registration leads.",
+        split_percent=Decimal("20"),
+        split_partner=rival,
+    )
     client.force_login(rival_admin)
     html = client.get(f"/portal/cases/{case.pk}/").content.decode()
     assert "yours is rejected" in html and "You receive 20% of its commission" in html

@@ -31,9 +31,17 @@ def worked(clash, manager, partner, rival, rival_admin, partner_admin, commit):
         services.case_post_message(case=case, by=manager, partner=rival, body=TO_RIVAL)
         services.case_post_message(case=case, by=rival_admin, body=FROM_RIVAL, attachments=[text_file("rival.txt")])
         services.case_post_message(case=case, by=manager, partner=partner, body="Acme, please send your evidence.")
-        request = services.evidence_request(case=case, partner=partner, by=manager, due_on=timezone.localdate() + timedelta(days=3))
-        services.evidence_answer(request=request, by=partner_admin, first_contact_on=timezone.localdate(), activities=EVIDENCE,
-                                 customer_contact="Jordan, CIO", attachments=[text_file("evidence.txt")])
+        request = services.evidence_request(
+            case=case, partner=partner, by=manager, due_on=timezone.localdate() + timedelta(days=3)
+        )
+        services.evidence_answer(
+            request=request,
+            by=partner_admin,
+            first_contact_on=timezone.localdate(),
+            activities=EVIDENCE,
+            customer_contact="Jordan, CIO",
+            attachments=[text_file("evidence.txt")],
+        )
     return case, ours, theirs
 
 
@@ -74,7 +82,9 @@ def test_the_portal_shows_only_its_own_side(client, partner_admin, worked):
     assert "Acme, please send your evidence." in html and ours.customer_name in html
 
 
-def test_no_email_to_a_partner_carries_a_note_evidence_or_the_other_side(worked, partner_admin, rival_admin, partner, rival):
+def test_no_email_to_a_partner_carries_a_note_evidence_or_the_other_side(
+    worked, partner_admin, rival_admin, partner, rival
+):
     to_partners = [m for m in mail.outbox if set(m.to) & {partner_admin.email, rival_admin.email}]
     assert to_partners
     for message in to_partners:

@@ -19,11 +19,16 @@ FROZEN = datetime(2026, 3, 2, 9, 0, tzinfo=tz.utc)
 
 
 def test_due_times_are_calendar_hours_per_kind_and_priority(settings):
-    settings.PRM_CASE_SLA_HOURS = {**settings.PRM_CASE_SLA_HOURS, "deal_dispute": {"normal": [24, 120], "urgent": [2, 8]}}
+    settings.PRM_CASE_SLA_HOURS = {
+        **settings.PRM_CASE_SLA_HOURS,
+        "deal_dispute": {"normal": [24, 120], "urgent": [2, 8]},
+    }
     first, resolution = services.sla_due_times(kind="deal_dispute", priority="normal", start=FROZEN)
     assert first == datetime(2026, 3, 3, 9, 0, tzinfo=tz.utc)  # a weekend or night counts like any hour
     assert resolution == datetime(2026, 3, 7, 9, 0, tzinfo=tz.utc)
-    assert services.sla_due_times(kind="deal_dispute", priority="urgent", start=FROZEN)[1] == FROZEN + timedelta(hours=8)
+    assert services.sla_due_times(kind="deal_dispute", priority="urgent", start=FROZEN)[1] == FROZEN + timedelta(
+        hours=8
+    )
 
 
 def test_a_dispute_gets_its_due_times_from_the_settings(partner_admin, settings):

@@ -17,11 +17,16 @@ from ..factories import DealFactory, StaffUserFactory
 pytestmark = pytest.mark.django_db
 
 FUTURE = (timezone.localdate() + timedelta(days=40)).isoformat()
-HEADER = "partner,customer_name,customer_domain,customer_country,customer_contact_name,customer_contact_email,amount,currency,expected_close_date,products,notes"
+HEADER = (
+    "partner,customer_name,customer_domain,customer_country,customer_contact_name,customer_contact_email,amount,"
+    "currency,expected_close_date,products,notes"
+)
 
 
 def upload(client, text):
-    return client.post("/admin/deals/dealregistration/import/", {"file": SimpleUploadedFile("deals.csv", text.encode())}, follow=True)
+    return client.post(
+        "/admin/deals/dealregistration/import/", {"file": SimpleUploadedFile("deals.csv", text.encode())}, follow=True
+    )
 
 
 def test_queue_shows_conflict_badges_and_the_panel_explains(client, manager, partner, rival):
@@ -45,7 +50,9 @@ def test_bulk_approve_and_reject_with_a_reason(client, manager, partner):
     client.post("/admin/deals/dealregistration/", {"action": "approve", "_selected_action": [a.pk, b.pk]})
     page = client.post("/admin/deals/dealregistration/", {"action": "reject", "_selected_action": [c.pk]})
     assert b"Reject and notify the partners" in page.content
-    client.post("/admin/deals/dealregistration/", {"action": "reject", "_selected_action": [c.pk], "reason": "Direct account."})
+    client.post(
+        "/admin/deals/dealregistration/", {"action": "reject", "_selected_action": [c.pk], "reason": "Direct account."}
+    )
     statuses = dict(DealRegistration.objects.values_list("pk", "status"))
     assert statuses == {a.pk: "approved", b.pk: "approved", c.pk: "rejected"}
 
@@ -61,11 +68,14 @@ def test_close_as_won_from_the_admin(client, manager, partner):
 
 def test_csv_import_creates_registrations_and_checks_conflicts(client, manager, partner, rival):
     DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com")
-    text = "\n".join([
-        HEADER,
-        f"{partner.name},Fabrikam Inc.,fabrikam.com,US,Jordan,jordan@fabrikam.com,48000.00,USD,{FUTURE},Cloud Suite;Backup,Imported",
-        f"{partner.pk},Contoso,contoso.com,GB,,,1200.50,gbp,{FUTURE},,",
-    ])
+    text = "\n".join(
+        [
+            HEADER,
+            f"{partner.name},Fabrikam Inc.,fabrikam.com,US,Jordan,jordan@fabrikam.com,48000.00,USD,{FUTURE},Cloud "
+            f"Suite;Backup,Imported",
+            f"{partner.pk},Contoso,contoso.com,GB,,,1200.50,gbp,{FUTURE},,",
+        ]
+    )
     client.force_login(manager)
     response = upload(client, text)
     assert "2 registrations imported" in response.content.decode()
@@ -75,20 +85,26 @@ def test_csv_import_creates_registrations_and_checks_conflicts(client, manager, 
 
 
 def test_csv_import_with_any_bad_row_imports_nothing_and_names_each_error(client, manager, partner):
-    text = "\n".join([
-        HEADER,
-        f"{partner.name},Good Co,good.com,US,,,100,USD,{FUTURE},,",
-        f"Nobody Ltd,Bad Co,bad.com,US,,,100,USD,{FUTURE},,",
-        f"{partner.name},Worse Co,localhost,XX,,not-an-email,-3,EURO,2020-01-01,,",
-        f"{partner.name},Date Co,date.com,US,,,10,USD,31/12/2030,,",
-    ])
+    text = "\n".join(
+        [
+            HEADER,
+            f"{partner.name},Good Co,good.com,US,,,100,USD,{FUTURE},,",
+            f"Nobody Ltd,Bad Co,bad.com,US,,,100,USD,{FUTURE},,",
+            f"{partner.name},Worse Co,localhost,XX,,not-an-email,-3,EURO,2020-01-01,,",
+            f"{partner.name},Date Co,date.com,US,,,10,USD,31/12/2030,,",
+        ]
+    )
     client.force_login(manager)
     html = upload(client, text).content.decode()
     assert "Nothing was imported" in html
     for expected in [
         "Row 3: partner: no partner named or numbered &#x27;Nobody Ltd&#x27;",
-        "Row 4: customer_domain:", "Row 4: customer_country:", "Row 4: customer_contact_email:",
-        "Row 4: amount:", "Row 4: currency:", "Row 5: expected_close_date:",
+        "Row 4: customer_domain:",
+        "Row 4: customer_country:",
+        "Row 4: customer_contact_email:",
+        "Row 4: amount:",
+        "Row 4: currency:",
+        "Row 5: expected_close_date:",
     ]:
         assert expected in html, expected
     assert not DealRegistration.objects.exists()
@@ -112,7 +128,9 @@ def test_csv_import_is_for_managers(client, partner):
 def test_csv_export_has_one_row_per_selected_deal(client, manager, partner):
     deals = DealFactory.create_batch(3, partner=partner, products=["A", "B"])
     client.force_login(manager)
-    response = client.post("/admin/deals/dealregistration/", {"action": "export_csv", "_selected_action": [d.pk for d in deals]})
+    response = client.post(
+        "/admin/deals/dealregistration/", {"action": "export_csv", "_selected_action": [d.pk for d in deals]}
+    )
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:3] == ["id", "partner", "status"]
@@ -125,6 +143,8 @@ def test_extension_requests_are_granted_in_bulk(client, manager, partner_admin):
     deal = DealFactory(partner=partner_admin.partner, approved=True, protected_until=timezone.localdate())
     services.extension_request(deal=deal, by=partner_admin, reason="Please")
     client.force_login(manager)
-    client.post("/admin/deals/extensionrequest/", {"action": "grant", "_selected_action": [ExtensionRequest.objects.get().pk]})
+    client.post(
+        "/admin/deals/extensionrequest/", {"action": "grant", "_selected_action": [ExtensionRequest.objects.get().pk]}
+    )
     deal.refresh_from_db()
     assert deal.protected_until > timezone.localdate()

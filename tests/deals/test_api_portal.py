@@ -16,12 +16,23 @@ pytestmark = pytest.mark.django_db
 
 def test_partner_registers_a_deal_through_the_api(partner_api, partner_admin, commit):
     with commit():
-        response = partner_api.post("/api/v1/deals/", DealDataFactory(customer_domain="https://www.Fabrikam.com/about"), format="json")
+        response = partner_api.post(
+            "/api/v1/deals/", DealDataFactory(customer_domain="https://www.Fabrikam.com/about"), format="json"
+        )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["status"], body["in_conflict_review"], body["amount"], body["currency"]) == ("submitted", False, "48000.00", "USD")
+    assert (body["status"], body["in_conflict_review"], body["amount"], body["currency"]) == (
+        "submitted",
+        False,
+        "48000.00",
+        "USD",
+    )
     deal = DealRegistration.objects.get(pk=body["id"])
-    assert (deal.partner, deal.registered_by, deal.customer_domain) == (partner_admin.partner, partner_admin, "fabrikam.com")
+    assert (deal.partner, deal.registered_by, deal.customer_domain) == (
+        partner_admin.partner,
+        partner_admin,
+        "fabrikam.com",
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,15 +85,20 @@ def test_reps_see_every_deal_of_their_organization_marked_by_who_registered(api,
     body = api.get("/api/v1/deals/").json()
     assert body["count"] == 2
     assert {(d["customer_name"], d["registered_by"]) for d in body["results"]} == {
-        ("Mine", partner_admin.email), ("Carol's", rep.email)
+        ("Mine", partner_admin.email),
+        ("Carol's", rep.email),
     }
 
 
 def test_the_api_filters_by_status_and_searches(partner_api, partner_admin):
     DealFactory(partner=partner_admin.partner, customer_name="Contoso", approved=True)
     DealFactory(partner=partner_admin.partner, customer_name="Fabrikam")
-    assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?status=approved").json()["results"]] == ["Contoso"]
-    assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?search=fabri").json()["results"]] == ["Fabrikam"]
+    assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?status=approved").json()["results"]] == [
+        "Contoso"
+    ]
+    assert [d["customer_name"] for d in partner_api.get("/api/v1/deals/?search=fabri").json()["results"]] == [
+        "Fabrikam"
+    ]
 
 
 @pytest.mark.parametrize("as_staff", [False, True])
@@ -91,10 +107,14 @@ def test_deal_lists_run_a_constant_number_of_queries(api, partner_admin, manager
     DealFactory.create_batch(2, partner=partner_admin.partner, registered_by=partner_admin)
     with CaptureQueriesContext(connection) as few:
         api.get("/api/v1/deals/")
-    deals = DealFactory.create_batch(20, partner=partner_admin.partner, registered_by=partner_admin, customer_name="Same Co")
+    deals = DealFactory.create_batch(
+        20, partner=partner_admin.partner, registered_by=partner_admin, customer_name="Same Co"
+    )
     from deals.models import ConflictMatch
 
-    ConflictMatch.objects.bulk_create([ConflictMatch(deal=d, other=deals[0], kind="name", score=100, reason="x") for d in deals[1:]])
+    ConflictMatch.objects.bulk_create(
+        [ConflictMatch(deal=d, other=deals[0], kind="name", score=100, reason="x") for d in deals[1:]]
+    )
     with CaptureQueriesContext(connection) as many:
         api.get("/api/v1/deals/")
     assert len(many) == len(few)
@@ -107,7 +127,15 @@ def test_partner_registers_a_deal_in_the_portal(client, rep):
     client.force_login(rep)
     page = client.get("/portal/deals/new/")
     assert page.status_code == 200
-    for field in ["customer_name", "customer_domain", "customer_country", "amount", "currency", "expected_close_date", "products"]:
+    for field in [
+        "customer_name",
+        "customer_domain",
+        "customer_country",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "products",
+    ]:
         assert f'name="{field}"' in page.content.decode()
     response = client.post("/portal/deals/new/", DealDataFactory(portal=True))
     deal = DealRegistration.objects.get()
@@ -119,7 +147,10 @@ def test_partner_registers_a_deal_in_the_portal(client, rep):
 def test_portal_form_names_each_error_and_writes_nothing(client, rep):
     client.force_login(rep)
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = client.post("/portal/deals/new/", DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday))
+    response = client.post(
+        "/portal/deals/new/",
+        DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday),
+    )
     assert response.status_code == 200
     # Field checks and the registration rules answer together: every error in one answer.
     assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
@@ -154,7 +185,9 @@ def test_portal_deal_pages_run_a_constant_number_of_queries(client, partner_admi
         with CaptureQueriesContext(connection) as q:
             client.get(url)
         counts[url] = len(q)
-    DealFactory.create_batch(20, partner=partner_admin.partner, registered_by=PartnerUserFactory(partner=partner_admin.partner))
+    DealFactory.create_batch(
+        20, partner=partner_admin.partner, registered_by=PartnerUserFactory(partner=partner_admin.partner)
+    )
     for url in counts:
         with CaptureQueriesContext(connection) as q:
             client.get(url)
@@ -164,19 +197,33 @@ def test_portal_deal_pages_run_a_constant_number_of_queries(client, partner_admi
 def test_every_invalid_field_is_named_in_one_answer(partner_api):
     response = partner_api.post(
         "/api/v1/deals/",
-        DealDataFactory(customer_name="", amount="lots", currency="XYZ", expected_close_date="someday",
-                  customer_country="ZZ", customer_domain="nodot"),
+        DealDataFactory(
+            customer_name="",
+            amount="lots",
+            currency="XYZ",
+            expected_close_date="someday",
+            customer_country="ZZ",
+            customer_domain="nodot",
+        ),
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"customer_name", "amount", "currency", "expected_close_date", "customer_country", "customer_domain"}
+    assert set(response.json()) == {
+        "customer_name",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "customer_country",
+        "customer_domain",
+    }
     assert not DealRegistration.objects.exists()
 
 
 def test_rule_errors_come_with_field_errors_in_one_api_answer(partner_api):
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = partner_api.post(
-        "/api/v1/deals/", DealDataFactory(amount="lots", customer_domain="nodot", expected_close_date=yesterday, customer_country="us"),
+        "/api/v1/deals/",
+        DealDataFactory(amount="lots", customer_domain="nodot", expected_close_date=yesterday, customer_country="us"),
         format="json",
     )
     assert response.status_code == 400
@@ -190,7 +237,13 @@ def test_a_draft_names_every_error_in_one_answer(client, rep):
     client.force_login(rep)
     draft = DealFactory(partner=rep.partner, registered_by=rep, status="draft")
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
-    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday), "save": "submit"})
+    response = client.post(
+        f"/portal/deals/{draft.pk}/edit/",
+        {
+            **DealDataFactory(portal=True, amount="0", customer_domain="nope", expected_close_date=yesterday),
+            "save": "submit",
+        },
+    )
     assert set(response.context["form"].errors) == {"amount", "customer_domain", "expected_close_date"}
     draft.refresh_from_db()
     assert draft.status == "draft"

@@ -33,7 +33,12 @@ def test_a_registration_without_rivals_is_not_in_conflict_review(partner_admin):
 
 
 def test_same_domain_of_another_partner_is_a_strong_conflict(partner_admin, rival):
-    theirs = DealFactory(partner=rival, customer_name="Totally Different Name", customer_domain="shop.fabrikam.com", customer_country="FR")
+    theirs = DealFactory(
+        partner=rival,
+        customer_name="Totally Different Name",
+        customer_domain="shop.fabrikam.com",
+        customer_country="FR",
+    )
     deal = submit(partner_admin)
     match = deal.conflicts.get()
     assert (match.other, match.kind, match.score) == (theirs, "domain", 100)
@@ -43,20 +48,32 @@ def test_same_domain_of_another_partner_is_a_strong_conflict(partner_admin, riva
 
 def test_contact_email_domain_matches_a_website_domain(partner_admin, rival):
     DealFactory(partner=rival, customer_name="Other", customer_domain="fabrikam.com", customer_country="FR")
-    deal = submit(partner_admin, customer_domain="fabrikam-group.com", customer_name="FG", customer_contact_email="cio@fabrikam.com")
+    deal = submit(
+        partner_admin,
+        customer_domain="fabrikam-group.com",
+        customer_name="FG",
+        customer_contact_email="cio@fabrikam.com",
+    )
     assert kinds(deal) == ["domain"]
 
 
 def test_free_mail_contacts_never_match(partner_admin, rival):
-    theirs = DealFactory(partner=rival, customer_name="Other Co", customer_domain="other.com", customer_country="FR",
-                         customer_contact_email="someone@gmail.com")
+    theirs = DealFactory(
+        partner=rival,
+        customer_name="Other Co",
+        customer_domain="other.com",
+        customer_country="FR",
+        customer_contact_email="someone@gmail.com",
+    )
     assert theirs.email_domain_key == ""
     deal = submit(partner_admin, customer_contact_email="buyer@gmail.com")
     assert kinds(deal) == []
 
 
 def test_same_normalized_name_anywhere_is_a_strong_conflict(partner_admin, rival):
-    DealFactory(partner=rival, customer_name="FABRIKAM, Incorporated", customer_domain="fabrikam.de", customer_country="DE")
+    DealFactory(
+        partner=rival, customer_name="FABRIKAM, Incorporated", customer_domain="fabrikam.de", customer_country="DE"
+    )
     deal = submit(partner_admin)
     match = deal.conflicts.get()
     assert (match.kind, match.score) == ("name", 100)
@@ -170,8 +187,14 @@ def test_staff_see_the_conflicts_with_partner_and_reason(manager_api, conflicted
     body = manager_api.get(f"/api/v1/deals/{conflicted.pk}/").json()
     other = DealRegistration.objects.get(partner=rival)
     assert body["conflicts"] == [
-        {"deal": other.pk, "partner": {"id": rival.pk, "name": rival.name}, "kind": "domain", "score": 100,
-         "reason": f"Same customer domain fabrikam.com and same customer name \"fabrikam\" as registration #{other.pk} (approved)"}
+        {
+            "deal": other.pk,
+            "partner": {"id": rival.pk, "name": rival.name},
+            "kind": "domain",
+            "score": 100,
+            "reason": 'Same customer domain fabrikam.com and same customer name "fabrikam" as registration '
+            f"#{other.pk} (approved)",
+        }
     ]
 
 
@@ -179,7 +202,9 @@ def test_the_conflict_signal_is_sent_after_commit(partner_admin, rival, commit):
     from deals.signals import deal_conflict_found
 
     received = []
-    deal_conflict_found.connect(lambda sender, deal, matches, **kw: received.append((deal, len(matches))), weak=False, dispatch_uid="t")
+    deal_conflict_found.connect(
+        lambda sender, deal, matches, **kw: received.append((deal, len(matches))), weak=False, dispatch_uid="t"
+    )
     try:
         DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com")
         with commit():

@@ -26,7 +26,10 @@ def test_a_draft_is_saved_without_conflict_check_or_notification(client, rep, ri
 def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, rival, commit):
     DealFactory(partner=rival, customer_name="Fabrikam", customer_domain="fabrikam.com", approved=True)
     client.force_login(rep)
-    client.post("/portal/deals/new/", {**DealDataFactory(portal=True, customer_name="Draft Co", customer_domain="draft-co.com"), "save": "draft"})
+    client.post(
+        "/portal/deals/new/",
+        {**DealDataFactory(portal=True, customer_name="Draft Co", customer_domain="draft-co.com"), "save": "draft"},
+    )
     draft = DealRegistration.objects.get(partner=rep.partner)
     assert client.get(f"/portal/deals/{draft.pk}/edit/").context["form"]["customer_name"].value() == "Draft Co"
     with commit():
@@ -36,8 +39,12 @@ def test_submitting_an_edited_draft_checks_conflicts_and_notifies(client, rep, r
     assert (draft.status, draft.customer_name, draft.in_conflict_review) == ("submitted", "Fabrikam Inc.", True)
     assert draft.submitted_at is not None
     assert "conflict review" in mail.outbox[-1].body
-    assert client.get(f"/portal/deals/{draft.pk}/edit/")["Location"] == f"/portal/deals/{draft.pk}/"  # no longer a draft
-    again = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True), "save": "submit"})  # a double click
+    assert (
+        client.get(f"/portal/deals/{draft.pk}/edit/")["Location"] == f"/portal/deals/{draft.pk}/"
+    )  # no longer a draft
+    again = client.post(
+        f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True), "save": "submit"}
+    )  # a double click
     assert "Only a draft of your organization can be edited." in again.content.decode()
     assert DealRegistration.objects.get(pk=draft.pk).submitted_at == draft.submitted_at
 
@@ -46,7 +53,9 @@ def test_a_draft_with_errors_names_them_and_changes_nothing(client, rep):
     client.force_login(rep)
     client.post("/portal/deals/new/", {**DealDataFactory(portal=True), "save": "draft"})
     draft = DealRegistration.objects.get()
-    response = client.post(f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True, amount="0"), "save": "draft"})
+    response = client.post(
+        f"/portal/deals/{draft.pk}/edit/", {**DealDataFactory(portal=True, amount="0"), "save": "draft"}
+    )
     assert "amount" in response.context["form"].errors
     draft.refresh_from_db()
     assert str(draft.amount) == "48000.00"

@@ -58,7 +58,12 @@ def test_won_needs_a_final_amount_and_announces_the_win(manager_api, manager, de
         "amount": ["Give the final amount of the won deal (more than 0)."]
     }
     future = (timezone.localdate() + timedelta(days=1)).isoformat()
-    assert "closed_on" in manager_api.post(f"/api/v1/deals/{deal.pk}/close/", {"outcome": "won", "amount": "5", "closed_on": future}).json()
+    assert (
+        "closed_on"
+        in manager_api.post(
+            f"/api/v1/deals/{deal.pk}/close/", {"outcome": "won", "amount": "5", "closed_on": future}
+        ).json()
+    )
     won = []
     deal_won.connect(lambda sender, deal, **kw: won.append(deal.pk), weak=False, dispatch_uid="test")
     try:
@@ -67,7 +72,11 @@ def test_won_needs_a_final_amount_and_announces_the_win(manager_api, manager, de
     finally:
         deal_won.disconnect(dispatch_uid="test")
     body = response.json()
-    assert (body["status"], body["final_amount"], body["closed_on"]) == ("won", "51000.50", timezone.localdate().isoformat())
+    assert (body["status"], body["final_amount"], body["closed_on"]) == (
+        "won",
+        "51000.50",
+        timezone.localdate().isoformat(),
+    )
     assert won == [deal.pk]
 
 
@@ -75,7 +84,9 @@ def test_a_won_deal_closes_the_first_deal_onboarding_task(manager, deal):
     from partners.models import OnboardingTaskTemplate
     from partners.services import onboarding_start
 
-    OnboardingTaskTemplate.objects.create(partner_type="reseller", title="Win a first deal", event=OnboardingEvent.FIRST_DEAL_WON)
+    OnboardingTaskTemplate.objects.create(
+        partner_type="reseller", title="Win a first deal", event=OnboardingEvent.FIRST_DEAL_WON
+    )
     onboarding_start(partner=deal.partner)
     services.deal_approve(deal=deal, by=manager)
     services.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("100.00"))
@@ -151,9 +162,15 @@ def test_partner_asks_for_an_extension_and_a_manager_grants_it(partner_api, mana
     deal.refresh_from_db()
     before = deal.protected_until
     assert partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": ""}).status_code == 400
-    assert partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "Board meets in Q3"}).status_code == 201
+    assert (
+        partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "Board meets in Q3"}).status_code
+        == 201
+    )
     again = partner_api.post(f"/api/v1/deals/{deal.pk}/request-extension/", {"reason": "again"})
-    assert (again.status_code, again.json()) == (409, {"detail": "An extension request for this deal is already waiting for a decision."})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"detail": "An extension request for this deal is already waiting for a decision."},
+    )
     assert partner_api.post(f"/api/v1/deals/{deal.pk}/grant-extension/").status_code == 403
     wanted = before + timedelta(days=30)
     response = manager_api.post(f"/api/v1/deals/{deal.pk}/grant-extension/", {"protected_until": wanted.isoformat()})
@@ -188,7 +205,9 @@ def test_only_approved_deals_can_be_extended(partner_admin, deal):
 def test_portal_extension_form(client, partner_admin, manager, deal):
     services.deal_approve(deal=deal, by=manager)
     client.force_login(partner_admin)
-    response = client.post(f"/portal/deals/{deal.pk}/extension/", {"reason": "The customer needs a quarter more."}, follow=True)
+    response = client.post(
+        f"/portal/deals/{deal.pk}/extension/", {"reason": "The customer needs a quarter more."}, follow=True
+    )
     assert b"extension request is sent" in response.content
     assert ExtensionRequest.objects.get().requested_by == partner_admin
 
@@ -210,15 +229,21 @@ def test_a_manager_reverses_a_win_through_the_api_and_the_admin(manager_api, cli
     body = manager_api.post(f"/api/v1/deals/{first.pk}/reverse-win/", {"reason": "Customer refunded"}).json()
     assert body["status"] == "lost"
     client.force_login(manager)
-    client.post("/admin/deals/dealregistration/", {"action": "reverse_win", "_selected_action": [second.pk], "reason": "Order cancelled"})
+    client.post(
+        "/admin/deals/dealregistration/",
+        {"action": "reverse_win", "_selected_action": [second.pk], "reason": "Order cancelled"},
+    )
     second.refresh_from_db()
     assert (second.status, second.reversal_reason) == ("lost", "Order cancelled")
 
 
-def test_expiry_notifies_in_a_constant_number_of_queries(manager, partner_admin, rival_admin, django_assert_max_num_queries):
+def test_expiry_notifies_in_a_constant_number_of_queries(
+    manager, partner_admin, rival_admin, django_assert_max_num_queries
+):
     today = timezone.localdate()
     for owner in (partner_admin, rival_admin):
-        DealFactory.create_batch(3, partner=owner.partner, registered_by=owner, approved=True,
-                                 protected_until=today - timedelta(days=1))
+        DealFactory.create_batch(
+            3, partner=owner.partner, registered_by=owner, approved=True, protected_until=today - timedelta(days=1)
+        )
     with django_assert_max_num_queries(8):
         assert services.deals_expire(today=today) == 6

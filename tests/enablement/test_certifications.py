@@ -42,10 +42,18 @@ def test_passing_grants_a_certification_with_an_expiry_and_a_pdf_after_commit(ap
     assert certification.issued_on == today
     assert certification.expires_on == services.add_months(today, 12)
     assert (certification.holder_name, certification.partner_name, certification.course_title) == (
-        partner_admin.full_name, "Acme Cloud Partners", "Product foundations")
+        partner_admin.full_name,
+        "Acme Cloud Partners",
+        "Product foundations",
+    )
     assert certification.pdf
     text = PdfReader(io.BytesIO(certification.pdf.read())).pages[0].extract_text()
-    for expected in (partner_admin.full_name, "Acme Cloud Partners", "Product foundations", certification.verification_code):
+    for expected in (
+        partner_admin.full_name,
+        "Acme Cloud Partners",
+        "Product foundations",
+        certification.verification_code,
+    ):
         assert expected in text
 
 
@@ -140,7 +148,10 @@ def test_a_renewed_certification_is_not_reminded(rep, course, commit):
 
 
 def test_the_daily_task_is_scheduled(settings):
-    assert settings.CELERY_BEAT_SCHEDULE["remind-and-expire-certifications"]["task"] == "enablement.tasks.remind_and_expire_certifications"
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["remind-and-expire-certifications"]["task"]
+        == "enablement.tasks.remind_and_expire_certifications"
+    )
 
 
 # --- Public verification ---------------------------------------------------------------------------
@@ -175,8 +186,9 @@ def test_verification_of_an_unknown_code_is_404(client, db):
 
 
 def test_passing_the_onboarding_course_closes_its_step(course):
-    OnboardingTaskTemplate.objects.create(partner_type="reseller", title="Pass the foundations course",
-                                          event=OnboardingEvent.COURSE_PASSED, required=True)
+    OnboardingTaskTemplate.objects.create(
+        partner_type="reseller", title="Pass the foundations course", event=OnboardingEvent.COURSE_PASSED, required=True
+    )
     partner = PartnerFactory(status="onboarding")
     onboarding_start(partner=partner)
     user = PartnerUserFactory(partner=partner, role="partner_rep")
@@ -207,7 +219,12 @@ def test_certified_users_count_people_with_a_current_certification(partner, riva
     Partner.objects.filter(pk=partner.pk).update(tier=tiers["Gold"])
     partner.refresh_from_db()
     status = selectors.tier_certification_status(partner)
-    assert (status["certified"], status["required"], status["next_tier"].name, status["required_next"]) == (2, 2, "Platinum", 5)
+    assert (status["certified"], status["required"], status["next_tier"].name, status["required_next"]) == (
+        2,
+        2,
+        "Platinum",
+        5,
+    )
 
 
 def test_certified_user_counts_is_one_query(partner, rival, course, django_assert_num_queries):

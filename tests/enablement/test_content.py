@@ -29,10 +29,20 @@ def add_asset(manager, title="Brochure", *, kind="file", file=None, url="", **da
 def library(manager, tiers):
     """Assets for everyone, for Gold and above, for MSPs only, and one not published yet."""
     return {
-        "everyone": add_asset(manager, "Cloud Suite brochure", file=upload("brochure.pdf", PDF), tags=["cloud", "overview"]),
-        "gold": add_asset(manager, "Gold price list", file=upload("prices.pdf", PDF), category="pricing", min_tier=tiers["Gold"]),
-        "msp": add_asset(manager, "MSP playbook", kind="link", url="https://docs.example.com/msp", category="technical",
-                         partner_types=["msp"]),
+        "everyone": add_asset(
+            manager, "Cloud Suite brochure", file=upload("brochure.pdf", PDF), tags=["cloud", "overview"]
+        ),
+        "gold": add_asset(
+            manager, "Gold price list", file=upload("prices.pdf", PDF), category="pricing", min_tier=tiers["Gold"]
+        ),
+        "msp": add_asset(
+            manager,
+            "MSP playbook",
+            kind="link",
+            url="https://docs.example.com/msp",
+            category="technical",
+            partner_types=["msp"],
+        ),
         "draft": add_asset(manager, "Next year's deck", file=upload("deck.pdf", PDF), published=False),
     }
 
@@ -55,7 +65,12 @@ def test_a_partner_sees_what_its_tier_and_type_may_see(api, library, tiers, mana
     assert visible_titles(api, platinum_msp) == {"Cloud Suite brochure", "Gold price list", "MSP playbook"}
     assert visible_titles(api, untiered_msp) == {"Cloud Suite brochure", "MSP playbook"}
     # Staff see everything, drafts included.
-    assert visible_titles(api, manager) == {"Cloud Suite brochure", "Gold price list", "MSP playbook", "Next year's deck"}
+    assert visible_titles(api, manager) == {
+        "Cloud Suite brochure",
+        "Gold price list",
+        "MSP playbook",
+        "Next year's deck",
+    }
 
 
 def test_an_asset_the_partner_may_not_see_is_404_everywhere(api, client, library, partner_admin):
@@ -105,7 +120,9 @@ def test_a_new_version_keeps_the_download_history(client, library, manager, rep)
     asset = library["everyone"]
     client.force_login(rep)
     client.get(f"/portal/content/{asset.pk}/download/")
-    services.content_asset_save(by=manager, asset=asset, data={"title": asset.title}, upload=upload("brochure-2027.pdf", PDF + b"v2"))
+    services.content_asset_save(
+        by=manager, asset=asset, data={"title": asset.title}, upload=upload("brochure-2027.pdf", PDF + b"v2")
+    )
     asset.refresh_from_db()
     assert asset.version == 2 and asset.original_filename == "brochure-2027.pdf"
     client.get(f"/portal/content/{asset.pk}/download/")
@@ -156,13 +173,16 @@ def test_a_path_traversal_name_stays_a_plain_name_inside_private_storage(manager
     assert ".." not in windows.original_filename and "\\" not in windows.original_filename
 
 
-@pytest.mark.parametrize("name, content, content_type", [
-    ("deck.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("logo.PNG", PNG, "image/png"),
-    ("legacy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 32, "application/msword"),
-    ("demo.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16, "video/mp4"),
-    ("kit.zip", docx_bytes(), "application/zip"),
-])
+@pytest.mark.parametrize(
+    "name, content, content_type",
+    [
+        ("deck.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("logo.PNG", PNG, "image/png"),
+        ("legacy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 32, "application/msword"),
+        ("demo.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 16, "video/mp4"),
+        ("kit.zip", docx_bytes(), "application/zip"),
+    ],
+)
 def test_allowed_files_are_stored_with_their_real_type(manager, name, content, content_type):
     asset = add_asset(manager, file=upload(name, content))
     assert asset.content_type == content_type and asset.size == len(content)
@@ -181,8 +201,14 @@ def test_only_managers_curate(partner_admin, finance):
 
 
 def test_portal_search_and_filters(client, library, partner_admin, manager):
-    add_asset(manager, "Security add-on one-pager", file=upload("sec.pdf", PDF), category="marketing", language="de",
-              description="Why buyers add security.")
+    add_asset(
+        manager,
+        "Security add-on one-pager",
+        file=upload("sec.pdf", PDF),
+        category="marketing",
+        language="de",
+        description="Why buyers add security.",
+    )
     client.force_login(partner_admin)
     page = client.get("/portal/content/", {"search": "cloud"}).content.decode()
     assert "Cloud Suite brochure" in page and "Security add-on" not in page
@@ -197,10 +223,18 @@ def test_portal_content_empty_state(client, partner_admin):
     assert "No content yet" in client.get("/portal/content/").content.decode()
 
 
-def test_content_lists_take_a_constant_number_of_queries(api, client, manager, partner_admin, django_assert_max_num_queries):
+def test_content_lists_take_a_constant_number_of_queries(
+    api, client, manager, partner_admin, django_assert_max_num_queries
+):
     def fill(n):
         for i in range(n):
-            add_asset(manager, f"Asset {ContentAsset.objects.count()} {i}", kind="link", url=f"https://example.com/{i}", tags=["x"])
+            add_asset(
+                manager,
+                f"Asset {ContentAsset.objects.count()} {i}",
+                kind="link",
+                url=f"https://example.com/{i}",
+                tags=["x"],
+            )
 
     api.force_authenticate(partner_admin)
     client.force_login(partner_admin)

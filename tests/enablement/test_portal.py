@@ -90,7 +90,9 @@ def test_the_training_page_takes_a_constant_number_of_queries(client, partner_ad
 
 def test_a_script_or_javascript_link_in_a_lesson_never_reaches_the_page(client, api, rep, course):
     Lesson.objects.create(
-        course=course, position=3, title="Tricky",
+        course=course,
+        position=3,
+        title="Tricky",
         body_markdown=(
             "<script>alert('x')</script>\n\n[Click](javascript:alert(1)) and ![img](javascript:alert(2))\n\n"
             '<img src="x.png" onerror="alert(3)"> <a href="JAVASCRIPT:alert(4)">caps</a> [data](data:text/html,hi)\n\n'
@@ -120,8 +122,11 @@ def test_the_portal_home_shows_featured_content_and_training_due(client, rep, ma
 
     course.required_partner_types = ",reseller,"
     course.save()
-    services.content_asset_save(by=manager, data={"title": "Launch deck", "category": "sales", "kind": "file", "featured": True},
-                                upload=upload("deck.pdf", PDF))
+    services.content_asset_save(
+        by=manager,
+        data={"title": "Launch deck", "category": "sales", "kind": "file", "featured": True},
+        upload=upload("deck.pdf", PDF),
+    )
     client.force_login(rep)
     page = client.get("/portal/").content.decode()
     assert "Featured content" in page and "Launch deck" in page

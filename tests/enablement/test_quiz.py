@@ -66,7 +66,13 @@ def test_a_failed_attempt_names_the_wrong_questions_but_not_the_right_answers(ap
     response = api.post(f"/api/v1/courses/{course.pk}/attempts/", {"answers": with_wrong(course, 0, 1)}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert body == {"id": body["id"], "score": 33, "passed": False, "certification": None, "wrong_questions": [q1.pk, q2.pk]}
+    assert body == {
+        "id": body["id"],
+        "score": 33,
+        "passed": False,
+        "certification": None,
+        "wrong_questions": [q1.pk, q2.pk],
+    }
     client.force_login(partner_admin)
     page = client.get(f"/portal/training/attempts/{body['id']}/").content.decode()
     assert q1.text in page and q2.text in page and q3.text not in page
@@ -80,23 +86,37 @@ def test_a_question_with_several_right_choices_needs_all_of_them_and_no_other(pa
     right = sorted(c.pk for c in q2.choices.all() if c.is_correct)
     wrong = wrong_choice(q2)
     answers = right_answers(course)
-    for picked, counted_right in [(right[:1], False), (right + [wrong], False), (right, True), (list(reversed(right)), True)]:
+    for picked, counted_right in [
+        (right[:1], False),
+        (right + [wrong], False),
+        (right, True),
+        (list(reversed(right)), True),
+    ]:
         answers[str(q2.pk)] = picked
-        attempt = services.quiz_attempt_submit(course=course, user=partner_admin, answers=answers, now=timezone.now() - timedelta(days=len(picked) * 10 + counted_right))
+        attempt = services.quiz_attempt_submit(
+            course=course,
+            user=partner_admin,
+            answers=answers,
+            now=timezone.now() - timedelta(days=len(picked) * 10 + counted_right),
+        )
         assert (q2.pk not in attempt.wrong_questions) is counted_right
 
 
-@pytest.mark.parametrize("pass_mark, wrong, passed, score", [
-    (80, 1, True, 80),   # 4 of 5 right is exactly the pass mark
-    (80, 2, False, 60),
-    (81, 1, False, 80),
-    (100, 0, True, 100),
-    (67, 1, False, 66),  # 2 of 3 is 66.7%: below 67 even if it would round up
-])
+@pytest.mark.parametrize(
+    "pass_mark, wrong, passed, score",
+    [
+        (80, 1, True, 80),  # 4 of 5 right is exactly the pass mark
+        (80, 2, False, 60),
+        (81, 1, False, 80),
+        (100, 0, True, 100),
+        (67, 1, False, 66),  # 2 of 3 is 66.7%: below 67 even if it would round up
+    ],
+)
 def test_pass_mark_boundaries(partner_admin, pass_mark, wrong, passed, score):
     count = 3 if pass_mark == 67 else 5
     course = course_with_quiz(
-        title=f"Course {pass_mark}-{wrong}", pass_mark=pass_mark,
+        title=f"Course {pass_mark}-{wrong}",
+        pass_mark=pass_mark,
         questions=[(f"Question {i}", [("yes", True), ("no", False)]) for i in range(count)],
     )
     attempt = services.quiz_attempt_submit(course=course, user=partner_admin, answers=with_wrong(course, *range(wrong)))
@@ -125,11 +145,14 @@ def test_attempts_per_day_are_limited(api, partner_admin, rep, course, settings)
     assert api.post(url, {"answers": right_answers(course)}, format="json").status_code == 201
 
 
-@pytest.mark.parametrize("answers, message", [
-    ("all right", "Give the answers as an object"),
-    ({"999999": 1}, "is not a question of this course"),
-    ({}, "Answer every question"),
-])
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        ("all right", "Give the answers as an object"),
+        ({"999999": 1}, "is not a question of this course"),
+        ({}, "Answer every question"),
+    ],
+)
 def test_bad_answers_are_400_naming_the_field(api, partner_admin, course, answers, message):
     api.force_authenticate(partner_admin)
     response = api.post(f"/api/v1/courses/{course.pk}/attempts/", {"answers": answers}, format="json")
@@ -153,7 +176,10 @@ def test_staff_do_not_take_quizzes_and_drafts_cannot_be_taken(api, manager, part
     Course.objects.filter(pk=draft.pk).update(published=False)
     api.force_authenticate(partner_admin)
     assert api.get(f"/api/v1/courses/{draft.pk}/").status_code == 404
-    assert api.post(f"/api/v1/courses/{draft.pk}/attempts/", {"answers": right_answers(draft)}, format="json").status_code == 404
+    assert (
+        api.post(f"/api/v1/courses/{draft.pk}/attempts/", {"answers": right_answers(draft)}, format="json").status_code
+        == 404
+    )
     empty = Course.objects.create(title="No quiz", published=True)
     with pytest.raises(StateConflict, match="no quiz"):
         services.quiz_attempt_submit(course=empty, user=partner_admin, answers={})

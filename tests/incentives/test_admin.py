@@ -53,7 +53,9 @@ def test_finance_runs_a_payout_from_the_admin(client, finance, finance2, partner
     assert run.status == "calculated"
     client.force_login(finance2)
     client.post("/admin/incentives/payoutrun/", {"action": "approve", "_selected_action": [run.pk]})
-    client.post("/admin/incentives/payoutrun/", {"action": "mark_paid", "_selected_action": [run.pk], "reference": "SEPA-1"})
+    client.post(
+        "/admin/incentives/payoutrun/", {"action": "mark_paid", "_selected_action": [run.pk], "reference": "SEPA-1"}
+    )
     run.refresh_from_db()
     assert (run.status, run.payment_reference) == ("paid", "SEPA-1")
     # The ZIP is built by a worker: the first click asks for it and the run's page shows progress.
@@ -80,10 +82,14 @@ def test_a_second_open_run_is_refused_with_a_message(client, finance, partner):
 
 
 def test_a_plan_in_use_is_versioned_not_edited(client, partner, manager):
-    plan = CommissionPlanFactory(tier=partner.tier, name="Silver 2026", rules=[dict(kind="percentage", rate=Decimal("8"))])
+    plan = CommissionPlanFactory(
+        tier=partner.tier, name="Silver 2026", rules=[dict(kind="percentage", rate=Decimal("8"))]
+    )
     from incentives.models import CommissionLine
 
-    CommissionLine.objects.create(partner=partner, plan=plan, kind="accrual", amount=Decimal("8"), currency="USD", explanation="x")
+    CommissionLine.objects.create(
+        partner=partner, plan=plan, kind="accrual", amount=Decimal("8"), currency="USD", explanation="x"
+    )
     client.force_login(StaffUserFactory(role="admin", is_superuser=True))
     page = client.get(f"/admin/incentives/commissionplan/{plan.pk}/change/").content.decode()
     assert 'name="currency"' not in page and 'name="rules-0-rate"' not in page

@@ -37,55 +37,79 @@ def test_a_won_deal_books_accrual_lines_under_the_tier_plan(partner, manager, go
     deal = approved_deal(partner, manager, customer_name="Contoso")
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("48000.00"))
     line = CommissionLine.objects.get(deal=deal)
-    assert (line.kind, line.base_amount, line.rate, line.amount, line.currency) == ("accrual", Decimal("48000.00"), Decimal("12"), Decimal("5760.00"), "USD")
+    assert (line.kind, line.base_amount, line.rate, line.amount, line.currency) == (
+        "accrual",
+        Decimal("48000.00"),
+        Decimal("12"),
+        Decimal("5760.00"),
+        "USD",
+    )
     assert line.explanation == "12% (10% + 2% Gold uplift) of 48,000.00 USD under Gold 2026 plan, deal Contoso"
 
 
 def test_a_partners_own_plan_wins_over_its_tier_plan(partner, manager, gold):
     CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
-    CommissionPlanFactory(partner=partner, name="Acme special", rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("999"))])
+    CommissionPlanFactory(
+        partner=partner, name="Acme special", rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("999"))]
+    )
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
     assert [line.amount for line in CommissionLine.objects.filter(deal=deal)] == [Decimal("999.00")]
 
 
 def test_plans_apply_within_their_dates(partner, manager, gold):
-    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("1"))], starts_on=TODAY + timedelta(days=1))
+    CommissionPlanFactory(
+        tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("1"))], starts_on=TODAY + timedelta(days=1)
+    )
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
     assert not CommissionLine.objects.exists()
 
 
 def test_brackets_count_earlier_wins_of_the_period(partner, manager, gold):
-    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}])])
+    CommissionPlanFactory(
+        tier=gold,
+        rules=[dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}])],
+    )
     first, second = approved_deal(partner, manager), approved_deal(partner, manager)
     deals.deal_close(deal=first, by=manager, outcome="won", amount=Decimal("80000"))
     deals.deal_close(deal=second, by=manager, outcome="won", amount=Decimal("50000"))
-    assert [(l.base_amount, l.rate) for l in CommissionLine.objects.filter(deal=second).order_by("id")] == [
-        (Decimal("20000.00"), Decimal("12")), (Decimal("30000.00"), Decimal("14"))
+    assert [(line.base_amount, line.rate) for line in CommissionLine.objects.filter(deal=second).order_by("id")] == [
+        (Decimal("20000.00"), Decimal("12")),
+        (Decimal("30000.00"), Decimal("14")),
     ]
 
 
 def test_lines_convert_to_the_payout_currency_with_the_rate_of_the_close_date(partner, manager, gold):
     CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10"))])
-    PayoutDetails.objects.create(partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com")
+    PayoutDetails.objects.create(
+        partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com"
+    )
     ExchangeRateFactory(date=TODAY - timedelta(days=3), from_currency="USD", to_currency="EUR", rate="0.90")
     ExchangeRateFactory(date=TODAY - timedelta(days=1), from_currency="USD", to_currency="EUR", rate="0.92")
-    ExchangeRateFactory(date=TODAY + timedelta(days=1), from_currency="USD", to_currency="EUR", rate="0.99")  # not yet in force
+    ExchangeRateFactory(
+        date=TODAY + timedelta(days=1), from_currency="USD", to_currency="EUR", rate="0.99"
+    )  # not yet in force
     ExchangeRateFactory(date=TODAY - timedelta(days=1), from_currency="GBP", to_currency="USD", rate="1.25")
     deal = approved_deal(partner, manager, currency="GBP")
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("10000.00"))
     line = CommissionLine.objects.get(deal=deal)
     # 10,000 GBP = 12,500 USD; 12% = 1,500 USD; at 0.92 = 1,380 EUR
     assert (line.base_amount, line.original_amount, line.original_currency, line.fx_rate) == (
-        Decimal("12500.00"), Decimal("1500.00"), "USD", Decimal("0.92"))
+        Decimal("12500.00"),
+        Decimal("1500.00"),
+        "USD",
+        Decimal("0.92"),
+    )
     assert (line.amount, line.currency) == (Decimal("1380.00"), "EUR")
     assert "at 0.92 = 1,380.00 EUR" in line.explanation
 
 
 def test_an_inverse_rate_serves_when_only_the_other_direction_is_entered(partner, manager, gold):
     CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
-    PayoutDetails.objects.create(partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com")
+    PayoutDetails.objects.create(
+        partner=partner, method="paypal", currency="EUR", account_holder="A", paypal_email="a@b.com"
+    )
     ExchangeRateFactory(date=TODAY, from_currency="EUR", to_currency="USD", rate="1.25")
     deal = approved_deal(partner, manager)
     deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("5"))
@@ -139,8 +163,15 @@ def test_an_adjustment_cannot_point_at_another_partners_deal_or_line(partner, ri
 
     theirs = CommissionLineFactory(partner=rival, amount="10.00")
     with pytest.raises(ValidationError) as error:
-        services.commission_adjust(partner=partner, amount=Decimal("-10"), currency="USD", explanation="x",
-                                   by=StaffUserFactory(role="finance"), deal=DealFactory(partner=rival), corrects=theirs)
+        services.commission_adjust(
+            partner=partner,
+            amount=Decimal("-10"),
+            currency="USD",
+            explanation="x",
+            by=StaffUserFactory(role="finance"),
+            deal=DealFactory(partner=rival),
+            corrects=theirs,
+        )
     assert set(error.value.message_dict) == {"deal", "corrects"}
 
 
@@ -158,23 +189,42 @@ def test_the_admin_adds_adjustments_but_never_edits_lines(client, partner):
     client.force_login(StaffUserFactory(role="finance"))
     page = client.get(f"/admin/incentives/commissionline/{line.pk}/change/").content.decode()
     assert 'name="amount"' not in page
-    response = client.post("/admin/incentives/commissionline/add/", {
-        "partner": partner.pk, "amount": "-25.50", "currency": "USD", "explanation": "Duplicate payment correction",
-        "corrects": line.pk})
+    response = client.post(
+        "/admin/incentives/commissionline/add/",
+        {
+            "partner": partner.pk,
+            "amount": "-25.50",
+            "currency": "USD",
+            "explanation": "Duplicate payment correction",
+            "corrects": line.pk,
+        },
+    )
     assert response.status_code == 302
     adjustment = CommissionLine.objects.latest("id")
     assert (adjustment.kind, adjustment.amount, adjustment.corrects) == ("adjustment", Decimal("-25.50"), line)
     assert client.post(f"/admin/incentives/commissionline/{line.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
-@pytest.mark.parametrize(("amount", "currency", "explanation", "field"), [
-    (Decimal("0"), "USD", "x", "amount"), (Decimal("1.005"), "USD", "x", "amount"), (Decimal("5"), "ABC", "x", "currency"),
-    (Decimal("5"), "USD", " ", "explanation")])
+@pytest.mark.parametrize(
+    ("amount", "currency", "explanation", "field"),
+    [
+        (Decimal("0"), "USD", "x", "amount"),
+        (Decimal("1.005"), "USD", "x", "amount"),
+        (Decimal("5"), "ABC", "x", "currency"),
+        (Decimal("5"), "USD", " ", "explanation"),
+    ],
+)
 def test_adjustments_are_validated(partner, amount, currency, explanation, field):
     from ..factories import StaffUserFactory
 
     with pytest.raises(ValidationError) as error:
-        services.commission_adjust(partner=partner, amount=amount, currency=currency, explanation=explanation, by=StaffUserFactory(role="finance"))
+        services.commission_adjust(
+            partner=partner,
+            amount=amount,
+            currency=currency,
+            explanation=explanation,
+            by=StaffUserFactory(role="finance"),
+        )
     assert field in error.value.message_dict
     assert not CommissionLine.objects.exists()
 
@@ -184,7 +234,10 @@ def test_adjustments_are_validated(partner, amount, currency, explanation, field
 
 @pytest.fixture
 def won(partner, manager, gold):
-    CommissionPlanFactory(tier=gold, rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))])
+    CommissionPlanFactory(
+        tier=gold,
+        rules=[dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), dict(kind=Kind.FLAT_BONUS, amount=Decimal("100"))],
+    )
     deal = approved_deal(partner, manager)
     return deals.deal_close(deal=deal, by=manager, outcome="won", amount=Decimal("1000"))
 
@@ -192,8 +245,12 @@ def won(partner, manager, gold):
 def test_reversing_a_win_writes_negative_lines_that_point_at_what_they_reverse(manager, won):
     deals.deal_reverse_win(deal=won, by=manager, reason="Customer refunded")
     lines = list(CommissionLine.objects.filter(deal=won).order_by("id"))
-    assert [(l.kind, l.amount) for l in lines] == [
-        ("accrual", Decimal("120.00")), ("accrual", Decimal("100.00")), ("clawback", Decimal("-120.00")), ("clawback", Decimal("-100.00"))]
+    assert [(line.kind, line.amount) for line in lines] == [
+        ("accrual", Decimal("120.00")),
+        ("accrual", Decimal("100.00")),
+        ("clawback", Decimal("-120.00")),
+        ("clawback", Decimal("-100.00")),
+    ]
     assert lines[2].corrects == lines[0]
     assert "Customer refunded" in lines[2].explanation
     won.refresh_from_db()

@@ -57,7 +57,9 @@ def ledger(partner, rival):
     CommissionLineFactory(partner=partner, amount="100.00", booked_on=TODAY - timedelta(days=20))
     CommissionLineFactory(partner=partner, amount="250.50", booked_on=TODAY - timedelta(days=15))
     CommissionLineFactory(partner=rival, amount="80.00", currency="EUR", booked_on=TODAY - timedelta(days=15))
-    CommissionLineFactory(partner=rival, amount="10.00", booked_on=TODAY - timedelta(days=12))  # under the minimum: carried forward
+    CommissionLineFactory(
+        partner=rival, amount="10.00", booked_on=TODAY - timedelta(days=12)
+    )  # under the minimum: carried forward
     CommissionLineFactory(partner=partner, amount="999.00", booked_on=TODAY - timedelta(days=2))  # after the period end
     return partner, rival
 
@@ -110,21 +112,31 @@ def test_lines_of_an_approved_run_are_never_paid_again(finance2, ledger, create_
     first = PayoutRun.objects.get(pk=create_run().json()["id"])
     services.payout_run_approve(run=first, by=finance2)
     second = PayoutRun.objects.get(pk=create_run(TODAY - timedelta(days=1)).json()["id"])
-    first_ids = {l.pk for s in first.statements.all() for l in s.lines()}
-    second_ids = {l.pk for s in second.statements.all() for l in s.lines()}
+    first_ids = {line.pk for s in first.statements.all() for line in s.lines()}
+    second_ids = {line.pk for s in second.statements.all() for line in s.lines()}
     assert first_ids and second_ids and not first_ids & second_ids
 
 
 def test_recalculating_gives_the_same_result(ledger, create_run, recalculate):
     run_id = create_run().json()["id"]
-    before = sorted(PayoutStatement.objects.filter(run_id=run_id).values_list("partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"))
+    before = sorted(
+        PayoutStatement.objects.filter(run_id=run_id).values_list(
+            "partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"
+        )
+    )
     assert recalculate(run_id).status_code == 202
-    after = sorted(PayoutStatement.objects.filter(run_id=run_id).values_list("partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"))
+    after = sorted(
+        PayoutStatement.objects.filter(run_id=run_id).values_list(
+            "partner_id", "currency", "total", "line_count", "after_line_id", "last_line_id"
+        )
+    )
     assert after == before
     assert PayoutRun.objects.get(pk=run_id).status == "calculated"
 
 
-def test_a_run_failing_half_way_leaves_nothing_and_shows_the_error(finance_api, ledger, monkeypatch, create_run, recalculate):
+def test_a_run_failing_half_way_leaves_nothing_and_shows_the_error(
+    finance_api, ledger, monkeypatch, create_run, recalculate
+):
     def crash(run):
         raise RuntimeError("worker lost its database connection")
 
@@ -190,7 +202,9 @@ def test_an_approved_run_is_frozen(finance_api, finance2, ledger, create_run):
 
 def test_mark_paid_needs_a_reference(finance_api, finance2, ledger, create_run):
     run = PayoutRun.objects.get(pk=create_run().json()["id"])
-    assert finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {"reference": "X"}).status_code == 409  # not approved
+    assert (
+        finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {"reference": "X"}).status_code == 409
+    )  # not approved
     services.payout_run_approve(run=run, by=finance2)
     assert "reference" in finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {}).json()
     body = finance_api.post(f"/api/v1/payout-runs/{run.pk}/mark-paid/", {"reference": "SEPA-42"}).json()
@@ -239,7 +253,9 @@ def test_zip_of_all_pdfs_and_csv_for_accounting(finance_api, ledger, create_run)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert len(archive.namelist()) == 2
     assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
-    rows = list(csv.DictReader(io.StringIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/export.csv").content.decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(finance_api.get(f"/api/v1/payout-runs/{run_id}/export.csv").content.decode()))
+    )
     assert len(rows) == 2
     assert {(r["partner"], r["currency"], r["total"]) for r in rows} >= {("Acme Cloud Partners", "USD", "350.50")}
 

@@ -33,7 +33,8 @@ def test_a_new_version_copies_the_rules_starts_today_and_ends_the_old_one(plan, 
     assert (new.name, new.version, new.previous_version, new.starts_on) == ("Silver 2026", 2, plan, TODAY)
     assert (new.tier, new.currency, new.period) == (plan.tier, plan.currency, plan.period)
     assert list(new.rules.values_list("kind", "rate", "amount")) == [
-        ("percentage", Decimal("8.0000"), None), ("flat_bonus", None, Decimal("250.00")),
+        ("percentage", Decimal("8.0000"), None),
+        ("flat_bonus", None, Decimal("250.00")),
     ]
     plan.refresh_from_db()
     assert plan.ends_on == TODAY - timedelta(days=1)
@@ -52,7 +53,9 @@ def test_only_the_newest_version_is_versioned(plan, manager):
 
 @pytest.mark.django_db
 def test_a_plan_starting_later_gives_its_start_to_the_new_version(partner, manager):
-    later = CommissionPlanFactory(tier=partner.tier, name="Gold 2027", rules=RULES, starts_on=TODAY + timedelta(days=30))
+    later = CommissionPlanFactory(
+        tier=partner.tier, name="Gold 2027", rules=RULES, starts_on=TODAY + timedelta(days=30)
+    )
     new = services.commission_plan_new_version(plan=later, by=manager)
     later.refresh_from_db()
     assert (new.starts_on, later.ends_on) == (later.starts_on, None)

@@ -19,7 +19,9 @@ LAST_WEEK = timezone.localdate() - timedelta(days=7)
 
 @pytest.fixture
 def calculated(partner, rival, finance):
-    CommissionLineFactory(partner=partner, amount="120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso")
+    CommissionLineFactory(
+        partner=partner, amount="120.00", explanation="10% of 1,200.00 USD under Gold 2026 plan, deal Contoso"
+    )
     CommissionLineFactory(partner=rival, amount="900.00", explanation="Rival's commission")
     run = PayoutRunFactory(period_end=LAST_WEEK, created_by=finance)
     return services.payout_run_calculate(run.pk)
@@ -35,7 +37,9 @@ def test_partners_never_see_statements_of_unapproved_runs(partner_api, client, p
     assert b"No statements yet" in client.get("/portal/statements/").content
 
 
-def test_partners_see_and_download_their_statements_of_approved_runs(partner_api, client, partner_admin, calculated, finance2):
+def test_partners_see_and_download_their_statements_of_approved_runs(
+    partner_api, client, partner_admin, calculated, finance2
+):
     services.payout_run_approve(run=calculated, by=finance2)
     statement = PayoutStatement.objects.get(partner=partner_admin.partner)
     body = partner_api.get("/api/v1/statements/").json()

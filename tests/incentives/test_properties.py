@@ -18,9 +18,13 @@ from ..factories import PartnerFactory, StaffUserFactory
 
 TODAY = timezone.localdate()
 
-amounts = st.decimals(min_value=Decimal("-500"), max_value=Decimal("2000"), places=2, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=Decimal("-500"), max_value=Decimal("2000"), places=2, allow_nan=False, allow_infinity=False
+)
 # (partner index, currency, amount, day offset) of each line, then which runs are approved
-ledgers = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["USD", "EUR"]), amounts, st.integers(1, 60)), min_size=1, max_size=40)
+ledgers = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from(["USD", "EUR"]), amounts, st.integers(1, 60)), min_size=1, max_size=40
+)
 run_days = st.lists(st.tuples(st.integers(1, 60), st.booleans()), min_size=1, max_size=4)
 
 
@@ -38,8 +42,14 @@ def test_statement_totals_are_the_sums_of_their_lines_and_no_line_is_paid_twice(
             creator, approver = StaffUserFactory(role="finance"), StaffUserFactory(role="finance")
             # Lines are booked in date order, as the ledger grows.
             for index, currency, amount, days_ago in sorted(ledger, key=lambda line: -line[3]):
-                CommissionLine.objects.create(partner=partners[index], kind="adjustment", amount=amount, currency=currency,
-                                              explanation="x", booked_on=TODAY - timedelta(days=days_ago))
+                CommissionLine.objects.create(
+                    partner=partners[index],
+                    kind="adjustment",
+                    amount=amount,
+                    currency=currency,
+                    explanation="x",
+                    booked_on=TODAY - timedelta(days=days_ago),
+                )
             for days_ago, approve in sorted(runs, key=lambda run: -run[0]):
                 run = PayoutRun.objects.create(period_end=TODAY - timedelta(days=days_ago), created_by=creator)
                 services.payout_run_calculate(run.pk)

@@ -17,14 +17,36 @@ pytestmark = pytest.mark.django_db
 
 
 def plan_with(*rules, currency="USD", period="year"):
-    return CommissionPlanFactory(name="Gold 2026", tier=TierFactory(name="Gold", rank=3), currency=currency, period=period,
-                                 starts_on=date(2026, 1, 1), rules=list(rules))
+    return CommissionPlanFactory(
+        name="Gold 2026",
+        tier=TierFactory(name="Gold", rank=3),
+        currency=currency,
+        period=period,
+        starts_on=date(2026, 1, 1),
+        rules=list(rules),
+    )
 
 
-def win(plan, base, *, before=Decimal("0"), commission_before=Decimal("0"), uplift=Decimal("0"), products=(), closed_on=date(2026, 6, 1)):
-    return accruals_for_win(plan=plan, base=Decimal(base), closed_on=closed_on, products=list(products),
-                            revenue_before=Decimal(before), commission_before=Decimal(commission_before),
-                            uplift=Decimal(uplift), tier_name="Gold")
+def win(
+    plan,
+    base,
+    *,
+    before=Decimal("0"),
+    commission_before=Decimal("0"),
+    uplift=Decimal("0"),
+    products=(),
+    closed_on=date(2026, 6, 1),
+):
+    return accruals_for_win(
+        plan=plan,
+        base=Decimal(base),
+        closed_on=closed_on,
+        products=list(products),
+        revenue_before=Decimal(before),
+        commission_before=Decimal(commission_before),
+        uplift=Decimal(uplift),
+        tier_name="Gold",
+    )
 
 
 def amounts(lines):
@@ -40,13 +62,22 @@ def test_percentage_with_the_tiers_uplift_and_a_readable_explanation():
 
 @pytest.mark.parametrize(
     ("base", "rate", "expected"),
-    [("0.05", "10", "0.01"), ("0.15", "10", "0.02"), ("33.33", "1.5", "0.50"), ("10.05", "5", "0.50"), ("1.10", "5", "0.06")],
+    [
+        ("0.05", "10", "0.01"),
+        ("0.15", "10", "0.02"),
+        ("33.33", "1.5", "0.50"),
+        ("10.05", "5", "0.50"),
+        ("1.10", "5", "0.06"),
+    ],
 )
 def test_each_line_rounds_half_up(base, rate, expected):
     assert amounts(win(plan_with(dict(kind=Kind.PERCENTAGE, rate=Decimal(rate))), base)) == [expected]
 
 
-BRACKETS = dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}, {"from": "250000", "rate": "15"}])
+BRACKETS = dict(
+    kind=Kind.BRACKETS,
+    brackets=[{"from": "0", "rate": "10"}, {"from": "100000", "rate": "12"}, {"from": "250000", "rate": "15"}],
+)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +100,9 @@ def test_brackets_are_progressive_on_revenue_in_the_period(before, base, expecte
 def test_bracket_explanation_names_the_bracket_and_uplift_applies_to_each():
     lines = win(plan_with(BRACKETS), "50000", before="80000", uplift="2")
     assert [line.rate for line in lines] == [Decimal("12"), Decimal("14")]
-    assert lines[1].explanation == "14% (12% + 2% Gold uplift) of 30,000.00 USD (Gold 2026 plan, bracket above 100,000.00)"
+    assert (
+        lines[1].explanation == "14% (12% + 2% Gold uplift) of 30,000.00 USD (Gold 2026 plan, bracket above 100,000.00)"
+    )
 
 
 def test_flat_bonus_per_won_deal():
@@ -78,7 +111,13 @@ def test_flat_bonus_per_won_deal():
     assert lines[0].rate is None
 
 
-SPIF = dict(kind=Kind.SPIF, product="Security Add-on", amount=Decimal("500.00"), starts_on=date(2026, 3, 1), ends_on=date(2026, 3, 31))
+SPIF = dict(
+    kind=Kind.SPIF,
+    product="Security Add-on",
+    amount=Decimal("500.00"),
+    starts_on=date(2026, 3, 1),
+    ends_on=date(2026, 3, 31),
+)
 
 
 @pytest.mark.parametrize(
@@ -117,10 +156,17 @@ CAP = dict(kind=Kind.CAP, amount=Decimal("10000.00"))
 
 @pytest.mark.parametrize(
     ("commission_before", "expected"),
-    [("0", ["6000.00"]), ("4000.00", ["6000.00"]), ("5000.00", ["6000.00", "-1000.00"]), ("12000.00", ["6000.00", "-6000.00"])],
+    [
+        ("0", ["6000.00"]),
+        ("4000.00", ["6000.00"]),
+        ("5000.00", ["6000.00", "-1000.00"]),
+        ("12000.00", ["6000.00", "-6000.00"]),
+    ],
 )
 def test_cap_takes_off_what_passes_it_with_an_adjustment_line(commission_before, expected):
-    lines = win(plan_with(dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), CAP), "60000", commission_before=commission_before)
+    lines = win(
+        plan_with(dict(kind=Kind.PERCENTAGE, rate=Decimal("10")), CAP), "60000", commission_before=commission_before
+    )
     assert amounts(lines) == expected
     if len(lines) == 2:
         assert lines[1].kind == "adjustment"
@@ -128,12 +174,34 @@ def test_cap_takes_off_what_passes_it_with_an_adjustment_line(commission_before,
 
 
 def test_every_kind_combined():
-    plan = plan_with(BRACKETS, dict(kind=Kind.FLAT_BONUS, amount=Decimal("100")), SPIF, ACCELERATOR, dict(kind=Kind.CAP, amount=Decimal("30000")))
-    lines = win(plan, "100000", before="450000", commission_before="10000", uplift="1", products=["Security Add-on"], closed_on=date(2026, 3, 10))
+    plan = plan_with(
+        BRACKETS,
+        dict(kind=Kind.FLAT_BONUS, amount=Decimal("100")),
+        SPIF,
+        ACCELERATOR,
+        dict(kind=Kind.CAP, amount=Decimal("30000")),
+    )
+    lines = win(
+        plan,
+        "100000",
+        before="450000",
+        commission_before="10000",
+        uplift="1",
+        products=["Security Add-on"],
+        closed_on=date(2026, 3, 10),
+    )
     # brackets: 16% of 100,000 (15% + 1% uplift) = 16,000; flat 100; SPIF 500; accelerator 2% of 50,000 = 1,000;
     # earned 17,600 but only 20,000 - 10,000 = ... cap room is 30,000 - 10,000 = 20,000: no cut.
     assert amounts(lines) == ["16000.00", "100.00", "500.00", "1000.00"]
-    capped = win(plan, "100000", before="450000", commission_before="20000", uplift="1", products=["Security Add-on"], closed_on=date(2026, 3, 10))
+    capped = win(
+        plan,
+        "100000",
+        before="450000",
+        commission_before="20000",
+        uplift="1",
+        products=["Security Add-on"],
+        closed_on=date(2026, 3, 10),
+    )
     assert amounts(capped)[-1] == "-7600.00"
     assert sum(line.amount for line in capped) == Decimal("10000.00")
 
@@ -154,7 +222,12 @@ def test_quarter_and_year_periods():
         (dict(kind=Kind.CAP), "amount"),
         (dict(kind=Kind.ACCELERATOR, rate=Decimal("2")), "target"),
         (dict(kind=Kind.SPIF, amount=Decimal("5"), starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 2)), "product"),
-        (dict(kind=Kind.SPIF, product="X", amount=Decimal("5"), starts_on=date(2026, 2, 1), ends_on=date(2026, 1, 2)), "ends_on"),
+        (
+            dict(
+                kind=Kind.SPIF, product="X", amount=Decimal("5"), starts_on=date(2026, 2, 1), ends_on=date(2026, 1, 2)
+            ),
+            "ends_on",
+        ),
         (dict(kind=Kind.SPIF, product="X", starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 2)), "amount"),
         (dict(kind=Kind.BRACKETS, brackets=[{"from": "100", "rate": "5"}]), "brackets"),
         (dict(kind=Kind.BRACKETS, brackets=[{"from": "0", "rate": "x"}]), "brackets"),

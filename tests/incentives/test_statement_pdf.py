@@ -25,8 +25,10 @@ from ..factories import CommissionLineFactory, DealFactory
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 PERIOD_END = TODAY - timedelta(days=7)
-LONG = ("Adjustment agreed with the partner manager after the quarterly business review: co-marketing "
-        "webinar series, three events, invoices INV-2026-0042/0043/0044 received and checked by finance")
+LONG = (
+    "Adjustment agreed with the partner manager after the quarterly business review: co-marketing "
+    "webinar series, three events, invoices INV-2026-0042/0043/0044 received and checked by finance"
+)
 
 
 @pytest.fixture
@@ -36,8 +38,14 @@ def acme(partner):
     partner.postal_code = "10117"
     partner.city = "Berlin"
     partner.save()
-    PayoutDetails.objects.create(partner=partner, method="iban", currency="USD", account_holder="Acme Cloud Partners GmbH",
-                                 iban="DE89370400440532013000", bic="COBADEFFXXX")
+    PayoutDetails.objects.create(
+        partner=partner,
+        method="iban",
+        currency="USD",
+        account_holder="Acme Cloud Partners GmbH",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+    )
     return partner
 
 
@@ -45,12 +53,24 @@ def acme(partner):
 def statement(acme, rival, finance):
     deal = DealFactory(partner=acme, customer_name="Contoso Pharmaceuticals", status="won")
     CommissionLine.objects.create(
-        partner=acme, deal=deal, kind="accrual", base_amount=Decimal("48000.00"), rate=Decimal("10"), amount=Decimal("4800.00"),
-        currency="USD", booked_on=PERIOD_END - timedelta(days=20),
+        partner=acme,
+        deal=deal,
+        kind="accrual",
+        base_amount=Decimal("48000.00"),
+        rate=Decimal("10"),
+        amount=Decimal("4800.00"),
+        currency="USD",
+        booked_on=PERIOD_END - timedelta(days=20),
         explanation="10% of 48,000.00 USD under Gold 2026, deal Contoso Pharmaceuticals",
     )
     CommissionLineFactory(partner=acme, amount="1250.50", booked_on=PERIOD_END - timedelta(days=10), explanation=LONG)
-    CommissionLineFactory(partner=acme, amount="-200.00", kind="clawback", booked_on=PERIOD_END - timedelta(days=3), explanation="Clawback (refund) of an earlier line")
+    CommissionLineFactory(
+        partner=acme,
+        amount="-200.00",
+        kind="clawback",
+        booked_on=PERIOD_END - timedelta(days=3),
+        explanation="Clawback (refund) of an earlier line",
+    )
     CommissionLineFactory(partner=rival, amount="900.00", explanation="Rival's commission")
     run = PayoutRun.objects.create(period_end=PERIOD_END, created_by=finance)
     services.payout_run_calculate(run.pk)
@@ -117,7 +137,7 @@ def fragments(page) -> list[Fragment]:
             for item in operands[0] if operator == b"TJ" else [operands[0]]:
                 if isinstance(item, bytes):
                     for i in range(0, len(item), 2):
-                        cid = int.from_bytes(item[i:i + 2], "big")
+                        cid = int.from_bytes(item[i : i + 2], "big")
                         text += chars.get(cid, "?")
                         advance += widths.get(cid, default) / 1000 * state["size"]
                 else:
@@ -136,7 +156,12 @@ def test_the_statement_is_a_financial_document(statement, finance2):
     assert f"Statement no. {statement.number}" in text
     assert statement.number == f"PR-{PERIOD_END:%Y%m%d}-{statement.run_id}-P{statement.partner_id:05d}-USD"
     assert f"Issue date {TODAY:%-d %B %Y}" in text
-    assert "Acme Cloud Partners GmbH" in text and "Friedrichstraße 123" in text and "10117 Berlin" in text and "Germany" in text
+    assert (
+        "Acme Cloud Partners GmbH" in text
+        and "Friedrichstraße 123" in text
+        and "10117 Berlin" in text
+        and "Germany" in text
+    )
     assert "IBAN DE89 **** 3000" in text and "0532013000" not in text
     assert f"Period {PERIOD_END - timedelta(days=20):%-d %b %Y} – {PERIOD_END:%-d %b %Y}" in text
     assert "Contoso Pharmaceuticals" in text and "Rival" not in text
@@ -173,7 +198,9 @@ def test_payout_methods_are_masked():
     assert mask_payout_method(None) == "No payout details on file"
     iban = PayoutDetails(method="iban", iban="DE89 3704 0044 0532 0130 00", account_holder="Acme GmbH")
     assert mask_payout_method(iban) == "IBAN DE89 **** 3000, Acme GmbH"
-    ach = PayoutDetails(method="us_ach", routing_number="021000021", account_number="123456789", account_holder="Acme Inc")
+    ach = PayoutDetails(
+        method="us_ach", routing_number="021000021", account_number="123456789", account_holder="Acme Inc"
+    )
     assert mask_payout_method(ach) == "US account ****6789 (routing 021000021), Acme Inc"
     paypal = PayoutDetails(method="paypal", paypal_email="jane.doe@example.com", account_holder="Jane Doe")
     assert mask_payout_method(paypal) == "PayPal j***@example.com, Jane Doe"
@@ -234,7 +261,10 @@ def test_the_api_answers_202_until_a_worker_has_rendered_the_pdf(statement, fina
     url = f"/api/v1/statements/{statement.pk}/pdf/"
     response = finance_api.get(url)  # this request never commits: its render never runs
     assert (response.status_code, response["Retry-After"]) == (202, "5")
-    assert response.json() == {"detail": "The statement PDF is being prepared; try again in a few seconds.", "status": "preparing"}
+    assert response.json() == {
+        "detail": "The statement PDF is being prepared; try again in a few seconds.",
+        "status": "preparing",
+    }
     statement.refresh_from_db()
     assert not statement.pdf  # nothing rendered inside the request
     with commit():
@@ -254,7 +284,10 @@ def test_the_zip_is_built_by_a_worker_and_rebuilt_when_the_run_is_paid(statement
     assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/").json()["zip_status"] == "building"
     with commit():  # the build claimed above is not claimed twice; asking again while it runs enqueues nothing
         assert finance_api.get(url).status_code == 202
-    assert (PayoutRun.objects.get(pk=run.pk).zip_status, PayoutRun.objects.get(pk=run.pk).pdfs_rendered) == ("building", 0)
+    assert (PayoutRun.objects.get(pk=run.pk).zip_status, PayoutRun.objects.get(pk=run.pk).pdfs_rendered) == (
+        "building",
+        0,
+    )
     from incentives.tasks import build_statements_zip
 
     build_statements_zip(run.pk)  # the worker: renders the PDFs first, then comes back and zips them
@@ -263,7 +296,9 @@ def test_the_zip_is_built_by_a_worker_and_rebuilt_when_the_run_is_paid(statement
     response = finance_api.get(url)
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    assert sorted(archive.namelist()) == sorted(f"{s.partner.name} USD {run.reference}.pdf" for s in run.statements.all())
+    assert sorted(archive.namelist()) == sorted(
+        f"{s.partner.name} USD {run.reference}.pdf" for s in run.statements.all()
+    )
     services.payout_run_mark_paid(run=run, by=finance2, reference="SEPA-77")
     with commit():
         assert finance_api.get(url).status_code == 202  # the ZIP showed the run unpaid: built again
@@ -282,7 +317,9 @@ def test_a_run_being_recalculated_has_no_documents_to_give(finance_api, finance,
 
 def test_a_zip_build_whose_task_was_lost_is_asked_for_again(statement, finance_api, commit):
     run = statement.run
-    PayoutRun.objects.filter(pk=run.pk).update(zip_status="building", zip_requested_at=timezone.now() - timedelta(hours=2))
+    PayoutRun.objects.filter(pk=run.pk).update(
+        zip_status="building", zip_requested_at=timezone.now() - timedelta(hours=2)
+    )
     with commit():
         assert finance_api.get(f"/api/v1/payout-runs/{run.pk}/statements.zip").status_code == 202
     run.refresh_from_db()

@@ -56,7 +56,10 @@ class TestHeartbeat:
         assert restarted == {"payout calculation": [run.pk]}
         run.refresh_from_db()
         assert run.status == "calculated"
-        assert [(currency, str(total)) for currency, total in statements_of(run)] == [("EUR", "75.25"), ("USD", "120.00")]
+        assert [(currency, str(total)) for currency, total in statements_of(run)] == [
+            ("EUR", "75.25"),
+            ("USD", "120.00"),
+        ]
         with commit():
             assert restart_stale_work() == {}  # done: nothing to restart, nothing computed twice
         assert PayoutStatement.objects.filter(run=run).count() == 2
@@ -141,7 +144,9 @@ class TestRestartByFinance:
         assert PayoutRun.objects.get(pk=stuck.pk).status == "calculated"
 
         alive = services.payout_run_recalculate(run=stuck, by=finance)  # just enqueued: alive
-        page = client.post("/admin/incentives/payoutrun/", {"action": "restart", "_selected_action": [alive.pk]}, follow=True).content.decode()
+        page = client.post(
+            "/admin/incentives/payoutrun/", {"action": "restart", "_selected_action": [alive.pk]}, follow=True
+        ).content.decode()
         assert "is not stuck" in page
         assert PayoutRun.objects.get(pk=alive.pk).status == "calculating"
 
@@ -152,14 +157,22 @@ class TestLiveWorkerLocks:
     def held_by_a_worker(self, run):
         return held_elsewhere("SELECT id FROM incentives_payoutrun WHERE id = %s FOR UPDATE", [run.pk])
 
-    def test_a_run_a_live_worker_holds_is_neither_restarted_nor_calculated_twice(self, finance, ledger, commit, settings):
+    def test_a_run_a_live_worker_holds_is_neither_restarted_nor_calculated_twice(
+        self, finance, ledger, commit, settings
+    ):
         settings.PRM_WORK_STALE_SECONDS = 1
-        run = services.payout_run_create(period_end=LAST_WEEK, by=finance)  # transaction=True: committed, eager task ran
-        PayoutRun.objects.filter(pk=run.pk).update(status="calculating", heartbeat_at=timezone.now() - timedelta(minutes=5))
+        run = services.payout_run_create(
+            period_end=LAST_WEEK, by=finance
+        )  # transaction=True: committed, eager task ran
+        PayoutRun.objects.filter(pk=run.pk).update(
+            status="calculating", heartbeat_at=timezone.now() - timedelta(minutes=5)
+        )
         PayoutStatement.objects.filter(run=run).delete()
         with self.held_by_a_worker(run):
             assert restart_stale_work() == {}
-            with pytest.raises(StateConflict, match="A worker or another finance user is working on run .* right now: it is not stuck"):
+            with pytest.raises(
+                StateConflict, match="A worker or another finance user is working on run .* right now: it is not stuck"
+            ):
                 services.payout_run_restart(run=run, by=finance)
             assert services.payout_run_calculate(run.pk).status == "calculating"  # a second delivery leaves it alone
         assert PayoutStatement.objects.filter(run=run).count() == 0

@@ -1,4 +1,5 @@
-"""A payout run computed and its PDFs rendered by a real Celery worker on a real Redis broker, and\ncomputed once after its whole worker was killed half-way."""
+"""A payout run computed and its PDFs rendered by a real Celery worker on a real Redis broker, and
+computed once after its whole worker was killed half-way."""
 
 import os
 import signal
@@ -37,7 +38,9 @@ def test_a_worker_calculates_the_run_and_renders_its_statements(celery_broker, p
     celery_broker.control.purge()
     with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
         run = services.payout_run_create(period_end=timezone.localdate() - timedelta(days=1), by=finance)
-        assert wait_for(lambda: PayoutRun.objects.get(pk=run.pk).status == "calculated"), PayoutRun.objects.get(pk=run.pk).error
+        assert wait_for(lambda: PayoutRun.objects.get(pk=run.pk).status == "calculated"), PayoutRun.objects.get(
+            pk=run.pk
+        ).error
         assert wait_for(lambda: PayoutRun.objects.get(pk=run.pk).pdfs_rendered == 2)
     statements = PayoutStatement.objects.filter(run=run).order_by("currency")
     assert [(s.currency, str(s.total)) for s in statements] == [("EUR", "75.25"), ("USD", "120.00")]
@@ -46,13 +49,26 @@ def test_a_worker_calculates_the_run_and_renders_its_statements(celery_broker, p
 
 def worker_process(env: dict, log_path, *, beat_schedule=None) -> subprocess.Popen:
     """A real ``celery -A prm worker`` (main process and one pool child) in a process group of its own."""
-    command = [sys.executable, "-m", "celery", "-A", "prm", "worker", "--pool=prefork", "--concurrency=1",
-               "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "prm",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     if beat_schedule:
         command += ["--beat", "--schedule", str(beat_schedule)]  # the watchdog's beat, embedded
     with open(log_path, "ab") as log:
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -76,7 +92,8 @@ test_database_url.__test__ = False  # a helper, not a test
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="the worker process needs the test database on a server (SQLite's is in memory) and the ledger lock is PostgreSQL's",
+    reason="the worker process needs the test database on a server (SQLite's is in memory) and the ledger lock is "
+    "PostgreSQL's",
 )
 def test_a_run_whose_whole_worker_is_killed_completes_once_after_the_watchdog_restarts_it(
     celery_broker, redis_url, partner, rival, finance, tmp_path
@@ -104,7 +121,9 @@ def test_a_run_whose_whole_worker_is_killed_completes_once_after_the_watchdog_re
         with held_elsewhere("LOCK TABLE incentives_commissionline IN ROW EXCLUSIVE MODE"):
             first = worker_process(env, tmp_path / "first-worker.log")
             run = services.payout_run_create(period_end=timezone.localdate() - timedelta(days=1), by=finance)
-            assert wait_for(lambda: sessions_waiting_for_locks() == 1, timeout=40), (tmp_path / "first-worker.log").read_text()
+            assert wait_for(lambda: sessions_waiting_for_locks() == 1, timeout=40), (
+                tmp_path / "first-worker.log"
+            ).read_text()
             os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and pool child
             first.wait(timeout=10)
         assert PayoutRun.objects.get(pk=run.pk).status == "calculating"
@@ -112,8 +131,8 @@ def test_a_run_whose_whole_worker_is_killed_completes_once_after_the_watchdog_re
         second = worker_process(env, tmp_path / "second-worker.log", beat_schedule=tmp_path / "beat-schedule")
         started = time.monotonic()
         assert wait_for(lambda: PayoutRun.objects.get(pk=run.pk).status == "calculated", timeout=40), (
-            (tmp_path / "second-worker.log").read_text()
-        )
+            tmp_path / "second-worker.log"
+        ).read_text()
         # A worker's start (a few seconds here), then one stale limit and one watchdog period.
         assert time.monotonic() - started < 30
         assert wait_for(lambda: PayoutRun.objects.get(pk=run.pk).pdfs_rendered == 2, timeout=30)

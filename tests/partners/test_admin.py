@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_manager_edits_a_partner_and_the_change_is_in_its_history(client, manager, partner):
     client.force_login(manager)
     url = f"/admin/partners/partner/{partner.pk}/change/"
-    response = client.post(url, admin_form_data(client.get(url), legal_name="Acme Cloud Partners GmbH", website="https://acme-cloud.de"))
+    response = client.post(
+        url, admin_form_data(client.get(url), legal_name="Acme Cloud Partners GmbH", website="https://acme-cloud.de")
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     partner.refresh_from_db()
     assert partner.domain == "acme-cloud.de"
@@ -38,9 +40,13 @@ def test_finance_may_view_but_not_change_partners(client, partner):
 
 def test_admin_list_pages_open_for_a_superuser(client, partner_admin):
     client.force_login(StaffUserFactory(role="admin", is_superuser=True))
-    shows = {"/admin/": "Partners", "/admin/partners/partner/": "Acme Cloud Partners",
-             "/admin/partners/user/": partner_admin.email, "/admin/partners/tier/": "Silver",
-             "/admin/partners/invitation/": "0 invitations"}
+    shows = {
+        "/admin/": "Partners",
+        "/admin/partners/partner/": "Acme Cloud Partners",
+        "/admin/partners/user/": partner_admin.email,
+        "/admin/partners/tier/": "Silver",
+        "/admin/partners/invitation/": "0 invitations",
+    }
     for url, text in shows.items():
         response = client.get(url)
         assert response.status_code == 200, url
@@ -62,8 +68,15 @@ def test_managers_cannot_change_users_or_their_rights(client, manager, partner_a
     client.force_login(manager)
     page = client.get(f"/admin/partners/user/{manager.pk}/change/")
     assert (page.status_code, page.context["has_change_permission"]) == (200, False)  # view only
-    response = client.post(f"/admin/partners/user/{manager.pk}/change/", {"email": manager.email, "role": "admin", "is_superuser": "on"})
+    response = client.post(
+        f"/admin/partners/user/{manager.pk}/change/", {"email": manager.email, "role": "admin", "is_superuser": "on"}
+    )
     assert response.status_code == 403
-    assert client.post(f"/admin/partners/user/{finance.pk}/password/", {"password1": "x-Y-z-12345!", "password2": "x-Y-z-12345!"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/partners/user/{finance.pk}/password/", {"password1": "x-Y-z-12345!", "password2": "x-Y-z-12345!"}
+        ).status_code
+        == 403
+    )
     manager.refresh_from_db()
     assert (manager.role, manager.is_superuser) == ("manager", False)

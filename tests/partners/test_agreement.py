@@ -26,7 +26,12 @@ def agreement(manager):
 
 def sign(client, HTTP_X_FORWARDED_FOR=None, **data):
     extra = {"HTTP_X_FORWARDED_FOR": HTTP_X_FORWARDED_FOR} if HTTP_X_FORWARDED_FOR else {}
-    return client.post("/portal/agreement/", {"signer_name": "Alice Anders", "consent": "on", **data}, REMOTE_ADDR="203.0.113.9", **extra)
+    return client.post(
+        "/portal/agreement/",
+        {"signer_name": "Alice Anders", "consent": "on", **data},
+        REMOTE_ADDR="203.0.113.9",
+        **extra,
+    )
 
 
 def pdf_text(data: bytes) -> str:
@@ -55,7 +60,11 @@ def test_partner_admin_signs_with_name_consent_ip_and_fingerprint(client, partne
     response = sign(client)
     assert response.status_code == 302
     signature = AgreementSignature.objects.get()
-    assert (signature.partner, signature.agreement, signature.signer) == (partner_admin.partner, agreement, partner_admin)
+    assert (signature.partner, signature.agreement, signature.signer) == (
+        partner_admin.partner,
+        agreement,
+        partner_admin,
+    )
     assert (signature.signer_name, signature.ip_address) == ("Alice Anders", "203.0.113.9")
     assert signature.text_sha256 == agreement.text_sha256
     assert OnboardingTask.objects.get(partner=partner_admin.partner, key="agreement_signed").done
@@ -87,7 +96,9 @@ def test_staff_download_the_same_signed_pdf_in_the_admin(client, partner_admin, 
     assert "Alice Anders" in pdf_text(b"".join(response.streaming_content))
 
 
-def test_the_pdf_is_rendered_after_commit_and_the_pages_say_it_is_being_prepared(client, partner_admin, agreement, commit):
+def test_the_pdf_is_rendered_after_commit_and_the_pages_say_it_is_being_prepared(
+    client, partner_admin, agreement, commit
+):
     client.force_login(partner_admin)
     sign(client)  # its transaction never commits here: the render it enqueued does not run
     signature = AgreementSignature.objects.get()
@@ -126,8 +137,14 @@ def test_nothing_is_rendered_for_a_signature_that_rolls_back(partner_admin, agre
         pass
 
     with commit(), pytest.raises(Abort), transaction.atomic():
-        services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
         raise Abort
     assert not AgreementSignature.objects.exists()
     assert not (settings.PRIVATE_MEDIA_ROOT / "agreements").exists()
@@ -137,8 +154,14 @@ def test_the_render_task_is_idempotent(partner_admin, agreement, commit):
     from partners.tasks import render_signed_agreement
 
     with commit():
-        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        signature = services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
     signature.refresh_from_db()
     name = signature.pdf.name
     assert name and render_signed_agreement.delay(signature.pk).get() is False
@@ -153,15 +176,22 @@ def test_rendering_inside_the_signing_transaction_is_refused(partner_admin, agre
     from prm.pdf import RenderInTransaction
 
     with commit():
-        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        signature = services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
     AgreementSignature.objects.filter(pk=signature.pk).update(pdf="")
     with pytest.raises(RenderInTransaction), transaction.atomic():
         services.agreement_pdf_store(signature_id=signature.pk)
 
 
 @pytest.mark.parametrize(
-    ("data", "field"), [({"signer_name": ""}, "signer_name"), ({"signer_name": "al"}, "signer_name"), ({"consent": ""}, "consent")]
+    ("data", "field"),
+    [({"signer_name": ""}, "signer_name"), ({"signer_name": "al"}, "signer_name"), ({"consent": ""}, "consent")],
 )
 def test_signing_needs_a_typed_name_and_consent(client, partner_admin, agreement, data, field):
     client.force_login(partner_admin)
@@ -188,7 +218,9 @@ def test_a_new_version_asks_for_a_new_signature(client, partner_admin, agreement
     again = sign(client)  # nothing left to sign: a double click is told so on the page
     assert again["Location"] == "/portal/agreement/"
     assert AgreementSignature.objects.count() == 1
-    v2 = services.agreement_publish(agreement=Agreement.objects.create(version=2, body_markdown=TEXT + "\n\nNew clause."), by=manager)
+    v2 = services.agreement_publish(
+        agreement=Agreement.objects.create(version=2, body_markdown=TEXT + "\n\nNew clause."), by=manager
+    )
     assert services.agreement_needs_signature(partner_admin.partner) == v2
     assert b"Version 2 of the partner agreement is waiting" in client.get("/portal/").content
     sign(client)
@@ -198,24 +230,37 @@ def test_a_new_version_asks_for_a_new_signature(client, partner_admin, agreement
 def test_an_old_version_cannot_be_signed(partner_admin, agreement, manager):
     services.agreement_publish(agreement=Agreement.objects.create(version=2, body_markdown="v2"), by=manager)
     with pytest.raises(ValidationError, match="newer version"):
-        services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
 
 
 def test_a_tampered_text_is_refused(partner_admin, agreement):
     Agreement.objects.filter(pk=agreement.pk).update(body_markdown=TEXT + " (changed)")
     agreement.refresh_from_db()
     with pytest.raises(ValidationError, match="fingerprint"):
-        services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
 
 
 def test_only_members_of_the_partner_sign_for_it(rival_admin, partner, agreement):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.agreement_sign(partner=partner, user=rival_admin, agreement=agreement,
-                                signer_name="Bob", consent=True, ip="203.0.113.1")
+        services.agreement_sign(
+            partner=partner, user=rival_admin, agreement=agreement, signer_name="Bob", consent=True, ip="203.0.113.1"
+        )
 
 
 def test_published_agreements_are_read_only_in_the_admin(client, agreement):
@@ -224,12 +269,17 @@ def test_published_agreements_are_read_only_in_the_admin(client, agreement):
     assert 'name="body_markdown"' not in page.content.decode()
 
 
-@pytest.mark.parametrize(("proxies", "forwarded", "expected"), [
-    (0, "198.51.100.77", "203.0.113.9"),  # no trusted proxy: a forged header is ignored
-    (1, "198.51.100.77", "198.51.100.77"),  # behind one proxy: the address it saw
-    (1, "10.9.9.9, 198.51.100.77", "198.51.100.77"),  # what the client put in front is ignored
-])
-def test_the_signers_ip_is_read_through_trusted_proxies_only(client, partner_admin, agreement, settings, proxies, forwarded, expected):
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.77", "203.0.113.9"),  # no trusted proxy: a forged header is ignored
+        (1, "198.51.100.77", "198.51.100.77"),  # behind one proxy: the address it saw
+        (1, "10.9.9.9, 198.51.100.77", "198.51.100.77"),  # what the client put in front is ignored
+    ],
+)
+def test_the_signers_ip_is_read_through_trusted_proxies_only(
+    client, partner_admin, agreement, settings, proxies, forwarded, expected
+):
     settings.TRUSTED_PROXY_COUNT = proxies
     client.force_login(partner_admin)
     sign(client, HTTP_X_FORWARDED_FOR=forwarded)
@@ -243,11 +293,19 @@ def test_a_real_worker_renders_the_signed_pdf_after_the_signature_commits(celery
 
     from celery.contrib.testing.worker import start_worker
 
-    agreement = services.agreement_publish(agreement=Agreement.objects.create(version=1, body_markdown=TEXT), by=manager)
+    agreement = services.agreement_publish(
+        agreement=Agreement.objects.create(version=1, body_markdown=TEXT), by=manager
+    )
     celery_broker.control.purge()
     with start_worker(celery_broker, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20):
-        signature = services.agreement_sign(partner=partner_admin.partner, user=partner_admin, agreement=agreement,
-                                            signer_name="Alice Anders", consent=True, ip="203.0.113.1")
+        signature = services.agreement_sign(
+            partner=partner_admin.partner,
+            user=partner_admin,
+            agreement=agreement,
+            signer_name="Alice Anders",
+            consent=True,
+            ip="203.0.113.1",
+        )
         deadline = time.monotonic() + 30
         while not AgreementSignature.objects.get(pk=signature.pk).pdf and time.monotonic() < deadline:
             time.sleep(0.1)

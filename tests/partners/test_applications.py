@@ -34,7 +34,6 @@ def profile(db):
     ]
 
 
-
 def submit(api, **changes):
     return api.post("/api/v1/applications/", {**VALID, **changes}, format="json")
 
@@ -50,7 +49,10 @@ def test_anyone_applies_through_the_api_and_gets_a_confirmation(api, profile, co
     assert response.json() == {"id": application.pk, "status": "applied"}
     assert application.contact_email == "nora@northwind-traders.co.uk"
     assert application.specializations == ["cloud", "data"]
-    assert (application.website_domain, application.email_domain) == ("northwind-traders.co.uk", "northwind-traders.co.uk")
+    assert (application.website_domain, application.email_domain) == (
+        "northwind-traders.co.uk",
+        "northwind-traders.co.uk",
+    )
     assert application.fit_score == 100
     assert mail.outbox[0].to == ["nora@northwind-traders.co.uk"]
 
@@ -92,7 +94,14 @@ def test_missing_fields_are_all_named(api):
     response = api.post("/api/v1/applications/", {}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {
-        "company_name", "website", "country", "partner_type", "employees", "annual_revenue", "contact_name", "contact_email",
+        "company_name",
+        "website",
+        "country",
+        "partner_type",
+        "employees",
+        "annual_revenue",
+        "contact_name",
+        "contact_email",
     }
 
 
@@ -101,7 +110,10 @@ def test_applying_is_throttled(api, settings):
 
     allowed = ApplicationRateThrottle().num_requests
     for i in range(allowed):
-        assert submit(api, company_name=f"Co {i}", website=f"https://co{i}.com", contact_email=f"a@co{i}.com").status_code == 201
+        assert (
+            submit(api, company_name=f"Co {i}", website=f"https://co{i}.com", contact_email=f"a@co{i}.com").status_code
+            == 201
+        )
     assert submit(api, company_name="One more", website="https://more.com").status_code == 429
     assert Application.objects.count() == allowed
 
@@ -130,14 +142,18 @@ def test_the_public_form_shows_each_error_by_its_field(client):
 
 def test_second_application_from_the_same_website_domain_points_to_the_first(api):
     submit(api)
-    response = submit(api, company_name="Northwind UK", website="https://shop.northwind-traders.co.uk", contact_email="x@other.com")
+    response = submit(
+        api, company_name="Northwind UK", website="https://shop.northwind-traders.co.uk", contact_email="x@other.com"
+    )
     second = Application.objects.get(pk=response.json()["id"])
     assert second.duplicate_of == Application.objects.get(company_name="Northwind Traders")
 
 
 def test_contact_email_domain_matches_another_applications_website(api):
     submit(api)
-    response = submit(api, company_name="NW", website="https://nw-group.com", contact_email="ceo@northwind-traders.co.uk")
+    response = submit(
+        api, company_name="NW", website="https://nw-group.com", contact_email="ceo@northwind-traders.co.uk"
+    )
     assert Application.objects.get(pk=response.json()["id"]).duplicate_of is not None
 
 
@@ -150,7 +166,9 @@ def test_free_mail_addresses_never_make_duplicates(api):
 
 
 def test_application_of_a_company_already_partnered_points_to_the_partner(api):
-    partner = PartnerFactory(name="Northwind", website="https://northwind-traders.co.uk", domain="northwind-traders.co.uk")
+    partner = PartnerFactory(
+        name="Northwind", website="https://northwind-traders.co.uk", domain="northwind-traders.co.uk"
+    )
     response = submit(api)
     application = Application.objects.get(pk=response.json()["id"])
     assert application.duplicate_partner == partner
@@ -167,7 +185,11 @@ def test_staff_read_the_score_breakdown_and_duplicates(manager_api, api, profile
     assert body["fit_score"] == 50
     assert body["disqualified"] is True
     assert body["score_breakdown"][1] == {
-        "criterion": "Types", "points": 0, "max_points": 50, "met": False, "must_have": True,
+        "criterion": "Types",
+        "points": 0,
+        "max_points": 50,
+        "met": False,
+        "must_have": True,
         "reason": "Referral is not a wanted partner type (Reseller, Managed service provider)",
     }
     assert manager_api.get(f"/api/v1/applications/{second}/").json()["duplicate_of"] == first
@@ -203,7 +225,9 @@ def test_application_list_runs_a_constant_number_of_queries(manager_api):
 
 
 def test_approval_creates_the_partner_in_onboarding_and_invites_the_contact(manager_api, manager, checklist, commit):
-    application = ApplicationFactory(company_name="Northwind Traders", contact_email="nora@northwind.com", contact_name="Nora")
+    application = ApplicationFactory(
+        company_name="Northwind Traders", contact_email="nora@northwind.com", contact_name="Nora"
+    )
     with commit():
         response = manager_api.post(f"/api/v1/applications/{application.pk}/approve/")
     assert response.status_code == 200
@@ -255,7 +279,9 @@ def test_rejection_needs_a_reason_and_tells_the_applicant(manager_api, commit):
     assert response.status_code == 400
     assert "reason" in response.json()
     with commit():
-        response = manager_api.post(f"/api/v1/applications/{application.pk}/reject/", {"reason": "Outside our target regions."})
+        response = manager_api.post(
+            f"/api/v1/applications/{application.pk}/reject/", {"reason": "Outside our target regions."}
+        )
     assert response.json() == {"status": "rejected"}
     assert "Outside our target regions." in mail.outbox[-1].body
     application.refresh_from_db()
@@ -300,7 +326,9 @@ def test_admin_bulk_reject_asks_for_a_reason_then_rejects(client, manager, commi
     assert page.status_code == 200
     assert b"Reject and notify" in page.content
     with commit():
-        done = client.post("/admin/partners/application/", {"action": "reject", "_selected_action": ids, "reason": "Not now."})
+        done = client.post(
+            "/admin/partners/application/", {"action": "reject", "_selected_action": ids, "reason": "Not now."}
+        )
     assert done.status_code == 302
     assert set(Application.objects.values_list("status", flat=True)) == {"rejected"}
     assert len(mail.outbox) == 2

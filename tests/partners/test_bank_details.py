@@ -24,7 +24,13 @@ def details(partner_admin):
     return services.payout_details_save(
         partner=partner_admin.partner,
         by=partner_admin,
-        data={"method": "iban", "currency": "EUR", "account_holder": "Acme Cloud Partners", "iban": IBAN_SPACED, "bic": "DEUTDEFF"},
+        data={
+            "method": "iban",
+            "currency": "EUR",
+            "account_holder": "Acme Cloud Partners",
+            "iban": IBAN_SPACED,
+            "bic": "DEUTDEFF",
+        },
     )
 
 
@@ -137,10 +143,21 @@ def test_another_kind_of_account_needs_change_bank_details(client, partner_admin
     details.refresh_from_db()
     assert details.method == "iban"
 
-    data = {**form_data(client.get(URL, {"change": "bank"})), "method": "us_ach", "currency": "USD", "routing_number": ROUTING, "account_number": ACCOUNT}
+    data = {
+        **form_data(client.get(URL, {"change": "bank"})),
+        "method": "us_ach",
+        "currency": "USD",
+        "routing_number": ROUTING,
+        "account_number": ACCOUNT,
+    }
     assert client.post(URL, data).status_code == 302
     details.refresh_from_db()
-    assert (details.method, details.iban, details.routing_number, details.account_number) == ("us_ach", "", ROUTING, ACCOUNT)
+    assert (details.method, details.iban, details.routing_number, details.account_number) == (
+        "us_ach",
+        "",
+        ROUTING,
+        ACCOUNT,
+    )
     html = client.get(URL).content.decode()
     assert_no_secret(html)
     assert "•••• 6789" in html
@@ -177,7 +194,9 @@ def test_the_partner_admin_page_shows_the_numbers_masked(client, finance, detail
 def test_a_refused_number_never_shows_as_the_stored_one(client, details, partner_admin):
     client.force_login(partner_admin)
     page = client.get(URL + "?change=bank")
-    response = client.post(URL + "?change=bank", {**form_data(page), "iban": "DE00 1234 5678", "change_bank_details": "True"})
+    response = client.post(
+        URL + "?change=bank", {**form_data(page), "iban": "DE00 1234 5678", "change_bank_details": "True"}
+    )
     assert response.status_code == 200 and response.context["form"].errors["iban"]
     banner = response.content.decode().split('role="status"')[1].split("</div>")[0]
     assert "DE89 •••• •••• 3000" in banner and "5678" not in banner

@@ -52,7 +52,15 @@ def test_the_api_accepts_free_mail_and_shows_the_flag_to_staff(api, manager_api,
 
 
 def test_the_admin_lists_a_badge_and_filters_by_the_flag(client, manager):
-    client.post("/apply/", {**APPLICATION, "company_name": "Freemail Co", "website": "https://freemail-co.com", "contact_email": "boss@gmail.com"})
+    client.post(
+        "/apply/",
+        {
+            **APPLICATION,
+            "company_name": "Freemail Co",
+            "website": "https://freemail-co.com",
+            "contact_email": "boss@gmail.com",
+        },
+    )
     client.post("/apply/", APPLICATION)
     client.force_login(manager)
     listing = client.get("/admin/partners/application/").content.decode()

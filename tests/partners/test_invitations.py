@@ -22,7 +22,6 @@ def _path(link: str) -> str:
     return link[link.index("/accounts/") :]
 
 
-
 @pytest.fixture
 def invitation_path(partner, manager, commit):
     with commit():
@@ -83,7 +82,9 @@ def test_expired_link_is_refused(client, invitation_path):
     response = client.get(invitation_path)
     assert response.status_code == 404
     assert b"expired" in response.content
-    response = client.post(invitation_path, {"full_name": "D", "password1": "Sunny-Meadow-42", "password2": "Sunny-Meadow-42"})
+    response = client.post(
+        invitation_path, {"full_name": "D", "password1": "Sunny-Meadow-42", "password2": "Sunny-Meadow-42"}
+    )
     assert response.status_code == 404
     assert not User.objects.filter(email="dana@acme.example.com").exists()
 

@@ -111,7 +111,12 @@ def test_approval_creates_the_partner_through_the_same_service(manager, tiers, c
 
     application = ApplicationFactory(company_name="Hooli  Europe", website="https://hooli.eu")
     partner = services.application_approve(application=application, by=manager)
-    assert (partner.name, partner.status, partner.tier.name, partner.domain) == ("Hooli Europe", "onboarding", "Registered", "hooli.eu")
+    assert (partner.name, partner.status, partner.tier.name, partner.domain) == (
+        "Hooli Europe",
+        "onboarding",
+        "Registered",
+        "hooli.eu",
+    )
     assert TierChange.objects.get(partner=partner).reason == "Entry tier on approval"
     assert OnboardingTask.objects.filter(partner=partner).count() == len(checklist)
 
@@ -131,7 +136,12 @@ def test_every_allowed_transition_is_made_and_kept_with_its_reason(manager, curr
     partner.refresh_from_db()
     assert partner.status == target
     change = StatusChange.objects.get(partner=partner)
-    assert (change.from_status, change.to_status, change.changed_by, change.reason) == (current, target, manager, f"Going {target}")
+    assert (change.from_status, change.to_status, change.changed_by, change.reason) == (
+        current,
+        target,
+        manager,
+        f"Going {target}",
+    )
     latest = Partner.history.filter(id=partner.pk).latest("history_date")
     assert (latest.status, latest.history_change_reason, latest.history_user) == (target, f"Going {target}", None)
 
@@ -210,8 +220,12 @@ def test_a_suspended_partner_registers_no_deals_but_still_signs_in(client, manag
     from deals import services as deal_services
 
     deal = {
-        "customer_name": "Fabrikam Inc.", "customer_domain": "fabrikam.com", "customer_country": "US",
-        "amount": "48000.00", "currency": "USD", "products": ["Cloud Suite"],
+        "customer_name": "Fabrikam Inc.",
+        "customer_domain": "fabrikam.com",
+        "customer_country": "US",
+        "amount": "48000.00",
+        "currency": "USD",
+        "products": ["Cloud Suite"],
         "expected_close_date": (timezone.localdate() + timedelta(days=30)).isoformat(),
     }
     services.partner_set_status(partner=partner_admin.partner, status="suspended", by=manager, reason="Audit")
@@ -246,7 +260,9 @@ def test_termination_ends_every_members_access_and_open_invitation(client, manag
         services.team_member_reactivate(member=rep, by=StaffUserFactory(role="admin", is_superuser=True))
     with pytest.raises(StateConflict):
         services.partner_tier_set(partner=partner, tier=TierFactory(name="Gold", rank=3), by=manager, reason="No")
-    assert Invitation.objects.filter(partner=partner, accepted_at__isnull=True, expires_at__gt=timezone.now()).count() == 0
+    assert (
+        Invitation.objects.filter(partner=partner, accepted_at__isnull=True, expires_at__gt=timezone.now()).count() == 0
+    )
 
 
 # --- The admin ----------------------------------------------------------------------------------
@@ -268,7 +284,11 @@ def test_status_and_tier_are_read_only_on_the_change_form(client, manager, partn
 
 
 def _run_action(client, action, partners, **extra):
-    return client.post("/admin/partners/partner/", {"action": action, "_selected_action": [p.pk for p in partners], **extra}, follow=True)
+    return client.post(
+        "/admin/partners/partner/",
+        {"action": action, "_selected_action": [p.pk for p in partners], **extra},
+        follow=True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -296,11 +316,16 @@ def test_status_actions_ask_for_a_reason_then_call_the_service(client, manager, 
         done = _run_action(client, action, partners, reason="Quarterly review")
     assert done.status_code == 200
     assert set(Partner.objects.values_list("status", flat=True)) == {end}
-    assert set(StatusChange.objects.values_list("reason", "changed_by", "to_status")) == {("Quarterly review", manager.pk, end)}
+    assert set(StatusChange.objects.values_list("reason", "changed_by", "to_status")) == {
+        ("Quarterly review", manager.pk, end)
+    }
 
 
 def test_a_status_action_reports_partners_the_table_refuses(client, manager):
-    active, terminated = PartnerFactory(status="active", name="Live Co"), PartnerFactory(status="terminated", name="Gone Co")
+    active, terminated = (
+        PartnerFactory(status="active", name="Live Co"),
+        PartnerFactory(status="terminated", name="Gone Co"),
+    )
     client.force_login(manager)
     html = _run_action(client, "suspend", [active, terminated], reason="Audit").content.decode()
     assert "Gone Co: A partner that is terminated cannot become suspended." in html
@@ -337,7 +362,10 @@ def test_finance_cannot_run_partner_actions(client, finance, partner):
 
 def test_remind_now_reminds_only_the_selected_partners(client, manager, checklist, commit):
     long_ago = timezone.now() - timedelta(days=30)
-    chosen, other = PartnerFactory(status="onboarding", name="Chosen"), PartnerFactory(status="onboarding", name="Other")
+    chosen, other = (
+        PartnerFactory(status="onboarding", name="Chosen"),
+        PartnerFactory(status="onboarding", name="Other"),
+    )
     active = PartnerFactory(status="active", name="Done")
     for partner, email in [(chosen, "a@chosen.com"), (other, "a@other.com"), (active, "a@done.com")]:
         services.onboarding_start(partner=partner)

@@ -29,7 +29,11 @@ def test_each_partner_gets_its_own_copy_of_the_checklist_once(onboarding_partner
     services.onboarding_start(partner=onboarding_partner)
     tasks = OnboardingTask.objects.filter(partner=onboarding_partner)
     assert [t.key for t in tasks] == [
-        "agreement_signed", "profile_completed", "payout_details_added", "first_user_invited", "kick-off-call",
+        "agreement_signed",
+        "profile_completed",
+        "payout_details_added",
+        "first_user_invited",
+        "kick-off-call",
     ]
 
 
@@ -43,7 +47,11 @@ def test_an_event_closes_its_task_and_records_progress(onboarding_partner):
 
 
 def test_partner_becomes_active_when_every_required_task_is_done(onboarding_partner):
-    for event in [OnboardingEvent.AGREEMENT_SIGNED, OnboardingEvent.PROFILE_COMPLETED, OnboardingEvent.PAYOUT_DETAILS_ADDED]:
+    for event in [
+        OnboardingEvent.AGREEMENT_SIGNED,
+        OnboardingEvent.PROFILE_COMPLETED,
+        OnboardingEvent.PAYOUT_DETAILS_ADDED,
+    ]:
         services.onboarding_event_record(partner=onboarding_partner, event=event)
         onboarding_partner.refresh_from_db()
         assert onboarding_partner.status == "onboarding"
@@ -51,7 +59,9 @@ def test_partner_becomes_active_when_every_required_task_is_done(onboarding_part
     onboarding_partner.refresh_from_db()
     assert onboarding_partner.status == "active"  # the optional kick-off call does not hold it back
     assert onboarding_partner.activated_at is not None
-    statuses = list(Partner.history.filter(id=onboarding_partner.pk).order_by("history_date").values_list("status", flat=True))
+    statuses = list(
+        Partner.history.filter(id=onboarding_partner.pk).order_by("history_date").values_list("status", flat=True)
+    )
     assert statuses[0] == "onboarding" and statuses[-1] == "active"
 
 
@@ -92,7 +102,9 @@ def test_stalled_onboarding_is_reminded_once_per_stall(onboarding_partner, commi
 
 
 def test_active_partners_are_never_reminded(onboarding_partner):
-    Partner.objects.filter(pk=onboarding_partner.pk).update(status="active", created_at=timezone.now() - timedelta(days=90))
+    Partner.objects.filter(pk=onboarding_partner.pk).update(
+        status="active", created_at=timezone.now() - timedelta(days=90)
+    )
     assert services.onboarding_stalled_remind() == 0
 
 
@@ -121,13 +133,19 @@ def test_partners_api_reports_onboarding(partner_api, partner_admin, checklist):
     services.onboarding_event_record(partner=partner_admin.partner, event=OnboardingEvent.AGREEMENT_SIGNED)
     body = partner_api.get(f"/api/v1/partners/{partner_admin.partner_id}/").json()
     assert body["onboarding"]["progress_percent"] == 20
-    assert body["onboarding"]["tasks"][0] == {"key": "agreement_signed", "title": "Sign the partner agreement", "done": True}
+    assert body["onboarding"]["tasks"][0] == {
+        "key": "agreement_signed",
+        "title": "Sign the partner agreement",
+        "done": True,
+    }
 
 
 def test_admin_partner_list_shows_progress_and_time_to_onboard(client, manager, onboarding_partner):
     services.onboarding_event_record(partner=onboarding_partner, event=OnboardingEvent.AGREEMENT_SIGNED)
     done = PartnerFactory(name="Done Co", status="active")
-    Partner.objects.filter(pk=done.pk).update(created_at=timezone.now() - timedelta(days=30), activated_at=timezone.now())
+    Partner.objects.filter(pk=done.pk).update(
+        created_at=timezone.now() - timedelta(days=30), activated_at=timezone.now()
+    )
     client.force_login(manager)
     html = client.get("/admin/partners/partner/").content.decode()
     assert "20% (1/5)" in html
@@ -135,7 +153,9 @@ def test_admin_partner_list_shows_progress_and_time_to_onboard(client, manager, 
 
 
 def test_tasks_closed_by_events_are_in_the_audit_history(onboarding_partner, partner_admin):
-    services.onboarding_event_record(partner=onboarding_partner, event=OnboardingEvent.PROFILE_COMPLETED, by=partner_admin)
+    services.onboarding_event_record(
+        partner=onboarding_partner, event=OnboardingEvent.PROFILE_COMPLETED, by=partner_admin
+    )
     task = OnboardingTask.objects.get(partner=onboarding_partner, key="profile_completed")
     latest = task.history.latest("history_date")
     assert latest.done_at is not None and latest.prev_record.done_at is None

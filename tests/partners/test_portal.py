@@ -73,7 +73,9 @@ def test_partner_user_cannot_enter_the_admin(client, partner_admin):
 
 
 def test_signup_is_closed(client):
-    response = client.post("/accounts/signup/", {"email": "x@example.com", "password1": "Sunny-Meadow-42", "password2": "Sunny-Meadow-42"})
+    response = client.post(
+        "/accounts/signup/", {"email": "x@example.com", "password1": "Sunny-Meadow-42", "password2": "Sunny-Meadow-42"}
+    )
     assert b"Sign Up Closed" in response.content
     assert not User.objects.filter(email="x@example.com").exists()
 

@@ -111,7 +111,13 @@ def test_reps_cannot_deactivate(client, partner_admin):
     assert partner_admin.is_active
 
 
-IBAN = {"method": "iban", "currency": "EUR", "account_holder": "Acme Cloud Partners", "iban": "DE89 3704 0044 0532 0130 00", "bic": "DEUTDEFF"}
+IBAN = {
+    "method": "iban",
+    "currency": "EUR",
+    "account_holder": "Acme Cloud Partners",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "bic": "DEUTDEFF",
+}
 
 
 def test_valid_iban_payout_details_are_saved_and_close_the_task(client, partner_admin, onboarding):
@@ -148,9 +154,17 @@ def test_invalid_payout_details_name_the_field_and_save_nothing(client, partner_
 
 def test_us_bank_details_keep_only_their_own_fields(client, partner_admin):
     client.force_login(partner_admin)
-    client.post("/portal/payout-details/", {**IBAN, "method": "us_ach", "currency": "USD", "routing_number": "011000015", "account_number": "1234-5678"})
+    client.post(
+        "/portal/payout-details/",
+        {**IBAN, "method": "us_ach", "currency": "USD", "routing_number": "011000015", "account_number": "1234-5678"},
+    )
     details = PayoutDetails.objects.get()
-    assert (details.routing_number, details.account_number, details.iban, details.currency) == ("011000015", "12345678", "", "USD")
+    assert (details.routing_number, details.account_number, details.iban, details.currency) == (
+        "011000015",
+        "12345678",
+        "",
+        "USD",
+    )
 
 
 def test_reps_never_see_payout_details(client, partner):
@@ -174,7 +188,9 @@ def test_portal_pages_run_a_constant_number_of_queries(client, partner_admin, ch
         counts[url] = len(queries)
     PartnerUserFactory.create_batch(10, partner=partner_admin.partner, role="partner_rep")
     for i in range(5):
-        Invitation.objects.create(partner=partner_admin.partner, email=f"x{i}@acme.com", token_hash=f"h{i}", expires_at="2099-01-01T00:00Z")
+        Invitation.objects.create(
+            partner=partner_admin.partner, email=f"x{i}@acme.com", token_hash=f"h{i}", expires_at="2099-01-01T00:00Z"
+        )
     for url in pages:
         with CaptureQueriesContext(connection) as queries:
             client.get(url)

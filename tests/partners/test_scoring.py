@@ -15,8 +15,15 @@ def criterion(kind, weight=10, must_have=False, name=None, **params):
 
 def application(**overrides):
     values = dict(
-        company_name="Acme", website="https://acme.com", country="DE", partner_type="reseller", employees=50,
-        annual_revenue="1M-10M", specializations=["cloud"], contact_name="A", contact_email="a@acme.com",
+        company_name="Acme",
+        website="https://acme.com",
+        country="DE",
+        partner_type="reseller",
+        employees=50,
+        annual_revenue="1M-10M",
+        specializations=["cloud"],
+        contact_name="A",
+        contact_email="a@acme.com",
     )
     values.update(overrides)
     return Application(**values)
@@ -29,7 +36,11 @@ def test_every_met_criterion_earns_its_weight_and_the_score_is_the_share():
         criterion(Kind.EMPLOYEES, 50, min_employees=10, max_employees=100),
     ]
     fit = score_application(application(), criteria)
-    assert [(r["points"], r["max_points"], r["met"]) for r in fit.breakdown] == [(30, 30, True), (0, 20, False), (50, 50, True)]
+    assert [(r["points"], r["max_points"], r["met"]) for r in fit.breakdown] == [
+        (30, 30, True),
+        (0, 20, False),
+        (50, 50, True),
+    ]
     assert fit.score == 80
     assert not fit.disqualified
 
@@ -37,18 +48,27 @@ def test_every_met_criterion_earns_its_weight_and_the_score_is_the_share():
 def test_breakdown_names_every_criterion_with_a_reason():
     fit = score_application(application(country="FR"), [criterion(Kind.COUNTRY, name="Target regions", values=["DE"])])
     assert fit.breakdown == [
-        {"criterion": "Target regions", "points": 0, "max_points": 10, "met": False, "must_have": False,
-         "reason": "France is not in the target regions (DE)"}
+        {
+            "criterion": "Target regions",
+            "points": 0,
+            "max_points": 10,
+            "met": False,
+            "must_have": False,
+            "reason": "France is not in the target regions (DE)",
+        }
     ]
 
 
 def test_failed_must_have_disqualifies_with_its_reason_but_still_scores():
-    criteria = [criterion(Kind.PARTNER_TYPE, 20, must_have=True, name="Partner types", values=["msp", "technology"]),
-                criterion(Kind.COUNTRY, 20, values=["DE"])]
+    criteria = [
+        criterion(Kind.PARTNER_TYPE, 20, must_have=True, name="Partner types", values=["msp", "technology"]),
+        criterion(Kind.COUNTRY, 20, values=["DE"]),
+    ]
     fit = score_application(application(partner_type="referral"), criteria)
     assert fit.disqualified
     assert fit.disqualification_reason == (
-        "Must-have not met: Partner types. Referral is not a wanted partner type (Managed service provider, Technology)."
+        "Must-have not met: Partner types. Referral is not a wanted partner type (Managed service provider, "
+        "Technology)."
     )
     assert fit.score == 50
 
@@ -58,11 +78,11 @@ def test_met_must_have_does_not_disqualify():
     assert (fit.disqualified, fit.score) == (False, 100)
 
 
-@pytest.mark.parametrize(
-    ("employees", "met"), [(9, False), (10, True), (100, True), (101, False)]
-)
+@pytest.mark.parametrize(("employees", "met"), [(9, False), (10, True), (100, True), (101, False)])
 def test_size_band_bounds_are_inclusive(employees, met):
-    fit = score_application(application(employees=employees), [criterion(Kind.EMPLOYEES, min_employees=10, max_employees=100)])
+    fit = score_application(
+        application(employees=employees), [criterion(Kind.EMPLOYEES, min_employees=10, max_employees=100)]
+    )
     assert fit.breakdown[0]["met"] is met
 
 
@@ -72,9 +92,7 @@ def test_size_band_open_above():
     assert fit.breakdown[0]["reason"] == "90000 employees is within the band 10 or more"
 
 
-@pytest.mark.parametrize(
-    ("band", "met"), [("<1M", False), ("1M-10M", True), ("10M-50M", True), (">250M", True)]
-)
+@pytest.mark.parametrize(("band", "met"), [("<1M", False), ("1M-10M", True), ("10M-50M", True), (">250M", True)])
 def test_revenue_is_at_least_the_band(band, met):
     fit = score_application(application(annual_revenue=band), [criterion(Kind.REVENUE, min_revenue="1M-10M")])
     assert fit.breakdown[0]["met"] is met

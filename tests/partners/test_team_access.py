@@ -31,7 +31,9 @@ def signed_in(user) -> Client:
 
 
 def api_token(user) -> str:
-    response = Client().post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200
     return response.json()["token"]
 
@@ -41,7 +43,10 @@ def assert_locked_out(user, browser: Client, token: str) -> None:
     assert not user.is_active
     assert not SignedInSession.objects.filter(user=user).exists()
     assert not Token.objects.filter(user=user).exists()
-    assert browser.session.session_key is None or not Session.objects.filter(session_key=browser.session.session_key).exists()
+    assert (
+        browser.session.session_key is None
+        or not Session.objects.filter(session_key=browser.session.session_key).exists()
+    )
     assert browser.get("/portal/").status_code == 302  # back to the sign-in page
     assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
 
@@ -138,7 +143,8 @@ def test_a_partner_admin_promotes_a_rep_then_steps_down(partner_admin, rep):
     services.team_member_set_role(member=rep, by=partner_admin, role="partner_admin")
     services.team_member_set_role(member=partner_admin, by=partner_admin, role="partner_rep")
     assert set(User.objects.values_list("email", "role").filter(partner=rep.partner)) == {
-        (rep.email, "partner_admin"), (partner_admin.email, "partner_rep"),
+        (rep.email, "partner_admin"),
+        (partner_admin.email, "partner_rep"),
     }
 
 

@@ -13,5 +13,10 @@ def test_an_old_version_is_never_a_form_to_revert_to(client, manager, partner):
     response = client.get(f"/admin/partners/partner/{partner.pk}/history/{version.history_id}/", follow=True)
     assert response.redirect_chain == [(f"/admin/partners/partner/{partner.pk}/history/", 302)]
     assert "The history is read-only" in response.content.decode()
-    assert client.post(f"/admin/partners/partner/{partner.pk}/history/{version.history_id}/", {"name": "Renamed"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/partners/partner/{partner.pk}/history/{version.history_id}/", {"name": "Renamed"}
+        ).status_code
+        == 302
+    )
     assert Partner.objects.get(pk=partner.pk).name == partner.name

@@ -10,7 +10,10 @@ from prm.pdf import ExternalResourceRefused, StaticOnlyFetcher, render_pdf
 @pytest.fixture
 def test_templates(settings):
     settings.TEMPLATES = [
-        {**django_settings.TEMPLATES[0], "DIRS": [*django_settings.TEMPLATES[0]["DIRS"], django_settings.BASE_DIR / "tests" / "templates"]}
+        {
+            **django_settings.TEMPLATES[0],
+            "DIRS": [*django_settings.TEMPLATES[0]["DIRS"], django_settings.BASE_DIR / "tests" / "templates"],
+        }
     ]
 
 

@@ -66,9 +66,7 @@ def test_make_run_passes_its_port_to_the_environment():
 @pytest.mark.django_db
 def test_password_reset_link_carries_the_port_of_the_request(client):
     user = PartnerUserFactory(email="dana@acme.example.com")
-    response = client.post(
-        "/accounts/password/reset/", {"email": user.email}, HTTP_HOST="127.0.0.1:8123"
-    )
+    response = client.post("/accounts/password/reset/", {"email": user.email}, HTTP_HOST="127.0.0.1:8123")
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "http://127.0.0.1:8123/accounts/password/reset/key/" in mail.outbox[0].body

@@ -16,10 +16,20 @@ from prm.text import (
 
 SPOOFING = [
     "\u202e",  # right-to-left override: "Acme\u202eGROSS" shows as another name
-    "\u202a", "\u202b", "\u202c", "\u202d",  # embeddings and pop
-    "\u2066", "\u2067", "\u2068", "\u2069",  # isolates
-    "\u200e", "\u200f", "\u061c",  # direction marks
-    "\u200b", "\u2060", "\ufeff",  # zero-width characters
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",  # embeddings and pop
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",  # isolates
+    "\u200e",
+    "\u200f",
+    "\u061c",  # direction marks
+    "\u200b",
+    "\u2060",
+    "\ufeff",  # zero-width characters
 ]
 
 
@@ -50,7 +60,16 @@ def test_multiline_text_keeps_newlines_and_tabs_but_refuses_other_controls():
 
 
 @pytest.mark.parametrize(
-    "name", ["Acme Cloud Partners", "Müller & Söhne GmbH", "שלום בע״מ", "شركة الأفق", "株式会社サンプル", "O'Brien-Smith, Jr.", "👩‍💻 Studio"]
+    "name",
+    [
+        "Acme Cloud Partners",
+        "Müller & Söhne GmbH",
+        "שלום בע״מ",
+        "شركة الأفق",
+        "株式会社サンプル",
+        "O'Brien-Smith, Jr.",
+        "👩‍💻 Studio",
+    ],
 )
 def test_real_names_in_any_script_pass(name):
     validate_plain_text(name)

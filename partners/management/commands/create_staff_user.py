@@ -26,4 +26,3 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
         self.stdout.write(self.style.SUCCESS(f"{user.email} is now {role}."))
-

@@ -42,6 +42,9 @@ class EvidenceRequestForm(forms.Form):
 
 class AssignForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
+    priority = forms.ChoiceField(
+        choices=Case.Priority.choices, label="Priority", help_text="The SLA due times follow the priority."
+    )
 
 
 class ResolveForm(forms.Form):
@@ -89,6 +92,8 @@ def _forms_for(case, participants, deals, data=None, files=None, which=None):
     for form, field in [(reply, "partner"), (evidence, "partner"), (resolve, "split_partner"), (resolve, "partner")]:
         form.fields[field].queryset = Partner.objects.filter(pk__in=ids).order_by("name")
     assign.fields["owner"].queryset = User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("email")
+    if which != "assign":  # the case as it stands
+        assign.initial = {"owner": case.owner_id, "priority": case.priority}
     resolve.fields["deal"].choices = [("", "—")] + [
         (d.pk, f"#{d.pk} {d.partner.name}: {d.customer_name} ({d.status})") for d in deals
     ]
@@ -239,8 +244,8 @@ class CaseAdmin(AuditedAdmin):
                     services.evidence_request(case=case, by=request.user, **data)
                     done = f"Evidence is requested from {data['partner'].name}."
                 elif which == "assign":
-                    services.case_assign(case=case, by=request.user, owner=data["owner"])
-                    done = f"Case #{case.pk} is owned by {data['owner'].get_full_name()}."
+                    services.case_assign(case=case, by=request.user, owner=data["owner"], priority=data["priority"])
+                    done = f"Case #{case.pk} is owned by {data['owner'].get_full_name()}, priority {data['priority']}."
                 else:
                     chosen = data.pop("deal")
                     deal = next((d for d in context["registrations"] if str(d.pk) == chosen), None)

@@ -312,14 +312,22 @@ def case_open_for_conflict(*, deal_id: int) -> Case | None:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, owner: User, by: User) -> Case:
-    """A manager gives the case an owner (a manager or admin); an open case is then investigated."""
+def case_assign(*, case: Case, owner: User, by: User, priority: str | None = None) -> Case:
+    """A manager gives the case an owner (a manager or admin) and, optionally, a priority, whose SLA
+    due times (counted from the opening) then apply; an open case is then investigated."""
     require_role(by, *MANAGER_ROLES, action="assign cases")
     if not (owner and owner.is_active and owner.role in MANAGER_ROLES):
         raise RuleViolation({"owner": ["The owner is an active partner manager or program admin."]})
     case = _locked(case)
     if case.is_resolved:
         raise StateConflict("This case is resolved: it has no one to work it any more.")
+    if priority is not None:
+        if priority not in Case.Priority.values:
+            raise RuleViolation({"priority": [f"Choose one of: {', '.join(Case.Priority.values)}."]})
+        case.priority = priority
+        case.first_response_due, case.resolution_due = sla_due_times(
+            kind=case.kind, priority=priority, start=case.opened_at
+        )
     case.owner = owner
     if case.status == Status.OPEN:
         check_transition(CASE_TRANSITIONS, case.status, Status.INVESTIGATING, what="case")

@@ -86,9 +86,23 @@ def test_a_refused_resolution_comes_back_with_the_message(admin_client, clash):
 
 def test_assign_sets_the_owner_and_investigates(admin_client, clash, manager):
     case, *_ = clash
-    admin_client.post(f"/admin/conflicts/case/{case.pk}/act/assign/", {"assign-owner": manager.pk})
+    admin_client.post(
+        f"/admin/conflicts/case/{case.pk}/act/assign/", {"assign-owner": manager.pk, "assign-priority": case.priority}
+    )
     case.refresh_from_db()
     assert case.owner == manager and case.status == "investigating"
+
+
+def test_a_new_priority_moves_the_sla_due_times(admin_client, clash, manager, settings):
+    case, *_ = clash
+    first, resolution = settings.PRM_CASE_SLA_HOURS[case.kind]["urgent"]
+    admin_client.post(
+        f"/admin/conflicts/case/{case.pk}/act/assign/", {"assign-owner": manager.pk, "assign-priority": "urgent"}
+    )
+    case.refresh_from_db()
+    assert case.priority == "urgent"
+    assert case.first_response_due == case.opened_at + timedelta(hours=first)
+    assert case.resolution_due == case.opened_at + timedelta(hours=resolution)
 
 
 def test_finance_reads_cases_but_cannot_act(client, finance, clash):

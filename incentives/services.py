@@ -521,7 +521,7 @@ def payout_run_approve(*, run: PayoutRun, by: User) -> PayoutRun:
     _require_finance(by, "approve payout runs")
     run = lock_one(PayoutRun.objects.all(), run.pk, message=BUSY_RUN)
     if run.created_by_id == by.pk:
-        raise PermissionDenied("A payout run is approved by a finance user other than the one who created it.")
+        raise PermissionDenied("You created this run: another finance user approves it (four eyes).")
     check_transition(RUN_TRANSITIONS, run.status, RunStatus.APPROVED, what="payout run")
     run.status = RunStatus.APPROVED
     run.open_slot = None

@@ -146,13 +146,13 @@ def _onboarding_task(world):
 
 ADMIN_ACTIONS: dict[str, Action] = {
     "deals.dealregistration:approve": Action(
-        "manager", lambda w: [w.deal("submitted")], refusal="A deal that is approved cannot become approved."
+        "manager", lambda w: [w.deal("submitted")], refusal="This deal is already approved."
     ),
     "deals.dealregistration:reject": Action(
         "manager",
         lambda w: [w.deal("submitted")],
         {"reason": "Not a real opportunity"},
-        refusal="A deal that is rejected cannot become rejected.",
+        refusal="This deal is already rejected.",
     ),
     "deals.dealregistration:reverse_win": Action(
         "manager",
@@ -171,7 +171,7 @@ ADMIN_ACTIONS: dict[str, Action] = {
         refusal="This request is already decided.",
     ),
     "incentives.payoutrun:recalculate": Action(
-        "finance", lambda w: [w.run("failed")], refusal="A payout run that is calculating cannot become calculating."
+        "finance", lambda w: [w.run("failed")], refusal="This payout run is already calculating."
     ),
     "incentives.payoutrun:restart": Action(
         "finance",
@@ -179,30 +179,30 @@ ADMIN_ACTIONS: dict[str, Action] = {
         refusal="is not stuck: its worker gave a sign of life",
     ),
     "incentives.payoutrun:approve": Action(
-        "finance2", lambda w: [w.run("calculated")], refusal="A payout run that is approved cannot become approved."
+        "finance2", lambda w: [w.run("calculated")], refusal="This payout run is already approved."
     ),
     "incentives.payoutrun:mark_paid": Action(
         "finance",
         lambda w: [w.run("approved")],
         {"reference": "BANK-2026-001"},
-        refusal="A payout run that is paid cannot become paid.",
+        refusal="This payout run is already paid.",
     ),
     "incentives.commissionplan:new_version": Action(
         "manager", _plan, refusal="Silver 2026 is not the newest version of its plan: Silver 2026 v2 is."
     ),
     "partners.application:take_into_screening": Action(
-        "manager", lambda w: [ApplicationFactory()], refusal="An application that is screening cannot become screening."
+        "manager", lambda w: [ApplicationFactory()], refusal="This application is already screening."
     ),
     "partners.application:approve": Action(
         "manager",
         lambda w: [ApplicationFactory(status="screening")],
-        refusal="An application that is approved cannot become approved.",
+        refusal="This application is already approved.",
     ),
     "partners.application:reject": Action(
         "manager",
         lambda w: [ApplicationFactory()],
         {"reason": "Not a fit"},
-        refusal="An application that is rejected cannot become rejected.",
+        refusal="This application is already rejected.",
     ),
     "partners.application:rescore": Action(
         "manager", lambda w: [ApplicationFactory()], done="1 application re-scored."
@@ -227,25 +227,25 @@ ADMIN_ACTIONS: dict[str, Action] = {
         "manager",
         lambda w: [PartnerFactory(status="onboarding")],
         {"reason": "Signed on paper"},
-        refusal="A partner that is active cannot become active.",
+        refusal="This partner is already active.",
     ),
     "partners.partner:suspend": Action(
         "manager",
         lambda w: [PartnerFactory()],
         {"reason": "Unpaid fees"},
-        refusal="A partner that is suspended cannot become suspended.",
+        refusal="This partner is already suspended.",
     ),
     "partners.partner:reactivate": Action(
         "manager",
         lambda w: [PartnerFactory(status="suspended")],
         {"reason": "Fees paid"},
-        refusal="A partner that is active cannot become active.",
+        refusal="This partner is already active.",
     ),
     "partners.partner:terminate": Action(
         "manager",
         lambda w: [PartnerFactory()],
         {"reason": "Contract ended"},
-        refusal="A partner that is terminated cannot become terminated.",
+        refusal="This partner is already terminated.",
     ),
     "partners.partner:change_tier": Action(
         "manager",
@@ -385,7 +385,7 @@ ADMIN_VIEWS: dict[str, View] = {
     "deals_dealregistration_import": View(
         "manager", _import_case, refusal="Row 2: expected_close_date: The expected close date cannot be in the past."
     ),
-    "deals_dealregistration_close": View("manager", _close_case, refusal="A deal that is won cannot become won."),
+    "deals_dealregistration_close": View("manager", _close_case, refusal="This deal is already won."),
     "incentives_payoutrun_zip": View(
         "finance", lambda w: (reverse("admin:incentives_payoutrun_zip", args=[w.run("calculating").pk]), None)
     ),
@@ -720,13 +720,13 @@ API_CALLS: dict[str, Call] = {
         "manager",
         lambda w: (_api("application-approve", ApplicationFactory(status="screening").pk), {}),
         409,
-        "An application that is approved cannot become approved.",
+        "This application is already approved.",
     ),
     "api:application-reject": Call(
         "manager",
         lambda w: (_api("application-reject", ApplicationFactory().pk), {"reason": "No fit"}),
         409,
-        "An application that is rejected cannot become rejected.",
+        "This application is already rejected.",
     ),
     "api:deal-list": Call(
         "partner_admin",
@@ -741,19 +741,19 @@ API_CALLS: dict[str, Call] = {
         "manager",
         lambda w: (_api("deal-approve", w.deal("submitted").pk), {}),
         409,
-        "A deal that is approved cannot become approved.",
+        "This deal is already approved.",
     ),
     "api:deal-reject": Call(
         "manager",
         lambda w: (_api("deal-reject", w.deal("submitted").pk), {"reason": "Duplicate"}),
         409,
-        "A deal that is rejected cannot become rejected.",
+        "This deal is already rejected.",
     ),
     "api:deal-close": Call(
         "manager",
         lambda w: (_api("deal-close", w.deal("approved").pk), {"outcome": "won", "amount": "9000"}),
         409,
-        "A deal that is won cannot become won.",
+        "This deal is already won.",
     ),
     "api:deal-reverse-win": Call(
         "manager",
@@ -789,19 +789,19 @@ API_CALLS: dict[str, Call] = {
         "finance",
         lambda w: (_api("payout-run-recalculate", w.run("failed").pk), {}),
         409,
-        "A payout run that is calculating cannot become calculating.",
+        "This payout run is already calculating.",
     ),
     "api:payout-run-approve": Call(
         "finance2",
         lambda w: (_api("payout-run-approve", w.run("calculated").pk), {}),
         409,
-        "A payout run that is approved cannot become approved.",
+        "This payout run is already approved.",
     ),
     "api:payout-run-mark-paid": Call(
         "finance",
         lambda w: (_api("payout-run-mark-paid", w.run("approved").pk), {"reference": "BANK-1"}),
         409,
-        "A payout run that is paid cannot become paid.",
+        "This payout run is already paid.",
     ),
     "api:case-list": Call(
         "partner_admin",

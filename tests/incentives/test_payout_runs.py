@@ -186,7 +186,7 @@ def test_four_eyes_the_creator_cannot_approve(finance_api, finance2, api, ledger
     run_id = create_run().json()["id"]
     response = finance_api.post(f"/api/v1/payout-runs/{run_id}/approve/")
     assert response.status_code == 403
-    assert response.json()["detail"] == "A payout run is approved by a finance user other than the one who created it."
+    assert response.json()["detail"] == "You created this run: another finance user approves it (four eyes)."
     api.force_authenticate(finance2)
     body = api.post(f"/api/v1/payout-runs/{run_id}/approve/").json()
     assert (body["status"], body["approved_by"]) == ("approved", finance2.email)

@@ -248,7 +248,7 @@ def test_approving_twice_is_a_conflict(manager_api):
     manager_api.post(f"/api/v1/applications/{application.pk}/approve/")
     response = manager_api.post(f"/api/v1/applications/{application.pk}/approve/")
     assert response.status_code == 409
-    assert "cannot become approved" in response.json()["detail"]
+    assert response.json()["detail"] == "This application is already approved."
 
 
 def test_approval_refuses_a_name_that_is_already_a_partner(manager_api):

@@ -1,6 +1,10 @@
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django_countries import countries
 
-from .models import ContentAsset, Language
+from partners.models import Partner, PartnerType
+
+from .models import ContentAsset, Language, comma_list, comma_value
 
 
 class ContentFilterForm(forms.Form):
@@ -43,3 +47,49 @@ class QuizForm(forms.Form):
     def answers(self) -> dict[str, object]:
         """The API's shape: ``{"<question id>": <choice id> | [choice ids]}``."""
         return {name[1:]: value for name, value in self.cleaned_data.items()}
+
+
+class AudienceForm(forms.ModelForm):
+    """The admin form part of an audience (newsletters, announcements, surveys): multi-selects for
+    partner types, countries and statuses, stored comma-bounded on the model. Subclasses set
+    ``Meta.model`` and ``Meta.fields`` (including ``tiers`` and ``recipients``)."""
+
+    AUDIENCE_FIELDS = ["tiers", "audience_types", "audience_countries", "audience_statuses", "recipients"]
+
+    audience_types = forms.MultipleChoiceField(
+        label="Partner types",
+        choices=PartnerType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: every type.",
+    )
+    audience_countries = forms.MultipleChoiceField(
+        label="Countries",
+        choices=list(countries),
+        required=False,
+        widget=FilteredSelectMultiple("countries", is_stacked=False),
+        help_text="None chosen: every country.",
+    )
+    audience_statuses = forms.MultipleChoiceField(
+        label="Partner statuses",
+        choices=Partner.Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: every status.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience_types"].initial = comma_list(self.instance.partner_types)
+        self.fields["audience_countries"].initial = comma_list(self.instance.countries)
+        self.fields["audience_statuses"].initial = comma_list(self.instance.partner_statuses)
+        if "tiers" in self.fields:
+            self.fields["tiers"].widget = forms.CheckboxSelectMultiple(choices=self.fields["tiers"].choices)
+            self.fields["tiers"].help_text = "None chosen: every partner, with or without a tier."
+
+    def _post_clean(self):
+        # Before the model's own validation, so a bad value is named on the model's field.
+        self.instance.partner_types = comma_value(self.cleaned_data.get("audience_types"))
+        self.instance.countries = comma_value(self.cleaned_data.get("audience_countries"))
+        self.instance.partner_statuses = comma_value(self.cleaned_data.get("audience_statuses"))
+        super()._post_clean()

@@ -1,5 +1,6 @@
 """Enablement: the content library, courses with lessons and a quiz, learning paths, quiz attempts
-and the certifications that passing grants. (Communication, issue 10, will live here too.)
+and the certifications that passing grants; and program communication: newsletters,
+announcements and partner-satisfaction surveys.
 
 Content and courses belong to the program, not to one partner: who sees an asset is decided by
 its tier and partner-type visibility (``selectors.content_visible``). What partner users create
@@ -14,12 +15,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_countries import countries
 
 from partners.models import OnboardingEvent, Partner, PartnerType, Tier
 from prm.audit import audit_history
 from prm.scoping import partner_scoped
 from prm.storage import private_storage
 from prm.text import text_validators
+from prm.work import LongWork
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -354,3 +357,326 @@ class Certification(models.Model):
     @property
     def is_current(self) -> bool:
         return self.is_current_on(timezone.localdate())
+
+
+# --- Communication: newsletters, announcements, surveys ----------------------------------------------
+#
+# Each is sent or shown to an audience of partner users, chosen by the partners' tier, type,
+# country and status, and by the users' role (enablement.audience resolves it).
+
+
+def validate_countries(value: str) -> None:
+    """Countries are stored comma-bounded (",DE,FR,") like partner types. Empty means every country."""
+    unknown = [v for v in comma_list(value) if v not in dict(countries)]
+    if unknown:
+        raise ValidationError(f"Unknown country codes: {', '.join(unknown)}.")
+
+
+def validate_partner_statuses(value: str) -> None:
+    unknown = [v for v in comma_list(value) if v not in Partner.Status.values]
+    if unknown:
+        raise ValidationError(f"Unknown partner statuses: {', '.join(unknown)}.")
+
+
+def comma_list(value: str) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def comma_value(values) -> str:
+    values = sorted(set(values or []))
+    return f",{','.join(values)}," if values else ""
+
+
+class Recipients(models.TextChoices):
+    ALL = "all", "All partner users"
+    ADMINS = "admins", "Partner admins only"
+
+
+class Audience(models.Model):
+    """Who a newsletter, an announcement or a survey is for: partner users whose organization is
+    of one of ``tiers``, ``partner_types``, ``countries`` and ``partner_statuses`` (an empty
+    choice means any), and of the chosen roles."""
+
+    tiers = models.ManyToManyField(
+        Tier, blank=True, related_name="+", help_text="Partners of these tiers; none chosen: every partner."
+    )
+    partner_types = models.CharField(
+        max_length=100, blank=True, validators=[validate_partner_types], help_text="None chosen: every type."
+    )
+    countries = models.CharField(
+        max_length=1000, blank=True, validators=[validate_countries], help_text="None chosen: every country."
+    )
+    partner_statuses = models.CharField(
+        max_length=100,
+        default=",active,",
+        validators=[validate_partner_statuses],
+        help_text="Partners in these statuses; none chosen: every status.",
+    )
+    recipients = models.CharField(max_length=10, choices=Recipients.choices, default=Recipients.ALL)
+
+    class Meta:
+        abstract = True
+
+
+class Newsletter(Audience, LongWork):
+    """A program newsletter: composed in Markdown, sent once to its audience by a Celery worker.
+
+    Sending snapshots the rendered mail (``body_html``, ``body_text``) and creates one
+    ``NewsletterDelivery`` per recipient before mailing anyone; the counts follow the deliveries.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    subject = models.CharField(max_length=200, validators=text_validators(200, multiline=False))
+    body_markdown = models.TextField("body (Markdown)", max_length=50_000, validators=text_validators(50_000))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="Who sent it now or scheduled it.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What was mailed, rendered once when sending started (the portal shows this, not the draft).
+    body_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(blank=True, editable=False)
+    recipient_count = models.PositiveIntegerField(default=0, editable=False)
+    sent_count = models.PositiveIntegerField(default=0, editable=False)
+    skipped_count = models.PositiveIntegerField(default=0, editable=False)
+    failed_count = models.PositiveIntegerField(default=0, editable=False)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+
+    def __str__(self):
+        return self.subject
+
+
+class NewsletterDelivery(models.Model):
+    """One newsletter to one partner user, created before anyone is mailed. Unique per
+    (newsletter, user): a double click, a retried task or two workers never mail anyone twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (unsubscribed)"
+        FAILED = "failed", "Failed"
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField("e-mail")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "newsletter deliveries"
+        constraints = [models.UniqueConstraint(fields=["newsletter", "user"], name="newsletter_delivery_once_per_user")]
+        indexes = [models.Index(fields=["newsletter", "status"])]
+
+    def __str__(self):
+        return f"{self.newsletter} to {self.email}"
+
+
+class NewsletterOptOut(models.Model):
+    """A user who unsubscribed from newsletters (by the link in a newsletter or in the portal).
+    Transactional mail (deal decisions, invitations, statements) is not affected."""
+
+    class Via(models.TextChoices):
+        LINK = "link", "Unsubscribe link"
+        ONE_CLICK = "one_click", "One-click unsubscribe (mail client)"
+        PORTAL = "portal", "Portal preferences"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="newsletter_opt_out")
+    via = models.CharField(max_length=10, choices=Via.choices)
+    newsletter = models.ForeignKey(
+        Newsletter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The newsletter whose link was used.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "newsletter opt-out"
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Announcement(Audience):
+    """A short notice on the portal home of its audience between ``publish_at`` and ``expires_at``,
+    until each user dismisses it. Pinned ones come first."""
+
+    title = models.CharField(max_length=150, validators=text_validators(150, multiline=False))
+    body_markdown = models.TextField("body (Markdown)", max_length=4000, validators=text_validators(4000))
+    link = models.URLField(max_length=500, blank=True)
+    link_text = models.CharField(max_length=60, blank=True, validators=text_validators(60, multiline=False))
+    pinned = models.BooleanField(default=False)
+    publish_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-pinned", "-publish_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("publish_at")),
+                name="announcement_expires_after_publish",
+                violation_error_message="The expiry must come after the publication.",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class AnnouncementDismissal(models.Model):
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="dismissals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"], name="announcement_dismissed_once_per_user")
+        ]
+
+
+class Survey(Audience):
+    """A short partner-satisfaction survey: the NPS question (0-10) and a few optional questions.
+    Sending invites every user of the audience once; each answers once; one reminder."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=150, validators=text_validators(150, multiline=False))
+    introduction = models.TextField(blank=True, max_length=2000, validators=text_validators(2000))
+    nps_question = models.CharField(
+        "NPS question",
+        max_length=200,
+        default="How likely are you to recommend our partner program to a colleague?",
+        validators=text_validators(200, multiline=False),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    closes_at = models.DateTimeField(null=True, blank=True, help_text="Answers are refused after this time.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = audit_history()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class SurveyQuestion(models.Model):
+    class Kind(models.TextChoices):
+        RATING = "rating", "Rating 1-5"
+        CHOICE = "choice", "One choice"
+        TEXT = "text", "Free text"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.CharField(max_length=300, validators=text_validators(300, multiline=False))
+    choices = models.TextField(
+        blank=True, max_length=2000, validators=text_validators(2000), help_text="One choice per line."
+    )
+    required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.text
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class SurveyInvitation(models.Model):
+    """A user invited to answer a survey (once; the signed link names this invitation)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    invited_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["survey", "user"], name="survey_invitation_once_per_user")]
+
+
+class SurveyResponse(models.Model):
+    """The one answer of an invited user: the NPS score, a comment and the other questions' answers."""
+
+    invitation = models.OneToOneField(SurveyInvitation, on_delete=models.CASCADE, related_name="response")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    nps_score = models.PositiveSmallIntegerField("NPS score", validators=[MaxValueValidator(10)])
+    comment = models.TextField(blank=True, max_length=2000, validators=text_validators(2000))
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    objects = partner_scoped()
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        indexes = [models.Index(fields=["partner", "answered_at"])]
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    choice = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True, max_length=2000, validators=text_validators(2000))
+
+    class Meta:
+        ordering = ["question__order", "question_id"]
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once_per_question")]

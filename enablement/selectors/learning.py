@@ -10,7 +10,7 @@ from django.utils import timezone
 from partners.models import Partner, Tier, User
 from prm.scoping import scopes_disabled
 
-from .models import (
+from ..models import (
     Certification,
     Choice,
     ContentAsset,

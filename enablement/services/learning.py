@@ -20,8 +20,8 @@ from prm.roles import MANAGER_ROLES, PARTNER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.uploads import CONTENT_EXTENSIONS, MB, display_name, storage_name, validate_upload
 
-from .models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, partner_types_value
-from .selectors import attempts_left_today
+from ..models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, partner_types_value
+from ..selectors import attempts_left_today
 
 # --- Content library -------------------------------------------------------------------------------
 
@@ -255,7 +255,7 @@ def certification_grant(*, attempt: QuizAttempt) -> Certification:
         partner_name=partner_name,
         course_title=course.title,
     )
-    from .tasks import render_certificate_pdf
+    from ..tasks import render_certificate_pdf
 
     render_certificate_pdf.delay_on_commit(certification.pk)
     return certification
@@ -266,7 +266,7 @@ def certificate_pdf_ensure(certification: Certification) -> Certification:
     certification, never data that may have changed since. Of two workers rendering at once, the
     first to store keeps its file; the other's is removed."""
     if not certification.pdf:
-        from .pdf import certificate_pdf
+        from ..pdf import certificate_pdf
 
         certification.pdf.save(
             f"certificate-{certification.verification_code}.pdf",
@@ -285,7 +285,7 @@ def certificate_pdf_request(*, certification: Certification) -> bool:
     again (the task enqueued when it was granted may have been lost), at most once a minute."""
     if certification.pdf:
         return True
-    from .tasks import render_certificate_pdf
+    from ..tasks import render_certificate_pdf
 
     key = f"certificate-pdf-requested:{certification.pk}"
     # Asked once a minute at most; counted only when the request commits (and so really asks).

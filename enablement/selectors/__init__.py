@@ -1,0 +1,27 @@
+"""Reads of enablement, one module per concern (``learning``: content, courses, certifications;
+the communication modules beside it). Callers import them from here."""
+
+from .learning import (  # noqa: F401
+    EXPIRING_SOON_DAYS,
+    attempt_list,
+    attempts_left_today,
+    certification_list,
+    certification_of,
+    certified_user_counts,
+    completion_per_partner,
+    content_list,
+    content_visible,
+    course_detail,
+    course_list,
+    course_progress,
+    current_q,
+    downloads_per_partner,
+    expiring_soon,
+    featured_content,
+    is_required,
+    learning_paths,
+    my_certifications,
+    team_training,
+    tier_certification_status,
+    verification,
+)

@@ -16,3 +16,17 @@ from .learning import (  # noqa: F401
     content_source_check,
     quiz_attempt_submit,
 )
+
+# --- Communication: newsletters (sending engine, unsubscribe) ---
+from .newsletters import (  # noqa: F401, E402
+    newsletter_audience_count,
+    newsletter_opt_in,
+    newsletter_opt_out,
+    newsletter_preview,
+    newsletter_save,
+    newsletter_send,
+    newsletter_test_send,
+    newsletter_unschedule,
+    unsubscribe_check,
+    unsubscribe_token,
+)

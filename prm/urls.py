@@ -71,6 +71,12 @@ urlpatterns = [
     path("portal/content/", include((enablement_urls.content, "content"))),
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("portal/cases/", include("conflicts.urls")),
+    # --- Communication: newsletters ---
+    path(
+        "newsletters/unsubscribe/<str:token>/",
+        enablement_views.newsletter_unsubscribe,
+        name="newsletter_unsubscribe",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

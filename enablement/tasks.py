@@ -32,14 +32,8 @@ def remind_and_expire_certifications() -> dict:
 def send_newsletter(newsletter_id: int) -> None:
     """Do or resume one newsletter's send (safe twice, by two workers, after a crash). Retries due
     later come back as a delayed task; in eager mode (no broker) they wait for the watchdog."""
-    from django.conf import settings
-
     retry_at = services.newsletter_deliver(newsletter_id=newsletter_id)
-    if (
-        retry_at is not None
-        and not settings.CELERY_TASK_ALWAYS_EAGER
-        and not send_newsletter.app.conf.task_always_eager
-    ):
+    if retry_at is not None and not send_newsletter.app.conf.task_always_eager:
         send_newsletter.apply_async((newsletter_id,), eta=retry_at)
 
 

@@ -34,6 +34,7 @@ router.register("content", enablement_api.ContentViewSet, basename="content")
 router.register("courses", enablement_api.CourseViewSet, basename="course")
 router.register("certifications", enablement_api.CertificationViewSet, basename="certification")
 router.register("cases", conflicts_api.CaseViewSet, basename="case")
+router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.

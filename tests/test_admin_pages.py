@@ -54,6 +54,9 @@ MATRIX = {
         "enablement.contentdownload": "v",
         "enablement.quizattempt": "v",
         "enablement.certification": "v",
+        "enablement.newsletter": "vacd",
+        "enablement.newsletterdelivery": "v",
+        "enablement.newsletteroptout": "v",
     },
     "finance": {
         "partners.tier": "v",

@@ -17,6 +17,8 @@ class EnablementConfig(AppConfig):
             "enablement.view_contentdownload",
             "enablement.view_quizattempt",
             "enablement.view_certification",
+            # Announcements: managers publish them (dismissals are counted on each announcement).
+            *(f"enablement.{action}_announcement" for action in ("view", "add", "change", "delete")),
         ],
         "finance": [],
     }
@@ -24,6 +26,7 @@ class EnablementConfig(AppConfig):
     def ready(self):
         from prm.home_panels import register_home_panel
 
-        from .views import home_panel
+        from .views import announcements_home_panel, home_panel
 
         register_home_panel(home_panel)
+        register_home_panel(announcements_home_panel, position="top")

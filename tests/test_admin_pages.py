@@ -54,6 +54,7 @@ MATRIX = {
         "enablement.contentdownload": "v",
         "enablement.quizattempt": "v",
         "enablement.certification": "v",
+        "enablement.announcement": "vacd",
     },
     "finance": {
         "partners.tier": "v",
@@ -233,6 +234,7 @@ LISTS = [
     "content",
     "courses",
     "certifications",
+    "announcements",
 ]
 PORTAL = [
     "/portal/",
@@ -248,6 +250,7 @@ PORTAL = [
     "/portal/cases/new/",
     "/portal/training/",
     "/portal/content/",
+    "/portal/announcements/",
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 SEES_ALL = {
@@ -300,6 +303,18 @@ API_LISTS = {
         "cases": 0,
     },
 }
+# Announcements: partner users see their audience's current ones (the summit is for partner admins,
+# Initech is onboarding); staff manage them in the admin.
+ANNOUNCEMENTS_SEEN = {
+    "admin@demo.test": 403,
+    "finance@demo.test": 403,
+    "manager@demo.test": 403,
+    "alice@acme.demo.test": 2,
+    "carol@acme.demo.test": 1,
+    "bob@globex.demo.test": 2,
+    "dana@initech.demo.test": 0,
+}
+API_LISTS = {email: {**lists, "announcements": ANNOUNCEMENTS_SEEN[email]} for email, lists in API_LISTS.items()}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

@@ -11,7 +11,7 @@ from partners.models import Tier, User
 from prm.errors import RuleViolation, StateConflict
 from prm.roles import MANAGER_ROLES, require_role
 
-from ..models import Announcement, AnnouncementDismissal, Recipients, comma_value
+from ..models import Announcement, AnnouncementDismissal, Recipients, comma_value, validate_partner_statuses
 
 ANNOUNCEMENT_FIELDS = (
     "title",
@@ -66,11 +66,16 @@ def announcement_save(*, by: User, data: dict, announcement: Announcement | None
 
     errors = announcement_check(announcement)
     try:
-        # The check constraint says the same as announcement_check, which names the field: skip it here.
-        announcement.full_clean(validate_constraints=False)
+        # The check constraint says the same as announcement_check, which names the field: skip it
+        # here. No status chosen means every status (the model field itself does not allow blank).
+        announcement.full_clean(validate_constraints=False, exclude=["partner_statuses"])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+    try:
+        validate_partner_statuses(announcement.partner_statuses)
+    except ValidationError as error:
+        errors["partner_statuses"] = error.messages
     tiers = None
     if "tiers" in data:
         tiers = list(data["tiers"] or [])

@@ -1,5 +1,6 @@
 """Managers curate content and courses here, and see downloads per asset and partner, and
-completion per course and partner. Attempts, downloads and certifications are read-only."""
+completion per course and partner. Attempts, downloads and certifications are read-only.
+Managers also publish announcements to an audience and see how many people each reaches."""
 
 from django import forms
 from django.contrib import admin
@@ -11,10 +12,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from partners.models import PartnerType
+from prm.admin import run_for_each
 from prm.audit import AuditedAdmin
 
 from . import selectors, services
+from .forms import AudienceForm
 from .models import (
+    Announcement,
     Certification,
     Choice,
     ContentAsset,
@@ -415,3 +419,126 @@ class CertificationAdmin(ReadOnlyAdmin):
         if not certification.pdf:
             return "being prepared"
         return format_html('<a href="{}">PDF</a>', reverse("api:certification-pdf", args=[certification.pk]))
+
+
+# --- Announcements ---------------------------------------------------------------------------------
+
+
+class AnnouncementForm(AudienceForm):
+    """The announcement and its audience; the rules (a web link with its words, an expiry after
+    the publication) are the service's, shown on the fields they concern."""
+
+    class Meta:
+        model = Announcement
+        fields = [
+            "title",
+            "body_markdown",
+            "link",
+            "link_text",
+            "pinned",
+            "publish_at",
+            "expires_at",
+            *AudienceForm.AUDIENCE_FIELDS,
+        ]
+        help_texts = {
+            "body_markdown": "A few lines of Markdown; scripts and raw HTML are removed when it is shown.",
+            "link": "Optional: a web page (https://…) to read more.",
+            "link_text": "The words of the link, e.g. “Read the SPIF rules”.",
+            "pinned": "Pinned announcements come first on the portal home.",
+            "publish_at": "It shows on the portal home from this time.",
+            "expires_at": "And until this time; empty: until withdrawn.",
+        }
+
+    def clean(self):
+        data = super().clean()
+        probe = Announcement(
+            link=data.get("link") or "",
+            link_text=data.get("link_text") or "",
+            publish_at=data.get("publish_at"),
+            expires_at=data.get("expires_at"),
+        )
+        for field, messages in services.announcement_check(probe).items():
+            if field not in self.errors:
+                self.add_error(field, messages)
+        return data
+
+
+class AnnouncementStateFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("current", "Showing now"), ("scheduled", "Scheduled"), ("expired", "Ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("current", "scheduled", "expired"):
+            return queryset.filter(selectors.announcement_state_q(self.value()))
+        return queryset
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(AuditedAdmin):
+    form = AnnouncementForm
+    list_display = ["title", "pinned", "publish_at", "expires_at", "audience", "reach", "dismissals"]
+    list_filter = ["pinned", AnnouncementStateFilter]
+    search_fields = ["title", "body_markdown"]
+    date_hierarchy = "publish_at"
+    actions = ["withdraw"]
+    readonly_fields = ["audience_now", "created_by", "created_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["title", "body_markdown", "link", "link_text", "pinned"]}),
+            ("When", {"fields": ["publish_at", "expires_at"]}),
+            ("Who sees it", {"fields": AudienceForm.AUDIENCE_FIELDS}),
+        ]
+        if obj is not None:
+            fieldsets.append(("Reach", {"fields": self.readonly_fields}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        return selectors.announcement_reach(super().get_queryset(request)).prefetch_related("tiers")
+
+    @admin.display(description="audience")
+    def audience(self, announcement):
+        return selectors.audience_summary(announcement)
+
+    @admin.display(description="reach (people)", ordering="reach")
+    def reach(self, announcement):
+        return announcement.reach
+
+    @admin.display(description="dismissed by", ordering="dismissal_count")
+    def dismissals(self, announcement):
+        return announcement.dismissal_count
+
+    @admin.display(description="audience now")
+    def audience_now(self, announcement):
+        return format_html(
+            "{}<br>{} partner users, of whom {} dismissed it.",
+            selectors.audience_summary(announcement),
+            announcement.reach,
+            announcement.dismissal_count,
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = {field: form.cleaned_data.get(field) for field in services.ANNOUNCEMENT_FIELDS}
+        data.update(
+            tiers=list(form.cleaned_data.get("tiers") or []),
+            partner_types=form.cleaned_data.get("audience_types") or [],
+            countries=form.cleaned_data.get("audience_countries") or [],
+            partner_statuses=form.cleaned_data.get("audience_statuses") or [],
+        )
+        announcement = services.announcement_save(by=request.user, data=data, announcement=obj if change else None)
+        obj.pk = announcement.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The service has set the tiers already; there is nothing else related to save."""
+
+    @admin.action(description="Withdraw the selected announcements now", permissions=["change"])
+    def withdraw(self, request, queryset):
+        run_for_each(
+            request,
+            queryset,
+            lambda announcement: services.announcement_withdraw(by=request.user, announcement=announcement),
+            ("{count} announcement withdrawn.", "{count} announcements withdrawn."),
+        )

@@ -1,6 +1,7 @@
 """API of enablement: the content library, courses with their quiz (never the right answers),
-quiz attempts scored on the server, certifications and their certificate PDFs."""
+quiz attempts scored on the server, certifications and their certificate PDFs, announcements."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -10,11 +11,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from prm.api import FileNegotiation, PreparingSerializer, ScopedGenericViewSet
+from prm.errors import StateConflict
 from prm.markup import markdown_to_html
 from prm.roles import MANAGER_ROLES
 
 from . import selectors, services
-from .models import Certification, ContentAsset, Course, Newsletter, Recipients, comma_list
+from .models import Announcement, Certification, ContentAsset, Course, Newsletter, Recipients, comma_list
 from .responses import asset_download
 
 
@@ -315,3 +317,56 @@ class NewsletterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(
             self.get_serializer(self.get_queryset().get(pk=newsletter.pk)).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+# --- Announcements ---------------------------------------------------------------------------------
+
+
+class AnnouncementSerializer(serializers.ModelSerializer):
+    body_html = serializers.SerializerMethodField(help_text="The Markdown body as sanitized HTML.")
+    dismissed = serializers.BooleanField(help_text="Whether the caller dismissed it from the portal home.")
+
+    class Meta:
+        model = Announcement
+        fields = [
+            "id",
+            "title",
+            "body_markdown",
+            "body_html",
+            "link",
+            "link_text",
+            "pinned",
+            "publish_at",
+            "expires_at",
+            "dismissed",
+        ]
+
+    def get_body_html(self, announcement) -> str:
+        return markdown_to_html(announcement.body_markdown, top_heading=2)
+
+
+class AnnouncementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Partner users: the list holds the current announcements of their audience not dismissed
+    yet (as the portal home shows them); an announcement's page also answers for dismissed ones.
+    Staff manage announcements in the admin."""
+
+    serializer_class = AnnouncementSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if not getattr(user, "is_partner_user", False):
+            raise PermissionDenied("Announcements here are for partner users; staff manage them in the admin.")
+        if self.action == "list":
+            return selectors.announcements_for(user)
+        return selectors.announcements_visible(user)
+
+    @extend_schema(request=None, responses={200: AnnouncementSerializer})
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        """Hide it from the caller's portal home (their colleagues still see it). A second
+        dismissal changes nothing and answers 409."""
+        announcement = self.get_object()
+        if not services.announcement_dismiss(announcement=announcement, user=request.user):
+            raise StateConflict(f"You have already dismissed “{announcement.title}”.")
+        announcement.dismissed = True
+        return Response(self.get_serializer(announcement).data)

@@ -21,6 +21,8 @@ class EnablementConfig(AppConfig):
             *(f"enablement.{action}_newsletter" for action in ("view", "add", "change", "delete")),
             "enablement.view_newsletterdelivery",
             "enablement.view_newsletteroptout",
+            # Announcements: managers publish them (dismissals are counted on each announcement).
+            *(f"enablement.{action}_announcement" for action in ("view", "add", "change", "delete")),
         ],
         "finance": [],
     }
@@ -28,9 +30,10 @@ class EnablementConfig(AppConfig):
     def ready(self):
         from prm.home_panels import register_home_panel
 
-        from .views import home_panel
+        from .views import announcements_home_panel, home_panel
 
         register_home_panel(home_panel)
+        register_home_panel(announcements_home_panel, position="top")
         register_newsletter_work()
 
 

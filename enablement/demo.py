@@ -1,6 +1,6 @@
 """Demo enablement: content in every category for different tiers and partner types, two learning
 paths over three courses with quizzes, and certifications of the demo users (one ending soon,
-one expired)."""
+one expired); two announcements on the portal home of Acme and Globex."""
 
 import io
 import zipfile
@@ -352,6 +352,7 @@ def _certifications(courses: dict[str, Course]) -> None:
 
 def seed(*, stdout) -> None:
     seed_newsletters(stdout=stdout)  # communication (issue 10): its own "already loaded" check
+    _announcements(stdout=stdout)
     if Course.objects.exists() or ContentAsset.objects.exists():
         stdout.write("enablement: already loaded")
         return
@@ -428,3 +429,63 @@ def seed_newsletters(*, stdout) -> None:
         f"newsletters: one sent to {sent.recipient_count} ({sent.sent_count} sent, {sent.skipped_count} skipped), "
         "one scheduled for next week"
     )
+
+
+# --- Announcements ---------------------------------------------------------------------------------
+
+# title, body, link, link text, pinned, published days ago, expires in days, tiers, recipients
+ANNOUNCEMENTS = [
+    (
+        "Q1 SPIF on the security bundle",
+        "Every **won** deal that includes the Security Add-on earns a **500 USD** bonus on top of your "
+        "commission until the end of the quarter.\n\n- Register the deal first\n- Close it by the quarter's end",
+        "",
+        "",
+        True,
+        3,
+        60,
+        ["Gold", "Silver"],
+        "all",
+    ),
+    (
+        "Partner summit 2026: registration is open",
+        "Two days of product road map, sales plays and certification sessions. Partner admins register their team.",
+        "https://example.com/partner-summit-2026",
+        "Register for the summit",
+        False,
+        1,
+        30,
+        [],
+        "admins",
+    ),
+]
+
+
+def _announcements(*, stdout) -> None:
+    """Two current announcements for the active partners (Acme and Globex); loaded once."""
+    from .models import Announcement
+
+    if Announcement.objects.exists():
+        return
+    manager = User.objects.get(email="manager@demo.test")
+    tiers = {tier.name: tier for tier in Tier.objects.all()}
+    now = timezone.now()
+    for title, body, link, link_text, pinned, days_ago, days_left, tier_names, recipients in ANNOUNCEMENTS:
+        announcement = services.announcement_save(
+            by=manager,
+            data={
+                "title": title,
+                "body_markdown": body,
+                "link": link,
+                "link_text": link_text,
+                "pinned": pinned,
+                "publish_at": now - timedelta(days=days_ago),
+                "expires_at": now + timedelta(days=days_left),
+                "tiers": [tiers[name] for name in tier_names],
+                "partner_statuses": ["active"],
+                "recipients": recipients,
+            },
+        )
+        # Written when it was published.
+        Announcement.objects.filter(pk=announcement.pk).update(created_at=announcement.publish_at)
+    stdout.write(f"enablement: {len(ANNOUNCEMENTS)} announcements")

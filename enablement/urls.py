@@ -1,4 +1,5 @@
-"""Portal URLs of enablement: ``training`` under /portal/training/, ``content`` under /portal/content/."""
+"""Portal URLs of enablement: ``training`` under /portal/training/, ``content`` under /portal/content/,
+``announcements`` under /portal/announcements/."""
 
 from django.urls import path
 
@@ -14,4 +15,9 @@ training = [
 content = [
     path("", views.content_list, name="list"),
     path("<int:pk>/download/", views.content_download, name="download"),
+]
+
+announcements = [
+    path("", views.announcement_list, name="list"),
+    path("<int:pk>/dismiss/", views.announcement_dismiss, name="dismiss"),
 ]

@@ -1,5 +1,6 @@
-"""Portal pages of enablement (training, content) and the public certificate verification page."""
+"""Portal pages of enablement (training, content, announcements) and the public certificate verification page."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.signing import BadSignature
@@ -7,7 +8,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prm.errors import form_errors_from
 from prm.markup import markdown_to_html
@@ -226,3 +227,58 @@ def newsletter_unsubscribe(request, token):
         )
         return render(request, "enablement/unsubscribe.html", {**context, "done": True})
     return render(request, "enablement/unsubscribe.html", context)
+
+
+# --- Announcements ---------------------------------------------------------------------------------
+
+ANNOUNCEMENTS_PAGE_SIZE = 10
+
+
+def _shown(announcements, top_heading: int) -> list[dict]:
+    """Each announcement with its body as sanitized HTML, headings under the page's own."""
+    return [
+        {"announcement": a, "body": markdown_to_html(a.body_markdown, top_heading=top_heading)} for a in announcements
+    ]
+
+
+def announcements_home_panel(request):
+    """The portal home's announcements, above everything else (prm.home_panels, position "top"):
+    the current ones of the user's audience not dismissed yet, pinned first. When none is left but
+    some were dismissed, a line leads to where they can be read again."""
+    if getattr(request, "partner", None) is None:
+        return None
+    current = list(selectors.announcements_for(request.user)[: selectors.HOME_LIMIT + 1])
+    if not current:
+        if selectors.announcements_visible(request.user).exists():
+            return "enablement/announcements_panel.html", {"announcements": [], "dismissed_only": True}
+        return None
+    return "enablement/announcements_panel.html", {
+        "announcements": _shown(current[: selectors.HOME_LIMIT], top_heading=4),
+        "more": len(current) > selectors.HOME_LIMIT,
+    }
+
+
+@partner_required
+def announcement_list(request):
+    """Every current announcement of the user's audience, dismissed ones included (to read them again)."""
+    page = Paginator(selectors.announcements_visible(request.user), ANNOUNCEMENTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "enablement/announcements.html",
+        {"partner": request.partner, "page": page, "items": _shown(page.object_list, top_heading=3)},
+    )
+
+
+@require_POST
+@partner_required
+def announcement_dismiss(request, pk):
+    """Hide an announcement from one's portal home; a second click changes nothing. Only current
+    announcements of one's audience: any other is 404."""
+    announcement = get_object_or_404(selectors.announcements_visible(request.user), pk=pk)
+    services.announcement_dismiss(announcement=announcement, user=request.user)
+    messages.success(request, f"“{announcement.title}” is dismissed. You can read it again under Announcements.")
+    if request.POST.get("next") == "list":
+        return redirect("announcements:list")
+    return redirect("portal:home")

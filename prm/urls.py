@@ -35,6 +35,7 @@ router.register("courses", enablement_api.CourseViewSet, basename="course")
 router.register("certifications", enablement_api.CertificationViewSet, basename="certification")
 router.register("cases", conflicts_api.CaseViewSet, basename="case")
 router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
+router.register("announcements", enablement_api.AnnouncementViewSet, basename="announcement")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.
@@ -70,6 +71,7 @@ urlpatterns = [
     path("portal/statements/", include("incentives.urls")),
     path("portal/training/", include((enablement_urls.training, "training"))),
     path("portal/content/", include((enablement_urls.content, "content"))),
+    path("portal/announcements/", include((enablement_urls.announcements, "announcements"))),
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("portal/cases/", include("conflicts.urls")),
     # --- Communication: newsletters ---

@@ -57,6 +57,7 @@ MATRIX = {
         "enablement.newsletter": "vacd",
         "enablement.newsletterdelivery": "v",
         "enablement.newsletteroptout": "v",
+        "enablement.announcement": "vacd",
     },
     "finance": {
         "partners.tier": "v",
@@ -236,6 +237,7 @@ LISTS = [
     "content",
     "courses",
     "certifications",
+    "announcements",
 ]
 PORTAL = [
     "/portal/",
@@ -251,6 +253,7 @@ PORTAL = [
     "/portal/cases/new/",
     "/portal/training/",
     "/portal/content/",
+    "/portal/announcements/",
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 SEES_ALL = {
@@ -306,6 +309,18 @@ API_LISTS = {
 # --- Newsletters (issue 10): managers and the program admin see the demo's two; others are refused ---
 for _email, _lists in list(API_LISTS.items()):
     API_LISTS[_email] = {**_lists, "newsletters": 2 if _email in ("admin@demo.test", "manager@demo.test") else 403}
+# Announcements: partner users see their audience's current ones (the summit is for partner admins,
+# Initech is onboarding); staff manage them in the admin.
+ANNOUNCEMENTS_SEEN = {
+    "admin@demo.test": 403,
+    "finance@demo.test": 403,
+    "manager@demo.test": 403,
+    "alice@acme.demo.test": 2,
+    "carol@acme.demo.test": 1,
+    "bob@globex.demo.test": 2,
+    "dana@initech.demo.test": 0,
+}
+API_LISTS = {email: {**lists, "announcements": ANNOUNCEMENTS_SEEN[email]} for email, lists in API_LISTS.items()}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

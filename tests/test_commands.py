@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conflicts.models import Case, CaseOutcome, EvidenceAnswer
 from deals.models import DealRegistration
-from enablement.models import Certification, ContentAsset, Course, LearningPath, QuizAttempt
+from enablement.models import Announcement, Certification, ContentAsset, Course, LearningPath, QuizAttempt
 from incentives.models import CommissionLine, CommissionPlan, PayoutRun, PayoutStatement
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
 
@@ -44,6 +44,7 @@ def _snapshot():
         sorted(Course.objects.values_list("title", "published")),
         sorted(QuizAttempt.objects.values_list("id", "score", "passed")),
         sorted(Certification.objects.values_list("verification_code", "status", "expires_on")),
+        sorted(Announcement.objects.values_list("title", "pinned", "publish_at", "expires_at", "created_at")),
     )
 
 
@@ -110,6 +111,9 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     ).exists()
     assert Certification.objects.filter(status="expired", user__email="bob@globex.demo.test").exists()
     assert OnboardingTask.objects.get(partner__name="Acme Cloud Partners", key="course_passed").done
+    # Announcements: one pinned, one with a link.
+    assert Announcement.objects.filter(pinned=True, title="Q1 SPIF on the security bundle").exists()
+    assert Announcement.objects.filter(pinned=False).exclude(link="").count() == 1
     alice = User.objects.get(email="alice@acme.demo.test")
     assert alice.check_password("prm-demo-2026")
     assert EmailAddress.objects.get(user=alice).verified

@@ -185,3 +185,26 @@ def test_commission_is_booked_after_the_win_and_runs_after_their_period(demo):
         assert run.created_at <= run.approved_at <= timezone.now()
         if run.paid_at:
             assert run.approved_at <= run.paid_at <= timezone.now()
+
+
+def test_announcements_are_current_and_reach_the_active_partners(demo):
+    from enablement.models import Announcement
+    from enablement.selectors import announcements_for
+
+    now = timezone.now()
+    manager = User.objects.get(email="manager@demo.test")
+    announcements = list(Announcement.objects.all())
+    assert len(announcements) == 2
+    for a in announcements:
+        assert manager.date_joined <= a.created_at <= a.publish_at <= now < a.expires_at
+        assert a.created_by == manager
+    seen = {
+        user.email: [a.title for a in announcements_for(user)]
+        for user in User.objects.exclude(partner=None).select_related("partner")
+    }
+    assert seen == {
+        "alice@acme.demo.test": ["Q1 SPIF on the security bundle", "Partner summit 2026: registration is open"],
+        "carol@acme.demo.test": ["Q1 SPIF on the security bundle"],  # the summit is for partner admins
+        "bob@globex.demo.test": ["Q1 SPIF on the security bundle", "Partner summit 2026: registration is open"],
+        "dana@initech.demo.test": [],  # still onboarding
+    }

@@ -83,6 +83,13 @@ class World:
             deal=self.deal("approved"), requested_by=self.partner_admin, reason="Board meets late"
         )
 
+    def announcement(self, **fields):
+        """A current announcement whose audience (every active partner) includes the partner users."""
+        from enablement.models import Announcement
+
+        fields.setdefault("title", "Q1 SPIF")
+        return Announcement.objects.create(body_markdown="A bonus on every **won** deal.", **fields)
+
     def run(self, status: str, **fields) -> PayoutRun:
         if status not in PayoutRun.OPEN_STATUSES:
             fields.setdefault("open_slot", None)
@@ -254,6 +261,9 @@ ADMIN_ACTIONS: dict[str, Action] = {
         done="1 partner changed tier.",
     ),
     "account.emailaddress:make_verified": Action("superuser", lambda w: list(w.rep.emailaddress_set.all())),
+    "enablement.announcement:withdraw": Action(
+        "manager", lambda w: [w.announcement()], refusal="“Q1 SPIF” has already ended."
+    ),
 }
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
 DELETE_ACTION = "delete_selected"
@@ -842,6 +852,12 @@ API_CALLS: dict[str, Call] = {
         lambda w: (_api("newsletter-send", _api_newsletter(w).pk), {}),
         409,
         "This newsletter is already being sent.",
+    ),
+    "api:announcement-dismiss": Call(  # dismissing is harmless twice; the API says so with a 409
+        "partner_admin",
+        lambda w: (_api("announcement-dismiss", w.announcement().pk), {}),
+        409,
+        "You have already dismissed “Q1 SPIF”.",
     ),
 }
 

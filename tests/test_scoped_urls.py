@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from conflicts.models import Case, CaseAttachment, EvidenceRequest
 from deals.models import DealRegistration
-from enablement.models import Certification, ContentAsset, Course, QuizAttempt
+from enablement.models import Announcement, AnnouncementDismissal, Certification, ContentAsset, Course, QuizAttempt
 from incentives.models import PayoutStatement
 from partners.models import AgreementSignature, Application, User
 
@@ -35,6 +35,7 @@ class Rival:
     draft_course: Course  # not published: staff only
     attempt: QuizAttempt
     certification: Certification
+    announcement: Announcement  # for another audience (partners in France): never shown, never dismissed
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -90,6 +91,9 @@ SCOPED_URLS = {
     # --- Newsletters (issue 10): staff only, a partner is never shown one through the API ---
     "api:newsletter-detail": ("get", lambda r: reverse("api:newsletter-detail", args=[_staff_newsletter().pk])),
     "api:newsletter-send": ("post", lambda r: reverse("api:newsletter-send", args=[_staff_newsletter().pk])),
+    "announcements:dismiss": ("post", lambda r: reverse("announcements:dismiss", args=[r.announcement.pk])),
+    "api:announcement-detail": ("get", lambda r: reverse("api:announcement-detail", args=[r.announcement.pk])),
+    "api:announcement-dismiss": ("post", lambda r: reverse("api:announcement-dismiss", args=[r.announcement.pk])),
 }
 
 
@@ -144,6 +148,9 @@ def rival_objects(rival, rival_admin):
         statement=_paid_statement(rival),
         **_rival_case(rival_admin),
         **_enablement_objects(rival_admin),
+        announcement=Announcement.objects.create(
+            title="For France", body_markdown="Bonjour.", countries=",FR,", partner_statuses=""
+        ),
     )
 
 
@@ -246,6 +253,7 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert EvidenceRequest.objects.get(pk=rival_objects.evidence.pk).status == "requested"
     assert not QuizAttempt.objects.filter(user=partner_admin).exists()
     assert not rival_objects.restricted_asset.downloads.exists()
+    assert not AnnouncementDismissal.objects.exists()
 
 
 @pytest.mark.django_db

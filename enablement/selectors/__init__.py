@@ -1,6 +1,16 @@
 """Reads of enablement, one module per concern (``learning``: content, courses, certifications;
 the communication modules beside it). Callers import them from here."""
 
+# --- Announcements ---------------------------------------------------------------------------------
+from .announcements import (  # noqa: E402, F401
+    HOME_LIMIT,
+    announcement_reach,
+    announcement_state_q,
+    announcements_for,
+    announcements_visible,
+    audience_q_for,
+)
+from .audience import audience_summary  # noqa: E402, F401
 from .learning import (  # noqa: F401
     EXPIRING_SOON_DAYS,
     attempt_list,

@@ -2,6 +2,14 @@
 quizzes and certifications) and, for communication, newsletters, announcements and surveys.
 Callers import them from here (``from enablement import services``)."""
 
+# --- Announcements ---------------------------------------------------------------------------------
+from .announcements import (  # noqa: E402, F401
+    ANNOUNCEMENT_FIELDS,
+    announcement_check,
+    announcement_dismiss,
+    announcement_save,
+    announcement_withdraw,
+)
 from .learning import (  # noqa: F401
     ASSET_FIELDS,
     REMINDERS,

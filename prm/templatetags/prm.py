@@ -51,16 +51,17 @@ def portal_nav(context):
 
 
 @register.simple_tag(takes_context=True)
-def portal_home_panels(context):
-    """The panels other stages add to the portal home (prm.home_panels), in registration order."""
+def portal_home_panels(context, position="bottom"):
+    """The panels other stages add to the portal home at ``position`` (prm.home_panels), in
+    registration order."""
     from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
-    from prm.home_panels import HOME_PANELS
+    from prm.home_panels import home_panels
 
     request = context["request"]
     rendered = []
-    for panel in HOME_PANELS:
+    for panel in home_panels(position):
         found = panel(request)
         if found:
             template, panel_context = found

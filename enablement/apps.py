@@ -17,6 +17,14 @@ class EnablementConfig(AppConfig):
             "enablement.view_contentdownload",
             "enablement.view_quizattempt",
             "enablement.view_certification",
+            # Surveys (partner feedback): managers define, send and close them; responses are read-only.
+            *(
+                f"enablement.{action}_{model}"
+                for model in ("survey", "surveyquestion")
+                for action in ("view", "add", "change", "delete")
+            ),
+            "enablement.view_surveyresponse",
+            "enablement.view_surveyanswer",
         ],
         "finance": [],
     }
@@ -24,6 +32,7 @@ class EnablementConfig(AppConfig):
     def ready(self):
         from prm.home_panels import register_home_panel
 
-        from .views import home_panel
+        from .views import home_panel, survey_home_panel
 
         register_home_panel(home_panel)
+        register_home_panel(survey_home_panel)  # surveys (partner feedback)

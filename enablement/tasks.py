@@ -23,3 +23,14 @@ def remind_and_expire_certifications() -> dict:
     (services.certifications_remind_and_expire)."""
     with scopes_disabled():
         return services.certifications_remind_and_expire()
+
+
+# --- Surveys (partner feedback) ---
+
+
+@shared_task
+def remind_and_close_surveys() -> dict:
+    """Daily: close surveys past their closing time, remind once those who did not answer
+    (services.surveys_remind_and_close)."""
+    with scopes_disabled():
+        return services.surveys_remind_and_close()

@@ -15,3 +15,9 @@ content = [
     path("", views.content_list, name="list"),
     path("<int:pk>/download/", views.content_download, name="download"),
 ]
+
+# --- Surveys (partner feedback): ``surveys`` under /portal/surveys/ ---
+surveys = [
+    path("", views.survey_list, name="list"),
+    path("<int:pk>/", views.survey_answer, name="answer"),
+]

@@ -70,6 +70,9 @@ urlpatterns = [
     path("portal/training/", include((enablement_urls.training, "training"))),
     path("portal/content/", include((enablement_urls.content, "content"))),
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
+    # Surveys (partner feedback): the signed link of the invitation mail, and the portal pages.
+    path("surveys/answer/<str:token>/", enablement_views.survey_answer_public, name="survey_answer_public"),
+    path("portal/surveys/", include((enablement_urls.surveys, "surveys"))),
     path("portal/cases/", include("conflicts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

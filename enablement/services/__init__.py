@@ -16,3 +16,15 @@ from .learning import (  # noqa: F401
     content_source_check,
     quiz_attempt_submit,
 )
+
+# --- Surveys (partner feedback) ---
+from .surveys import (  # noqa: F401, E402
+    SURVEY_TRANSITIONS,
+    survey_answer,
+    survey_close,
+    survey_is_closed,
+    survey_remind,
+    survey_save,
+    survey_send,
+    surveys_remind_and_close,
+)

@@ -2,17 +2,22 @@
 completion per course and partner. Attempts, downloads and certifications are read-only.
 Managers also publish announcements to an audience and see how many people each reaches."""
 
+import csv
+
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from partners.models import PartnerType
-from prm.admin import run_for_each
+from prm.admin import ReadOnlyInline, run_for_each
 from prm.audit import AuditedAdmin
 
 from . import selectors, services
@@ -29,9 +34,14 @@ from .models import (
     PathStep,
     Question,
     QuizAttempt,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
     partner_type_list,
     partner_types_value,
 )
+from .selectors.audience import audience_summary
 
 
 def _table(headers, rows):
@@ -457,9 +467,9 @@ class AnnouncementForm(AudienceForm):
             publish_at=data.get("publish_at"),
             expires_at=data.get("expires_at"),
         )
-        for field, messages in services.announcement_check(probe).items():
+        for field, errors in services.announcement_check(probe).items():
             if field not in self.errors:
-                self.add_error(field, messages)
+                self.add_error(field, errors)
         return data
 
 
@@ -542,3 +552,249 @@ class AnnouncementAdmin(AuditedAdmin):
             lambda announcement: services.announcement_withdraw(by=request.user, announcement=announcement),
             ("{count} announcement withdrawn.", "{count} announcements withdrawn."),
         )
+
+
+# --- Surveys (partner feedback) ---------------------------------------------------------------------
+
+
+class SurveyForm(AudienceForm):
+    class Meta:
+        model = Survey
+        fields = ["title", "introduction", "nps_question", "closes_at", "tiers", "recipients"]
+
+
+class SurveyQuestionFormSet(BaseInlineFormSet):
+    """A choice question offers 2 to 20 choices, one per line (the service checks it again on sending)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or data.get("kind") != SurveyQuestion.Kind.CHOICE:
+                continue
+            choices = [c.strip() for c in (data.get("choices") or "").splitlines() if c.strip()]
+            if not 2 <= len(choices) <= services.surveys.MAX_CHOICES:
+                form.add_error("choices", "A choice question needs 2 to 20 choices, one per line.")
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    """The questions besides the NPS one; they change only while the survey is a draft."""
+
+    model = SurveyQuestion
+    formset = SurveyQuestionFormSet
+    extra = 1
+    fields = ["order", "kind", "text", "choices", "required"]
+    verbose_name_plural = "Questions besides the NPS question (rating 1-5, one choice, free text)"
+
+    def _draft(self, obj) -> bool:
+        return obj is None or obj.status == Survey.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._draft(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Survey)
+class SurveyAdmin(AuditedAdmin):
+    """Define a survey (draft), send it to its audience, remind once, close; the change page of a
+    sent survey shows its results, and its responses download as CSV."""
+
+    form = SurveyForm
+    inlines = [SurveyQuestionInline]
+    list_display = ["title", "status", "sent_at", "closes_at", "invited", "answered", "response_rate", "reminded_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    actions = ["send_to_audience", "send_reminder", "close_survey"]
+    change_form_template = "admin/enablement/survey/change_form.html"
+    SENT_FIELDS = ["title", "introduction", "nps_question", "closes_at", "audience", "status", "sent_at", "reminded_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_invited=Count("invitations", distinct=True), n_answered=Count("responses", distinct=True))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.status != Survey.Status.DRAFT:
+            return [
+                (None, {"fields": self.SENT_FIELDS}),
+                ("Results", {"fields": ["results"]}),
+            ]
+        return [
+            (None, {"fields": ["title", "introduction", "nps_question", "closes_at"]}),
+            ("Audience", {"fields": AudienceForm.AUDIENCE_FIELDS}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Survey.Status.DRAFT:
+            return [*self.SENT_FIELDS, "results"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        # A sent survey's answers are the partners' feedback and the performance stage's scores.
+        return (obj is None or obj.status == Survey.Status.DRAFT) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="invited", ordering="n_invited")
+    def invited(self, survey):
+        return survey.n_invited
+
+    @admin.display(description="answered", ordering="n_answered")
+    def answered(self, survey):
+        return survey.n_answered
+
+    @admin.display(description="response rate")
+    def response_rate(self, survey):
+        if not survey.n_invited:
+            return "—"
+        return f"{round(100 * survey.n_answered / survey.n_invited)}%"
+
+    @admin.display(description="audience")
+    def audience(self, survey):
+        return audience_summary(survey)
+
+    @admin.display(description="results")
+    def results(self, survey):
+        return render_to_string(
+            "admin/enablement/survey/results.html",
+            {"survey": survey, "results": selectors.survey_results(survey)},
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        data = {f: getattr(obj, f) for f in (*services.surveys.SURVEY_FIELDS, *services.surveys.AUDIENCE_FIELDS)}
+        survey = services.survey_save(by=request.user, survey=obj, data=data)
+        obj.pk = survey.pk
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        survey = Survey.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra = {"survey_audience_count": selectors.survey_audience_count(survey)} if survey else {}
+        if survey is not None and survey.status != Survey.Status.DRAFT:
+            extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.action(description="Send to audience…", permissions=["change"])
+    def send_to_audience(self, request, queryset):
+        """Asks first, naming how many people each survey invites; then sends."""
+        if request.POST.get("post") != "yes":
+            return render(
+                request,
+                "admin/enablement/survey/send_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Send surveys to their audience",
+                    "surveys": [(s, selectors.survey_audience_count(s)) for s in queryset],
+                    "opts": self.model._meta,
+                    "action": "send_to_audience",
+                    "from_change": request.POST.get("_from_change", ""),
+                },
+            )
+        sent = []
+
+        def send(survey):
+            sent.append((survey, services.survey_send(survey=survey, by=request.user)))
+
+        run_for_each(request, queryset, send, ("{count} survey sent.", "{count} surveys sent."))
+        for survey, count in sent:
+            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} invited.")
+        return self._back(request, queryset)
+
+    @admin.action(description="Send the reminder (once, to those who did not answer)", permissions=["change"])
+    def send_reminder(self, request, queryset):
+        reminded = []
+
+        def remind(survey):
+            reminded.append((survey, services.survey_remind(survey=survey, by=request.user)))
+
+        run_for_each(request, queryset, remind, ("{count} survey reminded.", "{count} surveys reminded."))
+        for survey, count in reminded:
+            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} reminded.")
+        return self._back(request, queryset)
+
+    @admin.action(description="Close (no more answers)", permissions=["change"])
+    def close_survey(self, request, queryset):
+        run_for_each(
+            request,
+            queryset,
+            lambda s: services.survey_close(survey=s, by=request.user),
+            ("{count} survey closed.", "{count} surveys closed."),
+        )
+        return self._back(request, queryset)
+
+    def _back(self, request, queryset):
+        """An action started by a button on a survey's page returns to that page."""
+        if request.POST.get("_from_change") and len(queryset) == 1:
+            return redirect("admin:enablement_survey_change", queryset[0].pk)
+        return None
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/responses.csv", self.admin_site.admin_view(self.csv_view), name="enablement_survey_csv"),
+            *super().get_urls(),
+        ]
+
+    def csv_view(self, request, pk):
+        """One row per response: partner, e-mail, when, NPS, comment, then each question's answer."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=pk)
+        questions, responses = selectors.survey_response_rows(survey)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            ["partner", "user_email", "answered_at", "nps", "comment", *(f"q{q.pk}: {q.text}" for q in questions)]
+        )
+        for row in responses:
+            given = {a.question_id: a for a in row.answers.all()}
+            cells = []
+            for question in questions:
+                answer = given.get(question.pk)
+                value = "" if answer is None else (answer.rating or answer.choice or answer.text or "")
+                cells.append(value)
+            writer.writerow(
+                [
+                    csv_safe(row.partner.name),
+                    row.user.email if row.user else "",
+                    timezone.localtime(row.answered_at).isoformat(timespec="seconds"),
+                    row.nps_score,
+                    csv_safe(row.comment),
+                    *(csv_safe(c) for c in cells),
+                ]
+            )
+        return response
+
+
+def csv_safe(value):
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+class SurveyAnswerInline(ReadOnlyInline):
+    model = SurveyAnswer
+    fields = ["question", "rating", "choice", "text"]
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdmin):
+    """The responses as partners sent them: read-only."""
+
+    list_display = ["answered_at", "survey", "partner", "user", "nps_score", "short_comment"]
+    list_filter = ["survey", "nps_score"]
+    search_fields = ["partner__name", "user__email", "comment"]
+    list_select_related = ["survey", "partner", "user"]
+    date_hierarchy = "answered_at"
+    fields = ["survey", "partner", "user", "answered_at", "nps_score", "comment"]
+    inlines = [SurveyAnswerInline]
+
+    @admin.display(description="comment")
+    def short_comment(self, response):
+        return (response.comment[:80] + "…") if len(response.comment) > 80 else response.comment or "—"

@@ -23,6 +23,14 @@ class EnablementConfig(AppConfig):
             "enablement.view_newsletteroptout",
             # Announcements: managers publish them (dismissals are counted on each announcement).
             *(f"enablement.{action}_announcement" for action in ("view", "add", "change", "delete")),
+            # Surveys (partner feedback): managers define, send and close them; responses are read-only.
+            *(
+                f"enablement.{action}_{model}"
+                for model in ("survey", "surveyquestion")
+                for action in ("view", "add", "change", "delete")
+            ),
+            "enablement.view_surveyresponse",
+            "enablement.view_surveyanswer",
         ],
         "finance": [],
     }
@@ -30,10 +38,11 @@ class EnablementConfig(AppConfig):
     def ready(self):
         from prm.home_panels import register_home_panel
 
-        from .views import announcements_home_panel, home_panel
+        from .views import announcements_home_panel, home_panel, survey_home_panel
 
         register_home_panel(home_panel)
         register_home_panel(announcements_home_panel, position="top")
+        register_home_panel(survey_home_panel)  # surveys (partner feedback)
         register_newsletter_work()
 
 

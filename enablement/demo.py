@@ -353,6 +353,7 @@ def _certifications(courses: dict[str, Course]) -> None:
 def seed(*, stdout) -> None:
     seed_newsletters(stdout=stdout)  # communication (issue 10): its own "already loaded" check
     _announcements(stdout=stdout)
+    _survey(stdout=stdout)  # surveys (partner feedback): idempotent on their own
     if Course.objects.exists() or ContentAsset.objects.exists():
         stdout.write("enablement: already loaded")
         return
@@ -489,3 +490,63 @@ def _announcements(*, stdout) -> None:
         # Written when it was published.
         Announcement.objects.filter(pk=announcement.pk).update(created_at=announcement.publish_at)
     stdout.write(f"enablement: {len(ANNOUNCEMENTS)} announcements")
+
+
+# --- Surveys (partner feedback) ---------------------------------------------------------------------
+
+SURVEY_TITLE = "Partner satisfaction Q4 2026"
+SURVEY_QUESTIONS = [
+    {"order": 1, "kind": "rating", "text": "How useful is the partner portal in your daily work?", "required": True},
+    {
+        "order": 2,
+        "kind": "choice",
+        "text": "What should we improve first?",
+        "choices": "Deal registration\nTraining and certification\nMarketing content\nPayouts",
+        "required": False,
+    },
+    {"order": 3, "kind": "text", "text": "What one thing would make you sell more of our products?"},
+]
+# Who answered, how, and how many days ago; Carol has not answered yet (she sees the portal panel
+# and the reminder is still to send).
+SURVEY_ANSWERS = [
+    ("alice@acme.demo.test", 9, 5, "Training and certification", "Faster approval of deal registrations.", 4),
+    ("bob@globex.demo.test", 7, 3, "Payouts", "", 2),
+]
+
+
+def _survey(*, stdout) -> None:
+    """One open survey sent five days ago to the active partners' users, answered by some of them."""
+    from .models import Survey, SurveyInvitation
+
+    if Survey.objects.filter(title=SURVEY_TITLE).exists():
+        stdout.write("surveys: already loaded")
+        return
+    manager = User.objects.get(email="manager@demo.test")
+    now = timezone.now()
+    survey = services.survey_save(
+        by=manager,
+        data={
+            "title": SURVEY_TITLE,
+            "introduction": "Five questions, one minute. Your answers help us plan the program for next year.",
+            "closes_at": now + timedelta(days=25),
+        },
+        questions=SURVEY_QUESTIONS,
+    )
+    Survey.objects.filter(pk=survey.pk).update(created_at=now - timedelta(days=6))
+    invited = services.survey_send(survey=survey, by=manager, now=now - timedelta(days=5))
+    questions = {q.kind: q for q in survey.questions.all()}
+    for email, nps, rating, choice, text, days_ago in SURVEY_ANSWERS:
+        invitation = SurveyInvitation.objects.get(survey=survey, user__email=email)
+        answers = {str(questions["rating"].pk): rating, str(questions["choice"].pk): choice}
+        if text:
+            answers[str(questions["text"].pk)] = text
+        services.survey_answer(
+            invitation=invitation,
+            data={
+                "nps_score": nps,
+                "comment": "Keep the quarterly webinars coming." if nps >= 9 else "",
+                "answers": answers,
+            },
+            now=now - timedelta(days=days_ago),
+        )
+    stdout.write(f"surveys: {SURVEY_TITLE!r} sent to {invited} people, {len(SURVEY_ANSWERS)} answered")

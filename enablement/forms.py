@@ -93,3 +93,67 @@ class AudienceForm(forms.ModelForm):
         self.instance.countries = comma_value(self.cleaned_data.get("audience_countries"))
         self.instance.partner_statuses = comma_value(self.cleaned_data.get("audience_statuses"))
         super()._post_clean()
+
+
+# --- Surveys (partner feedback) ---
+
+
+class SurveyAnswerForm(forms.Form):
+    """The answer to a survey: the NPS score as 0-10 radio buttons, ratings as 1-5 radio buttons,
+    a choice as radio buttons, free text as a text area, and a comment. Question fields are named
+    ``q<question id>``, as the service names them in its errors."""
+
+    NPS_LOW = "0 = not at all likely"
+    NPS_HIGH = "10 = extremely likely"
+
+    def __init__(self, *args, survey, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.questions = questions
+        self.fields["nps_score"] = forms.TypedChoiceField(
+            label=survey.nps_question,
+            choices=[(n, str(n)) for n in range(11)],
+            coerce=int,
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+            error_messages={"required": "Choose a score from 0 to 10."},
+        )
+        for question in questions:
+            name, label = f"q{question.pk}", question.text
+            required = {"required": "Answer this question."}
+            if question.kind == "rating":
+                field = forms.TypedChoiceField(
+                    choices=[(n, str(n)) for n in range(1, 6)],
+                    coerce=int,
+                    widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                    error_messages=required,
+                )
+            elif question.kind == "choice":
+                field = forms.ChoiceField(
+                    choices=[(c, c) for c in question.choice_list()],
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    error_messages=required,
+                )
+            else:
+                field = forms.CharField(
+                    max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), error_messages=required
+                )
+            field.label, field.required = label, question.required
+            field.kind = question.kind
+            self.fields[name] = field
+        self.fields["comment"] = forms.CharField(
+            label="Anything else you would like to tell us?",
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 4}),
+        )
+        self.fields["nps_score"].kind = "nps"
+        self.fields["comment"].kind = "text"
+
+    def answers(self) -> dict:
+        """The service's shape: ``{"nps_score", "comment", "answers": {"<question id>": value}}``."""
+        data = self.cleaned_data
+        return {
+            "nps_score": data.get("nps_score"),
+            "comment": data.get("comment", ""),
+            "answers": {str(q.pk): data.get(f"q{q.pk}") for q in self.questions},
+        }

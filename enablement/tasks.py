@@ -52,3 +52,14 @@ def send_newsletter_test(self, newsletter_id: int, user_id: int) -> None:
             services.newsletter_test_deliver(newsletter_id=newsletter_id, user_id=user_id)
         except OSError as exc:  # the mail server is unreachable
             raise self.retry(exc=exc) from exc
+
+
+# --- Surveys (partner feedback) ---
+
+
+@shared_task
+def remind_and_close_surveys() -> dict:
+    """Daily: close surveys past their closing time, remind once those who did not answer
+    (services.surveys_remind_and_close)."""
+    with scopes_disabled():
+        return services.surveys_remind_and_close()

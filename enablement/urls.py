@@ -21,3 +21,9 @@ announcements = [
     path("", views.announcement_list, name="list"),
     path("<int:pk>/dismiss/", views.announcement_dismiss, name="dismiss"),
 ]
+
+# --- Surveys (partner feedback): ``surveys`` under /portal/surveys/ ---
+surveys = [
+    path("", views.survey_list, name="list"),
+    path("<int:pk>/", views.survey_answer, name="answer"),
+]

@@ -16,7 +16,7 @@ from prm.portal import partner_required
 from prm.roles import Role
 
 from . import selectors, services
-from .forms import ContentFilterForm, QuizForm
+from .forms import ContentFilterForm, QuizForm, SurveyAnswerForm
 from .models import Certification, NewsletterOptOut
 from .responses import asset_download
 
@@ -282,3 +282,76 @@ def announcement_dismiss(request, pk):
     if request.POST.get("next") == "list":
         return redirect("announcements:list")
     return redirect("portal:home")
+
+
+# --- Surveys (partner feedback) --------------------------------------------------------------------
+
+SURVEY_PAGE_SIZE = 25
+
+
+def _survey_answer_page(request, invitation, *, public: bool):
+    """The answer form of one invitation, shared by the signed link and the portal. An answered
+    invitation shows the thanks; a closed survey says so; a refusal goes on the form."""
+    survey = invitation.survey
+    context = {"survey": survey, "invitation": invitation, "public": public}
+    if invitation.answered_at is not None:
+        return render(request, "enablement/survey_done.html", {**context, "already": True})
+    if services.survey_is_closed(survey) or survey.status != survey.Status.OPEN:
+        return render(request, "enablement/survey_closed.html", context)
+    questions = list(survey.questions.all())
+    form = SurveyAnswerForm(request.POST or None, survey=survey, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(invitation=invitation, data=form.answers())
+        except ValidationError as error:
+            form_errors_from(form, error)
+            invitation.refresh_from_db(fields=["answered_at"])
+            if invitation.answered_at is not None:  # a second tab or a double click got there first
+                return render(request, "enablement/survey_done.html", {**context, "already": True})
+        else:
+            return render(request, "enablement/survey_done.html", {**context, "already": False})
+    return render(request, "enablement/survey_answer.html", {**context, "form": form})
+
+
+@never_cache
+def survey_answer_public(request, token):
+    """Anyone holding the signed link of the invitation mail answers without signing in (the link
+    is the credential); a tampered or truncated link is 404 with a page that says so."""
+    invitation = selectors.invitation_for_token(token)
+    if invitation is None or not invitation.user.is_active:
+        return render(request, "enablement/survey_invalid.html", status=404)
+    return _survey_answer_page(request, invitation, public=True)
+
+
+@partner_required
+def survey_list(request):
+    """The person's survey invitations: those waiting for an answer, then those answered or closed."""
+    invitations = selectors.my_survey_invitations(user=request.user)
+    page = Paginator(invitations, SURVEY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enablement/surveys.html",
+        {
+            "partner": request.partner,
+            "page": page,
+            "waiting": {i.pk for i in selectors.waiting_survey_invitations(user=request.user)},
+        },
+    )
+
+
+@partner_required
+@never_cache
+def survey_answer(request, pk):
+    """Answer one of one's own invitations while signed in; anyone else's is 404."""
+    invitation = get_object_or_404(selectors.my_survey_invitations(user=request.user), pk=pk)
+    return _survey_answer_page(request, invitation, public=False)
+
+
+def survey_home_panel(request):
+    """The portal home's "A survey is waiting for you" panel (prm.home_panels)."""
+    if getattr(request, "partner", None) is None:
+        return None
+    waiting = list(selectors.waiting_survey_invitations(user=request.user)[:3])
+    if not waiting:
+        return None
+    return "enablement/survey_home_panel.html", {"waiting": waiting}

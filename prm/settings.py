@@ -172,6 +172,8 @@ PRM_MINIMUM_PAYOUT = Decimal(env.str("PRM_MINIMUM_PAYOUT", default="50.00"))
 PRM_CONTENT_MAX_UPLOAD_MB = env.int("PRM_CONTENT_MAX_UPLOAD_MB", default=50)
 PRM_CONTENT_NEW_DAYS = env.int("PRM_CONTENT_NEW_DAYS", default=30)
 PRM_QUIZ_ATTEMPTS_PER_DAY = env.int("PRM_QUIZ_ATTEMPTS_PER_DAY", default=3)
+# Surveys: the one reminder goes to those who have not answered this many days after sending.
+PRM_SURVEY_REMINDER_DAYS = env.int("PRM_SURVEY_REMINDER_DAYS", default=7)
 # Cases (conflicts and disputes): SLA hours (calendar hours) to the first response and to the
 # resolution, per kind and priority; a JSON object in the environment overrides any part of it.
 _CASE_SLA_DEFAULT = {
@@ -280,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enablement.tasks.send_scheduled_newsletters",
         "schedule": crontab(minute="*"),
         "options": {"expires": 60},
+    },
+    # Surveys: close those past their closing time, remind (once) those sent long enough ago.
+    "remind-and-close-surveys": {
+        "task": "enablement.tasks.remind_and_close_surveys",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

@@ -73,6 +73,9 @@ urlpatterns = [
     path("portal/content/", include((enablement_urls.content, "content"))),
     path("portal/announcements/", include((enablement_urls.announcements, "announcements"))),
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
+    # Surveys (partner feedback): the signed link of the invitation mail, and the portal pages.
+    path("surveys/answer/<str:token>/", enablement_views.survey_answer_public, name="survey_answer_public"),
+    path("portal/surveys/", include((enablement_urls.surveys, "surveys"))),
     path("portal/cases/", include("conflicts.urls")),
     # --- Communication: newsletters ---
     path(

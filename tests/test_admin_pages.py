@@ -58,6 +58,11 @@ MATRIX = {
         "enablement.newsletterdelivery": "v",
         "enablement.newsletteroptout": "v",
         "enablement.announcement": "vacd",
+        # Surveys (partner feedback)
+        "enablement.survey": "vacd",
+        "enablement.surveyquestion": "vacd",
+        "enablement.surveyresponse": "v",
+        "enablement.surveyanswer": "v",
     },
     "finance": {
         "partners.tier": "v",
@@ -90,6 +95,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.quizattempt",
     "enablement.certification",
     "enablement.contentdownload",
+    "enablement.surveyresponse",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -102,6 +108,7 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.quizattempt",
     "enablement.certification",
     "enablement.contentdownload",
+    "enablement.surveyresponse",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -113,6 +120,8 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.quizattempt",
     "enablement.certification",
     "enablement.contentdownload",
+    "enablement.surveyresponse",
+    "enablement.survey",  # the demo survey is sent: its answers are kept
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
@@ -254,6 +263,7 @@ PORTAL = [
     "/portal/training/",
     "/portal/content/",
     "/portal/announcements/",
+    "/portal/surveys/",
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 SEES_ALL = {

@@ -151,6 +151,18 @@ def _onboarding_task(world):
     ]
 
 
+def _survey(world, status: str):
+    """A survey of the partner's users: a draft, or sent (open) to them."""
+    from enablement import services as enablement_services
+
+    survey = enablement_services.survey_save(
+        by=world.manager, data={"title": "Partner satisfaction"}, questions=[{"kind": "rating", "text": "Portal?"}]
+    )
+    if status != "draft":
+        enablement_services.survey_send(survey=survey, by=world.manager)
+    return survey
+
+
 ADMIN_ACTIONS: dict[str, Action] = {
     "deals.dealregistration:approve": Action(
         "manager", lambda w: [w.deal("submitted")], refusal="This deal is already approved."
@@ -263,6 +275,16 @@ ADMIN_ACTIONS: dict[str, Action] = {
     "account.emailaddress:make_verified": Action("superuser", lambda w: list(w.rep.emailaddress_set.all())),
     "enablement.announcement:withdraw": Action(
         "manager", lambda w: [w.announcement()], refusal="“Q1 SPIF” has already ended."
+    ),
+    # Surveys (partner feedback)
+    "enablement.survey:send_to_audience": Action(
+        "manager", lambda w: [_survey(w, "draft")], {"post": "yes"}, refusal="This survey is already open."
+    ),
+    "enablement.survey:send_reminder": Action(
+        "manager", lambda w: [_survey(w, "open")], refusal="The reminder of this survey was already sent."
+    ),
+    "enablement.survey:close_survey": Action(
+        "manager", lambda w: [_survey(w, "open")], refusal="This survey is already closed."
     ),
 }
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
@@ -415,6 +437,10 @@ ADMIN_VIEWS: dict[str, View] = {
         refusal="is already resolved.",
     ),
     "incentives_payoutstatement_pdf": View("finance", _statement_pdf),
+    # Surveys (partner feedback): the responses as CSV
+    "enablement_survey_csv": View(
+        "manager", lambda w: (reverse("admin:enablement_survey_csv", args=[_survey(w, "open").pk]), None)
+    ),
 }
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
 

@@ -9,7 +9,15 @@ from rest_framework.authtoken.models import Token
 
 from conflicts.models import Case, CaseAttachment, EvidenceRequest
 from deals.models import DealRegistration
-from enablement.models import Announcement, AnnouncementDismissal, Certification, ContentAsset, Course, QuizAttempt
+from enablement.models import (
+    Announcement,
+    AnnouncementDismissal,
+    Certification,
+    ContentAsset,
+    Course,
+    QuizAttempt,
+    SurveyInvitation,
+)
 from incentives.models import PayoutStatement
 from partners.models import AgreementSignature, Application, User
 
@@ -36,6 +44,7 @@ class Rival:
     attempt: QuizAttempt
     certification: Certification
     announcement: Announcement  # for another audience (partners in France): never shown, never dismissed
+    survey_invitation: SurveyInvitation  # surveys (partner feedback)
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -94,6 +103,8 @@ SCOPED_URLS = {
     "announcements:dismiss": ("post", lambda r: reverse("announcements:dismiss", args=[r.announcement.pk])),
     "api:announcement-detail": ("get", lambda r: reverse("api:announcement-detail", args=[r.announcement.pk])),
     "api:announcement-dismiss": ("post", lambda r: reverse("api:announcement-dismiss", args=[r.announcement.pk])),
+    # Surveys (partner feedback): answering the rival's invitation in the portal
+    "surveys:answer": ("post", lambda r: reverse("surveys:answer", args=[r.survey_invitation.pk])),
 }
 
 
@@ -106,6 +117,8 @@ def _staff_newsletter():
 # URLs with a parameter that is not an object of a partner, and why they need no scope proof.
 NOT_PARTNER_OBJECTS = {
     "invitation_accept": "the token in the link is the credential; tested in tests/partners/test_invitations.py",
+    "survey_answer_public": "the signed token of the invitation mail is the credential; tampering is tested in "
+    "tests/enablement/test_surveys.py",
     "certificate_verify": "public by design: the code on the certificate is the credential and the page shows only "
     "name, partner, course, dates and status; tested in tests/enablement/test_certifications.py",
     "newsletter_unsubscribe": "the signed token in the link is the credential (tampering is refused, nothing "
@@ -151,7 +164,20 @@ def rival_objects(rival, rival_admin):
         announcement=Announcement.objects.create(
             title="For France", body_markdown="Bonjour.", countries=",FR,", partner_statuses=""
         ),
+        **_survey_objects(rival_admin),
     )
+
+
+def _survey_objects(rival_admin) -> dict:
+    """A survey sent to every active partner: the rival admin's invitation (ours has its own)."""
+    from enablement import services
+
+    from .factories import StaffUserFactory
+
+    manager = StaffUserFactory(email="surveys@example.com")
+    survey = services.survey_save(by=manager, data={"title": "Program survey"})
+    services.survey_send(survey=survey, by=manager)
+    return {"survey_invitation": SurveyInvitation.objects.get(survey=survey, user=rival_admin)}
 
 
 def _rival_case(rival_admin) -> dict:
@@ -254,6 +280,8 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert not QuizAttempt.objects.filter(user=partner_admin).exists()
     assert not rival_objects.restricted_asset.downloads.exists()
     assert not AnnouncementDismissal.objects.exists()
+    rival_objects.survey_invitation.refresh_from_db()
+    assert rival_objects.survey_invitation.answered_at is None
 
 
 @pytest.mark.django_db

@@ -35,3 +35,16 @@ from .learning import (  # noqa: F401
     tier_certification_status,
     verification,
 )
+
+# --- Surveys (partner feedback) ---
+from .surveys import (  # noqa: F401, E402
+    invitation_for_token,
+    my_survey_invitations,
+    nps_per_partner,
+    nps_value,
+    survey_answer_token,
+    survey_audience_count,
+    survey_response_rows,
+    survey_results,
+    waiting_survey_invitations,
+)

@@ -43,3 +43,15 @@ from .newsletters import (  # noqa: F401, E402
     unsubscribe_token,
     unsubscribe_url,
 )
+
+# --- Surveys (partner feedback) ---
+from .surveys import (  # noqa: F401, E402
+    SURVEY_TRANSITIONS,
+    survey_answer,
+    survey_close,
+    survey_is_closed,
+    survey_remind,
+    survey_save,
+    survey_send,
+    surveys_remind_and_close,
+)

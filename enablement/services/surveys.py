@@ -1,0 +1,322 @@
+"""Writes of partner feedback surveys: a manager defines a short survey (the NPS question 0-10 and a
+few optional questions) and sends it to an audience; each invited user answers once, through the
+signed link in the invitation mail or in the portal; one reminder goes to those who did not answer.
+
+Survey mail is program mail, not a newsletter and not transactional. The decision on opted-out
+users (``NewsletterOptOut``): they still get the one invitation (a one-off request about their own
+experience of the program, which they may ignore), but never the reminder, which is the kind of
+repeated nudge unsubscribing asks us to stop.
+"""
+
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from partners.models import User
+from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock_one
+from prm.mail import send_templated_mail
+from prm.roles import MANAGER_ROLES, require_role
+from prm.scoping import scopes_disabled
+from prm.text import check_text
+from prm.transitions import check_transition
+
+from ..models import (
+    NewsletterOptOut,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from ..selectors.audience import audience_users
+from ..selectors.surveys import survey_answer_token
+
+# The allowed changes of a survey's status (prm.transitions).
+SURVEY_TRANSITIONS = {
+    Survey.Status.DRAFT: (Survey.Status.OPEN,),
+    Survey.Status.OPEN: (Survey.Status.CLOSED,),
+}
+SURVEY_FIELDS = ("title", "introduction", "nps_question", "closes_at", "recipients")
+AUDIENCE_FIELDS = ("partner_types", "countries", "partner_statuses")
+QUESTION_FIELDS = ("order", "kind", "text", "choices", "required")
+TEXT_MAX = 2000
+MAX_CHOICES = 20
+
+
+def _answer_link(invitation: SurveyInvitation) -> str:
+    return settings.SITE_URL + reverse("survey_answer_public", args=[survey_answer_token(invitation)])
+
+
+def _check_questions(questions) -> None:
+    """A choice question offers 2 to MAX_CHOICES different choices (one per line)."""
+    errors = {}
+    for question in questions:
+        if question.kind != SurveyQuestion.Kind.CHOICE:
+            continue
+        choices = question.choice_list()
+        if len(choices) < 2 or len(choices) > MAX_CHOICES:
+            errors.setdefault("questions", []).append(
+                f"“{question.text}” needs 2 to {MAX_CHOICES} choices, one per line."
+            )
+        elif len(set(choices)) != len(choices) or any(len(c) > 200 for c in choices):
+            errors.setdefault("questions", []).append(
+                f"“{question.text}”: each choice once, at most 200 characters long."
+            )
+    if errors:
+        raise RuleViolation(errors)
+
+
+@transaction.atomic
+def survey_save(*, by: User, data: dict, survey: Survey | None = None, questions: list[dict] | None = None) -> Survey:
+    """Managers define a survey and its questions; once sent, a survey and its questions no longer
+    change (the answers refer to them). ``questions``, when given, replace the draft's questions."""
+    require_role(by, *MANAGER_ROLES, action="define surveys")
+    survey = survey or Survey(created_by=by)
+    if survey.pk:
+        survey = lock_one(Survey.objects.all(), survey.pk)
+        if survey.status != Survey.Status.DRAFT:
+            raise StateConflict("This survey has been sent: its questions no longer change.")
+    for field in (*SURVEY_FIELDS, *AUDIENCE_FIELDS):
+        if field in data:
+            setattr(survey, field, data[field])
+    survey.full_clean(exclude=["tiers"])
+    survey.save()
+    if "tiers" in data:
+        survey.tiers.set(data["tiers"])
+    if questions is not None:
+        built = [SurveyQuestion(survey=survey, **{f: q[f] for f in QUESTION_FIELDS if f in q}) for q in questions]
+        errors = {}
+        for number, question in enumerate(built, 1):
+            try:
+                question.full_clean(exclude=["survey"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    errors.setdefault("questions", []).extend(f"Question {number}, {field}: {m}" for m in messages)
+        if errors:
+            raise RuleViolation(errors)
+        _check_questions(built)
+        survey.questions.all().delete()
+        SurveyQuestion.objects.bulk_create(built)
+    return survey
+
+
+@transaction.atomic
+def survey_send(*, survey: Survey, by: User, now: datetime | None = None) -> int:
+    """Open a draft survey: one invitation per user of its audience (unique per survey and user, so
+    a double click invites nobody twice), each mailed a signed link that answers without signing
+    in. Opted-out users are invited too (see the module's docstring). Returns the invitee count."""
+    require_role(by, *MANAGER_ROLES, action="send surveys")
+    now = now or timezone.now()
+    with scopes_disabled():
+        survey = lock_one(Survey.objects.all(), survey.pk)
+        check_transition(SURVEY_TRANSITIONS, survey.status, Survey.Status.OPEN, what="survey")
+        if survey.closes_at and survey.closes_at <= now:
+            raise RuleViolation({"closes_at": ["The closing time has passed: set a later one, or none, first."]})
+        _check_questions(survey.questions.all())
+        invitees = list(audience_users(survey).values_list("id", "partner_id"))
+        if not invitees:
+            raise RuleViolation("Nobody is in this survey's audience: choose a wider audience first.")
+        SurveyInvitation.objects.bulk_create(
+            [SurveyInvitation(survey=survey, user_id=u, partner_id=p, invited_at=now) for u, p in invitees],
+            ignore_conflicts=True,
+        )
+        survey.status = Survey.Status.OPEN
+        survey.sent_at = now
+        survey.save(update_fields=["status", "sent_at"])
+        for invitation in survey.invitations.select_related("user").order_by("id"):
+            send_templated_mail(
+                to=[invitation.user.email],
+                template="enablement/email/survey_invitation",
+                context={"survey": survey, "invitation": invitation, "link": _answer_link(invitation)},
+            )
+    return len(invitees)
+
+
+def _whole(value) -> int | None:
+    """A whole number given as a number or as digits ("7"); anything else (7.5, "seven", True) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,3}", value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _answer_values(survey: Survey, data: dict) -> tuple[int, str, list[SurveyAnswer]]:
+    """Check every answer; a ``RuleViolation`` names each field that is wrong (``nps_score``,
+    ``comment``, ``q<question id>``)."""
+    errors: dict[str, list[str]] = {}
+    raw = data.get("nps_score")
+    nps = _whole(raw)
+    if raw is None or raw == "":
+        errors["nps_score"] = ["Choose a score from 0 to 10."]
+    elif nps is None or not 0 <= nps <= 10:
+        errors["nps_score"] = ["The score is a whole number from 0 to 10."]
+    comment = data.get("comment") or ""
+    if not isinstance(comment, str):
+        errors["comment"] = ["Write the comment as text."]
+        comment = ""
+    else:
+        try:
+            check_text(field="comment", value=comment, limit=TEXT_MAX)
+        except RuleViolation as error:
+            errors.update(error.message_dict)
+    given = data.get("answers") or {}
+    if not isinstance(given, dict):
+        raise RuleViolation({"answers": ["Give the answers per question."]})
+    given = {str(k): v for k, v in given.items()}
+    answers = []
+    for question in survey.questions.all():
+        field = f"q{question.pk}"
+        value = given.get(str(question.pk))
+        value = value.strip() if isinstance(value, str) else value
+        if value in (None, ""):
+            if question.required:
+                errors[field] = ["Answer this question."]
+            continue
+        answer = SurveyAnswer(question=question)
+        if question.kind == SurveyQuestion.Kind.RATING:
+            rating = _whole(value)
+            if rating is None or not 1 <= rating <= 5:
+                errors[field] = ["Choose a rating from 1 to 5."]
+                continue
+            answer.rating = rating
+        elif question.kind == SurveyQuestion.Kind.CHOICE:
+            if value not in question.choice_list():
+                errors[field] = ["Choose one of the choices offered."]
+                continue
+            answer.choice = value
+        else:
+            if not isinstance(value, str):
+                errors[field] = ["Write the answer as text."]
+                continue
+            try:
+                check_text(field=field, value=value, limit=TEXT_MAX)
+            except RuleViolation as error:
+                errors.update(error.message_dict)
+                continue
+            answer.text = value
+        answers.append(answer)
+    if errors:
+        raise RuleViolation(errors)
+    return nps, comment.strip(), answers
+
+
+def survey_is_closed(survey: Survey, now: datetime | None = None) -> bool:
+    """Closed by a manager or the daily task, or past its closing time (the task may not have run yet)."""
+    now = now or timezone.now()
+    return survey.status == Survey.Status.CLOSED or bool(survey.closes_at and survey.closes_at <= now)
+
+
+@transaction.atomic
+def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | None = None) -> SurveyResponse:
+    """The invited user answers once, while the survey is open: the NPS score 0-10, ratings 1-5, a
+    choice among those offered, text within its limit, every required question answered. The
+    invitation is locked first, so two submits at once give one response and one refusal.
+
+    ``data``: ``{"nps_score": 0-10, "comment": str, "answers": {"<question id>": value}}``.
+    The signed link or the portal page established who answers; the scope does not restrict it.
+    """
+    now = now or timezone.now()
+    with scopes_disabled():
+        invitation = lock_one(SurveyInvitation.objects.select_related("survey"), invitation.pk)
+        survey = invitation.survey
+        if invitation.answered_at is not None:
+            raise StateConflict("You have already answered this survey.")
+        if survey_is_closed(survey, now) or survey.status != Survey.Status.OPEN:
+            raise StateConflict("This survey is closed: answers are no longer taken.")
+        nps, comment, answers = _answer_values(survey, data)
+        response = SurveyResponse.objects.create(
+            invitation=invitation,
+            survey=survey,
+            partner_id=invitation.partner_id,
+            user_id=invitation.user_id,
+            nps_score=nps,
+            comment=comment,
+            answered_at=now,
+        )
+        for answer in answers:
+            answer.response = response
+        SurveyAnswer.objects.bulk_create(answers)
+        invitation.answered_at = now
+        invitation.save(update_fields=["answered_at"])
+    return response
+
+
+@transaction.atomic
+def survey_remind(*, survey: Survey, by: User | None = None, now: datetime | None = None) -> int:
+    """Remind once, only those who have not answered (and are still active, and have not opted
+    out of program mail): the reminder is recorded on each invitation and on the survey. ``by`` is
+    None when the daily task does it. Returns how many were reminded."""
+    if by is not None:
+        require_role(by, *MANAGER_ROLES, action="remind survey invitees")
+    now = now or timezone.now()
+    with scopes_disabled():
+        survey = lock_one(Survey.objects.all(), survey.pk)
+        if survey.status != Survey.Status.OPEN or survey_is_closed(survey, now):
+            raise StateConflict("Only an open survey can be reminded.")
+        if survey.reminded_at is not None:
+            raise StateConflict("The reminder of this survey was already sent.")
+        survey.reminded_at = now
+        survey.save(update_fields=["reminded_at"])
+        due = (
+            survey.invitations.filter(answered_at__isnull=True, reminded_at__isnull=True, user__is_active=True)
+            .exclude(user_id__in=NewsletterOptOut.objects.values("user_id"))
+            .select_related("user")
+            .order_by("id")
+        )
+        due = list(due)
+        SurveyInvitation.objects.filter(pk__in=[i.pk for i in due]).update(reminded_at=now)
+        for invitation in due:
+            send_templated_mail(
+                to=[invitation.user.email],
+                template="enablement/email/survey_reminder",
+                context={"survey": survey, "invitation": invitation, "link": _answer_link(invitation)},
+            )
+    return len(due)
+
+
+@transaction.atomic
+def survey_close(*, survey: Survey, by: User | None = None) -> Survey:
+    """Close an open survey: no more answers. ``by`` is None when the daily task closes it."""
+    if by is not None:
+        require_role(by, *MANAGER_ROLES, action="close surveys")
+    with scopes_disabled():
+        survey = lock_one(Survey.objects.all(), survey.pk)
+        check_transition(SURVEY_TRANSITIONS, survey.status, Survey.Status.CLOSED, what="survey")
+        survey.status = Survey.Status.CLOSED
+        survey.save(update_fields=["status"])
+    return survey
+
+
+def surveys_remind_and_close(*, now: datetime | None = None) -> dict[str, int]:
+    """Daily: close open surveys past their closing time, then remind (once) the open surveys sent
+    PRM_SURVEY_REMINDER_DAYS days ago or more. Each survey in its own transaction."""
+    now = now or timezone.now()
+    done = {"closed": 0, "reminded_surveys": 0, "reminded_people": 0}
+    with scopes_disabled():
+        for survey in Survey.objects.filter(status=Survey.Status.OPEN, closes_at__lte=now).order_by("id"):
+            try:
+                survey_close(survey=survey)
+                done["closed"] += 1
+            except StateConflict:
+                continue  # closed meanwhile (by a manager or another run)
+        due = Survey.objects.filter(
+            status=Survey.Status.OPEN,
+            reminded_at__isnull=True,
+            sent_at__lte=now - timedelta(days=settings.PRM_SURVEY_REMINDER_DAYS),
+        ).order_by("id")
+        for survey in due:
+            try:
+                done["reminded_people"] += survey_remind(survey=survey, now=now)
+                done["reminded_surveys"] += 1
+            except StateConflict:
+                continue
+    return done

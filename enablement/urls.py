@@ -15,3 +15,10 @@ content = [
     path("", views.content_list, name="list"),
     path("<int:pk>/download/", views.content_download, name="download"),
 ]
+
+# --- News: newsletters under /portal/news/ ---
+news = [
+    path("", views.news_list, name="list"),
+    path("preferences/", views.news_preferences, name="preferences"),
+    path("<int:pk>/", views.news_detail, name="detail"),
+]

@@ -69,6 +69,7 @@ urlpatterns = [
     path("portal/statements/", include("incentives.urls")),
     path("portal/training/", include((enablement_urls.training, "training"))),
     path("portal/content/", include((enablement_urls.content, "content"))),
+    path("portal/news/", include((enablement_urls.news, "news"))),  # newsletters (issue 10)
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("portal/cases/", include("conflicts.urls")),
     path("admin/", admin.site.urls),

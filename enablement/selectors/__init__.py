@@ -1,6 +1,8 @@
 """Reads of enablement, one module per concern (``learning``: content, courses, certifications;
 the communication modules beside it). Callers import them from here."""
 
+# --- Communication: newsletters (admin and portal pages) ---
+from .audience import audience_summary  # noqa: F401, E402
 from .learning import (  # noqa: F401
     EXPIRING_SOON_DAYS,
     attempt_list,
@@ -24,4 +26,12 @@ from .learning import (  # noqa: F401
     team_training,
     tier_certification_status,
     verification,
+)
+from .newsletters import (  # noqa: F401, E402
+    delivery_counts,
+    newsletter_list_for,
+    newsletter_opt_out_of,
+    newsletter_progress,
+    newsletter_receives,
+    newsletters_for,
 )

@@ -679,7 +679,7 @@ class NewsletterAdmin(AuditedAdmin):
         double click) is refused in words on the same page."""
         newsletter = self._newsletter(request, pk, sends=True)
         schedule = request.GET.get("schedule") == "1" or "schedule" in request.POST
-        form = NewsletterSendForm(request.POST or None, schedule=schedule)
+        form = NewsletterSendForm(request.POST if request.method == "POST" else None, schedule=schedule)
         if request.method == "POST" and form.is_valid():
             try:
                 sent = services.newsletter_send(

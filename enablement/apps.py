@@ -17,6 +17,10 @@ class EnablementConfig(AppConfig):
             "enablement.view_contentdownload",
             "enablement.view_quizattempt",
             "enablement.view_certification",
+            # --- Communication: newsletters (deliveries and opt-outs are written by services) ---
+            *(f"enablement.{action}_newsletter" for action in ("view", "add", "change", "delete")),
+            "enablement.view_newsletterdelivery",
+            "enablement.view_newsletteroptout",
         ],
         "finance": [],
     }

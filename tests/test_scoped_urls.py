@@ -35,6 +35,7 @@ class Rival:
     draft_course: Course  # not published: staff only
     attempt: QuizAttempt
     certification: Certification
+    newsletter: object  # sent to the rival's users only
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -87,6 +88,8 @@ SCOPED_URLS = {
     "api:certification-detail": ("get", lambda r: reverse("api:certification-detail", args=[r.certification.pk])),
     "api:certification-pdf": ("get", lambda r: reverse("api:certification-pdf", args=[r.certification.pk])),
     "training:certificate_pdf": ("get", lambda r: reverse("training:certificate_pdf", args=[r.certification.pk])),
+    # A newsletter sent to the rival only: its audience left the signed-in partner out.
+    "news:detail": ("get", lambda r: reverse("news:detail", args=[r.newsletter.pk])),
 }
 
 # URLs with a parameter that is not an object of a partner, and why they need no scope proof.
@@ -132,7 +135,14 @@ def rival_objects(rival, rival_admin):
         statement=_paid_statement(rival),
         **_rival_case(rival_admin),
         **_enablement_objects(rival_admin),
+        newsletter=_rival_newsletter(rival_admin),
     )
+
+
+def _rival_newsletter(rival_admin):
+    from .enablement.newsletters import sent_newsletter
+
+    return sent_newsletter(subject="Globex only", to=[rival_admin])
 
 
 def _rival_case(rival_admin) -> dict:

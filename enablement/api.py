@@ -6,13 +6,15 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from prm.api import FileNegotiation, PreparingSerializer, ScopedGenericViewSet
 from prm.markup import markdown_to_html
+from prm.roles import MANAGER_ROLES
 
 from . import selectors, services
-from .models import Certification, ContentAsset, Course
+from .models import Certification, ContentAsset, Course, Newsletter, Recipients, comma_list
 from .responses import asset_download
 
 
@@ -198,4 +200,118 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
             content_type="application/pdf",
             as_attachment=True,
             filename=f"certificate-{certification.verification_code}.pdf",
+        )
+
+
+# --- Communication: newsletters (manager only) ---------------------------------------------------
+
+
+class IsManager(BasePermission):
+    """Lists and new newsletters are for managers (403 otherwise); a single newsletter is simply
+    not found (404) for anyone else, as every object outside the caller's scope."""
+
+    message = "Only partner managers and admins work with newsletters."
+
+    def has_permission(self, request, view):
+        if view.detail:
+            return request.user.is_authenticated
+        return request.user.is_authenticated and request.user.role in MANAGER_ROLES
+
+
+class AudienceSerializer(serializers.Serializer):
+    tiers = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        help_text="Tier names (case-insensitive) or tier ids; empty: every tier.",
+    )
+    partner_types = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False, help_text="Empty: every partner type."
+    )
+    countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, help_text="ISO 3166-1 alpha-2; empty: every country."
+    )
+    partner_statuses = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        help_text="Partner statuses; default active only; empty: every status.",
+    )
+    recipients = serializers.ChoiceField(
+        choices=Recipients.choices, required=False, help_text="all partner users, or partner admins only."
+    )
+
+
+class NewsletterInputSerializer(serializers.Serializer):
+    # Lengths and content are checked by the service, which names every problem in words.
+    subject = serializers.CharField(allow_blank=True, max_length=10_000, trim_whitespace=False)
+    body_markdown = serializers.CharField(allow_blank=True, max_length=100_000, trim_whitespace=False)
+    audience = AudienceSerializer(required=False)
+
+
+class NewsletterSerializer(serializers.ModelSerializer):
+    audience = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Newsletter
+        fields = [
+            "id",
+            "subject",
+            "body_markdown",
+            "status",
+            "scheduled_for",
+            "audience",
+            "recipient_count",
+            "sent_count",
+            "skipped_count",
+            "failed_count",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    @extend_schema_field(AudienceSerializer)
+    def get_audience(self, newsletter) -> dict:
+        return {
+            "tiers": [tier.name for tier in newsletter.tiers.all()],
+            "partner_types": comma_list(newsletter.partner_types),
+            "countries": comma_list(newsletter.countries),
+            "partner_statuses": comma_list(newsletter.partner_statuses),
+            "recipients": newsletter.recipients,
+        }
+
+
+class SendSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text="Schedule for this time; empty: now.")
+
+
+class NewsletterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Newsletters for managers: write one with its audience, send it now or schedule it (202: a
+    worker sends it), follow its status and counts."""
+
+    serializer_class = NewsletterSerializer
+    permission_classes = [IsManager]
+
+    def get_queryset(self):
+        if self.request.user.role not in MANAGER_ROLES:
+            return Newsletter.objects.none()
+        return Newsletter.objects.prefetch_related("tiers").order_by("-created_at", "-id")
+
+    @extend_schema(request=NewsletterInputSerializer, responses={201: NewsletterSerializer})
+    def create(self, request):
+        data = NewsletterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {**data.validated_data.get("audience", {})}
+        fields.update(subject=data.validated_data["subject"], body_markdown=data.validated_data["body_markdown"])
+        newsletter = services.newsletter_save(by=request.user, data=fields)
+        return Response(self.get_serializer(self.get_queryset().get(pk=newsletter.pk)).data, status=201)
+
+    @extend_schema(request=SendSerializer, responses={202: NewsletterSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        """Send now, or at ``at``: 202 (a worker sends it); 409 when it is being sent or was sent."""
+        newsletter = self.get_object()
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        newsletter = services.newsletter_send(newsletter=newsletter, by=request.user, at=data.validated_data.get("at"))
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=newsletter.pk)).data, status=status.HTTP_202_ACCEPTED
         )

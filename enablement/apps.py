@@ -31,3 +31,19 @@ class EnablementConfig(AppConfig):
         from .views import home_panel
 
         register_home_panel(home_panel)
+        register_newsletter_work()
+
+
+# --- Communication: newsletter sends ---
+def register_newsletter_work():
+    """A newsletter's send restarts when its worker dies (prm.work): unfinished = sending."""
+    from prm import work
+
+    work.register(
+        work.WorkKind(
+            "newsletter send",
+            "enablement.Newsletter",
+            lambda newsletters: newsletters.filter(status="sending"),
+            "enablement.tasks.send_newsletter",
+        )
+    )

@@ -489,6 +489,10 @@ class NewsletterDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Which worker run took the delivery to send it, and when: only that run may record it sent,
+    # and a claim older than the stale limit (its worker died) is given back (enablement.services.newsletters).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = partner_scoped()
 

@@ -23,3 +23,32 @@ def remind_and_expire_certifications() -> dict:
     (services.certifications_remind_and_expire)."""
     with scopes_disabled():
         return services.certifications_remind_and_expire()
+
+
+# --- Communication: newsletter sends (enablement.services.newsletters) ---------------------------
+
+
+@shared_task
+def send_newsletter(newsletter_id: int) -> None:
+    """Do or resume one newsletter's send (safe twice, by two workers, after a crash). Retries due
+    later come back as a delayed task; in eager mode (no broker) they wait for the watchdog."""
+    retry_at = services.newsletter_deliver(newsletter_id=newsletter_id)
+    if retry_at is not None and not send_newsletter.app.conf.task_always_eager:
+        send_newsletter.apply_async((newsletter_id,), eta=retry_at)
+
+
+@shared_task
+def send_scheduled_newsletters() -> list[int]:
+    """Every minute: scheduled newsletters whose time has come start sending."""
+    with scopes_disabled():
+        return services.newsletters_send_scheduled()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_newsletter_test(self, newsletter_id: int, user_id: int) -> None:
+    """A manager's test mail of a newsletter (no delivery recorded)."""
+    with scopes_disabled():
+        try:
+            services.newsletter_test_deliver(newsletter_id=newsletter_id, user_id=user_id)
+        except OSError as exc:  # the mail server is unreachable
+            raise self.retry(exc=exc) from exc

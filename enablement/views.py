@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.signing import BadSignature
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from prm.errors import form_errors_from
 from prm.markup import markdown_to_html
@@ -15,7 +17,7 @@ from prm.roles import Role
 
 from . import selectors, services
 from .forms import ContentFilterForm, QuizForm
-from .models import Certification
+from .models import Certification, NewsletterOptOut
 from .responses import asset_download
 
 CONTENT_PAGE_SIZE = 24
@@ -249,3 +251,29 @@ def news_preferences(request):
             "opt_out": selectors.newsletter_opt_out_of(request.user),
         },
     )
+
+
+# --- Communication: newsletter unsubscribe (public, signed link) -----------------------------------
+
+
+@never_cache
+@csrf_exempt  # mail clients POST "List-Unsubscribe=One-Click" (RFC 8058) without any CSRF token
+@require_http_methods(["GET", "POST"])
+def newsletter_unsubscribe(request, token):
+    """The signed link of every newsletter. GET asks for confirmation and writes nothing (mail
+    scanners open links); POST unsubscribes, from our page's button or from a mail client's
+    one-click. A token that was tampered with is refused (400) and nothing is written."""
+    try:
+        user, newsletter = services.unsubscribe_check(token)
+    except BadSignature:
+        return render(request, "enablement/unsubscribe.html", {"invalid": True}, status=400)
+    context = {"token": token, "email": user.email, "newsletter": newsletter}
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        services.newsletter_opt_out(
+            user=user,
+            via=NewsletterOptOut.Via.ONE_CLICK if one_click else NewsletterOptOut.Via.LINK,
+            newsletter=newsletter,
+        )
+        return render(request, "enablement/unsubscribe.html", {**context, "done": True})
+    return render(request, "enablement/unsubscribe.html", context)

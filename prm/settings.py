@@ -196,6 +196,14 @@ PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 # long is enqueued again by the watchdog, which runs every PRM_WORK_WATCHDOG_SECONDS (prm.work).
 PRM_WORK_STALE_SECONDS = env.int("PRM_WORK_STALE_SECONDS", default=120)
 PRM_WORK_WATCHDOG_SECONDS = env.int("PRM_WORK_WATCHDOG_SECONDS", default=60)
+# --- Communication: newsletter sends (enablement.services.newsletters) ---
+# Deliveries claimed and mailed per batch (one SMTP connection each); attempts of a delivery that
+# meets temporary errors, the first retry's delay (doubled each time), and the age of a claim that
+# is taken as a dead worker's (its deliveries are mailed again: the server never got their end).
+PRM_NEWSLETTER_BATCH_SIZE = env.int("PRM_NEWSLETTER_BATCH_SIZE", default=200)
+PRM_NEWSLETTER_MAX_ATTEMPTS = env.int("PRM_NEWSLETTER_MAX_ATTEMPTS", default=3)
+PRM_NEWSLETTER_RETRY_SECONDS = env.int("PRM_NEWSLETTER_RETRY_SECONDS", default=60)
+PRM_NEWSLETTER_CLAIM_STALE_SECONDS = env.int("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", default=PRM_WORK_STALE_SECONDS)
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -266,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
     "remind-and-expire-certifications": {
         "task": "enablement.tasks.remind_and_expire_certifications",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # --- Communication: newsletters ---
+    "send-scheduled-newsletters": {
+        "task": "enablement.tasks.send_scheduled_newsletters",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
     },
 }
 

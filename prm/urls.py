@@ -34,6 +34,7 @@ router.register("content", enablement_api.ContentViewSet, basename="content")
 router.register("courses", enablement_api.CourseViewSet, basename="course")
 router.register("certifications", enablement_api.CertificationViewSet, basename="certification")
 router.register("cases", conflicts_api.CaseViewSet, basename="case")
+router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.
@@ -72,6 +73,12 @@ urlpatterns = [
     path("portal/news/", include((enablement_urls.news, "news"))),  # newsletters (issue 10)
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     path("portal/cases/", include("conflicts.urls")),
+    # --- Communication: newsletters ---
+    path(
+        "newsletters/unsubscribe/<str:token>/",
+        enablement_views.newsletter_unsubscribe,
+        name="newsletter_unsubscribe",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -863,7 +863,24 @@ API_CALLS: dict[str, Call] = {
         409,
         "is not stuck: its worker gave a sign of life",
     ),
+    # --- Newsletters (issue 10): the engine's API ---
+    "api:newsletter-list": Call(
+        "manager", lambda w: (_api("newsletter-list"), {"subject": "", "body_markdown": "Hello"}), 400, field="subject"
+    ),
+    "api:newsletter-send": Call(
+        "manager",
+        lambda w: (_api("newsletter-send", _api_newsletter(w).pk), {}),
+        409,
+        "This newsletter is already being sent.",
+    ),
 }
+
+
+def _api_newsletter(world):
+    """A draft whose audience (every active partner's users) holds the world's partner users."""
+    from enablement.services import newsletter_save
+
+    return newsletter_save(by=world.manager, data={"subject": "Spring news", "body_markdown": "Hello."})
 
 
 def discovered_api_posts() -> set[str]:

@@ -90,13 +90,25 @@ SCOPED_URLS = {
     "training:certificate_pdf": ("get", lambda r: reverse("training:certificate_pdf", args=[r.certification.pk])),
     # A newsletter sent to the rival only: its audience left the signed-in partner out.
     "news:detail": ("get", lambda r: reverse("news:detail", args=[r.newsletter.pk])),
+    # --- Newsletters (issue 10): staff only, a partner is never shown one through the API ---
+    "api:newsletter-detail": ("get", lambda r: reverse("api:newsletter-detail", args=[_staff_newsletter().pk])),
+    "api:newsletter-send": ("post", lambda r: reverse("api:newsletter-send", args=[_staff_newsletter().pk])),
 }
+
+
+def _staff_newsletter():
+    from enablement.models import Newsletter
+
+    return Newsletter.objects.create(subject="Program news", body_markdown="Hello.")
+
 
 # URLs with a parameter that is not an object of a partner, and why they need no scope proof.
 NOT_PARTNER_OBJECTS = {
     "invitation_accept": "the token in the link is the credential; tested in tests/partners/test_invitations.py",
     "certificate_verify": "public by design: the code on the certificate is the credential and the page shows only "
     "name, partner, course, dates and status; tested in tests/enablement/test_certifications.py",
+    "newsletter_unsubscribe": "the signed token in the link is the credential (tampering is refused, nothing "
+    "written) and the page shows only the address it unsubscribes; tested in tests/enablement/test_newsletters_api.py",
 }
 
 # Third-party URL sets that never show partner data.

@@ -19,14 +19,19 @@ from .learning import (  # noqa: F401
 
 # --- Communication: newsletters (sending engine, unsubscribe) ---
 from .newsletters import (  # noqa: F401, E402
+    html_to_text,
     newsletter_audience_count,
+    newsletter_deliver,
     newsletter_opt_in,
     newsletter_opt_out,
     newsletter_preview,
     newsletter_save,
     newsletter_send,
+    newsletter_test_deliver,
     newsletter_test_send,
     newsletter_unschedule,
+    newsletters_send_scheduled,
     unsubscribe_check,
     unsubscribe_token,
+    unsubscribe_url,
 )

@@ -1,72 +1,777 @@
-"""Newsletters: composing, previewing, sending exactly once, unsubscribing.
+"""Newsletters: composing, previewing, sending each one exactly once, unsubscribing.
 
-(Skeleton: the sending engine follows; the public signatures are final.)
+Sending (``newsletter_send`` -> the ``send_newsletter`` task -> ``newsletter_deliver``):
+
+1. **Prepare, before anyone is mailed.** The worker snapshots the mail (``body_html`` from
+   ``prm.markup.markdown_to_html``, so a ``<script>`` or a ``javascript:`` link never survives, and
+   ``body_text`` derived from that sanitized HTML) and creates one ``NewsletterDelivery`` per user of
+   the audience with ``bulk_create(ignore_conflicts=True)`` under the unique (newsletter, user)
+   constraint. Users who unsubscribed get ``skipped``. Preparing twice creates nothing twice.
+2. **Claim a batch.** ``pending`` deliveries that are due are claimed with a conditional
+   ``UPDATE ... SET status='sending', claimed_by=<this run>`` that only touches rows still pending
+   (on PostgreSQL the candidate rows are first taken ``FOR UPDATE SKIP LOCKED``), so two workers
+   never take the same row. Only the run named in ``claimed_by`` may record a delivery as sent.
+3. **Mail the batch on one SMTP connection** (``django.core.mail.get_connection()``).
+
+The moment that matters is between "the mail server accepted the message" and "we recorded it as
+sent": a worker killed between the two either mails someone twice (if it records after sending) or
+loses a mail (if it records before). With the SMTP backend this module closes the window by
+speaking SMTP itself on the connection Django's ``EmailBackend`` opened (``connection.connection``
+is the ``smtplib.SMTP``) and splitting ``smtplib.SMTP.data()`` in two halves:
+
+- ``MAIL FROM``, ``RCPT TO``, ``DATA`` and the whole message (dot-stuffed and CRLF-terminated as
+  smtplib does), but **not** the final ``.`` line that ends the data;
+- then the delivery is recorded ``sent`` and committed, conditionally on our claim
+  (``UPDATE ... WHERE status='sending' AND claimed_by=<this run>``);
+- then the final ``.\\r\\n`` is written and the server's reply read. An error reply turns the
+  delivery back into a retry or a failure with the reason.
+
+A mail server delivers a message only after the end of its data. A worker killed before our commit
+leaves the row ``sending`` while the server never saw the end of the data and discards what it
+got: mailing that row again later is safe. A worker killed after the commit leaves it recorded as
+sent. If our claim was lost (a stale claim given to another run), the conditional update changes
+nothing and the connection is closed without ending the data: the other run mails it, once. The
+only mail that can be lost is one whose worker dies in the instant between our commit and the
+server's reading of the final dot; no one is ever mailed twice.
+
+Other backends (locmem in tests, console, file) cannot be split: there the delivery is recorded
+sent first, then the batch is handed to ``backend.send_messages`` (a failure turns the rows into
+retries), which has the same "never twice" property.
+
+**Resuming.** A retried task, the watchdog (``prm.work``: the send is a ``WorkKind``, unfinished =
+status ``sending``, the worker beats the newsletter's heartbeat once per batch), a restarted worker
+or a second task for the same send all run the same code: prepare (no-op), give back the claims
+older than ``PRM_NEWSLETTER_CLAIM_STALE_SECONDS`` (their worker died: nothing of theirs reached the
+end of data), claim, mail. No manual clean-up.
+
+**Failures.** A permanent refusal (5xx, e.g. ``550`` to ``RCPT TO``) fails the delivery at once
+with the server's reason. A temporary one (4xx) or a connection error counts an attempt and sets
+``next_attempt_at`` with exponential backoff (``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1)),
+up to ``PRM_NEWSLETTER_MAX_ATTEMPTS`` attempts, then fails with the last reason. The send is
+``sent`` (with ``finished_at``) when no delivery is pending or being sent; retries due later keep
+it ``sending`` and a delayed task comes back for them. The counts are recomputed per batch with
+one aggregate query.
+
+Every mail is from ``DEFAULT_FROM_EMAIL`` with its own ``Message-ID`` (the same on a retry of the
+same delivery), the signed unsubscribe URL in its footer and the RFC 8058 headers
+``List-Unsubscribe: <SITE_URL/newsletters/unsubscribe/<token>/>`` and
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click``. Unsubscribing stops newsletters only:
+transactional mail (``prm.mail``) never looks at opt-outs.
 """
 
+import html as html_lib
+import re
+import smtplib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
+from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from partners.models import User
+from partners.models import Tier, User
+from prm import work
 from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock_one, set_lock_timeout
+from prm.markup import markdown_to_html
 from prm.roles import MANAGER_ROLES, require_role
+from prm.scoping import scopes_disabled
 
-from ..models import Newsletter, NewsletterOptOut
+from ..models import (
+    Newsletter,
+    NewsletterDelivery,
+    NewsletterOptOut,
+    Recipients,
+    comma_value,
+)
+from ..selectors.audience import audience_users
 
 UNSUBSCRIBE_SALT = "enablement.newsletter.unsubscribe"
+EDITABLE = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
+Delivery = NewsletterDelivery
+# Stands for each recipient's own unsubscribe URL in the layout rendered once per run.
+_UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/PLACEHOLDER/"
 
 
+# --- Composing ---------------------------------------------------------------------------------------
+
+
+def _tiers_from(values) -> list[Tier]:
+    """Tiers given as Tier objects, ids, or names (case-insensitive); an unknown one is named."""
+    if values is None:
+        return []
+    if isinstance(values, (str, int, Tier)):
+        values = [values]
+    tiers, unknown = [], []
+    for value in values:
+        if isinstance(value, Tier):
+            tiers.append(value)
+            continue
+        tier = None
+        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+            tier = Tier.objects.filter(pk=int(value)).first()
+        if tier is None and isinstance(value, str):
+            tier = Tier.objects.filter(name__iexact=value.strip()).first()
+        (tiers if tier else unknown).append(tier or value)
+    if unknown:
+        raise RuleViolation({"tiers": [f"Unknown tier: {', '.join(map(str, unknown))}."]})
+    return tiers
+
+
+def _choices(data: dict, key: str) -> str | None:
+    if key not in data:
+        return None
+    value = data[key]
+    if value is None:
+        value = []
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    if not isinstance(value, (list, tuple, set)) or not all(isinstance(v, str) for v in value):
+        raise RuleViolation({key: ["Give a list of codes."]})
+    return comma_value(v for v in value if v)
+
+
+@transaction.atomic
 def newsletter_save(*, by: User, data: dict, newsletter: Newsletter | None = None) -> Newsletter:
+    """Managers write a newsletter and choose its audience. Only a draft or a scheduled newsletter
+    can change (a scheduled one stays scheduled); one that is sending or sent is what was mailed."""
     require_role(by, *MANAGER_ROLES, action="write newsletters")
-    raise NotImplementedError
+    if newsletter is not None and newsletter.pk:
+        newsletter = lock_one(Newsletter.objects.all(), newsletter.pk)
+        if newsletter.status not in EDITABLE:
+            raise StateConflict("This newsletter was sent: it can no longer change.")
+    else:
+        newsletter = Newsletter(created_by=by)
+    tiers = _tiers_from(data["tiers"]) if "tiers" in data else None
+    for field in ("subject", "body_markdown"):
+        if field in data:
+            setattr(newsletter, field, (data[field] or "").strip() if isinstance(data[field], str) else data[field])
+    for field in ("partner_types", "countries", "partner_statuses"):
+        value = _choices(data, field)
+        if value is not None:
+            setattr(newsletter, field, value)
+    if "recipients" in data:
+        newsletter.recipients = data["recipients"] or Recipients.ALL
+    newsletter.updated_at = timezone.now()
+    try:
+        newsletter.full_clean()
+    except ValidationError as error:
+        raise RuleViolation(error.message_dict) from error
+    newsletter.save()
+    if tiers is not None:
+        newsletter.tiers.set(tiers)
+    return newsletter
+
+
+# --- The mail -------------------------------------------------------------------------------------------
+
+
+class _TextFromHTML(HTMLParser):
+    """Plain text from sanitized HTML: paragraphs and list items on their own lines, links as
+    "text (url)". Only what survived sanitizing is read, so the text part is as safe as the HTML."""
+
+    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "br" or tag == "tr":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(alt)
+        if tag == "hr":
+            self.parts.append("----\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href and href.startswith(("http://", "https://", "mailto:")):
+                self.parts.append(f" ({href.removeprefix('mailto:')})")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def text(self) -> str:
+        text = "".join(self.parts)
+        text = re.sub(r"[ \t]+\n", "\n", text)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextFromHTML()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def _rendered_body(newsletter: Newsletter) -> tuple[str, str]:
+    """The newsletter's HTML and text: the snapshot once sending started, else rendered now."""
+    if newsletter.body_html:
+        return newsletter.body_html, newsletter.body_text
+    body_html = markdown_to_html(newsletter.body_markdown, top_heading=2)
+    return body_html, html_to_text(body_html)
+
+
+@dataclass
+class _Layout:
+    subject: str
+    html: str
+    text: str
+
+
+def _layout(newsletter: Newsletter, body_html: str, body_text: str, unsubscribe_url: str) -> _Layout:
+    context = {
+        "subject": newsletter.subject,
+        "body_html": mark_safe(body_html),  # sanitized by prm.markup
+        "body_text": body_text,
+        "unsubscribe_url": unsubscribe_url,
+        "portal_news_url": f"{settings.SITE_URL}/portal/news/",
+        "site_url": settings.SITE_URL,
+    }
+    return _Layout(
+        subject=newsletter.subject,
+        html=render_to_string("enablement/email/newsletter_body.html", context),
+        text=render_to_string("enablement/email/newsletter_body.txt", context),
+    )
+
+
+def unsubscribe_url(user_id: int, newsletter_id: int | None) -> str:
+    token = _token(user_id, newsletter_id)
+    return f"{settings.SITE_URL}{reverse('newsletter_unsubscribe', args=[token])}"
 
 
 def newsletter_preview(*, newsletter: Newsletter, user: User | None = None) -> dict:
-    raise NotImplementedError
+    """The mail as ``user`` (or a sample reader) gets it: subject, HTML and text, through the
+    shared mail layout, with that user's unsubscribe link."""
+    body_html, body_text = _rendered_body(newsletter)
+    url = (
+        unsubscribe_url(user.pk, newsletter.pk)
+        if user is not None and user.pk
+        else f"{settings.SITE_URL}/newsletters/unsubscribe/sample/"
+    )
+    layout = _layout(newsletter, body_html, body_text, url)
+    return {"subject": layout.subject, "html": layout.html, "text": layout.text}
 
 
 def newsletter_audience_count(newsletter: Newsletter) -> dict:
-    raise NotImplementedError
+    """How many users the newsletter would reach now, and how many of them unsubscribed (they are
+    skipped and counted)."""
+    counts = audience_users(newsletter).aggregate(
+        recipients=Count("pk", distinct=True),
+        unsubscribed=Count("pk", filter=Q(newsletter_opt_out__isnull=False), distinct=True),
+    )
+    return {"recipients": counts["recipients"], "unsubscribed": counts["unsubscribed"]}
+
+
+def _message_id(newsletter_id: int, key) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<newsletter-{newsletter_id}.{key}@{domain}>"
+
+
+def _message(layout: _Layout, *, newsletter_id: int, user_id: int, email: str, key, connection=None):
+    url = unsubscribe_url(user_id, newsletter_id)
+    message = EmailMultiAlternatives(
+        subject=layout.subject,
+        body=layout.text.replace(_UNSUBSCRIBE_PLACEHOLDER, url),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email],
+        connection=connection,
+        headers={
+            "Message-ID": _message_id(newsletter_id, key),
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(layout.html.replace(html_lib.escape(_UNSUBSCRIBE_PLACEHOLDER), url), "text/html")
+    return message
 
 
 def newsletter_test_send(*, newsletter: Newsletter, by: User) -> None:
-    raise NotImplementedError
+    """A test mail to the manager only, subject "[Test] ...": no delivery is recorded, nothing is
+    counted. It is sent by a worker after commit (as every mail of ``prm.mail``)."""
+    require_role(by, *MANAGER_ROLES, action="send test newsletters")
+    from prm.mail import _suppressed
+
+    from ..tasks import send_newsletter_test
+
+    if not newsletter.subject or not newsletter.body_markdown:
+        raise RuleViolation({"body_markdown": ["Write the subject and the body first."]})
+    if _suppressed.get():
+        return
+    transaction.on_commit(lambda: send_newsletter_test.delay(newsletter.pk, by.pk))
 
 
-def newsletter_send(*, newsletter: Newsletter, by: User, at=None) -> Newsletter:
-    raise NotImplementedError
+def newsletter_test_deliver(*, newsletter_id: int, user_id: int) -> None:
+    """The worker's part of ``newsletter_test_send``."""
+    newsletter = Newsletter._base_manager.get(pk=newsletter_id)
+    user = User._base_manager.get(pk=user_id)
+    body_html, body_text = _rendered_body(newsletter)
+    layout = _layout(newsletter, body_html, body_text, _UNSUBSCRIBE_PLACEHOLDER)
+    layout.subject = f"[Test] {newsletter.subject}"
+    _message(
+        layout, newsletter_id=newsletter.pk, user_id=user.pk, email=user.email, key=f"test.{uuid.uuid4().hex}"
+    ).send()
+
+
+# --- Sending now or later ----------------------------------------------------------------------------
+
+
+def newsletter_send(*, newsletter: Newsletter, by: User, at: datetime | None = None, now=None) -> Newsletter:
+    """Send now (``at`` empty or past: a worker sends after commit) or schedule for ``at``. A
+    newsletter is sent once: asking again while it is sending or after is refused. An audience
+    that reaches no one is refused too."""
+    require_role(by, *MANAGER_ROLES, action="send newsletters")
+    now = now or timezone.now()
+    with transaction.atomic():
+        newsletter = lock_one(Newsletter.objects.all(), newsletter.pk)
+        if newsletter.status == Newsletter.Status.SENDING:
+            raise StateConflict("This newsletter is already being sent.")
+        if newsletter.status == Newsletter.Status.SENT:
+            raise StateConflict("This newsletter was already sent.")
+        if not audience_users(newsletter).exists():
+            raise RuleViolation({"audience": ["This audience reaches no one: choose other tiers, types or countries."]})
+        newsletter.sent_by = by
+        newsletter.updated_at = now
+        if at is not None and at > now:
+            newsletter.status = Newsletter.Status.SCHEDULED
+            newsletter.scheduled_for = at
+            newsletter.save(update_fields=["status", "scheduled_for", "sent_by", "updated_at"])
+            return newsletter
+        _start(newsletter, now)
+    return newsletter
+
+
+def _start(newsletter: Newsletter, now) -> None:
+    """Within the caller's transaction, with the newsletter locked: status sending, and the send
+    task enqueued once the status is committed."""
+    from ..tasks import send_newsletter
+
+    newsletter.status = Newsletter.Status.SENDING
+    newsletter.heartbeat_at = now  # the watchdog restarts it if no worker shows a sign of life
+    newsletter.save(update_fields=["status", "sent_by", "updated_at", "heartbeat_at"])
+    pk = newsletter.pk
+    transaction.on_commit(lambda: send_newsletter.delay(pk))
 
 
 def newsletter_unschedule(*, newsletter: Newsletter, by: User) -> Newsletter:
-    raise NotImplementedError
+    """A scheduled newsletter goes back to draft (it is not sent)."""
+    require_role(by, *MANAGER_ROLES, action="schedule newsletters")
+    with transaction.atomic():
+        newsletter = lock_one(Newsletter.objects.all(), newsletter.pk)
+        if newsletter.status != Newsletter.Status.SCHEDULED:
+            raise StateConflict("Only a scheduled newsletter can be unscheduled.")
+        newsletter.status = Newsletter.Status.DRAFT
+        newsletter.scheduled_for = None
+        newsletter.updated_at = timezone.now()
+        newsletter.save(update_fields=["status", "scheduled_for", "updated_at"])
+    return newsletter
 
 
-def newsletter_opt_out(*, user: User, via: str, newsletter: Newsletter | None = None) -> NewsletterOptOut:
-    raise NotImplementedError
+def newsletters_send_scheduled(*, now: datetime | None = None) -> list[int]:
+    """The beat's part (every minute): scheduled newsletters whose time has come start sending.
+    Each starts once: its status changes under its lock."""
+    now = now or timezone.now()
+    started = []
+    due = Newsletter.objects.filter(status=Newsletter.Status.SCHEDULED, scheduled_for__lte=now)
+    for pk in due.order_by("scheduled_for", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            newsletter = lock_one(Newsletter.objects.all(), pk)
+            if newsletter.status != Newsletter.Status.SCHEDULED or newsletter.scheduled_for > now:
+                continue
+            newsletter.updated_at = now
+            _start(newsletter, now)
+        started.append(pk)
+    return started
 
 
-def newsletter_opt_in(*, user: User) -> None:
-    raise NotImplementedError
+# --- The sending engine ----------------------------------------------------------------------------------
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def _prepare(newsletter_id: int, now) -> Newsletter | None:
+    """Snapshot the mail and create every delivery, once (the newsletter locked; a second run
+    finds ``started_at`` set and does nothing)."""
+    with transaction.atomic():
+        newsletter = Newsletter._base_manager.filter(pk=newsletter_id).first()
+        if newsletter is None:
+            return None
+        newsletter = lock_one(Newsletter._base_manager.all(), newsletter_id)
+        if newsletter.status != Newsletter.Status.SENDING or newsletter.started_at:
+            return newsletter
+        body_html = markdown_to_html(newsletter.body_markdown, top_heading=2)
+        newsletter.body_html, newsletter.body_text = body_html, html_to_text(body_html)
+        opted_out = NewsletterOptOut.objects.filter(user=OuterRef("pk"))
+        rows = (
+            audience_users(newsletter)
+            .annotate(opted_out=Exists(opted_out))
+            .values_list("pk", "partner_id", "email", "opted_out")
+        )
+        Delivery.objects.bulk_create(
+            (
+                Delivery(
+                    newsletter=newsletter,
+                    user_id=user_id,
+                    partner_id=partner_id,
+                    email=email,
+                    status=Delivery.Status.SKIPPED if opted else Delivery.Status.PENDING,
+                )
+                for user_id, partner_id, email, opted in rows.iterator(chunk_size=2000)
+            ),
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        newsletter.started_at = now
+        newsletter.heartbeat_at = timezone.now()
+        newsletter.save(update_fields=["body_html", "body_text", "started_at", "heartbeat_at"])
+        _update_counts(newsletter_id)
+    return Newsletter._base_manager.get(pk=newsletter_id)
+
+
+def _update_counts(newsletter_id: int) -> None:
+    counts = Delivery.objects.filter(newsletter_id=newsletter_id).aggregate(
+        recipient_count=Count("pk"),
+        sent_count=Count("pk", filter=Q(status=Delivery.Status.SENT)),
+        skipped_count=Count("pk", filter=Q(status=Delivery.Status.SKIPPED)),
+        failed_count=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+    )
+    Newsletter._base_manager.filter(pk=newsletter_id).update(**counts)
+
+
+def _release_stale_claims(newsletter_id: int, now) -> int:
+    """Claims older than the stale limit belong to a dead worker: nothing it claimed reached the
+    end of data unless it was recorded sent first, so the rows go back to pending."""
+    limit = now - timedelta(seconds=_setting("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", settings.PRM_WORK_STALE_SECONDS))
+    return Delivery.objects.filter(
+        newsletter_id=newsletter_id, status=Delivery.Status.SENDING, claimed_at__lt=limit
+    ).update(status=Delivery.Status.PENDING, claimed_by="", claimed_at=None)
+
+
+@dataclass
+class _Claimed:
+    pk: int
+    user_id: int
+    email: str
+    attempts: int
+
+
+def _claim(newsletter_id: int, run: str, now, size: int) -> list[_Claimed]:
+    """Take up to ``size`` due pending deliveries for this run; rows another run took meanwhile are
+    left to it (the UPDATE only changes rows still pending)."""
+    with transaction.atomic():
+        due = Delivery.objects.filter(newsletter_id=newsletter_id, status=Delivery.Status.PENDING).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
+        if db_connection.vendor == "postgresql":
+            set_lock_timeout()
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENDING, claimed_by=run, claimed_at=now
+        )
+    return [
+        _Claimed(*row)
+        for row in Delivery.objects.filter(pk__in=ids, claimed_by=run, status=Delivery.Status.SENDING)
+        .order_by("pk")
+        .values_list("pk", "user_id", "email", "attempts")
+    ]
+
+
+def _record_sent(row: _Claimed, run: str) -> bool:
+    """Committed at once (autocommit): true only when this run still held the claim."""
+    return bool(
+        Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENDING, claimed_by=run).update(
+            status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+    )
+
+
+def _record_failure(row: _Claimed, run: str, reason: str, *, permanent: bool, was_sent: bool = False) -> None:
+    """A refusal fails the delivery at once; a temporary error is retried with exponential backoff
+    until the attempts run out, then it fails with the last reason."""
+    attempts = row.attempts + 1
+    reason = reason[:300]
+    rows = Delivery.objects.filter(
+        pk=row.pk, claimed_by=run, status=Delivery.Status.SENT if was_sent else Delivery.Status.SENDING
+    )
+    if permanent or attempts >= _setting("PRM_NEWSLETTER_MAX_ATTEMPTS", 3):
+        rows.update(status=Delivery.Status.FAILED, attempts=attempts, last_error=reason, next_attempt_at=None)
+        return
+    delay = _setting("PRM_NEWSLETTER_RETRY_SECONDS", 60) * 2 ** (attempts - 1)
+    rows.update(
+        status=Delivery.Status.PENDING,
+        attempts=attempts,
+        last_error=reason,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        claimed_by="",
+        claimed_at=None,
+        sent_at=None,
+    )
+
+
+def _release(rows: list[_Claimed], run: str) -> None:
+    """Claimed rows this run did not try: back to pending, no attempt counted."""
+    if rows:
+        Delivery.objects.filter(pk__in=[row.pk for row in rows], claimed_by=run, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, claimed_by="", claimed_at=None
+        )
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, reply):
+        self.code = code
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        super().__init__(f"{code} {text}".strip())
+
+    @property
+    def permanent(self) -> bool:
+        return 500 <= self.code < 600
+
+
+class _ClaimLost(Exception):
+    """Another run holds the delivery now: the data must not be ended."""
+
+
+def _quoted(data: bytes) -> bytes:
+    """The message as ``smtplib.SMTP.data()`` writes it, without the end-of-data line: CRLF line
+    ends (``as_bytes(linesep="\\r\\n")`` gives them), leading dots doubled, a final CRLF."""
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def _smtp_deliver(smtp: smtplib.SMTP, message: EmailMultiAlternatives, row: _Claimed, run: str) -> str | None:
+    """One message in two halves (see the module's docstring). Returns a warning to keep on a
+    delivery that is recorded sent but whose end of data got no clear answer."""
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    from_addr = sanitize_address(message.from_email, encoding)
+    to_addr = sanitize_address(row.email, encoding)
+    data = message.message().as_bytes(linesep="\r\n")
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(from_addr)
+    if code != 250:
+        smtp.rset()
+        raise _Refused(code, reply)
+    code, reply = smtp.rcpt(to_addr)
+    if code not in (250, 251):
+        smtp.rset()
+        raise _Refused(code, reply)
+    smtp.putcmd("data")
+    code, reply = smtp.getreply()
+    if code != 354:
+        smtp.rset()
+        raise _Refused(code, reply)
+    smtp.send(_quoted(data))
+    try:
+        recorded = _record_sent(row, run)
+    except BaseException:
+        smtp.close()  # abandon the data: a QUIT now would be read as part of the message
+        raise
+    if not recorded:
+        smtp.close()
+        raise _ClaimLost
+    try:
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+    except (smtplib.SMTPException, OSError) as error:
+        # Recorded sent; whether the server has it cannot be known. Never send it twice.
+        return f"No answer after the end of the message ({error}); it may not have arrived."[:300]
+    if code != 250:
+        _record_failure(row, run, str(_Refused(code, reply)), permanent=500 <= code < 600, was_sent=True)
+    return None
+
+
+def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], run: str) -> None:
+    backend = get_connection()
+    remaining = list(rows)
+    claim_refresh = _setting("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", settings.PRM_WORK_STALE_SECONDS) / 3
+    claimed_at = timezone.now()
+
+    def messages_for(batch):
+        return [
+            _message(layout, newsletter_id=newsletter.pk, user_id=row.user_id, email=row.email, key=row.pk)
+            for row in batch
+        ]
+
+    if not isinstance(backend, SMTPBackend):
+        # locmem, console, file: the send cannot be split, so record first, then hand over.
+        mine = [row for row in remaining if _record_sent(row, run)]
+        try:
+            backend.send_messages(messages_for(mine))
+        except (smtplib.SMTPException, OSError) as error:
+            for row in mine:
+                _record_failure(row, run, str(error), permanent=False, was_sent=True)
+        return
+
+    while remaining:
+        try:
+            backend.open()
+        except (smtplib.SMTPException, OSError) as error:
+            for row in remaining:  # the server is unreachable: an attempt for each
+                _record_failure(row, run, f"Mail server unreachable: {error}", permanent=False)
+            return
+        smtp = backend.connection
+        try:
+            while remaining:
+                if (timezone.now() - claimed_at).total_seconds() > claim_refresh:
+                    # A slow server: keep this run's claims fresh so they are not taken as a dead worker's.
+                    claimed_at = timezone.now()
+                    Delivery.objects.filter(
+                        pk__in=[r.pk for r in remaining], claimed_by=run, status=Delivery.Status.SENDING
+                    ).update(claimed_at=claimed_at)
+                row = remaining[0]
+                message = messages_for([row])[0]
+                try:
+                    warning = _smtp_deliver(smtp, message, row, run)
+                except _Refused as refused:
+                    remaining.pop(0)
+                    _record_failure(row, run, str(refused), permanent=refused.permanent)
+                    continue
+                except _ClaimLost:
+                    remaining.pop(0)
+                    raise  # the data was started: only closing the connection abandons it
+                remaining.pop(0)
+                if warning:
+                    Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENT).update(last_error=warning)
+                    raise ConnectionError(warning)
+        except _ClaimLost:
+            pass
+        except (smtplib.SMTPException, OSError) as error:
+            if remaining and not isinstance(error, ConnectionError):
+                # The message being written when the connection broke: an attempt, retried later.
+                row = remaining.pop(0)
+                _record_failure(row, run, f"Connection to the mail server lost: {error}", permanent=False)
+        finally:
+            try:
+                backend.close()
+            except (smtplib.SMTPException, OSError):
+                backend.connection = None
+            backend.connection = None
+
+
+def newsletter_deliver(*, newsletter_id: int, now: datetime | None = None) -> datetime | None:
+    """Do or resume the send of one newsletter (the task's body; safe to run twice, by two workers
+    at once, after a crash). Returns when to come back for retries due later, or None when there is
+    nothing more to do (sent, not sending, or another live run is on it)."""
+    with scopes_disabled():
+        newsletter = _prepare(newsletter_id, now or timezone.now())
+        if newsletter is None or newsletter.status != Newsletter.Status.SENDING:
+            return None
+        run = uuid.uuid4().hex
+        layout = _layout(newsletter, newsletter.body_html, newsletter.body_text, _UNSUBSCRIBE_PLACEHOLDER)
+        size = _setting("PRM_NEWSLETTER_BATCH_SIZE", 200)
+        while True:
+            moment = now or timezone.now()
+            work.beat(newsletter)
+            _release_stale_claims(newsletter_id, moment)
+            rows = _claim(newsletter_id, run, moment, size)
+            if not rows:
+                break
+            try:
+                _send_batch(newsletter, layout, rows, run)
+            finally:
+                _release([row for row in rows], run)  # rows the batch did not get to (an error)
+                _update_counts(newsletter_id)
+        return _finish(newsletter_id, now or timezone.now())
+
+
+def _finish(newsletter_id: int, now) -> datetime | None:
+    left = Delivery.objects.filter(
+        newsletter_id=newsletter_id, status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING)
+    ).aggregate(
+        sending=Count("pk", filter=Q(status=Delivery.Status.SENDING)),
+        pending=Count("pk", filter=Q(status=Delivery.Status.PENDING)),
+        next_due=Min("next_attempt_at", filter=Q(status=Delivery.Status.PENDING)),
+    )
+    _update_counts(newsletter_id)
+    if not left["sending"] and not left["pending"]:
+        Newsletter._base_manager.filter(pk=newsletter_id, status=Newsletter.Status.SENDING).update(
+            status=Newsletter.Status.SENT, finished_at=timezone.now()
+        )
+        return None
+    if left["pending"] and not left["sending"]:
+        next_due = left["next_due"] or now
+        # No sign of life is expected before then: the watchdog waits until the stale limit after it.
+        Newsletter._base_manager.filter(pk=newsletter_id).update(heartbeat_at=max(next_due, timezone.now()))
+        return next_due
+    return None  # another run is mailing the rest (if it died, its claims go stale and the watchdog resumes)
+
+
+# --- Unsubscribing -------------------------------------------------------------------------------------
+
+
+def _token(user_id: int, newsletter_id: int | None) -> str:
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(f"{user_id}.{newsletter_id or 0}")
 
 
 def unsubscribe_token(user: User, newsletter: Newsletter | None) -> str:
-    return signing.dumps({"u": user.pk, "n": newsletter.pk if newsletter else None}, salt=UNSUBSCRIBE_SALT)
+    """The signed token of a newsletter's unsubscribe link for one user (it never expires)."""
+    return _token(user.pk, newsletter.pk if newsletter else None)
 
 
 def unsubscribe_check(token: str) -> tuple[User, Newsletter | None]:
-    raise NotImplementedError
+    """The user and newsletter a token names; ``signing.BadSignature`` when it was tampered with or
+    names no one."""
+    value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    try:
+        user_id, newsletter_id = (int(part) for part in value.split("."))
+    except ValueError as error:
+        raise signing.BadSignature("Malformed unsubscribe token.") from error
+    with scopes_disabled():
+        user = User._base_manager.filter(pk=user_id).first()
+        newsletter = Newsletter._base_manager.filter(pk=newsletter_id).first() if newsletter_id else None
+    if user is None:
+        raise signing.BadSignature("The unsubscribe token names no one.")
+    return user, newsletter
 
 
-__all__ = [
-    "newsletter_save",
-    "newsletter_preview",
-    "newsletter_audience_count",
-    "newsletter_test_send",
-    "newsletter_send",
-    "newsletter_unschedule",
-    "newsletter_opt_out",
-    "newsletter_opt_in",
-    "unsubscribe_token",
-    "unsubscribe_check",
-]
-_unused = (transaction, timezone, RuleViolation, StateConflict)
+def newsletter_opt_out(*, user: User, via: str, newsletter: Newsletter | None = None) -> NewsletterOptOut:
+    """The user gets no more newsletters (once is enough: unsubscribing again changes nothing).
+    Deliveries still waiting for them are skipped. Transactional mail is not affected."""
+    if via not in NewsletterOptOut.Via.values:
+        raise RuleViolation({"via": [f"Unknown way to unsubscribe: {via}."]})
+    with transaction.atomic(), scopes_disabled():
+        opt_out, _ = NewsletterOptOut.objects.get_or_create(
+            user=user, defaults={"via": via, "newsletter": newsletter, "created_at": timezone.now()}
+        )
+        Delivery.objects.filter(user=user, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SKIPPED, next_attempt_at=None
+        )
+    return opt_out
+
+
+def newsletter_opt_in(*, user: User) -> None:
+    """The user gets newsletters again (from the next one sent)."""
+    with scopes_disabled():
+        NewsletterOptOut.objects.filter(user=user).delete()

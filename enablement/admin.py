@@ -482,17 +482,7 @@ class NewsletterAdmin(AuditedAdmin):
     form = NewsletterForm
     change_form_template = "admin/enablement/newsletter/change_form.html"
     change_list_template = "admin/enablement/newsletter/change_list.html"
-    list_display = [
-        "subject",
-        "status",
-        "scheduled_for",
-        "recipient_count",
-        "sent_count",
-        "skipped_count",
-        "failed_count",
-        "progress",
-        "created_by",
-    ]
+    list_display = ["subject", "status", "scheduled_for", "recipient_total", "progress", "created_by"]
     list_filter = ["status"]
     search_fields = ["subject"]
     list_select_related = ["created_by"]
@@ -502,10 +492,10 @@ class NewsletterAdmin(AuditedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self._editable(obj):
+            # Status, audience and counts are in the "Audience and sending" box above the form.
             return [
                 (None, {"fields": ["subject", "body_markdown"]}),
-                ("Audience", {"fields": ["audience"]}),
-                ("Sending", {"fields": ["status", "scheduled_for", "sent_by", "started_at", "finished_at"]}),
+                ("Sent", {"fields": ["sent_by", "started_at", "finished_at"]}),
             ]
         return [
             (None, {"fields": ["subject", "body_markdown"]}),
@@ -514,16 +504,7 @@ class NewsletterAdmin(AuditedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not self._editable(obj):
-            return [
-                "subject",
-                "body_markdown",
-                "audience",
-                "status",
-                "scheduled_for",
-                "sent_by",
-                "started_at",
-                "finished_at",
-            ]
+            return ["subject", "body_markdown", "sent_by", "started_at", "finished_at"]
         return []
 
     @staticmethod
@@ -546,7 +527,11 @@ class NewsletterAdmin(AuditedAdmin):
     def audience(self, newsletter):
         return selectors.audience_summary(newsletter)
 
-    @admin.display(description="progress")
+    @admin.display(description="recipients", ordering="recipient_count")
+    def recipient_total(self, newsletter):
+        return f"{newsletter.recipient_count:,}" if newsletter.status != Newsletter.Status.DRAFT else "—"
+
+    @admin.display(description="progress: sent · skipped · failed")
     def progress(self, newsletter):
         if newsletter.status not in (Newsletter.Status.SENDING, Newsletter.Status.SENT):
             return "—"

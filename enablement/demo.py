@@ -351,6 +351,7 @@ def _certifications(courses: dict[str, Course]) -> None:
 
 
 def seed(*, stdout) -> None:
+    seed_newsletters(stdout=stdout)  # communication (issue 10): its own "already loaded" check
     if Course.objects.exists() or ContentAsset.objects.exists():
         stdout.write("enablement: already loaded")
         return
@@ -369,4 +370,61 @@ def seed(*, stdout) -> None:
         f"enablement: {ContentAsset.objects.count()} content assets, {len(courses)} courses in {len(PATHS)} learning "
         f"paths, "
         f"{Certification.objects.count()} certifications"
+    )
+
+
+# --- Communication: newsletters ------------------------------------------------------------------------
+
+NEWSLETTERS = {
+    "sent": (
+        "Partner program news: spring 2026",
+        "## What is new\n\nThe **Cloud Suite 5** launch kit is in the content library, and the "
+        "[foundations course](/portal/training/) has a new lesson on migrations.\n\n"
+        "## Deal registration\n\n- Protection now lasts 90 days for Gold partners\n"
+        "- Conflicts are explained on the deal's page\n\nThank you for a great quarter!",
+    ),
+    "scheduled": (
+        "Partner program news: summer 2026",
+        "## Coming up\n\nThe summer campaign kit and the new SPIF on Cloud Suite add-ons.\n\n"
+        "See you at the partner summit!",
+    ),
+}
+
+
+def seed_newsletters(*, stdout) -> None:
+    """A newsletter sent last month (its deliveries recorded without mailing anyone: the demo
+    describes people who must not be mailed; Carol unsubscribed in the portal, so she was skipped)
+    and one scheduled for next week."""
+    from .models import Newsletter, NewsletterDelivery
+    from .services.newsletters import _prepare, _update_counts
+
+    if Newsletter.objects.exists():
+        stdout.write("newsletters: already loaded")
+        return
+    manager = User.objects.get(email="manager@demo.test")
+    carol = User.objects.get(email="carol@acme.demo.test")
+    services.newsletter_opt_out(user=carol, via="portal")
+    now = timezone.now()
+    subject, body = NEWSLETTERS["sent"]
+    sent = services.newsletter_save(by=manager, data={"subject": subject, "body_markdown": body})
+    started = now - timedelta(days=30)
+    Newsletter.objects.filter(pk=sent.pk).update(
+        status=Newsletter.Status.SENDING, sent_by=manager, created_at=started - timedelta(days=2)
+    )
+    _prepare(sent.pk, started)  # the snapshot and the deliveries, as a worker makes them
+    NewsletterDelivery.objects.filter(newsletter=sent, status=NewsletterDelivery.Status.PENDING).update(
+        status=NewsletterDelivery.Status.SENT, attempts=1, sent_at=started + timedelta(seconds=5)
+    )
+    _update_counts(sent.pk)
+    Newsletter.objects.filter(pk=sent.pk).update(
+        status=Newsletter.Status.SENT, finished_at=started + timedelta(seconds=6), heartbeat_at=None
+    )
+    subject, body = NEWSLETTERS["scheduled"]
+    scheduled = services.newsletter_save(by=manager, data={"subject": subject, "body_markdown": body})
+    next_week = (now + timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    services.newsletter_send(newsletter=scheduled, by=manager, at=next_week)
+    sent.refresh_from_db()
+    stdout.write(
+        f"newsletters: one sent to {sent.recipient_count} ({sent.sent_count} sent, {sent.skipped_count} skipped), "
+        "one scheduled for next week"
     )

@@ -314,6 +314,9 @@ API_LISTS = {
         "cases": 0,
     },
 }
+# --- Newsletters (issue 10): managers and the program admin see the demo's two; others are refused ---
+for _email, _lists in list(API_LISTS.items()):
+    API_LISTS[_email] = {**_lists, "newsletters": 2 if _email in ("admin@demo.test", "manager@demo.test") else 403}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

@@ -103,6 +103,11 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.quizattempt",
     "enablement.certification",
     "enablement.contentdownload",
+    # Newsletters (issue 10): the demo's first one is sent, so its page is read-only and it is kept;
+    # deliveries and opt-outs are written by the sending engine and by unsubscribing only.
+    "enablement.newsletter",
+    "enablement.newsletterdelivery",
+    "enablement.newsletteroptout",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -114,16 +119,14 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.quizattempt",
     "enablement.certification",
     "enablement.contentdownload",
-}
-# Registered models the demo data has no row of (their object pages are not opened).
-NOT_IN_THE_DEMO = {
-    "authtoken.tokenproxy",
-    # Until seed_demo holds newsletters (issue 10). Then deliveries and opt-outs join NEVER_EDITED and
-    # NEVER_DELETED (read-only for everyone), and so does the newsletter if the first one is sent.
+    # Newsletters (issue 10): the demo's first one is sent, so its page is read-only and it is kept;
+    # deliveries and opt-outs are written by the sending engine and by unsubscribing only.
     "enablement.newsletter",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
 }
+# Registered models the demo data has no row of (their object pages are not opened).
+NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
 

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from partners.models import PartnerType
 from prm.admin import ReadOnlyInline, run_for_each
 from prm.audit import AuditedAdmin
+from prm.errors import error_messages, form_errors_from
 
 from . import selectors, services
 from .forms import AudienceForm
@@ -31,6 +32,9 @@ from .models import (
     Course,
     LearningPath,
     Lesson,
+    Newsletter,
+    NewsletterDelivery,
+    NewsletterOptOut,
     PathStep,
     Question,
     QuizAttempt,
@@ -798,3 +802,336 @@ class SurveyResponseAdmin(ReadOnlyAdmin):
     @admin.display(description="comment")
     def short_comment(self, response):
         return (response.comment[:80] + "…") if len(response.comment) > 80 else response.comment or "—"
+
+
+# --- Newsletters (issue 10: the manager's compose, preview, test, send and progress pages) ----------
+
+
+class NewsletterForm(AudienceForm):
+    """Compose a newsletter: subject, Markdown body and audience. Saving goes through
+    ``services.newsletter_save`` (NewsletterAdmin.save_model)."""
+
+    class Meta:
+        model = Newsletter
+        fields = ["subject", "body_markdown", "tiers", "recipients"]
+        help_texts = {
+            "body_markdown": (
+                "Markdown: **bold**, *italic*, [a link](https://example.com), # a heading, - a list item. "
+                "Raw HTML and scripts are removed; the mail gets a plain-text part and an unsubscribe link."
+            ),
+        }
+        widgets = {"body_markdown": forms.Textarea(attrs={"rows": 18})}
+
+
+class NewsletterSendForm(forms.Form):
+    """Send now (no time) or schedule (a time in the future)."""
+
+    at = forms.DateTimeField(
+        label="Send at",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the time zone of the program.",
+    )
+
+    def __init__(self, *args, schedule: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedule = schedule
+        self.fields["at"].required = schedule
+
+    def clean_at(self):
+        at = self.cleaned_data.get("at")
+        if self.schedule and at is not None and at <= timezone.now():
+            raise ValidationError("Choose a time in the future, or send it now.")
+        return at
+
+
+EDITABLE_NEWSLETTER_STATUSES = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(AuditedAdmin):
+    """Compose, preview, test, then send now or schedule; the page shows the audience in words and
+    the recipient count before sending, and the send's progress (polled) while a worker sends."""
+
+    form = NewsletterForm
+    change_form_template = "admin/enablement/newsletter/change_form.html"
+    change_list_template = "admin/enablement/newsletter/change_list.html"
+    list_display = ["subject", "status", "scheduled_for", "recipient_total", "progress", "created_by"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+
+    # --- pages -----------------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self._editable(obj):
+            # Status, audience and counts are in the "Audience and sending" box above the form.
+            return [
+                (None, {"fields": ["subject", "body_markdown"]}),
+                ("Sent", {"fields": ["sent_by", "started_at", "finished_at"]}),
+            ]
+        return [
+            (None, {"fields": ["subject", "body_markdown"]}),
+            ("Audience", {"fields": NewsletterForm.AUDIENCE_FIELDS}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self._editable(obj):
+            return ["subject", "body_markdown", "sent_by", "started_at", "finished_at"]
+        return []
+
+    @staticmethod
+    def _editable(newsletter: Newsletter) -> bool:
+        return newsletter.status in EDITABLE_NEWSLETTER_STATUSES
+
+    def has_change_permission(self, request, obj=None):
+        """Drafts and scheduled newsletters may be edited; once sending starts the page is read-only."""
+        if obj is not None and not self._editable(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        """Only drafts: a sent newsletter is the record of what partners received."""
+        if obj is not None and obj.status != Newsletter.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="audience")
+    def audience(self, newsletter):
+        return selectors.audience_summary(newsletter)
+
+    @admin.display(description="recipients", ordering="recipient_count")
+    def recipient_total(self, newsletter):
+        return f"{newsletter.recipient_count:,}" if newsletter.status != Newsletter.Status.DRAFT else "—"
+
+    @admin.display(description="progress: sent · skipped · failed")
+    def progress(self, newsletter):
+        if newsletter.status not in (Newsletter.Status.SENDING, Newsletter.Status.SENT):
+            return "—"
+        return render_to_string("admin/enablement/newsletter/progress.html", self._progress_context(newsletter))
+
+    def _progress_context(self, newsletter):
+        return {
+            "newsletter": newsletter,
+            "progress": selectors.newsletter_progress(newsletter),
+            "poll_url": reverse("admin:enablement_newsletter_progress", args=[newsletter.pk])
+            if newsletter.status == Newsletter.Status.SENDING
+            else "",
+        }
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            "subject": form.cleaned_data["subject"],
+            "body_markdown": form.cleaned_data["body_markdown"],
+            "tiers": list(form.cleaned_data.get("tiers") or []),
+            "partner_types": form.cleaned_data.get("audience_types") or [],
+            "countries": form.cleaned_data.get("audience_countries") or [],
+            "partner_statuses": form.cleaned_data.get("audience_statuses") or [],
+            "recipients": form.cleaned_data.get("recipients") or "all",
+        }
+        if change:
+            # The form wrote its values on ``obj``; the service changes the stored row, under its lock.
+            obj = Newsletter.objects.get(pk=obj.pk)
+        newsletter = services.newsletter_save(by=request.user, data=data, newsletter=obj if change else None)
+        form.instance.pk = newsletter.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The tiers were saved by the service with the rest (never by the form behind its back)."""
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context.update(self._sending_context(request, obj))
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def _sending_context(self, request, newsletter):
+        sends = request.user.has_perm("enablement.change_newsletter")
+        context = {
+            "audience_text": selectors.audience_summary(newsletter),
+            "may_send": sends,
+            "deliveries_url": reverse("admin:enablement_newsletterdelivery_changelist")
+            + f"?newsletter__id__exact={newsletter.pk}",
+            **self._progress_context(newsletter),
+        }
+        if newsletter.status in EDITABLE_NEWSLETTER_STATUSES:
+            context["audience_count"] = services.newsletter_audience_count(newsletter)
+        else:
+            counts = selectors.delivery_counts(newsletter)
+            context["delivery_counts"] = [
+                (status, label, counts[status]) for status, label in NewsletterDelivery.Status.choices if counts[status]
+            ]
+        return context
+
+    # --- custom views ----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/preview/", view(self.preview_view), name="enablement_newsletter_preview"),
+            path("<int:pk>/preview.html", view(self.preview_html_view), name="enablement_newsletter_preview_html"),
+            path("<int:pk>/test/", view(self.test_send_view), name="enablement_newsletter_test"),
+            path("<int:pk>/send/", view(self.send_view), name="enablement_newsletter_send"),
+            path("<int:pk>/unschedule/", view(self.unschedule_view), name="enablement_newsletter_unschedule"),
+            path("<int:pk>/progress.json", view(self.progress_view), name="enablement_newsletter_progress"),
+            *super().get_urls(),
+        ]
+
+    def _newsletter(self, request, pk, *, sends: bool) -> Newsletter:
+        """The newsletter of a custom view, for staff who may see newsletters (and send them, for
+        the views that send)."""
+        if not self.has_view_permission(request) or (
+            sends and not request.user.has_perm("enablement.change_newsletter")
+        ):
+            raise PermissionDenied
+        return get_object_or_404(Newsletter, pk=pk)
+
+    def _context(self, request, newsletter, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "newsletter": newsletter,
+            "original": newsletter,
+            "opts": self.model._meta,
+            **extra,
+        }
+
+    def preview_view(self, request, pk):
+        """The mail as a recipient sees it: the HTML part in a sandboxed frame, and the text part."""
+        newsletter = self._newsletter(request, pk, sends=False)
+        preview = services.newsletter_preview(newsletter=newsletter, user=None)
+        return render(
+            request,
+            "admin/enablement/newsletter/preview.html",
+            self._context(request, newsletter, f"Preview: {preview['subject']}", preview=preview),
+        )
+
+    def preview_html_view(self, request, pk):
+        """The HTML part alone, for the preview's frame. The mail's layout styles itself inline
+        (mail clients need that), so this one response allows inline styles and nothing else:
+        a sandbox without scripts, forms or same-origin rights, shown only in our own frame."""
+        newsletter = self._newsletter(request, pk, sends=False)
+        preview = services.newsletter_preview(newsletter=newsletter, user=None)
+        response = HttpResponse(preview["html"], content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'"
+        )
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_exempt = True  # the header above replaces the site's policy for this response
+        return response
+
+    def test_send_view(self, request, pk):
+        """Mail the newsletter to the manager who asks, and to no one else."""
+        newsletter = self._newsletter(request, pk, sends=True)
+        if request.method != "POST":
+            return redirect("admin:enablement_newsletter_change", newsletter.pk)
+        try:
+            services.newsletter_test_send(newsletter=newsletter, by=request.user)
+        except ValidationError as error:
+            for message in error_messages(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, f"A test was sent to {request.user.email}.")
+        return redirect("admin:enablement_newsletter_change", newsletter.pk)
+
+    def send_view(self, request, pk):
+        """Confirm, then send now, or schedule for a time (``?schedule=1``). A second submit (a
+        double click) is refused in words on the same page."""
+        newsletter = self._newsletter(request, pk, sends=True)
+        schedule = request.GET.get("schedule") == "1" or "schedule" in request.POST
+        form = NewsletterSendForm(request.POST if request.method == "POST" else None, schedule=schedule)
+        if request.method == "POST" and form.is_valid():
+            try:
+                sent = services.newsletter_send(
+                    newsletter=newsletter, by=request.user, at=form.cleaned_data["at"] if schedule else None
+                )
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                if sent.status == Newsletter.Status.SCHEDULED:
+                    when = timezone.localtime(sent.scheduled_for).strftime("%d %b %Y %H:%M")
+                    messages.success(request, f"“{sent.subject}” is scheduled for {when}.")
+                else:
+                    messages.success(
+                        request, f"“{sent.subject}” is being sent by a worker; this page shows its progress."
+                    )
+                return redirect("admin:enablement_newsletter_change", newsletter.pk)
+        newsletter.refresh_from_db()
+        editable = newsletter.status in EDITABLE_NEWSLETTER_STATUSES
+        return render(
+            request,
+            "admin/enablement/newsletter/send.html",
+            self._context(
+                request,
+                newsletter,
+                f"Schedule “{newsletter.subject}”" if schedule else f"Send “{newsletter.subject}” now",
+                form=form,
+                schedule=schedule,
+                audience_text=selectors.audience_summary(newsletter),
+                audience_count=services.newsletter_audience_count(newsletter) if editable else None,
+            ),
+        )
+
+    def unschedule_view(self, request, pk):
+        """Back to draft: the scheduled send does not happen."""
+        newsletter = self._newsletter(request, pk, sends=True)
+        if request.method == "POST":
+            try:
+                services.newsletter_unschedule(newsletter=newsletter, by=request.user)
+            except ValidationError as error:
+                for message in error_messages(error):
+                    messages.error(request, message)
+            else:
+                messages.success(request, f"“{newsletter.subject}” is no longer scheduled; it is a draft again.")
+        return redirect("admin:enablement_newsletter_change", newsletter.pk)
+
+    def progress_view(self, request, pk):
+        """Polled every 2 s by static/js/poll.js while a worker sends: status and counts."""
+        newsletter = self._newsletter(request, pk, sends=False)
+        progress = selectors.newsletter_progress(newsletter)
+        return JsonResponse({**progress, "ready": progress["finished"], "progress": progress["text"]})
+
+
+class ReadOnlyNewsletterRows(admin.ModelAdmin):
+    """Written by the sending engine and by unsubscribing only: nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NewsletterDelivery)
+class NewsletterDeliveryAdmin(ReadOnlyNewsletterRows):
+    list_display = ["email", "partner", "newsletter", "status", "attempts", "last_error", "sent_at"]
+    list_filter = ["status", "newsletter"]
+    search_fields = ["email", "partner__name"]
+    list_select_related = ["partner", "newsletter"]
+    fields = [
+        "newsletter",
+        "user",
+        "partner",
+        "email",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+    ]
+
+
+@admin.register(NewsletterOptOut)
+class NewsletterOptOutAdmin(ReadOnlyNewsletterRows):
+    list_display = ["user", "via", "newsletter", "created_at"]
+    list_filter = ["via"]
+    search_fields = ["user__email"]
+    list_select_related = ["user", "newsletter"]
+    date_hierarchy = "created_at"

@@ -27,3 +27,10 @@ surveys = [
     path("", views.survey_list, name="list"),
     path("<int:pk>/", views.survey_answer, name="answer"),
 ]
+
+# --- News: newsletters under /portal/news/ ---
+news = [
+    path("", views.news_list, name="list"),
+    path("preferences/", views.news_preferences, name="preferences"),
+    path("<int:pk>/", views.news_detail, name="detail"),
+]

@@ -203,6 +203,56 @@ def certificate_verify(request, code):
     )
 
 
+# --- News (newsletters in the portal) --------------------------------------------------------------
+
+NEWS_PAGE_SIZE = 10
+
+
+@partner_required
+def news_list(request):
+    """The newsletters sent to the user's organization, newest first (selectors.newsletters_for)."""
+    page = Paginator(selectors.newsletter_list_for(request.user), NEWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enablement/news_list.html",
+        {"partner": request.partner, "page": page, "receives": selectors.newsletter_receives(request.user)},
+    )
+
+
+@partner_required
+def news_detail(request, pk):
+    """One sent newsletter as it was mailed (its snapshot, never the draft re-rendered); another
+    organization's newsletter, or one whose audience left this organization out, is not found."""
+    newsletter = get_object_or_404(selectors.newsletters_for(request.user), pk=pk)
+    return render(request, "enablement/news_detail.html", {"partner": request.partner, "newsletter": newsletter})
+
+
+@partner_required
+def news_preferences(request):
+    """Whether the user receives newsletters; unsubscribing and subscribing again. Transactional
+    mail (deal decisions, invitations, statements) is sent either way."""
+    if request.method == "POST":
+        choice = request.POST.get("newsletters")
+        if choice == "unsubscribe":
+            services.newsletter_opt_out(user=request.user, via="portal")
+            messages.success(request, "You no longer receive newsletters. You can subscribe again here at any time.")
+        elif choice == "subscribe":
+            services.newsletter_opt_in(user=request.user)
+            messages.success(request, "You receive newsletters again.")
+        else:
+            messages.error(request, "Choose whether to unsubscribe or to subscribe again.")
+        return redirect("news:preferences")
+    return render(
+        request,
+        "enablement/news_preferences.html",
+        {
+            "partner": request.partner,
+            "receives": selectors.newsletter_receives(request.user),
+            "opt_out": selectors.newsletter_opt_out_of(request.user),
+        },
+    )
+
+
 # --- Communication: newsletter unsubscribe (public, signed link) -----------------------------------
 
 

@@ -72,6 +72,7 @@ urlpatterns = [
     path("portal/training/", include((enablement_urls.training, "training"))),
     path("portal/content/", include((enablement_urls.content, "content"))),
     path("portal/announcements/", include((enablement_urls.announcements, "announcements"))),
+    path("portal/news/", include((enablement_urls.news, "news"))),  # newsletters (issue 10)
     path("certificates/<str:code>/", enablement_views.certificate_verify, name="certificate_verify"),
     # Surveys (partner feedback): the signed link of the invitation mail, and the portal pages.
     path("surveys/answer/<str:token>/", enablement_views.survey_answer_public, name="survey_answer_public"),

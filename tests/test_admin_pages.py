@@ -96,6 +96,8 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.certification",
     "enablement.contentdownload",
     "enablement.surveyresponse",
+    "enablement.newsletterdelivery",
+    "enablement.newsletteroptout",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -109,6 +111,11 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.certification",
     "enablement.contentdownload",
     "enablement.surveyresponse",
+    # Newsletters (issue 10): the demo's first one is sent, so its page is read-only and it is kept;
+    # deliveries and opt-outs are written by the sending engine and by unsubscribing only.
+    "enablement.newsletter",
+    "enablement.newsletterdelivery",
+    "enablement.newsletteroptout",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -122,6 +129,11 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.contentdownload",
     "enablement.surveyresponse",
     "enablement.survey",  # the demo survey is sent: its answers are kept
+    # Newsletters (issue 10): the demo's first one is sent, so its page is read-only and it is kept;
+    # deliveries and opt-outs are written by the sending engine and by unsubscribing only.
+    "enablement.newsletter",
+    "enablement.newsletterdelivery",
+    "enablement.newsletteroptout",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
@@ -264,6 +276,8 @@ PORTAL = [
     "/portal/content/",
     "/portal/announcements/",
     "/portal/surveys/",
+    "/portal/news/",
+    "/portal/news/preferences/",
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 SEES_ALL = {

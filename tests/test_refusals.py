@@ -413,6 +413,20 @@ def _statement_pdf(world):
     return reverse("admin:incentives_payoutstatement_pdf", args=[statement.pk]), None
 
 
+def _newsletter_url(world, view: str, status: str = "draft") -> str:
+    """A newsletter of the world's partner (its users are the audience), in ``status``."""
+    from enablement.models import Newsletter
+
+    newsletter = Newsletter.objects.create(
+        subject="Spring news",
+        body_markdown="Hello **partners**.",
+        created_by=world.manager,
+        status=status,
+        scheduled_for=timezone.now() + timedelta(days=1) if status == "scheduled" else None,
+    )
+    return reverse(f"admin:enablement_newsletter_{view}", args=[newsletter.pk])
+
+
 ADMIN_VIEWS: dict[str, View] = {
     "deals_dealregistration_import": View(
         "manager", _import_case, refusal="Row 2: expected_close_date: The expected close date cannot be in the past."
@@ -440,6 +454,22 @@ ADMIN_VIEWS: dict[str, View] = {
     # Surveys (partner feedback): the responses as CSV
     "enablement_survey_csv": View(
         "manager", lambda w: (reverse("admin:enablement_survey_csv", args=[_survey(w, "open").pk]), None)
+    ),
+    # --- Newsletters (issue 10) ---
+    "enablement_newsletter_preview": View("manager", lambda w: (_newsletter_url(w, "preview"), None)),
+    "enablement_newsletter_preview_html": View("manager", lambda w: (_newsletter_url(w, "preview_html"), None)),
+    "enablement_newsletter_progress": View("manager", lambda w: (_newsletter_url(w, "progress", "sending"), None)),
+    # A test may be sent again: each submit says so.
+    "enablement_newsletter_test": View(
+        "manager", lambda w: (_newsletter_url(w, "test"), {}), refusal="A test was sent to manager@example.com."
+    ),
+    "enablement_newsletter_send": View(
+        "manager", lambda w: (_newsletter_url(w, "send"), {}), refusal="This newsletter is already being sent."
+    ),
+    "enablement_newsletter_unschedule": View(
+        "manager",
+        lambda w: (_newsletter_url(w, "unschedule", "scheduled"), {}),
+        refusal="Only a scheduled newsletter can be unscheduled.",
     ),
 }
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")

@@ -45,6 +45,7 @@ class Rival:
     certification: Certification
     announcement: Announcement  # for another audience (partners in France): never shown, never dismissed
     survey_invitation: SurveyInvitation  # surveys (partner feedback)
+    newsletter: object  # sent to the rival's users only
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -97,6 +98,8 @@ SCOPED_URLS = {
     "api:certification-detail": ("get", lambda r: reverse("api:certification-detail", args=[r.certification.pk])),
     "api:certification-pdf": ("get", lambda r: reverse("api:certification-pdf", args=[r.certification.pk])),
     "training:certificate_pdf": ("get", lambda r: reverse("training:certificate_pdf", args=[r.certification.pk])),
+    # A newsletter sent to the rival only: its audience left the signed-in partner out.
+    "news:detail": ("get", lambda r: reverse("news:detail", args=[r.newsletter.pk])),
     # --- Newsletters (issue 10): staff only, a partner is never shown one through the API ---
     "api:newsletter-detail": ("get", lambda r: reverse("api:newsletter-detail", args=[_staff_newsletter().pk])),
     "api:newsletter-send": ("post", lambda r: reverse("api:newsletter-send", args=[_staff_newsletter().pk])),
@@ -165,6 +168,7 @@ def rival_objects(rival, rival_admin):
             title="For France", body_markdown="Bonjour.", countries=",FR,", partner_statuses=""
         ),
         **_survey_objects(rival_admin),
+        newsletter=_rival_newsletter(rival_admin),
     )
 
 
@@ -178,6 +182,12 @@ def _survey_objects(rival_admin) -> dict:
     survey = services.survey_save(by=manager, data={"title": "Program survey"})
     services.survey_send(survey=survey, by=manager)
     return {"survey_invitation": SurveyInvitation.objects.get(survey=survey, user=rival_admin)}
+
+
+def _rival_newsletter(rival_admin):
+    from .enablement.newsletters import sent_newsletter
+
+    return sent_newsletter(subject="Globex only", to=[rival_admin])
 
 
 def _rival_case(rival_admin) -> dict:

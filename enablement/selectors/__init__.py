@@ -35,6 +35,14 @@ from .learning import (  # noqa: F401
     tier_certification_status,
     verification,
 )
+from .newsletters import (  # noqa: F401, E402
+    delivery_counts,
+    newsletter_list_for,
+    newsletter_opt_out_of,
+    newsletter_progress,
+    newsletter_receives,
+    newsletters_for,
+)
 
 # --- Surveys (partner feedback) ---
 from .surveys import (  # noqa: F401, E402

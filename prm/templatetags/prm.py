@@ -24,6 +24,7 @@ PORTAL_NAV = [
     ("statements:list", "Statements", False, False),
     ("training:home", "Training", True, False),
     ("content:list", "Content", True, False),
+    ("news:list", "News", True, False),
     ("conflicts:list", "Cases", True, False),
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),

@@ -5,6 +5,7 @@ It answers like a mail server would: refused recipients get ``550`` (permanent),
 to fail for a while get ``451`` (temporary) that many times, everything else is accepted.
 """
 
+import logging
 import socket
 import threading
 from collections import Counter
@@ -13,6 +14,8 @@ from email import message_from_bytes
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
 
 
 @dataclass

@@ -408,6 +408,7 @@ class Audience(models.Model):
     )
     partner_statuses = models.CharField(
         max_length=100,
+        blank=True,
         default=",active,",
         validators=[validate_partner_statuses],
         help_text="Partners in these statuses; none chosen: every status.",

@@ -1,5 +1,8 @@
 """Markdown written by staff (agreements, lessons, newsletters), rendered to HTML that is safe to show."""
 
+import re
+from urllib.parse import urljoin, urlsplit
+
 import markdown
 import nh3
 
@@ -56,3 +59,20 @@ def markdown_to_html(text: str, *, top_heading: int = 1) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+_LINK_ATTRIBUTE = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")([^"]*)(")')
+
+
+def absolute_urls(html: str, base_url: str) -> str:
+    """Links and images of sanitized HTML made absolute against ``base_url``: a mail has no page
+    its links could be relative to, so ``/portal/training/`` becomes ``<SITE_URL>/portal/training/``.
+    Absolute URLs (``https:``, ``mailto:``) and in-page anchors are kept as they are."""
+
+    def absolute(match: re.Match) -> str:
+        url = match.group(2)
+        if not url or url.startswith("#") or urlsplit(url).scheme:
+            return match.group(0)
+        return f"{match.group(1)}{urljoin(base_url.rstrip('/') + '/', url)}{match.group(3)}"
+
+    return _LINK_ATTRIBUTE.sub(absolute, html)

@@ -88,7 +88,7 @@ from partners.models import Tier, User
 from prm import work
 from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock_one, set_lock_timeout
-from prm.markup import markdown_to_html
+from prm.markup import absolute_urls, markdown_to_html
 from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 
@@ -238,7 +238,7 @@ def _rendered_body(newsletter: Newsletter) -> tuple[str, str]:
     """The newsletter's HTML and text: the snapshot once sending started, else rendered now."""
     if newsletter.body_html:
         return newsletter.body_html, newsletter.body_text
-    body_html = markdown_to_html(newsletter.body_markdown, top_heading=2)
+    body_html = absolute_urls(markdown_to_html(newsletter.body_markdown, top_heading=2), settings.SITE_URL)
     return body_html, html_to_text(body_html)
 
 
@@ -440,7 +440,7 @@ def _prepare(newsletter_id: int, now) -> Newsletter | None:
         newsletter = lock_one(Newsletter._base_manager.all(), newsletter_id)
         if newsletter.status != Newsletter.Status.SENDING or newsletter.started_at:
             return newsletter
-        body_html = markdown_to_html(newsletter.body_markdown, top_heading=2)
+        body_html = absolute_urls(markdown_to_html(newsletter.body_markdown, top_heading=2), settings.SITE_URL)
         newsletter.body_html, newsletter.body_text = body_html, html_to_text(body_html)
         opted_out = NewsletterOptOut.objects.filter(user=OuterRef("pk"))
         rows = (

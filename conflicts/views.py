@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from prm.errors import error_messages, form_errors_from
+from prm.errors import StateConflict, error_messages, form_errors_from
 from prm.portal import partner_required
 from prm.uploads import content_type_of
 
@@ -102,6 +102,14 @@ def _detail(request, case, *, reply_form=None, reopen_form=None, evidence_forms=
     )
 
 
+def _refused(request, case, error):
+    """A refusal of the case's state (resolved, or the request answered, since the page was
+    loaded): the form it came from is no longer shown, so the case page says it on top."""
+    for message in error_messages(error):
+        messages.error(request, message)
+    return redirect("conflicts:detail", pk=case.pk)
+
+
 @partner_required
 def case_detail(request, pk):
     return _detail(request, _case(request, pk))
@@ -115,6 +123,8 @@ def case_reply(request, pk):
     if form.is_valid():
         try:
             services.case_post_message(case=case, by=request.user, **form.cleaned_data)
+        except StateConflict as error:  # resolved meanwhile: the page has no reply form to show it on
+            return _refused(request, case, error)
         except ValidationError as error:
             form_errors_from(form, error)
         else:
@@ -149,6 +159,8 @@ def evidence_answer(request, pk, request_pk):
     if form.is_valid():
         try:
             services.evidence_answer(request=evidence, by=request.user, **form.cleaned_data)
+        except StateConflict as error:  # answered or resolved meanwhile: its form is no longer on the page
+            return _refused(request, case, error)
         except ValidationError as error:
             form_errors_from(form, error)
         else:

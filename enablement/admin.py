@@ -944,6 +944,16 @@ class NewsletterAdmin(AuditedAdmin):
     def save_related(self, request, form, formsets, change):
         """The tiers were saved by the service with the rest (never by the form behind its back)."""
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A draft's page left open while the newsletter was sent (from another tab): saving it is
+        refused in the service's words on the newsletter's page, not with a 403 that blames the role."""
+        if request.method == "POST" and request.user.has_perm("enablement.change_newsletter"):
+            newsletter = Newsletter.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+            if newsletter is not None and not self._editable(newsletter):
+                messages.error(request, services.newsletters.SENT_NO_CHANGE)
+                return redirect("admin:enablement_newsletter_change", newsletter.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
             context.update(self._sending_context(request, obj))

@@ -585,6 +585,61 @@ def _form_partner_user(client, world):
     return url, admin_form_data(client.get(url), role="partner_rep"), refusal
 
 
+# --- Enablement and conflicts: their admin forms that save through a service ---
+
+
+def _form_content_asset(client, world):
+    data = {"title": "Brochure", "category": "sales", "kind": "file", "language": "en", "published": "on"}
+    return reverse("admin:enablement_contentasset_add"), data, "Upload the file partners download."
+
+
+def _form_announcement(client, world):
+    data = {
+        "title": "Q1 SPIF",
+        "body_markdown": "A bonus on every **won** deal.",
+        "link_text": "Read the SPIF rules",
+        "publish_at_0": TODAY.isoformat(),
+        "publish_at_1": "09:00:00",
+        "recipients": "all",
+    }
+    refusal = "Give the link these words lead to, or leave the link text empty."
+    return reverse("admin:enablement_announcement_add"), data, refusal
+
+
+def _form_survey(client, world):
+    """A draft's page left open while the survey was sent (from another tab): saving it is refused."""
+    from enablement import services as enablement_services
+
+    survey = _survey(world, "draft")
+    url = reverse("admin:enablement_survey_change", args=[survey.pk])
+    data = admin_form_data(client.get(url), title="Partner satisfaction 2026")
+    enablement_services.survey_send(survey=survey, by=world.manager)
+    return url, data, "This survey has been sent: its questions no longer change."
+
+
+def _form_newsletter(client, world):
+    """A draft's page left open while the newsletter was sent (from another tab): saving it is refused."""
+    from enablement import services as enablement_services
+
+    newsletter = _api_newsletter(world)
+    url = reverse("admin:enablement_newsletter_change", args=[newsletter.pk])
+    data = admin_form_data(client.get(url), subject="Spring news, corrected")
+    enablement_services.newsletter_send(newsletter=newsletter, by=world.manager)
+    return url, data, "This newsletter was sent: it can no longer change."
+
+
+def _form_case(client, world):
+    """A case changes only through the forms of its page (they post to its act URL): assigning a
+    resolved case is refused on that page."""
+    from conflicts import services as case_services
+
+    case = world.dispute()
+    case_services.case_resolve(case=case, by=world.manager, outcome="no_action", note="Nothing to change.")
+    url = reverse("admin:conflicts_case_act", args=[case.pk, "assign"])
+    data = {"assign-owner": world.manager.pk, "assign-priority": "high"}
+    return url, data, "This case is resolved: it has no one to work it any more."
+
+
 # model -> (user, builds (url, data, refusal)); the form is posted twice, each answer says why.
 ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "incentives.payoutrun": ("finance", _form_payout_run),
@@ -593,6 +648,12 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "partners.partner": ("superuser", _form_partner),
     "partners.payoutdetails": ("superuser", _form_payout_details),
     "partners.user": ("superuser", _form_partner_user),
+    # Enablement (content, communication) and conflicts
+    "enablement.contentasset": ("manager", _form_content_asset),
+    "enablement.announcement": ("manager", _form_announcement),
+    "enablement.survey": ("manager", _form_survey),
+    "enablement.newsletter": ("manager", _form_newsletter),
+    "conflicts.case": ("manager", _form_case),
 }
 SAVE_HOOKS = (
     "save_model",
@@ -603,7 +664,7 @@ SAVE_HOOKS = (
     "save_related",
     "changeform_view",
 )
-OUR_APPS = ("partners", "deals", "incentives", "prm")
+OUR_APPS = ("partners", "deals", "incentives", "prm", "enablement", "conflicts")
 
 
 def test_every_admin_form_that_saves_through_a_service_has_a_case():
@@ -649,6 +710,78 @@ def _signed_agreement(world):
     agreement = AgreementFactory()
     SignatureFactory(partner=world.partner_admin.partner, signer=world.partner_admin, agreement=agreement)
     return reverse("portal:agreement"), {"signer_name": "Alice Admin", "consent": "on"}
+
+
+# --- Enablement and conflicts: portal pages ---
+
+
+def _resolved_dispute(world):
+    from conflicts import services as case_services
+
+    case = world.dispute()
+    case_services.case_resolve(case=case, by=world.manager, outcome="no_action", note="Nothing to change.")
+    return case
+
+
+def _evidence_answered(world):
+    """An evidence request the partner answered already: a second answer (a double click) is refused."""
+    from conflicts import services as case_services
+
+    case = world.dispute()
+    asked = case_services.evidence_request(
+        case=case, partner=world.partner_admin.partner, by=world.manager, due_on=TODAY + timedelta(days=7)
+    )
+    data = {
+        "first_contact_on": YESTERDAY.isoformat(),
+        "activities": "Two demos.",
+        "customer_contact": "Dana, CIO",
+    }
+    case_services.evidence_answer(request=asked, by=world.partner_admin, **{**data, "first_contact_on": YESTERDAY})
+    url = reverse("conflicts:evidence", args=[case.pk, asked.pk])
+    return url, {f"evidence-{asked.pk}-{k}": v for k, v in data.items()}
+
+
+def _quiz_used_up(world):
+    """A course whose quiz the rep attempted as often as a day allows."""
+    from django.conf import settings
+
+    from enablement import services as enablement_services
+
+    from .factories import right_answers
+
+    course = course_with_quiz()
+    answers = right_answers(course)
+    for _ in range(settings.PRM_QUIZ_ATTEMPTS_PER_DAY):
+        enablement_services.quiz_attempt_submit(course=course, user=world.rep, answers=answers)
+    return reverse("training:course", args=[course.pk]), {f"q{k}": v for k, v in answers.items()}
+
+
+def _invitation(world, user):
+    """The user's invitation to an open survey."""
+    return _survey(world, "open").invitations.get(user=user)
+
+
+def _survey_answered(world):
+    from enablement import services as enablement_services
+
+    invitation = _invitation(world, world.rep)
+    answers = {str(q.pk): 4 for q in invitation.survey.questions.all()}
+    enablement_services.survey_answer(invitation=invitation, data={"nps_score": 9, "answers": answers})
+    return reverse("surveys:answer", args=[invitation.pk]), {"nps_score": "0"}
+
+
+def _survey_link(world):
+    from enablement import selectors as enablement_selectors
+
+    token = enablement_selectors.survey_answer_token(_invitation(world, world.partner_admin))
+    return reverse("survey_answer_public", args=[token]), {"comment": "No score given."}
+
+
+def _unsubscribe_link(world):
+    from enablement import services as enablement_services
+
+    token = enablement_services.unsubscribe_token(world.rep, _api_newsletter(world))
+    return reverse("newsletter_unsubscribe", args=[token]), {"confirm": "1"}
 
 
 PORTAL_FORMS: dict[str, Form | None] = {
@@ -712,6 +845,57 @@ PORTAL_FORMS: dict[str, Form | None] = {
     "deals:detail": None,
     "statements:list": None,
     "statements:pdf": None,
+    # --- Enablement: training and content ---
+    "training:course": Form("rep", _quiz_used_up, "You have used today's attempts at this quiz."),
+    "training:home": None,
+    "training:attempt": None,
+    "training:certificate_pdf": None,
+    "certificate_verify": None,
+    "content:list": None,
+    "content:download": None,
+    # --- Enablement: communication (news, announcements, surveys, unsubscribe) ---
+    "news:preferences": Form(
+        "rep",
+        lambda w: (reverse("news:preferences"), {"newsletters": "maybe"}),
+        "Choose whether to unsubscribe or to subscribe again.",
+    ),
+    # Unsubscribing is harmless twice: each answer says so.
+    "newsletter_unsubscribe": Form(None, _unsubscribe_link, "You are unsubscribed"),
+    # Dismissing is harmless twice: each answer says so.
+    "announcements:dismiss": Form(
+        "rep",
+        lambda w: (reverse("announcements:dismiss", args=[w.announcement().pk]), {}),
+        "“Q1 SPIF” is dismissed. You can read it again under Announcements.",
+    ),
+    "surveys:answer": Form("rep", _survey_answered, "Thank you, you have already answered"),
+    "survey_answer_public": Form(None, _survey_link, "Choose a score from 0 to 10."),
+    "news:list": None,
+    "news:detail": None,
+    "announcements:list": None,
+    "surveys:list": None,
+    # --- Conflicts and disputes ---
+    "conflicts:new": Form(
+        "rep",
+        lambda w: (
+            reverse("conflicts:new"),
+            {"kind": "commission_dispute", "subject": "Missing commission", "body": "March earned nothing."},
+        ),
+        "A commission dispute names the commission line it is about.",
+    ),
+    "conflicts:reply": Form(
+        "partner_admin",
+        lambda w: (reverse("conflicts:reply", args=[_resolved_dispute(w).pk]), {"body": "One more thing."}),
+        "This case is resolved: reopen it to write again.",
+    ),
+    "conflicts:reopen": Form(
+        "partner_admin",
+        lambda w: (reverse("conflicts:reopen", args=[w.dispute().pk]), {"reason": "Still wrong."}),
+        "Only a resolved case can be reopened.",
+    ),
+    "conflicts:evidence": Form("partner_admin", _evidence_answered, "This evidence request is already answered."),
+    "conflicts:list": None,
+    "conflicts:detail": None,
+    "conflicts:attachment": None,
 }
 
 

@@ -103,6 +103,7 @@ from ..selectors.audience import audience_users
 
 UNSUBSCRIBE_SALT = "enablement.newsletter.unsubscribe"
 EDITABLE = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
+SENT_NO_CHANGE = "This newsletter was sent: it can no longer change."
 Delivery = NewsletterDelivery
 # Stands for each recipient's own unsubscribe URL in the layout rendered once per run.
 _UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/PLACEHOLDER/"
@@ -154,7 +155,7 @@ def newsletter_save(*, by: User, data: dict, newsletter: Newsletter | None = Non
     if newsletter is not None and newsletter.pk:
         newsletter = lock_one(Newsletter.objects.all(), newsletter.pk)
         if newsletter.status not in EDITABLE:
-            raise StateConflict("This newsletter was sent: it can no longer change.")
+            raise StateConflict(SENT_NO_CHANGE)
     else:
         newsletter = Newsletter(created_by=by)
     tiers = _tiers_from(data["tiers"]) if "tiers" in data else None

@@ -17,6 +17,7 @@ from simple_history.utils import bulk_update_with_history
 
 from partners.models import OnboardingEvent, Partner, User
 from partners.services import onboarding_event_record
+from prm.csv import csv_safe
 from prm.domains import email_domain, host_of, registrable_domain
 from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock, lock_one
@@ -640,25 +641,25 @@ def deals_import_csv(*, text: str, by: User) -> tuple[int, list[str]]:
 
 
 def deals_export_rows(deals) -> list[list[str]]:
-    """One row per registration, with the columns of EXPORT_COLUMNS."""
+    """One row per registration, with the columns of EXPORT_COLUMNS; typed text through ``csv_safe``."""
     rows = [EXPORT_COLUMNS]
     for d in deals:
         rows.append(
             [
                 d.pk,
-                d.partner.name,
+                csv_safe(d.partner.name),
                 d.status,
                 "yes" if d.in_conflict_review else "no",
-                d.customer_name,
-                d.customer_domain,
+                csv_safe(d.customer_name),
+                csv_safe(d.customer_domain),
                 str(d.customer_country),
-                d.customer_contact_name,
-                d.customer_contact_email,
+                csv_safe(d.customer_contact_name),
+                csv_safe(d.customer_contact_email),
                 f"{d.amount:.2f}",
                 d.currency,
                 d.expected_close_date.isoformat(),
-                ";".join(d.products),
-                d.notes,
+                csv_safe(";".join(d.products)),
+                csv_safe(d.notes),
                 d.protected_until.isoformat() if d.protected_until else "",
                 f"{d.final_amount:.2f}" if d.final_amount is not None else "",
                 d.closed_on.isoformat() if d.closed_on else "",

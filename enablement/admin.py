@@ -19,7 +19,8 @@ from django.utils.html import format_html, format_html_join
 from partners.models import PartnerType
 from prm.admin import ReadOnlyInline, run_for_each
 from prm.audit import AuditedAdmin
-from prm.errors import error_messages, form_errors_from
+from prm.csv import csv_safe
+from prm.errors import RuleViolation, error_messages, form_errors_from
 
 from . import selectors, services
 from .forms import AudienceForm
@@ -568,17 +569,23 @@ class SurveyForm(AudienceForm):
 
 
 class SurveyQuestionFormSet(BaseInlineFormSet):
-    """A choice question offers 2 to 20 choices, one per line (the service checks it again on sending)."""
+    """The question rows; the service's rules on a question (services.survey_question_errors) show
+    on the row's fields, and the admin saves the rows through ``survey_save``."""
 
     def clean(self):
         super().clean()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if data.get("DELETE") or data.get("kind") != SurveyQuestion.Kind.CHOICE:
-                continue
-            choices = [c.strip() for c in (data.get("choices") or "").splitlines() if c.strip()]
-            if not 2 <= len(choices) <= services.surveys.MAX_CHOICES:
-                form.add_error("choices", "A choice question needs 2 to 20 choices, one per line.")
+        for form, question in self.questions():
+            errors = services.survey_question_errors(question=SurveyQuestion(**question))
+            if errors:
+                form_errors_from(form, RuleViolation(errors))
+
+    def questions(self) -> list[tuple[forms.Form, dict]]:
+        """The rows kept (filled in, valid and not marked for deletion), with their values."""
+        return [
+            (form, {f: form.cleaned_data[f] for f in services.surveys.QUESTION_FIELDS if f in form.cleaned_data})
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
 
 
 class SurveyQuestionInline(admin.TabularInline):
@@ -618,11 +625,7 @@ class SurveyAdmin(AuditedAdmin):
     SENT_FIELDS = ["title", "introduction", "nps_question", "closes_at", "audience", "status", "sent_at", "reminded_at"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_invited=Count("invitations", distinct=True), n_answered=Count("responses", distinct=True))
-        )
+        return selectors.survey_counts(super().get_queryset(request))
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and obj.status != Survey.Status.DRAFT:
@@ -666,19 +669,30 @@ class SurveyAdmin(AuditedAdmin):
     def results(self, survey):
         return render_to_string(
             "admin/enablement/survey/results.html",
-            {"survey": survey, "results": selectors.survey_results(survey)},
+            {"survey": survey, "results": selectors.survey_results(survey=survey)},
         )
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
+        """Saved in ``save_related``, with its tiers and questions, by the service."""
+
+    def save_related(self, request, form, formsets, change):
+        """The survey, its tiers and its questions in one call of ``survey_save`` (the service's
+        rules, under its lock); never by the form or the formset behind its back."""
+        obj = form.instance
         data = {f: getattr(obj, f) for f in (*services.surveys.SURVEY_FIELDS, *services.surveys.AUDIENCE_FIELDS)}
-        survey = services.survey_save(by=request.user, survey=obj, data=data)
+        data["tiers"] = list(form.cleaned_data.get("tiers") or [])
+        questions = None
+        for formset in formsets:
+            if isinstance(formset, SurveyQuestionFormSet) and formset.has_changed():
+                questions = [question for _form, question in formset.questions()]
+            # The admin's change message reads these; the service replaced the rows as a whole.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        survey = services.survey_save(by=request.user, survey=obj if change else None, data=data, questions=questions)
         obj.pk = survey.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         survey = Survey.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
-        extra = {"survey_audience_count": selectors.survey_audience_count(survey)} if survey else {}
+        extra = {"survey_audience_count": selectors.survey_audience_count(survey=survey)} if survey else {}
         if survey is not None and survey.status != Survey.Status.DRAFT:
             extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
@@ -693,7 +707,7 @@ class SurveyAdmin(AuditedAdmin):
                 {
                     **self.admin_site.each_context(request),
                     "title": "Send surveys to their audience",
-                    "surveys": [(s, selectors.survey_audience_count(s)) for s in queryset],
+                    "surveys": [(s, selectors.survey_audience_count(survey=s)) for s in queryset],
                     "opts": self.model._meta,
                     "action": "send_to_audience",
                     "from_change": request.POST.get("_from_change", ""),
@@ -748,7 +762,7 @@ class SurveyAdmin(AuditedAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=pk)
-        questions, responses = selectors.survey_response_rows(survey)
+        questions, responses = selectors.survey_response_rows(survey=survey)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
         writer = csv.writer(response)
@@ -765,7 +779,7 @@ class SurveyAdmin(AuditedAdmin):
             writer.writerow(
                 [
                     csv_safe(row.partner.name),
-                    row.user.email if row.user else "",
+                    csv_safe(row.user.email) if row.user else "",
                     timezone.localtime(row.answered_at).isoformat(timespec="seconds"),
                     row.nps_score,
                     csv_safe(row.comment),
@@ -773,13 +787,6 @@ class SurveyAdmin(AuditedAdmin):
                 ]
             )
         return response
-
-
-def csv_safe(value):
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 class SurveyAnswerInline(ReadOnlyInline):

@@ -647,6 +647,9 @@ class SurveyInvitation(models.Model):
     invited_at = models.DateTimeField(default=timezone.now)
     reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # When the invitation mail and the reminder mail went out (a task mails each once).
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    reminder_mailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = partner_scoped()
 

@@ -63,3 +63,23 @@ def remind_and_close_surveys() -> dict:
     (services.surveys_remind_and_close)."""
     with scopes_disabled():
         return services.surveys_remind_and_close()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_survey_invitations(self, survey_id: int) -> int:
+    """Mail a sent survey's invitations not mailed yet, in batches (safe to run twice:
+    services.survey_invitations_mail). Retried later when the mail server is unreachable."""
+    try:
+        return services.survey_invitations_mail(survey_id=survey_id)
+    except OSError as exc:  # connection refused, timeout: the batches mailed so far stay stamped
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_survey_reminders(self, survey_id: int) -> int:
+    """Mail a survey's reminders not mailed yet, in batches (safe to run twice:
+    services.survey_reminders_mail). Retried later when the mail server is unreachable."""
+    try:
+        return services.survey_reminders_mail(survey_id=survey_id)
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc

@@ -344,9 +344,10 @@ def _survey_answer_page(request, invitation, *, public: bool):
     invitation shows the thanks; a closed survey says so; a refusal goes on the form."""
     survey = invitation.survey
     context = {"survey": survey, "invitation": invitation, "public": public}
-    if invitation.answered_at is not None:
+    state = selectors.survey_invitation_state(invitation=invitation)
+    if state == "answered":
         return render(request, "enablement/survey_done.html", {**context, "already": True})
-    if services.survey_is_closed(survey) or survey.status != survey.Status.OPEN:
+    if state == "closed":
         return render(request, "enablement/survey_closed.html", context)
     questions = list(survey.questions.all())
     form = SurveyAnswerForm(request.POST or None, survey=survey, questions=questions)
@@ -367,8 +368,8 @@ def _survey_answer_page(request, invitation, *, public: bool):
 def survey_answer_public(request, token):
     """Anyone holding the signed link of the invitation mail answers without signing in (the link
     is the credential); a tampered or truncated link is 404 with a page that says so."""
-    invitation = selectors.invitation_for_token(token)
-    if invitation is None or not invitation.user.is_active:
+    invitation = selectors.invitation_for_token(token=token)
+    if invitation is None:
         return render(request, "enablement/survey_invalid.html", status=404)
     return _survey_answer_page(request, invitation, public=True)
 

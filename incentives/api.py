@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from prm.api import FileNegotiation, PreparingSerializer, ScopedGenericViewSet
+from prm.csv import csv_safe
 from prm.roles import FINANCE_ROLES
 
 from . import selectors, services
@@ -324,12 +325,12 @@ def run_csv_response(run: PayoutRun) -> HttpResponse:
                 run.period_end.isoformat(),
                 s.pk,
                 s.partner_id,
-                s.partner.name,
+                csv_safe(s.partner.name),
                 s.currency,
                 f"{s.total:.2f}",
                 s.line_count,
                 run.status,
-                run.payment_reference,
+                csv_safe(run.payment_reference),
             ]
         )
     return response

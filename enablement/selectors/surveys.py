@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core import signing
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from prm.scoping import scopes_disabled
@@ -29,14 +29,15 @@ TEXT_ANSWERS_SHOWN = 200
 # --- The signed link -------------------------------------------------------------------------------
 
 
-def survey_answer_token(invitation: SurveyInvitation) -> str:
+def survey_answer_token(*, invitation: SurveyInvitation) -> str:
     """The credential in the invitation mail: it names the invitation, signed with the project's
     secret under a salt of its own (a token of another feature never answers a survey)."""
     return signing.dumps({"invitation": invitation.pk}, salt=ANSWER_SALT, compress=True)
 
 
-def invitation_for_token(token: str) -> SurveyInvitation | None:
-    """The invitation a token names, or None when it is tampered with, truncated or unknown."""
+def invitation_for_token(*, token: str) -> SurveyInvitation | None:
+    """The invitation a token names, or None when it is tampered with, truncated or unknown, or
+    when its person's account is deactivated (a link in an old mailbox no longer speaks for them)."""
     try:
         payload = signing.loads(token, salt=ANSWER_SALT)
     except signing.BadSignature:
@@ -45,7 +46,34 @@ def invitation_for_token(token: str) -> SurveyInvitation | None:
     if not isinstance(pk, int):
         return None
     with scopes_disabled():
-        return SurveyInvitation.objects.select_related("survey", "user", "partner").filter(pk=pk).first()
+        return (
+            SurveyInvitation.objects.select_related("survey", "user", "partner")
+            .filter(pk=pk, user__is_active=True)
+            .first()
+        )
+
+
+# --- Whether an invitation can be answered ---------------------------------------------------------
+
+
+def survey_is_closed(*, survey: Survey, now: datetime | None = None) -> bool:
+    """Closed by a manager or the daily task, or past its closing time (the task may not have run yet)."""
+    now = now or timezone.now()
+    return survey.status == Survey.Status.CLOSED or bool(survey.closes_at and survey.closes_at <= now)
+
+
+def survey_invitation_state(*, invitation: SurveyInvitation, now: datetime | None = None) -> str:
+    """``"answered"`` once its person answered, else ``"closed"`` unless the survey is open and not
+    past its closing time, else ``"open"``; a deactivated person's invitation is ``"closed"`` too.
+    The answer service refuses on the same rule; pages use it to choose what to show."""
+    if invitation.answered_at is not None:
+        return "answered"
+    survey = invitation.survey
+    if survey.status != Survey.Status.OPEN or survey_is_closed(survey=survey, now=now):
+        return "closed"
+    if not invitation.user.is_active:
+        return "closed"
+    return "open"
 
 
 # --- A user's invitations --------------------------------------------------------------------------
@@ -93,11 +121,28 @@ def _percent(part: int, whole: int) -> int:
     return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def survey_results(survey: Survey) -> dict:
-    """Everything the results section shows, in a constant number of queries: invited, answered,
-    response rate, NPS with promoters/passives/detractors, the 0-10 distribution, per question
-    (rating: average and 1-5 distribution; choice: counts per choice; text: the answers) and the
-    comments."""
+def survey_counts(queryset: QuerySet[Survey]) -> QuerySet[Survey]:
+    """Surveys annotated with ``n_invited`` and ``n_answered``: one subquery count each (a join of
+    both relations would multiply invitations by responses), one query whatever the number of rows."""
+    return queryset.annotate(
+        n_invited=_count(SurveyInvitation.objects.filter(survey_id=OuterRef("pk"))),
+        n_answered=_count(SurveyResponse.objects.filter(survey_id=OuterRef("pk"))),
+    )
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def survey_results(*, survey: Survey) -> dict:
+    """Everything the results section shows: invited, answered, response rate, NPS with
+    promoters/passives/detractors, the 0-10 distribution, per question (rating: average and 1-5
+    distribution; choice: counts per choice; text: how many answered and the latest
+    TEXT_ANSWERS_SHOWN answers) and the latest comments. A constant number of queries plus one
+    per free-text question (a survey has a few)."""
     with scopes_disabled():
         invited = survey.invitations.aggregate(
             invited=Count("id"), reminded=Count("id", filter=Q(reminded_at__isnull=False))
@@ -124,13 +169,18 @@ def survey_results(survey: Survey) -> dict:
             answers.filter(rating__isnull=False).values_list("question_id", "rating").annotate(n=Count("id"))
         )
         choice_counts = answers.exclude(choice="").values_list("question_id", "choice").annotate(n=Count("id"))
-        texts = list(
-            answers.exclude(text="")
-            .order_by("question_id", "-response__answered_at", "-id")
-            .values_list("question_id", "text", "response__partner__name")[
-                : TEXT_ANSWERS_SHOWN * max(len(questions), 1)
+        text_totals = dict(answers.exclude(text="").values_list("question_id").annotate(n=Count("id")).order_by())
+        per_text = {
+            question.pk: [
+                {"text": text, "partner": partner_name}
+                for text, partner_name in answers.filter(question=question)
+                .exclude(text="")
+                .order_by("-response__answered_at", "-id")
+                .values_list("text", "response__partner__name")[:TEXT_ANSWERS_SHOWN]
             ]
-        )
+            for question in questions
+            if question.kind == SurveyQuestion.Kind.TEXT and text_totals.get(question.pk)
+        }
         comments = list(
             responses.exclude(comment="")
             .order_by("-answered_at", "-id")
@@ -147,11 +197,6 @@ def survey_results(survey: Survey) -> dict:
     per_choice: dict[int, dict[str, int]] = {}
     for question_id, choice, n in choice_counts:
         per_choice.setdefault(question_id, {})[choice] = n
-    per_text: dict[int, list] = {}
-    for question_id, text, partner_name in texts:
-        shown = per_text.setdefault(question_id, [])
-        if len(shown) < TEXT_ANSWERS_SHOWN:
-            shown.append({"text": text, "partner": partner_name})
     question_results = []
     for question in questions:
         row = {"question": question, "kind": question.kind}
@@ -178,8 +223,7 @@ def survey_results(survey: Survey) -> dict:
                 ],
             )
         else:
-            shown = per_text.get(question.pk, [])
-            row.update(answers=len(shown), texts=shown)
+            row.update(answers=text_totals.get(question.pk, 0), texts=per_text.get(question.pk, []))
         question_results.append(row)
     return {
         "invited": invited["invited"],
@@ -197,7 +241,7 @@ def survey_results(survey: Survey) -> dict:
     }
 
 
-def survey_audience_count(survey: Survey) -> int:
+def survey_audience_count(*, survey: Survey) -> int:
     """How many people sending the survey now would invite (shown before sending)."""
     from .audience import audience_users
 
@@ -207,7 +251,7 @@ def survey_audience_count(survey: Survey) -> int:
 # --- For the performance stage ---------------------------------------------------------------------
 
 
-def nps_per_partner(start: date | datetime | None = None, end: date | datetime | None = None) -> dict[int, dict]:
+def nps_per_partner(*, start: date | datetime | None = None, end: date | datetime | None = None) -> dict[int, dict]:
     """``{partner_id: {"responses": n, "nps": Decimal | None, "average": Decimal}}`` over the
     responses answered from ``start`` to ``end`` (both included; dates are whole local days), every
     survey together. One grouped query, whatever the number of partners or responses."""
@@ -250,7 +294,7 @@ def _moment(day: date | datetime, *, next_day: bool = False) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def survey_response_rows(survey: Survey) -> tuple[list[SurveyQuestion], QuerySet[SurveyResponse]]:
+def survey_response_rows(*, survey: Survey) -> tuple[list[SurveyQuestion], QuerySet[SurveyResponse]]:
     """For the CSV export: the questions (columns) and the responses with their answers (three
     queries, whatever the number of responses)."""
     from django.db.models import Prefetch

@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import User
 from prm.errors import RuleViolation, StateConflict
-from prm.locks import lock_one
-from prm.mail import send_templated_mail
+from prm.locks import lock, lock_one
 from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.text import check_text
@@ -35,7 +36,7 @@ from ..models import (
     SurveyResponse,
 )
 from ..selectors.audience import audience_users
-from ..selectors.surveys import survey_answer_token
+from ..selectors.surveys import survey_answer_token, survey_invitation_state, survey_is_closed
 
 # The allowed changes of a survey's status (prm.transitions).
 SURVEY_TRANSITIONS = {
@@ -47,29 +48,51 @@ AUDIENCE_FIELDS = ("partner_types", "countries", "partner_statuses")
 QUESTION_FIELDS = ("order", "kind", "text", "choices", "required")
 TEXT_MAX = 2000
 MAX_CHOICES = 20
+CHOICE_MAX = SurveyAnswer._meta.get_field("choice").max_length
+MAIL_BATCH = 100
 
 
 def _answer_link(invitation: SurveyInvitation) -> str:
-    return settings.SITE_URL + reverse("survey_answer_public", args=[survey_answer_token(invitation)])
+    return settings.SITE_URL + reverse("survey_answer_public", args=[survey_answer_token(invitation=invitation)])
+
+
+def survey_question_errors(*, question: SurveyQuestion) -> dict[str, list[str]]:
+    """One question's faults, by field (empty: none): the model's limits, and a choice question
+    offers 2 to MAX_CHOICES different choices, one per line, each at most CHOICE_MAX characters
+    (an answer stores the choice). The admin's question rows show these on their fields."""
+    errors: dict[str, list[str]] = {}
+    try:
+        question.full_clean(exclude=["survey"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if question.kind == SurveyQuestion.Kind.CHOICE and "choices" not in errors:
+        choices = question.choice_list()
+        if not 2 <= len(choices) <= MAX_CHOICES:
+            errors["choices"] = [f"A choice question needs 2 to {MAX_CHOICES} choices, one per line."]
+        elif len(set(choices)) != len(choices) or any(len(c) > CHOICE_MAX for c in choices):
+            errors["choices"] = [f"Each choice once, at most {CHOICE_MAX} characters long."]
+    return errors
 
 
 def _check_questions(questions) -> None:
-    """A choice question offers 2 to MAX_CHOICES different choices (one per line)."""
-    errors = {}
-    for question in questions:
-        if question.kind != SurveyQuestion.Kind.CHOICE:
-            continue
-        choices = question.choice_list()
-        if len(choices) < 2 or len(choices) > MAX_CHOICES:
-            errors.setdefault("questions", []).append(
-                f"“{question.text}” needs 2 to {MAX_CHOICES} choices, one per line."
-            )
-        elif len(set(choices)) != len(choices) or any(len(c) > 200 for c in choices):
-            errors.setdefault("questions", []).append(
-                f"“{question.text}”: each choice once, at most 200 characters long."
-            )
-    if errors:
-        raise RuleViolation(errors)
+    """Every question passes ``survey_question_errors``; the refusal names each one under ``questions``."""
+    messages = [
+        f"Question {number} (“{question.text}”), {field}: {message}"
+        for number, question in enumerate(questions, 1)
+        for field, field_messages in survey_question_errors(question=question).items()
+        for message in field_messages
+    ]
+    if messages:
+        raise RuleViolation({"questions": messages})
+
+
+def _mail_suppressed() -> bool:
+    # prm.mail.suppressed() (the demo) applies where the mail is decided, not in the worker.
+    # TODO(hf): use the public prm.mail.is_suppressed() once it is merged.
+    from prm import mail
+
+    is_suppressed = getattr(mail, "is_suppressed", None)
+    return is_suppressed() if is_suppressed else mail._suppressed.get()
 
 
 @transaction.atomic
@@ -91,15 +114,6 @@ def survey_save(*, by: User, data: dict, survey: Survey | None = None, questions
         survey.tiers.set(data["tiers"])
     if questions is not None:
         built = [SurveyQuestion(survey=survey, **{f: q[f] for f in QUESTION_FIELDS if f in q}) for q in questions]
-        errors = {}
-        for number, question in enumerate(built, 1):
-            try:
-                question.full_clean(exclude=["survey"])
-            except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    errors.setdefault("questions", []).extend(f"Question {number}, {field}: {m}" for m in messages)
-        if errors:
-            raise RuleViolation(errors)
         _check_questions(built)
         survey.questions.all().delete()
         SurveyQuestion.objects.bulk_create(built)
@@ -109,8 +123,9 @@ def survey_save(*, by: User, data: dict, survey: Survey | None = None, questions
 @transaction.atomic
 def survey_send(*, survey: Survey, by: User, now: datetime | None = None) -> int:
     """Open a draft survey: one invitation per user of its audience (unique per survey and user, so
-    a double click invites nobody twice), each mailed a signed link that answers without signing
-    in. Opted-out users are invited too (see the module's docstring). Returns the invitee count."""
+    a double click invites nobody twice). Once committed, one task (``send_survey_invitations``)
+    mails each a signed link that answers without signing in. Opted-out users are invited too (see
+    the module's docstring). Returns the invitee count."""
     require_role(by, *MANAGER_ROLES, action="send surveys")
     now = now or timezone.now()
     with scopes_disabled():
@@ -121,7 +136,7 @@ def survey_send(*, survey: Survey, by: User, now: datetime | None = None) -> int
         _check_questions(survey.questions.all())
         invitees = list(audience_users(survey).values_list("id", "partner_id"))
         if not invitees:
-            raise RuleViolation("Nobody is in this survey's audience: choose a wider audience first.")
+            raise RuleViolation({"audience": ["Nobody is in this survey's audience: choose a wider audience first."]})
         SurveyInvitation.objects.bulk_create(
             [SurveyInvitation(survey=survey, user_id=u, partner_id=p, invited_at=now) for u, p in invitees],
             ignore_conflicts=True,
@@ -129,13 +144,73 @@ def survey_send(*, survey: Survey, by: User, now: datetime | None = None) -> int
         survey.status = Survey.Status.OPEN
         survey.sent_at = now
         survey.save(update_fields=["status", "sent_at"])
-        for invitation in survey.invitations.select_related("user").order_by("id"):
-            send_templated_mail(
-                to=[invitation.user.email],
-                template="enablement/email/survey_invitation",
-                context={"survey": survey, "invitation": invitation, "link": _answer_link(invitation)},
-            )
+    if not _mail_suppressed():
+        from ..tasks import send_survey_invitations
+
+        survey_id = survey.pk
+        transaction.on_commit(lambda: send_survey_invitations.delay(survey_id))
     return len(invitees)
+
+
+def _mail_batches(*, survey_id: int, due, stamp: str, template: str) -> int:
+    """Mail the invitations of ``due`` (a queryset) in batches of MAIL_BATCH over one SMTP
+    connection each, stamping ``stamp`` on those mailed. Each batch is locked, mailed and stamped
+    in one transaction, so a second run (a retry, two workers) finds them stamped and mails
+    nobody twice; a crash between the send and the commit may mail that one batch again."""
+    mailed = 0
+    with scopes_disabled():
+        survey = Survey.objects.filter(pk=survey_id).first()
+        if survey is None:
+            return 0
+        while True:
+            unmailed = due.filter(**{f"{stamp}__isnull": True})
+            ids = list(unmailed.order_by("id").values_list("id", flat=True)[:MAIL_BATCH])
+            if not ids:
+                return mailed
+            with transaction.atomic():
+                # Under the lock, the rows another run stamped meanwhile drop out (it mailed them).
+                batch = lock(unmailed.filter(pk__in=ids).select_related("user"))
+                if not batch:
+                    continue
+                messages = [
+                    _message(
+                        to=invitation.user.email,
+                        template=template,
+                        context={"survey": survey, "invitation": invitation, "link": _answer_link(invitation)},
+                    )
+                    for invitation in batch
+                ]
+                with get_connection() as connection:
+                    connection.send_messages(messages)
+                SurveyInvitation.objects.filter(pk__in=[i.pk for i in batch]).update(**{stamp: timezone.now()})
+                mailed += len(batch)
+
+
+def _message(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+    """The mail of ``{template}_subject.txt``, ``_body.txt`` and ``_body.html`` (as prm.mail renders them)."""
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}_body.txt", context), to=[to])
+    message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
+    return message
+
+
+def survey_invitations_mail(*, survey_id: int) -> int:
+    """Mail each invitation of a sent survey that was not mailed yet, once (``mailed_at``), to
+    people still active. Safe to run twice. Returns how many were mailed."""
+    due = SurveyInvitation.objects.filter(survey_id=survey_id, user__is_active=True)
+    return _mail_batches(survey_id=survey_id, due=due, stamp="mailed_at", template="enablement/email/survey_invitation")
+
+
+def survey_reminders_mail(*, survey_id: int) -> int:
+    """Mail the reminder to each invitation the reminder chose (``reminded_at``) that has not
+    answered since and was not reminded by mail yet, once (``reminder_mailed_at``). Safe to run
+    twice. Returns how many were mailed."""
+    due = SurveyInvitation.objects.filter(
+        survey_id=survey_id, reminded_at__isnull=False, answered_at__isnull=True, user__is_active=True
+    )
+    return _mail_batches(
+        survey_id=survey_id, due=due, stamp="reminder_mailed_at", template="enablement/email/survey_reminder"
+    )
 
 
 def _whole(value) -> int | None:
@@ -209,28 +284,24 @@ def _answer_values(survey: Survey, data: dict) -> tuple[int, str, list[SurveyAns
     return nps, comment.strip(), answers
 
 
-def survey_is_closed(survey: Survey, now: datetime | None = None) -> bool:
-    """Closed by a manager or the daily task, or past its closing time (the task may not have run yet)."""
-    now = now or timezone.now()
-    return survey.status == Survey.Status.CLOSED or bool(survey.closes_at and survey.closes_at <= now)
-
-
 @transaction.atomic
 def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | None = None) -> SurveyResponse:
     """The invited user answers once, while the survey is open: the NPS score 0-10, ratings 1-5, a
     choice among those offered, text within its limit, every required question answered. The
-    invitation is locked first, so two submits at once give one response and one refusal.
+    invitation is locked first, so two submits at once give one response and one refusal. A
+    deactivated person's invitation is closed (``survey_invitation_state``, which pages use too).
 
     ``data``: ``{"nps_score": 0-10, "comment": str, "answers": {"<question id>": value}}``.
     The signed link or the portal page established who answers; the scope does not restrict it.
     """
     now = now or timezone.now()
     with scopes_disabled():
-        invitation = lock_one(SurveyInvitation.objects.select_related("survey"), invitation.pk)
+        invitation = lock_one(SurveyInvitation.objects.select_related("survey", "user"), invitation.pk)
         survey = invitation.survey
-        if invitation.answered_at is not None:
+        state = survey_invitation_state(invitation=invitation, now=now)
+        if state == "answered":
             raise StateConflict("You have already answered this survey.")
-        if survey_is_closed(survey, now) or survey.status != Survey.Status.OPEN:
+        if state == "closed":
             raise StateConflict("This survey is closed: answers are no longer taken.")
         nps, comment, answers = _answer_values(survey, data)
         response = SurveyResponse.objects.create(
@@ -253,34 +324,30 @@ def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | N
 @transaction.atomic
 def survey_remind(*, survey: Survey, by: User | None = None, now: datetime | None = None) -> int:
     """Remind once, only those who have not answered (and are still active, and have not opted
-    out of program mail): the reminder is recorded on each invitation and on the survey. ``by`` is
-    None when the daily task does it. Returns how many were reminded."""
+    out of program mail): the reminder is recorded on each invitation and on the survey, and once
+    committed one task (``send_survey_reminders``) mails them. ``by`` is None when the daily task
+    does it. Returns how many were reminded."""
     if by is not None:
         require_role(by, *MANAGER_ROLES, action="remind survey invitees")
     now = now or timezone.now()
     with scopes_disabled():
         survey = lock_one(Survey.objects.all(), survey.pk)
-        if survey.status != Survey.Status.OPEN or survey_is_closed(survey, now):
+        if survey.status != Survey.Status.OPEN or survey_is_closed(survey=survey, now=now):
             raise StateConflict("Only an open survey can be reminded.")
         if survey.reminded_at is not None:
             raise StateConflict("The reminder of this survey was already sent.")
         survey.reminded_at = now
         survey.save(update_fields=["reminded_at"])
-        due = (
-            survey.invitations.filter(answered_at__isnull=True, reminded_at__isnull=True, user__is_active=True)
-            .exclude(user_id__in=NewsletterOptOut.objects.values("user_id"))
-            .select_related("user")
-            .order_by("id")
-        )
-        due = list(due)
-        SurveyInvitation.objects.filter(pk__in=[i.pk for i in due]).update(reminded_at=now)
-        for invitation in due:
-            send_templated_mail(
-                to=[invitation.user.email],
-                template="enablement/email/survey_reminder",
-                context={"survey": survey, "invitation": invitation, "link": _answer_link(invitation)},
-            )
-    return len(due)
+        due = survey.invitations.filter(
+            answered_at__isnull=True, reminded_at__isnull=True, user__is_active=True
+        ).exclude(user_id__in=NewsletterOptOut.objects.values("user_id"))
+        reminded = SurveyInvitation.objects.filter(pk__in=due.values("pk")).update(reminded_at=now)
+    if reminded and not _mail_suppressed():
+        from ..tasks import send_survey_reminders
+
+        survey_id = survey.pk
+        transaction.on_commit(lambda: send_survey_reminders.delay(survey_id))
+    return reminded
 
 
 @transaction.atomic

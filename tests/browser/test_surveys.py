@@ -49,7 +49,7 @@ def world(db):
                 "answers": {str(survey.questions.get(kind="rating").pk): rating},
             },
         )
-    token = selectors.survey_answer_token(SurveyInvitation.objects.get(survey=survey, user=alice))
+    token = selectors.survey_answer_token(invitation=SurveyInvitation.objects.get(survey=survey, user=alice))
     return {"survey": survey, "alice": alice, "manager": manager, "url": f"/surveys/answer/{token}/"}
 
 

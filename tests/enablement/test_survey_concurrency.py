@@ -23,7 +23,7 @@ def test_two_answers_at_once_make_one_response(manager, partner_admin):
     )
     services.survey_send(survey=survey, by=manager)
     invitation = SurveyInvitation.objects.get(survey=survey, user=partner_admin)
-    url = reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation)])
+    url = reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation=invitation)])
     rating = f"q{survey.questions.get().pk}"
     barrier = threading.Barrier(2)
     pages = []

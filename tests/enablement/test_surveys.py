@@ -56,6 +56,10 @@ def answer(survey, user, nps, **kwargs):
     )
 
 
+def answer_url(survey, user) -> str:
+    return reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation=invitation_of(survey, user))])
+
+
 def link_token(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[1]
 
@@ -94,7 +98,7 @@ def test_results_on_hand_computed_answers(manager, partner, rival):
         invitation=invitation_of(survey, users[3]),
         data={"nps_score": "3", "comment": "Payouts are late.", "answers": answers(survey, rating=1, choice="Deals")},
     )
-    results = selectors.survey_results(survey)
+    results = selectors.survey_results(survey=survey)
     assert (results["invited"], results["answered"], results["response_rate"]) == (5, 4, 80)
     assert (results["promoters"], results["passives"], results["detractors"]) == (2, 1, 1)
     assert results["nps"] == Decimal("25.0")  # 50% - 25%
@@ -111,7 +115,7 @@ def test_results_on_hand_computed_answers(manager, partner, rival):
 
 def test_results_without_answers_show_no_nps(manager, partner_admin, client):
     survey = make_survey(manager, send=True)
-    results = selectors.survey_results(survey)
+    results = selectors.survey_results(survey=survey)
     assert (results["answered"], results["nps"], results["average"], results["response_rate"]) == (1 - 1, None, None, 0)
     client.force_login(manager)
     page = client.get(reverse("admin:enablement_survey_change", args=[survey.pk])).content.decode()
@@ -122,12 +126,12 @@ def test_results_take_a_constant_number_of_queries(manager, partner, django_asse
     users = [PartnerUserFactory(partner=partner) for _ in range(6)]
     survey = make_survey(manager, send=True)
     answer(survey, users[0], 9, text="A")
-    with django_assert_max_num_queries(9) as few:
-        selectors.survey_results(survey)
+    with django_assert_max_num_queries(10) as few:  # 9, and one for the latest answers of the text question
+        selectors.survey_results(survey=survey)
     for i, user in enumerate(users[1:]):
         answer(survey, user, i, text=f"T{i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        results = selectors.survey_results(survey)
+        results = selectors.survey_results(survey=survey)
     assert results["answered"] == 6
 
 
@@ -166,7 +170,7 @@ def test_sending_invites_the_audience_once_with_a_signed_link(manager, partner_a
     # Opted out of newsletters, the rep still gets this one-off request (see the service's docstring).
     assert sorted(m.to[0] for m in mail.outbox) == sorted([partner_admin.email, rep.email, rival_admin.email])
     body = next(m.body for m in mail.outbox if m.to == [partner_admin.email])
-    token = selectors.survey_answer_token(invitation_of(survey, partner_admin))
+    token = selectors.survey_answer_token(invitation=invitation_of(survey, partner_admin))
     assert f"/surveys/answer/{token}/" in body
     with pytest.raises(StateConflict, match="This survey is already open."):
         services.survey_send(survey=survey, by=manager)
@@ -277,7 +281,7 @@ def test_a_closed_survey_takes_no_answers(manager, partner_admin, rep):
 
 def test_the_signed_link_answers_without_signing_in(client, manager, partner_admin):
     survey = make_survey(manager, send=True)
-    url = reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation_of(survey, partner_admin))])
+    url = answer_url(survey, partner_admin)
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
@@ -294,8 +298,8 @@ def test_the_signed_link_answers_without_signing_in(client, manager, partner_adm
 
 def test_a_tampered_link_is_404_with_a_clear_page(client, manager, partner_admin):
     survey = make_survey(manager, send=True)
-    token = selectors.survey_answer_token(invitation_of(survey, partner_admin))
-    other = selectors.survey_answer_token(SurveyInvitation(pk=invitation_of(survey, partner_admin).pk + 1))
+    token = selectors.survey_answer_token(invitation=invitation_of(survey, partner_admin))
+    other = selectors.survey_answer_token(invitation=SurveyInvitation(pk=invitation_of(survey, partner_admin).pk + 1))
     for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token[:10], "nonsense", other):
         response = client.get(reverse("survey_answer_public", args=[bad]))
         assert response.status_code == 404
@@ -315,7 +319,7 @@ def test_a_token_of_another_salt_is_refused(client, manager, partner_admin):
 def test_the_link_of_a_closed_survey_says_so(client, manager, partner_admin):
     survey = make_survey(manager, send=True)
     services.survey_close(survey=survey, by=manager)
-    url = reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation_of(survey, partner_admin))])
+    url = answer_url(survey, partner_admin)
     assert "This survey is closed" in client.get(url).content.decode()
     assert "This survey is closed" in client.post(url, {"nps_score": "9"}).content.decode()
     assert not SurveyResponse.objects.exists()
@@ -323,7 +327,7 @@ def test_the_link_of_a_closed_survey_says_so(client, manager, partner_admin):
 
 def test_form_errors_name_the_question(client, manager, partner_admin):
     survey = make_survey(manager, send=True)
-    url = reverse("survey_answer_public", args=[selectors.survey_answer_token(invitation_of(survey, partner_admin))])
+    url = answer_url(survey, partner_admin)
     response = client.post(url, {"nps_score": "11", f"q{q(survey, 'choice').pk}": "Nope"})
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {
@@ -530,3 +534,191 @@ def test_the_admin_defines_a_survey_with_questions(client, manager):
     survey = Survey.objects.get()
     assert (survey.title, survey.created_by, survey.partner_statuses) == ("Onboarding feedback", manager, ",active,")
     assert list(survey.questions.values_list("kind", "choices")) == [("choice", "One\nTwo")]
+
+
+# --- Review fixes: counts, mail once by a task, CSV cells, admin through the service ---------------
+
+
+def test_the_survey_changelist_counts_without_a_cross_join(client, manager, partner, django_assert_max_num_queries):
+    users = [PartnerUserFactory(partner=partner) for _ in range(4)]
+    surveys = [make_survey(manager, send=True, title=f"Survey {i}") for i in range(3)]
+    for user in users[:3]:
+        answer(surveys[0], user, 9)
+    client.force_login(manager)
+    url = reverse("admin:enablement_survey_changelist")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for i in range(5):
+        make_survey(manager, send=True, title=f"More {i}")
+    answer(surveys[1], users[0], 3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    counted = {s.title: (s.n_invited, s.n_answered) for s in page.context["cl"].result_list}
+    # 4 users + the partner_admin fixture's partner users: every survey invites the same people.
+    invited = SurveyInvitation.objects.filter(survey=surveys[0]).count()
+    assert counted["Survey 0"] == (invited, 3)  # a join of both relations would say (invited, 3) x 3 rows
+    assert counted["Survey 1"] == (invited, 1)
+    assert counted["Survey 2"] == (invited, 0)
+
+
+def test_invitations_are_mailed_once_by_a_task_even_when_it_runs_twice(manager, partner_admin, rep, commit):
+    from enablement.tasks import send_survey_invitations
+
+    survey = make_survey(manager)
+    mail.outbox.clear()
+    with commit():
+        services.survey_send(survey=survey, by=manager)
+        assert mail.outbox == []  # nothing is mailed inside the sending transaction
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([partner_admin.email, rep.email])
+    assert not SurveyInvitation.objects.filter(survey=survey, mailed_at__isnull=True).exists()
+    assert send_survey_invitations.delay(survey.pk).get() == 0
+    assert len(mail.outbox) == 2
+    # An invitation not mailed yet (a crash before its batch committed) is mailed by the next run, alone.
+    SurveyInvitation.objects.filter(survey=survey, user=rep).update(mailed_at=None)
+    assert send_survey_invitations.delay(survey.pk).get() == 1
+    assert [m.to for m in mail.outbox[2:]] == [[rep.email]]
+
+
+def test_the_reminder_is_mailed_once_by_a_task(manager, partner_admin, rep, commit):
+    from enablement.tasks import send_survey_reminders
+
+    survey = make_survey(manager, send=True)
+    mail.outbox.clear()
+    with commit():
+        assert services.survey_remind(survey=survey, by=manager) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([partner_admin.email, rep.email])
+    assert all(m.subject.startswith("Reminder") for m in mail.outbox)
+    assert send_survey_reminders.delay(survey.pk).get() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_suppressed_mail_sends_no_invitation_nor_reminder(manager, partner_admin, commit):
+    from prm.mail import suppressed
+
+    survey = make_survey(manager)
+    mail.outbox.clear()
+    with commit(), suppressed():
+        services.survey_send(survey=survey, by=manager)
+        services.survey_remind(survey=survey, by=manager)
+    assert mail.outbox == []
+
+
+def test_the_csv_writes_every_typed_cell_as_text(client, manager, partner):
+    formula = PartnerUserFactory(partner=partner, email="=1+1@x.com")
+    survey = make_survey(manager, send=True)
+    services.survey_answer(
+        invitation=invitation_of(survey, formula),
+        data={"nps_score": 9, "comment": "+SUM(A1)", "answers": answers(survey, text="@cmd")},
+    )
+    client.force_login(manager)
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("admin:enablement_survey_csv", args=[survey.pk])).content.decode()))
+    )
+    row = next(r for r in rows[1:] if "1+1@x.com" in r[1])
+    assert row[1] == "'=1+1@x.com"
+    assert row[4] == "'+SUM(A1)"
+    assert row[-1] == "'@cmd"
+
+
+def test_csv_safe_quotes_each_formula_start():
+    from prm.csv import csv_safe
+
+    assert [csv_safe(v) for v in ["=1", "+1", "-1", "@a", "\tx", "plain", 7, None]] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@a",
+        "'\tx",
+        "plain",
+        7,
+        None,
+    ]
+
+
+def test_an_empty_audience_is_refused_on_the_audience(manager):
+    nobody = make_survey(manager, countries=",FR,")
+    with pytest.raises(RuleViolation) as refused:
+        services.survey_send(survey=nobody, by=manager)
+    assert list(refused.value.message_dict) == ["audience"]
+
+
+def test_results_show_each_text_questions_latest_answers_and_the_real_count(manager, partner, monkeypatch):
+    from enablement.selectors import surveys as survey_selectors
+
+    monkeypatch.setattr(survey_selectors, "TEXT_ANSWERS_SHOWN", 2)
+    users = [PartnerUserFactory(partner=partner) for _ in range(4)]
+    two_texts = [*QUESTIONS, {"order": 4, "kind": "text", "text": "And another?"}]
+    survey = make_survey(manager, questions=two_texts, send=True)
+    first, second = survey.questions.filter(kind="text").order_by("order")
+    for i, user in enumerate(users):
+        given = answers(survey)
+        given[str(first.pk)] = f"first {i}"
+        given[str(second.pk)] = f"second {i}"
+        services.survey_answer(
+            invitation=invitation_of(survey, user),
+            data={"nps_score": 8, "answers": given},
+            now=timezone.now() + timedelta(minutes=i),
+        )
+    results = {r["question"].pk: r for r in selectors.survey_results(survey=survey)["questions"]}
+    assert results[first.pk]["answers"] == 4 and results[second.pk]["answers"] == 4
+    assert [t["text"] for t in results[first.pk]["texts"]] == ["first 3", "first 2"]
+    assert [t["text"] for t in results[second.pk]["texts"]] == ["second 3", "second 2"]
+
+
+def test_a_deactivated_persons_link_and_invitation_are_refused(client, manager, partner_admin):
+    survey = make_survey(manager, send=True)
+    url = answer_url(survey, partner_admin)
+    partner_admin.is_active = False
+    partner_admin.save(update_fields=["is_active"])
+    assert client.get(url).status_code == 404
+    with pytest.raises(StateConflict, match="closed"):
+        answer(survey, partner_admin, 9)
+    assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ("Same\nSame", "Each choice once"),
+        ("Short\n" + "x" * 201, "at most 200 characters"),
+        ("Only one", "2 to 20 choices"),
+    ],
+)
+def test_the_admin_refuses_a_bad_choice_list_on_its_field(client, manager, choices, message):
+    from ..admin_forms import admin_form_data
+
+    client.force_login(manager)
+    add = reverse("admin:enablement_survey_add")
+    data = admin_form_data(
+        client.get(add),
+        title="Onboarding feedback",
+        audience_statuses=["active"],
+        recipients="all",
+        **{
+            "questions-TOTAL_FORMS": "1",
+            "questions-0-order": "1",
+            "questions-0-kind": "choice",
+            "questions-0-text": "Which?",
+            "questions-0-choices": choices,
+        },
+    )
+    refused = client.post(add, data)
+    assert refused.status_code == 200
+    row = refused.context["inline_admin_formsets"][0].formset.forms[0]
+    assert message in " ".join(row.errors["choices"])
+    assert not Survey.objects.exists()
+
+
+def test_the_admin_saves_tiers_and_questions_through_the_service(client, manager):
+    from ..admin_forms import admin_form_data
+    from ..factories import TierFactory
+
+    tier = TierFactory()
+    survey = make_survey(manager)
+    client.force_login(manager)
+    change = reverse("admin:enablement_survey_change", args=[survey.pk])
+    data = admin_form_data(client.get(change), tiers=[tier.pk], title="Renamed")
+    assert client.post(change, data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == "Renamed" and list(survey.tiers.all()) == [tier]
+    assert survey.questions.count() == 3  # the question rows were not changed, so they stay

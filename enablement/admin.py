@@ -22,7 +22,7 @@ from prm.audit import AuditedAdmin
 from prm.errors import error_messages, form_errors_from
 
 from . import selectors, services
-from .forms import AudienceForm
+from .forms import AudienceForm, partner_types_field
 from .models import (
     Announcement,
     Certification,
@@ -67,13 +67,7 @@ class ContentAssetForm(forms.ModelForm):
         label="File", required=False, help_text="PDF, Office, image, video or ZIP. A new file makes a new version."
     )
     tag_words = forms.CharField(label="Tags", required=False, max_length=500, help_text="Separate them with commas.")
-    audience_types = forms.MultipleChoiceField(
-        label="Partner types",
-        choices=PartnerType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every partner type sees it.",
-    )
+    audience_types = partner_types_field("None ticked: every partner type sees it.")
 
     class Meta:
         model = ContentAsset
@@ -444,16 +438,7 @@ class AnnouncementForm(AudienceForm):
 
     class Meta:
         model = Announcement
-        fields = [
-            "title",
-            "body_markdown",
-            "link",
-            "link_text",
-            "pinned",
-            "publish_at",
-            "expires_at",
-            *AudienceForm.AUDIENCE_FIELDS,
-        ]
+        fields = [*services.ANNOUNCEMENT_FIELDS, *AudienceForm.AUDIENCE_FIELDS]
         help_texts = {
             "body_markdown": "A few lines of Markdown; scripts and raw HTML are removed when it is shown.",
             "link": "Optional: a web page (https://…) to read more.",
@@ -536,12 +521,7 @@ class AnnouncementAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data.get(field) for field in services.ANNOUNCEMENT_FIELDS}
-        data.update(
-            tiers=list(form.cleaned_data.get("tiers") or []),
-            partner_types=form.cleaned_data.get("audience_types") or [],
-            countries=form.cleaned_data.get("audience_countries") or [],
-            partner_statuses=form.cleaned_data.get("audience_statuses") or [],
-        )
+        data.update(form.audience_data())
         announcement = services.announcement_save(by=request.user, data=data, announcement=obj if change else None)
         obj.pk = announcement.pk
 
@@ -672,7 +652,7 @@ class SurveyAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        data = {f: getattr(obj, f) for f in (*services.surveys.SURVEY_FIELDS, *services.surveys.AUDIENCE_FIELDS)}
+        data = {f: getattr(obj, f) for f in services.surveys.SURVEY_FIELDS} | form.audience_data()
         survey = services.survey_save(by=request.user, survey=obj, data=data)
         obj.pk = survey.pk
 
@@ -929,11 +909,7 @@ class NewsletterAdmin(AuditedAdmin):
         data = {
             "subject": form.cleaned_data["subject"],
             "body_markdown": form.cleaned_data["body_markdown"],
-            "tiers": list(form.cleaned_data.get("tiers") or []),
-            "partner_types": form.cleaned_data.get("audience_types") or [],
-            "countries": form.cleaned_data.get("audience_countries") or [],
-            "partner_statuses": form.cleaned_data.get("audience_statuses") or [],
-            "recipients": form.cleaned_data.get("recipients") or "all",
+            **form.audience_data(),
         }
         if change:
             # The form wrote its values on ``obj``; the service changes the stored row, under its lock.

@@ -34,34 +34,30 @@ def _tiers(value) -> tuple[list[Tier], list[str]]:
     values = [value] if isinstance(value, (str, int, Tier)) and not isinstance(value, bool) else _as_list(value)
     if values is None:
         return [], [str(value)]
-    found, unknown, ids, names = {}, [], [], []
+
+    def as_id(item):
+        if isinstance(item, int) and not isinstance(item, bool):
+            return item
+        return int(item.strip()) if isinstance(item, str) and item.strip().isdigit() else None
+
+    ids = [as_id(item) for item in values if as_id(item) is not None]
+    names = {item.strip().lower() for item in values if isinstance(item, str) and as_id(item) is None}
+    by_id = {tier.pk: tier for tier in Tier.objects.filter(pk__in=ids)} if ids else {}
+    by_name = {tier.name.lower(): tier for tier in Tier.objects.all() if tier.name.lower() in names} if names else {}
+    found, unknown = {}, []
     for item in values:
         if isinstance(item, Tier) and item.pk:
-            found[item.pk] = item
-        elif isinstance(item, int) and not isinstance(item, bool):
-            ids.append(item)
-        elif isinstance(item, str) and item.strip().isdigit():
-            ids.append(int(item.strip()))
-        elif isinstance(item, str) and item.strip():
-            names.append(item.strip())
+            tier = item
+        elif as_id(item) is not None:
+            tier = by_id.get(as_id(item))
+        elif isinstance(item, str):
+            tier = by_name.get(item.strip().lower())
         else:
-            unknown.append(str(item))
-    by_id = {tier.pk: tier for tier in Tier.objects.filter(pk__in=ids)} if ids else {}
-    by_name = {}
-    if names:
-        wanted = {name.lower() for name in names}
-        by_name = {tier.name.lower(): tier for tier in Tier.objects.all() if tier.name.lower() in wanted}
-    for pk in ids:
-        if pk in by_id:
-            found[pk] = by_id[pk]
+            tier = None
+        if tier is None:
+            unknown.append(str(item).strip())
         else:
-            unknown.append(str(pk))
-    for name in names:
-        tier = by_name.get(name.lower())
-        if tier:
             found[tier.pk] = tier
-        else:
-            unknown.append(name)
     return list(found.values()), unknown
 
 

@@ -81,9 +81,7 @@ class AudienceForm(forms.ModelForm):
         label="Countries",
         choices=list(countries),
         required=False,
-        # Stacked: the two lists one above the other, under their label (side by side they push
-        # the label to the right of the widget).
-        widget=FilteredSelectMultiple("countries", is_stacked=True),
+        widget=FilteredSelectMultiple("countries", is_stacked=False),
         help_text="None chosen: every country.",
     )
     audience_statuses = forms.MultipleChoiceField(
@@ -93,6 +91,10 @@ class AudienceForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="None chosen: every status.",
     )
+
+    class Media:
+        # The countries' label back before its two lists (the admin's script puts the lists first).
+        css = {"all": ["css/admin-audience.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

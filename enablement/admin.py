@@ -23,7 +23,7 @@ from prm.csv import csv_safe
 from prm.errors import RuleViolation, error_messages, form_errors_from
 
 from . import selectors, services
-from .forms import AudienceForm
+from .forms import AudienceForm, partner_types_field
 from .models import (
     Announcement,
     Certification,
@@ -68,13 +68,7 @@ class ContentAssetForm(forms.ModelForm):
         label="File", required=False, help_text="PDF, Office, image, video or ZIP. A new file makes a new version."
     )
     tag_words = forms.CharField(label="Tags", required=False, max_length=500, help_text="Separate them with commas.")
-    audience_types = forms.MultipleChoiceField(
-        label="Partner types",
-        choices=PartnerType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every partner type sees it.",
-    )
+    audience_types = partner_types_field("None ticked: every partner type sees it.")
 
     class Meta:
         model = ContentAsset
@@ -445,16 +439,7 @@ class AnnouncementForm(AudienceForm):
 
     class Meta:
         model = Announcement
-        fields = [
-            "title",
-            "body_markdown",
-            "link",
-            "link_text",
-            "pinned",
-            "publish_at",
-            "expires_at",
-            *AudienceForm.AUDIENCE_FIELDS,
-        ]
+        fields = [*services.ANNOUNCEMENT_FIELDS, *AudienceForm.AUDIENCE_FIELDS]
         help_texts = {
             "body_markdown": "A few lines of Markdown; scripts and raw HTML are removed when it is shown.",
             "link": "Optional: a web page (https://…) to read more.",
@@ -537,12 +522,7 @@ class AnnouncementAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data.get(field) for field in services.ANNOUNCEMENT_FIELDS}
-        data.update(
-            tiers=list(form.cleaned_data.get("tiers") or []),
-            partner_types=form.cleaned_data.get("audience_types") or [],
-            countries=form.cleaned_data.get("audience_countries") or [],
-            partner_statuses=form.cleaned_data.get("audience_statuses") or [],
-        )
+        data.update(form.audience_data())
         announcement = services.announcement_save(by=request.user, data=data, announcement=obj if change else None)
         obj.pk = announcement.pk
 
@@ -679,8 +659,7 @@ class SurveyAdmin(AuditedAdmin):
         """The survey, its tiers and its questions in one call of ``survey_save`` (the service's
         rules, under its lock); never by the form or the formset behind its back."""
         obj = form.instance
-        data = {f: getattr(obj, f) for f in (*services.surveys.SURVEY_FIELDS, *services.surveys.AUDIENCE_FIELDS)}
-        data["tiers"] = list(form.cleaned_data.get("tiers") or [])
+        data = {f: getattr(obj, f) for f in services.surveys.SURVEY_FIELDS} | form.audience_data()
         questions = None
         for formset in formsets:
             if isinstance(formset, SurveyQuestionFormSet) and formset.has_changed():
@@ -936,11 +915,7 @@ class NewsletterAdmin(AuditedAdmin):
         data = {
             "subject": form.cleaned_data["subject"],
             "body_markdown": form.cleaned_data["body_markdown"],
-            "tiers": list(form.cleaned_data.get("tiers") or []),
-            "partner_types": form.cleaned_data.get("audience_types") or [],
-            "countries": form.cleaned_data.get("audience_countries") or [],
-            "partner_statuses": form.cleaned_data.get("audience_statuses") or [],
-            "recipients": form.cleaned_data.get("recipients") or "all",
+            **form.audience_data(),
         }
         if change:
             # The form wrote its values on ``obj``; the service changes the stored row, under its lock.

@@ -49,20 +49,34 @@ class QuizForm(forms.Form):
         return {name[1:]: value for name, value in self.cleaned_data.items()}
 
 
-class AudienceForm(forms.ModelForm):
-    """The admin form part of an audience (newsletters, announcements, surveys): multi-selects for
-    partner types, countries and statuses, stored comma-bounded on the model. Subclasses set
-    ``Meta.model`` and ``Meta.fields`` (including ``tiers`` and ``recipients``)."""
-
-    AUDIENCE_FIELDS = ["tiers", "audience_types", "audience_countries", "audience_statuses", "recipients"]
-
-    audience_types = forms.MultipleChoiceField(
+def partner_types_field(help_text: str = "None chosen: every type.") -> forms.MultipleChoiceField:
+    """Partner types as check boxes (an audience's, a content asset's); none chosen means every type."""
+    return forms.MultipleChoiceField(
         label="Partner types",
         choices=PartnerType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None chosen: every type.",
+        help_text=help_text,
     )
+
+
+class AudienceForm(forms.ModelForm):
+    """The admin form part of an audience (newsletters, announcements, surveys): multi-selects for
+    partner types, countries and statuses, stored comma-bounded on the model. Subclasses set
+    ``Meta.model`` and ``Meta.fields`` (including ``tiers`` and ``recipients``); the admin hands
+    ``audience_data()`` to the service, which reads it with ``services.audience_apply``."""
+
+    AUDIENCE_FIELDS = ["tiers", "audience_types", "audience_countries", "audience_statuses", "recipients"]
+    # The service's name of each form field.
+    AUDIENCE_DATA = {
+        "tiers": "tiers",
+        "audience_types": "partner_types",
+        "audience_countries": "countries",
+        "audience_statuses": "partner_statuses",
+        "recipients": "recipients",
+    }
+
+    audience_types = partner_types_field()
     audience_countries = forms.MultipleChoiceField(
         label="Countries",
         choices=list(countries),
@@ -77,6 +91,10 @@ class AudienceForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="None chosen: every status.",
     )
+
+    class Media:
+        # The countries' label back before its two lists (the admin's script puts the lists first).
+        css = {"all": ["css/admin-audience.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,6 +111,17 @@ class AudienceForm(forms.ModelForm):
         self.instance.countries = comma_value(self.cleaned_data.get("audience_countries"))
         self.instance.partner_statuses = comma_value(self.cleaned_data.get("audience_statuses"))
         super()._post_clean()
+
+    def audience_data(self) -> dict:
+        """The audience as the services take it (``services.audience_apply``): ``tiers``,
+        ``partner_types``, ``countries``, ``partner_statuses``, ``recipients``, for the fields
+        this form has."""
+        data = {}
+        for name, key in self.AUDIENCE_DATA.items():
+            if name in self.fields:
+                value = self.cleaned_data.get(name)
+                data[key] = (value or "") if name == "recipients" else list(value or [])
+        return data
 
 
 # --- Surveys (partner feedback) ---

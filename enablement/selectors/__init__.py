@@ -8,9 +8,8 @@ from .announcements import (  # noqa: E402, F401
     announcement_state_q,
     announcements_for,
     announcements_visible,
-    audience_q_for,
 )
-from .audience import audience_summary  # noqa: E402, F401
+from .audience import audience_q_for, audience_summary, audience_users  # noqa: E402, F401
 from .learning import (  # noqa: F401
     EXPIRING_SOON_DAYS,
     attempt_list,

@@ -7,53 +7,15 @@ audience in a loop."""
 
 from datetime import datetime
 
-from django.db.models import (
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Concat
-from django.db.models.lookups import Contains, Exact
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from partners.models import User
-from prm.roles import PARTNER_ROLES, Role
 
-from ..models import Announcement, AnnouncementDismissal, Audience, Recipients
+from ..models import Announcement, AnnouncementDismissal
+from .audience import audience_q_for, audience_users_of_row
 
 HOME_LIMIT = 5
-
-
-def audience_q_for(user: User, model: type[Audience] = Announcement) -> Q:
-    """The rows of ``model`` (any Audience) whose audience includes ``user``, as a filter: the
-    user's organization matches every chosen tier, type, country and status (an empty choice
-    matches all), and the role matches the recipients. Staff and users without an organization
-    match nothing."""
-    partner = getattr(user, "partner", None) if getattr(user, "partner_id", None) else None
-    if partner is None or not user.is_active or user.role not in PARTNER_ROLES:
-        return Q(pk__in=[])
-    through = model.tiers.through
-    owner = f"{model._meta.model_name}_id"
-    any_tier = ~Exists(through.objects.filter(**{owner: OuterRef("pk")}))
-    q = Q(any_tier)
-    if partner.tier_id:
-        q |= Q(Exists(through.objects.filter(**{owner: OuterRef("pk"), "tier_id": partner.tier_id})))
-    country = getattr(partner.country, "code", partner.country) or ""
-    for field, value in (
-        ("partner_types", partner.partner_type),
-        ("countries", country),
-        ("partner_statuses", partner.status),
-    ):
-        q &= Q(**{field: ""}) | Q(**{f"{field}__contains": f",{value},"})
-    if user.role != Role.PARTNER_ADMIN:
-        q &= Q(recipients=Recipients.ALL)
-    return q
 
 
 def current_q(now: datetime) -> Q:
@@ -68,7 +30,7 @@ def announcements_visible(user: User, now: datetime | None = None) -> QuerySet[A
     dismissed = AnnouncementDismissal.objects.filter(announcement_id=OuterRef("pk"), user_id=user.pk)
     return (
         Announcement.objects.filter(current_q(now))
-        .filter(audience_q_for(user))
+        .filter(audience_q_for(user, Announcement))
         .annotate(dismissed=Exists(dismissed))
         .order_by("-pinned", "-publish_at", "-id")
     )
@@ -91,23 +53,8 @@ def _count(queryset: QuerySet) -> Subquery:
 
 
 def _reach_subquery() -> Subquery:
-    """For each announcement (the outer row), how many active partner users its audience reaches
-    now: the same rule as ``audience_users``, evaluated per user in SQL."""
-    through = Announcement.tiers.through
-    chosen_tiers = through.objects.filter(announcement_id=OuterRef(OuterRef("pk")))
-    users = User.objects.filter(partner__isnull=False, is_active=True, role__in=list(PARTNER_ROLES)).exclude(email="")
-    users = users.annotate(
-        type_key=Concat(Value(","), F("partner__partner_type"), Value(",")),
-        country_key=Concat(Value(","), F("partner__country"), Value(",")),
-        status_key=Concat(Value(","), F("partner__status"), Value(",")),
-    )
-    conditions = [
-        Q(~Exists(chosen_tiers)) | Q(Exists(chosen_tiers.filter(tier_id=OuterRef("partner__tier_id")))),
-        Q(role=Role.PARTNER_ADMIN) | Q(Exact(OuterRef("recipients"), Value(Recipients.ALL))),
-    ]
-    for field, key in (("partner_types", "type_key"), ("countries", "country_key"), ("partner_statuses", "status_key")):
-        conditions.append(Q(Exact(OuterRef(field), Value(""))) | Q(Contains(OuterRef(field), F(key))))
-    return _count(users.filter(*conditions))
+    """For each announcement (the outer row), how many members its audience reaches now."""
+    return _count(audience_users_of_row(Announcement))
 
 
 def announcement_reach(queryset: QuerySet[Announcement] | None = None) -> QuerySet[Announcement]:

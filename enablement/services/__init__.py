@@ -10,6 +10,9 @@ from .announcements import (  # noqa: E402, F401
     announcement_save,
     announcement_withdraw,
 )
+
+# --- Audiences (newsletters, announcements, surveys) ---
+from .audience import audience_apply  # noqa: E402, F401
 from .learning import (  # noqa: F401
     ASSET_FIELDS,
     REMINDERS,

@@ -7,24 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partners.models import Tier, User
+from partners.models import User
 from prm.errors import RuleViolation, StateConflict
+from prm.locks import lock_one
 from prm.roles import MANAGER_ROLES, require_role
 
-from ..models import Announcement, AnnouncementDismissal, Recipients, comma_value, validate_partner_statuses
+from ..models import Announcement, AnnouncementDismissal
+from .audience import audience_apply
 
-ANNOUNCEMENT_FIELDS = (
-    "title",
-    "body_markdown",
-    "link",
-    "link_text",
-    "pinned",
-    "publish_at",
-    "expires_at",
-    "recipients",
-)
-# The audience as lists (the model stores them comma-bounded).
-AUDIENCE_LISTS = ("partner_types", "countries", "partner_statuses")
+# What an announcement says and when (its audience is read by ``audience_apply``); the admin's form
+# shows the same fields.
+ANNOUNCEMENT_FIELDS = ("title", "body_markdown", "link", "link_text", "pinned", "publish_at", "expires_at")
 
 
 def announcement_check(announcement: Announcement) -> dict[str, list[str]]:
@@ -57,33 +50,20 @@ def announcement_save(*, by: User, data: dict, announcement: Announcement | None
             setattr(announcement, field, value)
     if "publish_at" in data and data["publish_at"] is None:
         announcement.publish_at = timezone.now()
-    for field in AUDIENCE_LISTS:
-        if field in data:
-            value = data[field]
-            setattr(announcement, field, value if isinstance(value, str) else comma_value(value))
-    if not announcement.recipients:
-        announcement.recipients = Recipients.ALL
-
-    errors = announcement_check(announcement)
+    errors: dict[str, list[str]] = {}
+    tiers = None
     try:
-        # The check constraint says the same as announcement_check, which names the field: skip it
-        # here. No status chosen means every status (the model field itself does not allow blank).
-        announcement.full_clean(validate_constraints=False, exclude=["partner_statuses"])
+        tiers = audience_apply(target=announcement, data=data)
+    except RuleViolation as error:
+        errors.update(error.message_dict)
+    for field, messages in announcement_check(announcement).items():
+        errors.setdefault(field, []).extend(messages)
+    try:
+        # The check constraint says the same as announcement_check, which names the field: skip it here.
+        announcement.full_clean(validate_constraints=False)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
-    try:
-        validate_partner_statuses(announcement.partner_statuses)
-    except ValidationError as error:
-        errors["partner_statuses"] = error.messages
-    tiers = None
-    if "tiers" in data:
-        tiers = list(data["tiers"] or [])
-        ids = {t.pk if isinstance(t, Tier) else t for t in tiers}
-        found = list(Tier.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]))
-        if len(found) != len(ids):
-            errors["tiers"] = ["Choose tiers of the program."]
-        tiers = found
     if errors:
         raise RuleViolation(errors)
     announcement.save()
@@ -98,7 +78,7 @@ def announcement_withdraw(*, by: User, announcement: Announcement, now: datetime
     announcement that has already ended cannot be withdrawn again."""
     require_role(by, *MANAGER_ROLES, action="withdraw announcements")
     now = now or timezone.now()
-    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    announcement = lock_one(Announcement.objects.all(), announcement.pk)
     if announcement.expires_at is not None and announcement.expires_at <= now:
         raise StateConflict(f"“{announcement.title}” has already ended.")
     if announcement.publish_at >= now:

@@ -84,7 +84,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from partners.models import Tier, User
+from partners.models import User
 from prm import work
 from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock_one, set_lock_timeout
@@ -96,10 +96,9 @@ from ..models import (
     Newsletter,
     NewsletterDelivery,
     NewsletterOptOut,
-    Recipients,
-    comma_value,
 )
 from ..selectors.audience import audience_users
+from .audience import audience_apply
 
 UNSUBSCRIBE_SALT = "enablement.newsletter.unsubscribe"
 EDITABLE = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
@@ -110,41 +109,6 @@ _UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/PLACEHOLDER/"
 
 
 # --- Composing ---------------------------------------------------------------------------------------
-
-
-def _tiers_from(values) -> list[Tier]:
-    """Tiers given as Tier objects, ids, or names (case-insensitive); an unknown one is named."""
-    if values is None:
-        return []
-    if isinstance(values, (str, int, Tier)):
-        values = [values]
-    tiers, unknown = [], []
-    for value in values:
-        if isinstance(value, Tier):
-            tiers.append(value)
-            continue
-        tier = None
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-            tier = Tier.objects.filter(pk=int(value)).first()
-        if tier is None and isinstance(value, str):
-            tier = Tier.objects.filter(name__iexact=value.strip()).first()
-        (tiers if tier else unknown).append(tier or value)
-    if unknown:
-        raise RuleViolation({"tiers": [f"Unknown tier: {', '.join(map(str, unknown))}."]})
-    return tiers
-
-
-def _choices(data: dict, key: str) -> str | None:
-    if key not in data:
-        return None
-    value = data[key]
-    if value is None:
-        value = []
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",")]
-    if not isinstance(value, (list, tuple, set)) or not all(isinstance(v, str) for v in value):
-        raise RuleViolation({key: ["Give a list of codes."]})
-    return comma_value(v for v in value if v)
 
 
 @transaction.atomic
@@ -158,16 +122,10 @@ def newsletter_save(*, by: User, data: dict, newsletter: Newsletter | None = Non
             raise StateConflict(SENT_NO_CHANGE)
     else:
         newsletter = Newsletter(created_by=by)
-    tiers = _tiers_from(data["tiers"]) if "tiers" in data else None
+    tiers = audience_apply(target=newsletter, data=data)
     for field in ("subject", "body_markdown"):
         if field in data:
             setattr(newsletter, field, (data[field] or "").strip() if isinstance(data[field], str) else data[field])
-    for field in ("partner_types", "countries", "partner_statuses"):
-        value = _choices(data, field)
-        if value is not None:
-            setattr(newsletter, field, value)
-    if "recipients" in data:
-        newsletter.recipients = data["recipients"] or Recipients.ALL
     newsletter.updated_at = timezone.now()
     try:
         newsletter.full_clean()

@@ -37,14 +37,14 @@ from ..models import (
 )
 from ..selectors.audience import audience_users
 from ..selectors.surveys import survey_answer_token, survey_invitation_state, survey_is_closed
+from .audience import audience_apply
 
 # The allowed changes of a survey's status (prm.transitions).
 SURVEY_TRANSITIONS = {
     Survey.Status.DRAFT: (Survey.Status.OPEN,),
     Survey.Status.OPEN: (Survey.Status.CLOSED,),
 }
-SURVEY_FIELDS = ("title", "introduction", "nps_question", "closes_at", "recipients")
-AUDIENCE_FIELDS = ("partner_types", "countries", "partner_statuses")
+SURVEY_FIELDS = ("title", "introduction", "nps_question", "closes_at")  # the audience: audience_apply
 QUESTION_FIELDS = ("order", "kind", "text", "choices", "required")
 TEXT_MAX = 2000
 MAX_CHOICES = 20
@@ -105,13 +105,14 @@ def survey_save(*, by: User, data: dict, survey: Survey | None = None, questions
         survey = lock_one(Survey.objects.all(), survey.pk)
         if survey.status != Survey.Status.DRAFT:
             raise StateConflict("This survey has been sent: its questions no longer change.")
-    for field in (*SURVEY_FIELDS, *AUDIENCE_FIELDS):
+    for field in SURVEY_FIELDS:
         if field in data:
             setattr(survey, field, data[field])
+    tiers = audience_apply(target=survey, data=data)
     survey.full_clean(exclude=["tiers"])
     survey.save()
-    if "tiers" in data:
-        survey.tiers.set(data["tiers"])
+    if tiers is not None:
+        survey.tiers.set(tiers)
     if questions is not None:
         built = [SurveyQuestion(survey=survey, **{f: q[f] for f in QUESTION_FIELDS if f in q}) for q in questions]
         _check_questions(built)

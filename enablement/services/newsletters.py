@@ -30,9 +30,23 @@ A mail server delivers a message only after the end of its data. A worker killed
 leaves the row ``sending`` while the server never saw the end of the data and discards what it
 got: mailing that row again later is safe. A worker killed after the commit leaves it recorded as
 sent. If our claim was lost (a stale claim given to another run), the conditional update changes
-nothing and the connection is closed without ending the data: the other run mails it, once. The
-only mail that can be lost is one whose worker dies in the instant between our commit and the
-server's reading of the final dot; no one is ever mailed twice.
+nothing and the connection is closed without ending the data: the other run mails it, once.
+
+So a worker's death never mails anyone twice. A mail can be lost (never doubled) in three cases:
+
+- the worker dies between our commit and the server's reading of the final dot;
+- the commit succeeds on the database server but errors on our side (e.g. the connection to the
+  database drops while the reply comes back): the data is abandoned, the row stays ``sent``,
+  nobody mailed;
+- no reply comes after the final dot: the row stays ``sent`` with the warning in ``last_error``
+  (the server may or may not have the message), the connection is closed and the batch goes on
+  on a new one.
+
+One trade is the database's: the records are committed without waiting for PostgreSQL's WAL flush
+(``PRM_NEWSLETTER_QUICK_COMMITS``, on by default; it is what makes hundreds of mails a second
+possible). A crash of the DATABASE SERVER (not of a worker) may then lose the "sent" records of its
+last fraction of a second; after recovery those rows are ``sending`` again and their recipients may
+be mailed a second time. With the setting off that cannot happen, at the cost of a flush per mail.
 
 Other backends (locmem in tests, console, file) cannot be split: there the delivery is recorded
 sent first, then the batch is handed to ``backend.send_messages`` (a failure turns the rows into
@@ -44,13 +58,14 @@ or a second task for the same send all run the same code: prepare (no-op), give 
 older than ``PRM_NEWSLETTER_CLAIM_STALE_SECONDS`` (their worker died: nothing of theirs reached the
 end of data), claim, mail. No manual clean-up.
 
-**Failures.** A permanent refusal (5xx, e.g. ``550`` to ``RCPT TO``) fails the delivery at once
-with the server's reason. A temporary one (4xx) or a connection error counts an attempt and sets
-``next_attempt_at`` with exponential backoff (``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1)),
-up to ``PRM_NEWSLETTER_MAX_ATTEMPTS`` attempts, then fails with the last reason. The send is
-``sent`` (with ``finished_at``) when no delivery is pending or being sent; retries due later keep
-it ``sending`` and a delayed task comes back for them. The counts are recomputed per batch with
-one aggregate query.
+**Failures.** A permanent refusal (5xx, e.g. ``550`` to ``RCPT TO`` or at the end of data) fails the
+delivery at once with the server's reason; so does an address no mail can be built for (e.g.
+``a@b@c.com``), the rest of the batch going on. A temporary refusal (4xx) or a connection error
+counts an attempt and sets ``next_attempt_at`` with exponential backoff
+(``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1)), up to ``PRM_NEWSLETTER_MAX_ATTEMPTS`` attempts,
+then fails with the last reason. The send is ``sent`` (with ``finished_at``) when no delivery is
+pending or being sent; retries due later keep it ``sending`` and a delayed task comes back for them.
+The counts are recomputed per batch with one aggregate query.
 
 Every mail is from ``DEFAULT_FROM_EMAIL`` with its own ``Message-ID`` (the same on a retry of the
 same delivery), the signed unsubscribe URL in its footer and the RFC 8058 headers
@@ -77,7 +92,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -485,12 +500,11 @@ _RECORD_SENT = (
 
 @contextmanager
 def _quick_commits():
-    """Commits that do not wait for PostgreSQL's WAL flush, for the records of one batch.
-
-    It keeps the instant between "recorded sent" and "end of data" short. Only a crash of the
-    database server itself (not of a worker) could lose such a record; the delivery would then be
-    mailed again, so the trade is the database server's durability, not the worker's."""
-    if db_connection.vendor != "postgresql":
+    """Commits that do not wait for PostgreSQL's WAL flush, for the records of one batch, when
+    ``PRM_NEWSLETTER_QUICK_COMMITS`` is on: the instant between "recorded sent" and "end of data"
+    stays short. A crash of the database server (not of a worker) may lose the last records, whose
+    recipients may then be mailed again (see the module's docstring)."""
+    if db_connection.vendor != "postgresql" or not settings.PRM_NEWSLETTER_QUICK_COMMITS:
         yield
         return
     with db_connection.cursor() as cursor:
@@ -502,25 +516,40 @@ def _quick_commits():
             cursor.execute("RESET synchronous_commit")
 
 
-def _record_failure(row: _Claimed, run: str, reason: str, *, permanent: bool, was_sent: bool = False) -> None:
-    """A refusal fails the delivery at once; a temporary error is retried with exponential backoff
-    until the attempts run out, then it fails with the last reason."""
-    attempts = row.attempts + 1
+def _record_failure(rows: list[_Claimed], run: str, reason: str, *, permanent: bool, was_sent: bool = False) -> None:
+    """One failure for each of ``rows`` (still this run's), in at most two statements. A refusal
+    fails a delivery at once; a temporary error counts an attempt and retries it after
+    ``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1), until the attempts run out: then it fails
+    with the last reason."""
+    if not rows:
+        return
     reason = reason[:300]
-    rows = NewsletterDelivery.objects.filter(
-        pk=row.pk,
+    mine = NewsletterDelivery.objects.filter(
+        pk__in=[row.pk for row in rows],
         claimed_by=run,
         status=NewsletterDelivery.Status.SENT if was_sent else NewsletterDelivery.Status.SENDING,
     )
-    if permanent or attempts >= settings.PRM_NEWSLETTER_MAX_ATTEMPTS:
-        rows.update(status=NewsletterDelivery.Status.FAILED, attempts=attempts, last_error=reason, next_attempt_at=None)
+    last_try = settings.PRM_NEWSLETTER_MAX_ATTEMPTS - 1  # attempts so far when this one is the last
+    failing = mine if permanent else mine.filter(attempts__gte=last_try)
+    failing.update(
+        status=NewsletterDelivery.Status.FAILED, attempts=F("attempts") + 1, last_error=reason, next_attempt_at=None
+    )
+    if permanent:
         return
-    delay = settings.PRM_NEWSLETTER_RETRY_SECONDS * 2 ** (attempts - 1)
-    rows.update(
+    now = timezone.now()
+    backoff = Case(
+        *(
+            When(attempts=n, then=Value(now + timedelta(seconds=settings.PRM_NEWSLETTER_RETRY_SECONDS * 2**n)))
+            for n in sorted({row.attempts for row in rows if row.attempts < last_try})
+        ),
+        default=Value(now + timedelta(seconds=settings.PRM_NEWSLETTER_RETRY_SECONDS)),
+        output_field=DateTimeField(),
+    )
+    mine.filter(attempts__lt=last_try).update(
         status=NewsletterDelivery.Status.PENDING,
-        attempts=attempts,
+        attempts=F("attempts") + 1,
         last_error=reason,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        next_attempt_at=backoff,
         claimed_by="",
         claimed_at=None,
         sent_at=None,
@@ -544,6 +573,13 @@ class _Refused(Exception):
     @property
     def permanent(self) -> bool:
         return 500 <= self.code < 600
+
+
+class _BadAddress(Exception):
+    """An address no mail can be built for (e.g. ``a@b@c.com``): that delivery fails for good,
+    the rest of the batch goes on."""
+
+    permanent = True
 
 
 class _ClaimLost(Exception):
@@ -603,7 +639,10 @@ def _smtp_deliver(smtp: smtplib.SMTP, mail: _MailBytes, row: _Claimed, run: str)
     """One message in two halves (see the module's docstring). Returns a warning to keep on a
     delivery that is recorded sent but whose end of data got no clear answer."""
     from_addr = mail.from_addr
-    to_addr, data = mail.for_row(row)
+    try:
+        to_addr, data = mail.for_row(row)
+    except (ValueError, UnicodeError) as error:
+        raise _BadAddress(f"The address {row.email!r} cannot be mailed: {error}") from error
     smtp.ehlo_or_helo_if_needed()
     code, reply = smtp.mail(from_addr)
     if code != 250:
@@ -634,7 +673,7 @@ def _smtp_deliver(smtp: smtplib.SMTP, mail: _MailBytes, row: _Claimed, run: str)
         # Recorded sent; whether the server has it cannot be known. Never send it twice.
         return f"No answer after the end of the message ({error}); it may not have arrived."[:300]
     if code != 250:
-        _record_failure(row, run, str(_Refused(code, reply)), permanent=500 <= code < 600, was_sent=True)
+        _record_failure([row], run, str(_Refused(code, reply)), permanent=500 <= code < 600, was_sent=True)
     return None
 
 
@@ -657,8 +696,7 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
         try:
             backend.send_messages(messages_for(mine))
         except (smtplib.SMTPException, OSError) as error:
-            for row in mine:
-                _record_failure(row, run, str(error), permanent=False, was_sent=True)
+            _record_failure(mine, run, str(error), permanent=False, was_sent=True)
         return
 
     with _quick_commits():
@@ -666,8 +704,8 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
             try:
                 backend.open()
             except (smtplib.SMTPException, OSError) as error:
-                for row in remaining:  # the server is unreachable: an attempt for each
-                    _record_failure(row, run, f"Mail server unreachable: {error}", permanent=False)
+                # The server is unreachable: an attempt for each row, in two statements.
+                _record_failure(remaining, run, f"Mail server unreachable: {error}", permanent=False)
                 return
             smtp = backend.connection
             mail = mail or _MailBytes(layout, newsletter.pk)
@@ -685,9 +723,9 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
                     row = remaining[0]
                     try:
                         warning = _smtp_deliver(smtp, mail, row, run)
-                    except _Refused as refused:
+                    except (_Refused, _BadAddress) as refused:
                         remaining.pop(0)
-                        _record_failure(row, run, str(refused), permanent=refused.permanent)
+                        _record_failure([row], run, str(refused), permanent=refused.permanent)
                         continue
                     except _ClaimLost:
                         remaining.pop(0)
@@ -704,7 +742,7 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
                 if remaining and not isinstance(error, ConnectionError):
                     # The message being written when the connection broke: an attempt, retried later.
                     row = remaining.pop(0)
-                    _record_failure(row, run, f"Connection to the mail server lost: {error}", permanent=False)
+                    _record_failure([row], run, f"Connection to the mail server lost: {error}", permanent=False)
             finally:
                 try:
                     backend.close()
@@ -791,16 +829,20 @@ def unsubscribe_check(*, token: str) -> tuple[User, Newsletter | None]:
 
 def newsletter_opt_out(*, user: User, via: str, newsletter: Newsletter | None = None) -> NewsletterOptOut:
     """The user gets no more newsletters (once is enough: unsubscribing again changes nothing).
-    Deliveries still waiting for them are skipped. Transactional mail is not affected."""
+    Deliveries still waiting for them (``pending``, also in a send under way) are skipped and those
+    sends' counts follow; one being mailed at this instant (``sending``) is not stopped.
+    Transactional mail is not affected."""
     if via not in NewsletterOptOut.Via.values:
         raise RuleViolation({"via": [f"Unknown way to unsubscribe: {via}."]})
     with transaction.atomic(), scopes_disabled():
         opt_out, _ = NewsletterOptOut.objects.get_or_create(
             user=user, defaults={"via": via, "newsletter": newsletter, "created_at": timezone.now()}
         )
-        NewsletterDelivery.objects.filter(user=user, status=NewsletterDelivery.Status.PENDING).update(
-            status=NewsletterDelivery.Status.SKIPPED, next_attempt_at=None
-        )
+        waiting = NewsletterDelivery.objects.filter(user=user, status=NewsletterDelivery.Status.PENDING)
+        sends = set(waiting.values_list("newsletter_id", flat=True))
+        waiting.update(status=NewsletterDelivery.Status.SKIPPED, next_attempt_at=None)
+        for newsletter_id in sorted(sends):
+            _update_counts(newsletter_id)
     return opt_out
 
 

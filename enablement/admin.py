@@ -4,6 +4,7 @@ Managers also publish announcements to an audience and see how many people each 
 
 import csv
 
+from csp.decorators import csp
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +48,7 @@ from .models import (
     partner_types_value,
 )
 from .selectors.audience import audience_summary
+from .services.newsletters import EDITABLE as NEWSLETTER_EDITABLE
 
 
 def _table(headers, rows):
@@ -825,18 +827,7 @@ class NewsletterSendForm(forms.Form):
         self.schedule = schedule
         self.fields["at"].required = schedule
 
-    def clean_at(self):
-        at = self.cleaned_data.get("at")
-        if self.schedule and at is not None and at <= timezone.now():
-            raise ValidationError("Choose a time in the future, or send it now.")
-        return at
-
-
-EDITABLE_NEWSLETTER_STATUSES = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
-
-
-def _count(n: int) -> str:
-    return f"{n:,}"
+    # A time that is not in the future is refused by services.newsletter_send (on this field).
 
 
 @admin.register(Newsletter)
@@ -874,7 +865,7 @@ class NewsletterAdmin(AuditedAdmin):
 
     @staticmethod
     def _editable(newsletter: Newsletter) -> bool:
-        return newsletter.status in EDITABLE_NEWSLETTER_STATUSES
+        return newsletter.status in NEWSLETTER_EDITABLE
 
     def has_change_permission(self, request, obj=None):
         """Drafts and scheduled newsletters may be edited; once sending starts the page is read-only."""
@@ -950,8 +941,8 @@ class NewsletterAdmin(AuditedAdmin):
             + f"?newsletter__id__exact={newsletter.pk}",
             **self._progress_context(newsletter),
         }
-        if newsletter.status in EDITABLE_NEWSLETTER_STATUSES:
-            context["audience_count"] = services.newsletter_audience_count(newsletter)
+        if newsletter.status in NEWSLETTER_EDITABLE:
+            context["audience_count"] = services.newsletter_audience_count(newsletter=newsletter)
         else:
             counts = selectors.delivery_counts(newsletter)
             context["delivery_counts"] = [
@@ -1002,18 +993,22 @@ class NewsletterAdmin(AuditedAdmin):
             self._context(request, newsletter, f"Preview: {preview['subject']}", preview=preview),
         )
 
+    @csp(
+        {
+            "sandbox": True,
+            "default-src": ["'none'"],
+            "img-src": ["https:", "data:"],
+            "frame-ancestors": ["'self'"],
+        }
+    )
     def preview_html_view(self, request, pk):
-        """The HTML part alone, for the preview's frame. The mail's layout styles itself inline
-        (mail clients need that), so this one response allows inline styles and nothing else:
-        a sandbox without scripts, forms or same-origin rights, shown only in our own frame."""
+        """The HTML part alone, for the preview's frame: this one response's policy (instead of the
+        site's) is a sandbox without scripts, forms or same-origin rights, no style or script at
+        all (the layout has none), images from the web, shown only in our own frame."""
         newsletter = self._newsletter(request, pk, sends=False)
         preview = services.newsletter_preview(newsletter=newsletter, user=None)
         response = HttpResponse(preview["html"], content_type="text/html; charset=utf-8")
-        response["Content-Security-Policy"] = (
-            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'"
-        )
         response["X-Frame-Options"] = "SAMEORIGIN"
-        response._csp_exempt = True  # the header above replaces the site's policy for this response
         return response
 
     def test_send_view(self, request, pk):
@@ -1053,7 +1048,7 @@ class NewsletterAdmin(AuditedAdmin):
                     )
                 return redirect("admin:enablement_newsletter_change", newsletter.pk)
         newsletter.refresh_from_db()
-        editable = newsletter.status in EDITABLE_NEWSLETTER_STATUSES
+        editable = newsletter.status in NEWSLETTER_EDITABLE
         return render(
             request,
             "admin/enablement/newsletter/send.html",
@@ -1064,7 +1059,7 @@ class NewsletterAdmin(AuditedAdmin):
                 form=form,
                 schedule=schedule,
                 audience_text=selectors.audience_summary(newsletter),
-                audience_count=services.newsletter_audience_count(newsletter) if editable else None,
+                audience_count=services.newsletter_audience_count(newsletter=newsletter) if editable else None,
             ),
         )
 
@@ -1088,21 +1083,8 @@ class NewsletterAdmin(AuditedAdmin):
         return JsonResponse({**progress, "ready": progress["finished"], "progress": progress["text"]})
 
 
-class ReadOnlyNewsletterRows(admin.ModelAdmin):
-    """Written by the sending engine and by unsubscribing only: nobody adds, edits or deletes them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(NewsletterDelivery)
-class NewsletterDeliveryAdmin(ReadOnlyNewsletterRows):
+class NewsletterDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["email", "partner", "newsletter", "status", "attempts", "last_error", "sent_at"]
     list_filter = ["status", "newsletter"]
     search_fields = ["email", "partner__name"]
@@ -1121,7 +1103,7 @@ class NewsletterDeliveryAdmin(ReadOnlyNewsletterRows):
 
 
 @admin.register(NewsletterOptOut)
-class NewsletterOptOutAdmin(ReadOnlyNewsletterRows):
+class NewsletterOptOutAdmin(ReadOnlyAdmin):
     list_display = ["user", "via", "newsletter", "created_at"]
     list_filter = ["via"]
     search_fields = ["user__email"]

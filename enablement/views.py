@@ -264,7 +264,7 @@ def newsletter_unsubscribe(request, token):
     scanners open links); POST unsubscribes, from our page's button or from a mail client's
     one-click. A token that was tampered with is refused (400) and nothing is written."""
     try:
-        user, newsletter = services.unsubscribe_check(token)
+        user, newsletter = services.unsubscribe_check(token=token)
     except BadSignature:
         return render(request, "enablement/unsubscribe.html", {"invalid": True}, status=400)
     context = {"token": token, "email": user.email, "newsletter": newsletter}

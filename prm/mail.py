@@ -20,6 +20,11 @@ def suppressed():
         _suppressed.reset(token)
 
 
+def is_suppressed() -> bool:
+    """True inside ``suppressed()``: code that mails by other means (newsletters) must not either."""
+    return _suppressed.get()
+
+
 def send_templated_mail(*, to: list[str], template: str, context: dict) -> None:
     """Render ``{template}_subject.txt``, ``_body.txt`` and ``_body.html`` and enqueue the send.
 

@@ -1,6 +1,7 @@
 """Markdown written by staff (agreements, lessons, newsletters), rendered to HTML that is safe to show."""
 
 import re
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import markdown
@@ -76,3 +77,58 @@ def absolute_urls(html: str, base_url: str) -> str:
         return f"{match.group(1)}{urljoin(base_url.rstrip('/') + '/', url)}{match.group(3)}"
 
     return _LINK_ATTRIBUTE.sub(absolute, html)
+
+
+class _TextFromHTML(HTMLParser):
+    """Plain text from sanitized HTML: paragraphs and list items on their own lines, links as
+    "text (url)". Only what survived sanitizing is read, so the text part is as safe as the HTML."""
+
+    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "br" or tag == "tr":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+        elif tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(alt)
+        if tag == "hr":
+            self.parts.append("----\n\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href and href.startswith(("http://", "https://", "mailto:")):
+                self.parts.append(f" ({href.removeprefix('mailto:')})")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def text(self) -> str:
+        text = "".join(self.parts)
+        text = re.sub(r"[ \t]+\n", "\n", text)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def html_to_text(html: str) -> str:
+    """Plain text from HTML that ``markdown_to_html`` sanitized (the text part of a mail): blocks
+    and list items on their own lines, links as "text (url)" for web and mail links only."""
+    parser = _TextFromHTML()
+    parser.feed(html)
+    parser.close()
+    return parser.text()

@@ -206,6 +206,12 @@ PRM_NEWSLETTER_BATCH_SIZE = env.int("PRM_NEWSLETTER_BATCH_SIZE", default=200)
 PRM_NEWSLETTER_MAX_ATTEMPTS = env.int("PRM_NEWSLETTER_MAX_ATTEMPTS", default=3)
 PRM_NEWSLETTER_RETRY_SECONDS = env.int("PRM_NEWSLETTER_RETRY_SECONDS", default=60)
 PRM_NEWSLETTER_CLAIM_STALE_SECONDS = env.int("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", default=PRM_WORK_STALE_SECONDS)
+# The "sent" records of a newsletter send are committed without waiting for PostgreSQL's WAL flush
+# (synchronous_commit off, for the batch only): that is what lets a worker mail hundreds per second.
+# The cost: if the DATABASE SERVER crashes (not a worker), the records of its last fraction of a
+# second may be lost and those recipients mailed again after recovery. False: no such double mail,
+# a slower send.
+PRM_NEWSLETTER_QUICK_COMMITS = env.bool("PRM_NEWSLETTER_QUICK_COMMITS", default=True)
 
 # --- E-mail ---------------------------------------------------------------------------------
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

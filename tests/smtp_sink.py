@@ -2,7 +2,10 @@
 tests and of ``bench/newsletter.py``.
 
 It answers like a mail server would: refused recipients get ``550`` (permanent), recipients told
-to fail for a while get ``451`` (temporary) that many times, everything else is accepted.
+to fail for a while get ``451`` (temporary) that many times, everything else is accepted. At the
+end of the data, a message to a recipient of ``data_replies`` gets that reply instead of ``250``
+(e.g. ``"451 ..."`` or ``"554 ..."``: not kept), and one to a recipient of ``data_dropped`` gets
+no answer at all: the server closes the connection (not kept either).
 """
 
 import logging
@@ -32,6 +35,8 @@ class SMTPSink:
     keep_messages: bool = True  # the bench counts only, to keep 100,000 mails out of memory
     refused: set[str] = field(default_factory=set)  # 550 for these recipients
     failing: dict[str, int] = field(default_factory=dict)  # 451 that many times for these
+    data_replies: dict[str, str] = field(default_factory=dict)  # this reply to the end of data
+    data_dropped: set[str] = field(default_factory=set)  # no reply to the end of data: hang up
 
     def __post_init__(self):
         self.messages: list[Received] = []
@@ -53,6 +58,12 @@ class SMTPSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.data_dropped.intersection(envelope.rcpt_tos):
+            server.transport.close()  # the connection drops before any reply
+            return "421 4.4.2 Connection dropped"  # never reaches the client
+        for recipient in envelope.rcpt_tos:
+            if recipient in self.data_replies:
+                return self.data_replies[recipient]
         headers = message_from_bytes(envelope.content, _class=Message) if self.keep_messages else None
         message_id = headers.get("Message-ID", "") if headers is not None else ""
         with self._lock:

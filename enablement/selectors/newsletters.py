@@ -10,7 +10,9 @@ from ..models import Newsletter, NewsletterDelivery, NewsletterOptOut
 
 def newsletters_for(user: User) -> QuerySet[Newsletter]:
     """The sent newsletters a partner user may read: those whose deliveries include the user's
-    organization (whatever each delivery's status: the audience included the partner).
+    organization (whatever each delivery's status: the audience included the partner). So a
+    newsletter sent to "partner admins only" is readable by that partner's reps in the portal too,
+    as intended: its audience chose who is mailed, not which members of the partner may read it.
 
     The deliveries are partner-scoped, so the scoping kernel limits them to the request's
     organization; a newsletter outside it is simply not found (404), like a missing one.

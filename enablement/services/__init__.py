@@ -30,7 +30,6 @@ from .learning import (  # noqa: F401
 
 # --- Communication: newsletters (sending engine, unsubscribe) ---
 from .newsletters import (  # noqa: F401, E402
-    html_to_text,
     newsletter_audience_count,
     newsletter_deliver,
     newsletter_opt_in,

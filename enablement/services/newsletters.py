@@ -30,9 +30,23 @@ A mail server delivers a message only after the end of its data. A worker killed
 leaves the row ``sending`` while the server never saw the end of the data and discards what it
 got: mailing that row again later is safe. A worker killed after the commit leaves it recorded as
 sent. If our claim was lost (a stale claim given to another run), the conditional update changes
-nothing and the connection is closed without ending the data: the other run mails it, once. The
-only mail that can be lost is one whose worker dies in the instant between our commit and the
-server's reading of the final dot; no one is ever mailed twice.
+nothing and the connection is closed without ending the data: the other run mails it, once.
+
+So a worker's death never mails anyone twice. A mail can be lost (never doubled) in three cases:
+
+- the worker dies between our commit and the server's reading of the final dot;
+- the commit succeeds on the database server but errors on our side (e.g. the connection to the
+  database drops while the reply comes back): the data is abandoned, the row stays ``sent``,
+  nobody mailed;
+- no reply comes after the final dot: the row stays ``sent`` with the warning in ``last_error``
+  (the server may or may not have the message), the connection is closed and the batch goes on
+  on a new one.
+
+One trade is the database's: the records are committed without waiting for PostgreSQL's WAL flush
+(``PRM_NEWSLETTER_QUICK_COMMITS``, on by default; it is what makes hundreds of mails a second
+possible). A crash of the DATABASE SERVER (not of a worker) may then lose the "sent" records of its
+last fraction of a second; after recovery those rows are ``sending`` again and their recipients may
+be mailed a second time. With the setting off that cannot happen, at the cost of a flush per mail.
 
 Other backends (locmem in tests, console, file) cannot be split: there the delivery is recorded
 sent first, then the batch is handed to ``backend.send_messages`` (a failure turns the rows into
@@ -44,13 +58,14 @@ or a second task for the same send all run the same code: prepare (no-op), give 
 older than ``PRM_NEWSLETTER_CLAIM_STALE_SECONDS`` (their worker died: nothing of theirs reached the
 end of data), claim, mail. No manual clean-up.
 
-**Failures.** A permanent refusal (5xx, e.g. ``550`` to ``RCPT TO``) fails the delivery at once
-with the server's reason. A temporary one (4xx) or a connection error counts an attempt and sets
-``next_attempt_at`` with exponential backoff (``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1)),
-up to ``PRM_NEWSLETTER_MAX_ATTEMPTS`` attempts, then fails with the last reason. The send is
-``sent`` (with ``finished_at``) when no delivery is pending or being sent; retries due later keep
-it ``sending`` and a delayed task comes back for them. The counts are recomputed per batch with
-one aggregate query.
+**Failures.** A permanent refusal (5xx, e.g. ``550`` to ``RCPT TO`` or at the end of data) fails the
+delivery at once with the server's reason; so does an address no mail can be built for (e.g.
+``a@b@c.com``), the rest of the batch going on. A temporary refusal (4xx) or a connection error
+counts an attempt and sets ``next_attempt_at`` with exponential backoff
+(``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1)), up to ``PRM_NEWSLETTER_MAX_ATTEMPTS`` attempts,
+then fails with the last reason. The send is ``sent`` (with ``finished_at``) when no delivery is
+pending or being sent; retries due later keep it ``sending`` and a delayed task comes back for them.
+The counts are recomputed per batch with one aggregate query.
 
 Every mail is from ``DEFAULT_FROM_EMAIL`` with its own ``Message-ID`` (the same on a retry of the
 same delivery), the signed unsubscribe URL in its footer and the RFC 8058 headers
@@ -67,7 +82,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -78,7 +92,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -88,7 +102,7 @@ from partners.models import User
 from prm import work
 from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock_one, set_lock_timeout
-from prm.markup import absolute_urls, markdown_to_html
+from prm.markup import absolute_urls, html_to_text, markdown_to_html
 from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 
@@ -103,7 +117,6 @@ from .audience import audience_apply
 UNSUBSCRIBE_SALT = "enablement.newsletter.unsubscribe"
 EDITABLE = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
 SENT_NO_CHANGE = "This newsletter was sent: it can no longer change."
-Delivery = NewsletterDelivery
 # Stands for each recipient's own unsubscribe URL in the layout rendered once per run.
 _UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/PLACEHOLDER/"
 
@@ -140,59 +153,6 @@ def newsletter_save(*, by: User, data: dict, newsletter: Newsletter | None = Non
 # --- The mail -------------------------------------------------------------------------------------------
 
 
-class _TextFromHTML(HTMLParser):
-    """Plain text from sanitized HTML: paragraphs and list items on their own lines, links as
-    "text (url)". Only what survived sanitizing is read, so the text part is as safe as the HTML."""
-
-    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.links: list[str | None] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "br" or tag == "tr":
-            self.parts.append("\n")
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-        elif tag == "a":
-            self.links.append(dict(attrs).get("href"))
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt:
-                self.parts.append(alt)
-        if tag == "hr":
-            self.parts.append("----\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "a" and self.links:
-            href = self.links.pop()
-            if href and href.startswith(("http://", "https://", "mailto:")):
-                self.parts.append(f" ({href.removeprefix('mailto:')})")
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def text(self) -> str:
-        text = "".join(self.parts)
-        text = re.sub(r"[ \t]+\n", "\n", text)
-        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-
-
-def html_to_text(html: str) -> str:
-    parser = _TextFromHTML()
-    parser.feed(html)
-    parser.close()
-    return parser.text()
-
-
 def _rendered_body(newsletter: Newsletter) -> tuple[str, str]:
     """The newsletter's HTML and text: the snapshot once sending started, else rendered now."""
     if newsletter.body_html:
@@ -224,7 +184,9 @@ def _layout(newsletter: Newsletter, body_html: str, body_text: str, unsubscribe_
     )
 
 
-def unsubscribe_url(user_id: int, newsletter_id: int | None) -> str:
+def unsubscribe_url(*, user_id: int, newsletter_id: int | None) -> str:
+    """The absolute URL of one user's unsubscribe link (signed, never expires); ``newsletter_id``
+    only records which newsletter it came from, the opt-out covers every newsletter."""
     token = _token(user_id, newsletter_id)
     return f"{settings.SITE_URL}{reverse('newsletter_unsubscribe', args=[token])}"
 
@@ -234,7 +196,7 @@ def newsletter_preview(*, newsletter: Newsletter, user: User | None = None) -> d
     shared mail layout, with that user's unsubscribe link."""
     body_html, body_text = _rendered_body(newsletter)
     url = (
-        unsubscribe_url(user.pk, newsletter.pk)
+        unsubscribe_url(user_id=user.pk, newsletter_id=newsletter.pk)
         if user is not None and user.pk
         else f"{settings.SITE_URL}/newsletters/unsubscribe/sample/"
     )
@@ -242,9 +204,9 @@ def newsletter_preview(*, newsletter: Newsletter, user: User | None = None) -> d
     return {"subject": layout.subject, "html": layout.html, "text": layout.text}
 
 
-def newsletter_audience_count(newsletter: Newsletter) -> dict:
-    """How many users the newsletter would reach now, and how many of them unsubscribed (they are
-    skipped and counted)."""
+def newsletter_audience_count(*, newsletter: Newsletter) -> dict:
+    """How many active partner users the audience reaches now (``recipients``), and how many of
+    them unsubscribed (``unsubscribed``: they get a skipped delivery, counted, never a mail)."""
     counts = audience_users(newsletter).aggregate(
         recipients=Count("pk", distinct=True),
         unsubscribed=Count("pk", filter=Q(newsletter_opt_out__isnull=False), distinct=True),
@@ -260,7 +222,7 @@ def _message_id(newsletter_id: int, key) -> str:
 def _message(layout: _Layout, *, newsletter_id: int, user_id: int, email: str, key, connection=None):
     return _build_message(
         layout,
-        url=unsubscribe_url(user_id, newsletter_id),
+        url=unsubscribe_url(user_id=user_id, newsletter_id=newsletter_id),
         email=email,
         message_id=_message_id(newsletter_id, key),
         connection=connection,
@@ -288,19 +250,20 @@ def newsletter_test_send(*, newsletter: Newsletter, by: User) -> None:
     """A test mail to the manager only, subject "[Test] ...": no delivery is recorded, nothing is
     counted. It is sent by a worker after commit (as every mail of ``prm.mail``)."""
     require_role(by, *MANAGER_ROLES, action="send test newsletters")
-    from prm.mail import _suppressed
+    from prm.mail import is_suppressed
 
     from ..tasks import send_newsletter_test
 
     if not newsletter.subject or not newsletter.body_markdown:
         raise RuleViolation({"body_markdown": ["Write the subject and the body first."]})
-    if _suppressed.get():
+    if is_suppressed():
         return
     transaction.on_commit(lambda: send_newsletter_test.delay(newsletter.pk, by.pk))
 
 
 def newsletter_test_deliver(*, newsletter_id: int, user_id: int) -> None:
-    """The worker's part of ``newsletter_test_send``."""
+    """The worker's part of ``newsletter_test_send``: the current text (not a snapshot) to that one
+    user, subject "[Test] ...", a fresh Message-ID each time; no delivery is recorded or counted."""
     newsletter = Newsletter._base_manager.get(pk=newsletter_id)
     user = User._base_manager.get(pk=user_id)
     body_html, body_text = _rendered_body(newsletter)
@@ -315,11 +278,14 @@ def newsletter_test_deliver(*, newsletter_id: int, user_id: int) -> None:
 
 
 def newsletter_send(*, newsletter: Newsletter, by: User, at: datetime | None = None, now=None) -> Newsletter:
-    """Send now (``at`` empty or past: a worker sends after commit) or schedule for ``at``. A
-    newsletter is sent once: asking again while it is sending or after is refused. An audience
-    that reaches no one is refused too."""
+    """Send now (``at`` None: a worker sends after commit) or schedule for ``at``, which must be in
+    the future (a time not after now is refused on ``at``, never taken as "now"). A newsletter is
+    sent once: asking again while it is sending or after is refused. An audience that reaches no
+    one is refused too."""
     require_role(by, *MANAGER_ROLES, action="send newsletters")
     now = now or timezone.now()
+    if at is not None and at <= now:
+        raise RuleViolation({"at": ["Choose a time in the future, or send it now."]})
     with transaction.atomic():
         newsletter = lock_one(Newsletter.objects.all(), newsletter.pk)
         if newsletter.status == Newsletter.Status.SENDING:
@@ -330,7 +296,7 @@ def newsletter_send(*, newsletter: Newsletter, by: User, at: datetime | None = N
             raise RuleViolation({"audience": ["This audience reaches no one: choose other tiers, types or countries."]})
         newsletter.sent_by = by
         newsletter.updated_at = now
-        if at is not None and at > now:
+        if at is not None:
             newsletter.status = Newsletter.Status.SCHEDULED
             newsletter.scheduled_for = at
             newsletter.save(update_fields=["status", "scheduled_for", "sent_by", "updated_at"])
@@ -385,10 +351,6 @@ def newsletters_send_scheduled(*, now: datetime | None = None) -> list[int]:
 # --- The sending engine ----------------------------------------------------------------------------------
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def _prepare(newsletter_id: int, now) -> Newsletter | None:
     """Snapshot the mail and create every delivery, once (the newsletter locked; a second run
     finds ``started_at`` set and does nothing)."""
@@ -407,14 +369,14 @@ def _prepare(newsletter_id: int, now) -> Newsletter | None:
             .annotate(opted_out=Exists(opted_out))
             .values_list("pk", "partner_id", "email", "opted_out")
         )
-        Delivery.objects.bulk_create(
+        NewsletterDelivery.objects.bulk_create(
             (
-                Delivery(
+                NewsletterDelivery(
                     newsletter=newsletter,
                     user_id=user_id,
                     partner_id=partner_id,
                     email=email,
-                    status=Delivery.Status.SKIPPED if opted else Delivery.Status.PENDING,
+                    status=NewsletterDelivery.Status.SKIPPED if opted else NewsletterDelivery.Status.PENDING,
                 )
                 for user_id, partner_id, email, opted in rows.iterator(chunk_size=2000)
             ),
@@ -429,11 +391,11 @@ def _prepare(newsletter_id: int, now) -> Newsletter | None:
 
 
 def _update_counts(newsletter_id: int) -> None:
-    counts = Delivery.objects.filter(newsletter_id=newsletter_id).aggregate(
+    counts = NewsletterDelivery.objects.filter(newsletter_id=newsletter_id).aggregate(
         recipient_count=Count("pk"),
-        sent_count=Count("pk", filter=Q(status=Delivery.Status.SENT)),
-        skipped_count=Count("pk", filter=Q(status=Delivery.Status.SKIPPED)),
-        failed_count=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+        sent_count=Count("pk", filter=Q(status=NewsletterDelivery.Status.SENT)),
+        skipped_count=Count("pk", filter=Q(status=NewsletterDelivery.Status.SKIPPED)),
+        failed_count=Count("pk", filter=Q(status=NewsletterDelivery.Status.FAILED)),
     )
     Newsletter._base_manager.filter(pk=newsletter_id).update(**counts)
 
@@ -441,10 +403,10 @@ def _update_counts(newsletter_id: int) -> None:
 def _release_stale_claims(newsletter_id: int, now) -> int:
     """Claims older than the stale limit belong to a dead worker: nothing it claimed reached the
     end of data unless it was recorded sent first, so the rows go back to pending."""
-    limit = now - timedelta(seconds=_setting("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", settings.PRM_WORK_STALE_SECONDS))
-    return Delivery.objects.filter(
-        newsletter_id=newsletter_id, status=Delivery.Status.SENDING, claimed_at__lt=limit
-    ).update(status=Delivery.Status.PENDING, claimed_by="", claimed_at=None)
+    limit = now - timedelta(seconds=settings.PRM_NEWSLETTER_CLAIM_STALE_SECONDS)
+    return NewsletterDelivery.objects.filter(
+        newsletter_id=newsletter_id, status=NewsletterDelivery.Status.SENDING, claimed_at__lt=limit
+    ).update(status=NewsletterDelivery.Status.PENDING, claimed_by="", claimed_at=None)
 
 
 @dataclass
@@ -459,21 +421,23 @@ def _claim(newsletter_id: int, run: str, now, size: int) -> list[_Claimed]:
     """Take up to ``size`` due pending deliveries for this run; rows another run took meanwhile are
     left to it (the UPDATE only changes rows still pending)."""
     with transaction.atomic():
-        due = Delivery.objects.filter(newsletter_id=newsletter_id, status=Delivery.Status.PENDING).filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-        )
+        due = NewsletterDelivery.objects.filter(
+            newsletter_id=newsletter_id, status=NewsletterDelivery.Status.PENDING
+        ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         if db_connection.vendor == "postgresql":
             set_lock_timeout()
             due = due.select_for_update(skip_locked=True)
         ids = list(due.order_by("pk").values_list("pk", flat=True)[:size])
         if not ids:
             return []
-        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING, claimed_by=run, claimed_at=now
+        NewsletterDelivery.objects.filter(pk__in=ids, status=NewsletterDelivery.Status.PENDING).update(
+            status=NewsletterDelivery.Status.SENDING, claimed_by=run, claimed_at=now
         )
     return [
         _Claimed(*row)
-        for row in Delivery.objects.filter(pk__in=ids, claimed_by=run, status=Delivery.Status.SENDING)
+        for row in NewsletterDelivery.objects.filter(
+            pk__in=ids, claimed_by=run, status=NewsletterDelivery.Status.SENDING
+        )
         .order_by("pk")
         .values_list("pk", "user_id", "email", "attempts")
     ]
@@ -488,19 +452,18 @@ def _record_sent(row: _Claimed, run: str) -> bool:
 
 
 _RECORD_SENT = (
-    f"UPDATE {Delivery._meta.db_table} SET status = 'sent', sent_at = %s, last_error = '' "
+    f"UPDATE {NewsletterDelivery._meta.db_table} SET status = 'sent', sent_at = %s, last_error = '' "
     "WHERE id = %s AND status = 'sending' AND claimed_by = %s"
 )
 
 
 @contextmanager
 def _quick_commits():
-    """Commits that do not wait for PostgreSQL's WAL flush, for the records of one batch.
-
-    It keeps the instant between "recorded sent" and "end of data" short. Only a crash of the
-    database server itself (not of a worker) could lose such a record; the delivery would then be
-    mailed again, so the trade is the database server's durability, not the worker's."""
-    if db_connection.vendor != "postgresql":
+    """Commits that do not wait for PostgreSQL's WAL flush, for the records of one batch, when
+    ``PRM_NEWSLETTER_QUICK_COMMITS`` is on: the instant between "recorded sent" and "end of data"
+    stays short. A crash of the database server (not of a worker) may lose the last records, whose
+    recipients may then be mailed again (see the module's docstring)."""
+    if db_connection.vendor != "postgresql" or not settings.PRM_NEWSLETTER_QUICK_COMMITS:
         yield
         return
     with db_connection.cursor() as cursor:
@@ -512,23 +475,40 @@ def _quick_commits():
             cursor.execute("RESET synchronous_commit")
 
 
-def _record_failure(row: _Claimed, run: str, reason: str, *, permanent: bool, was_sent: bool = False) -> None:
-    """A refusal fails the delivery at once; a temporary error is retried with exponential backoff
-    until the attempts run out, then it fails with the last reason."""
-    attempts = row.attempts + 1
-    reason = reason[:300]
-    rows = Delivery.objects.filter(
-        pk=row.pk, claimed_by=run, status=Delivery.Status.SENT if was_sent else Delivery.Status.SENDING
-    )
-    if permanent or attempts >= _setting("PRM_NEWSLETTER_MAX_ATTEMPTS", 3):
-        rows.update(status=Delivery.Status.FAILED, attempts=attempts, last_error=reason, next_attempt_at=None)
+def _record_failure(rows: list[_Claimed], run: str, reason: str, *, permanent: bool, was_sent: bool = False) -> None:
+    """One failure for each of ``rows`` (still this run's), in at most two statements. A refusal
+    fails a delivery at once; a temporary error counts an attempt and retries it after
+    ``PRM_NEWSLETTER_RETRY_SECONDS`` x 2^(attempt-1), until the attempts run out: then it fails
+    with the last reason."""
+    if not rows:
         return
-    delay = _setting("PRM_NEWSLETTER_RETRY_SECONDS", 60) * 2 ** (attempts - 1)
-    rows.update(
-        status=Delivery.Status.PENDING,
-        attempts=attempts,
+    reason = reason[:300]
+    mine = NewsletterDelivery.objects.filter(
+        pk__in=[row.pk for row in rows],
+        claimed_by=run,
+        status=NewsletterDelivery.Status.SENT if was_sent else NewsletterDelivery.Status.SENDING,
+    )
+    last_try = settings.PRM_NEWSLETTER_MAX_ATTEMPTS - 1  # attempts so far when this one is the last
+    failing = mine if permanent else mine.filter(attempts__gte=last_try)
+    failing.update(
+        status=NewsletterDelivery.Status.FAILED, attempts=F("attempts") + 1, last_error=reason, next_attempt_at=None
+    )
+    if permanent:
+        return
+    now = timezone.now()
+    backoff = Case(
+        *(
+            When(attempts=n, then=Value(now + timedelta(seconds=settings.PRM_NEWSLETTER_RETRY_SECONDS * 2**n)))
+            for n in sorted({row.attempts for row in rows if row.attempts < last_try})
+        ),
+        default=Value(now + timedelta(seconds=settings.PRM_NEWSLETTER_RETRY_SECONDS)),
+        output_field=DateTimeField(),
+    )
+    mine.filter(attempts__lt=last_try).update(
+        status=NewsletterDelivery.Status.PENDING,
+        attempts=F("attempts") + 1,
         last_error=reason,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        next_attempt_at=backoff,
         claimed_by="",
         claimed_at=None,
         sent_at=None,
@@ -538,9 +518,9 @@ def _record_failure(row: _Claimed, run: str, reason: str, *, permanent: bool, wa
 def _release(rows: list[_Claimed], run: str) -> None:
     """Claimed rows this run did not try: back to pending, no attempt counted."""
     if rows:
-        Delivery.objects.filter(pk__in=[row.pk for row in rows], claimed_by=run, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, claimed_by="", claimed_at=None
-        )
+        NewsletterDelivery.objects.filter(
+            pk__in=[row.pk for row in rows], claimed_by=run, status=NewsletterDelivery.Status.SENDING
+        ).update(status=NewsletterDelivery.Status.PENDING, claimed_by="", claimed_at=None)
 
 
 class _Refused(Exception):
@@ -552,6 +532,13 @@ class _Refused(Exception):
     @property
     def permanent(self) -> bool:
         return 500 <= self.code < 600
+
+
+class _BadAddress(Exception):
+    """An address no mail can be built for (e.g. ``a@b@c.com``): that delivery fails for good,
+    the rest of the batch goes on."""
+
+    permanent = True
 
 
 class _ClaimLost(Exception):
@@ -594,7 +581,7 @@ class _MailBytes:
         """The envelope recipient and the message of one delivery."""
         to_addr = sanitize_address(row.email, self.encoding)
         if self.usable and to_addr.isascii() and to_addr == row.email:
-            url = unsubscribe_url(row.user_id, self.newsletter_id)
+            url = unsubscribe_url(user_id=row.user_id, newsletter_id=self.newsletter_id)
             data = (
                 self.data.replace(self.TO.encode(), to_addr.encode())
                 .replace(self.MESSAGE_ID.encode(), _message_id(self.newsletter_id, row.pk).encode())
@@ -611,7 +598,10 @@ def _smtp_deliver(smtp: smtplib.SMTP, mail: _MailBytes, row: _Claimed, run: str)
     """One message in two halves (see the module's docstring). Returns a warning to keep on a
     delivery that is recorded sent but whose end of data got no clear answer."""
     from_addr = mail.from_addr
-    to_addr, data = mail.for_row(row)
+    try:
+        to_addr, data = mail.for_row(row)
+    except (ValueError, UnicodeError) as error:
+        raise _BadAddress(f"The address {row.email!r} cannot be mailed: {error}") from error
     smtp.ehlo_or_helo_if_needed()
     code, reply = smtp.mail(from_addr)
     if code != 250:
@@ -642,14 +632,14 @@ def _smtp_deliver(smtp: smtplib.SMTP, mail: _MailBytes, row: _Claimed, run: str)
         # Recorded sent; whether the server has it cannot be known. Never send it twice.
         return f"No answer after the end of the message ({error}); it may not have arrived."[:300]
     if code != 250:
-        _record_failure(row, run, str(_Refused(code, reply)), permanent=500 <= code < 600, was_sent=True)
+        _record_failure([row], run, str(_Refused(code, reply)), permanent=500 <= code < 600, was_sent=True)
     return None
 
 
 def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], run: str) -> None:
     backend = get_connection()
     remaining = list(rows)
-    claim_refresh = _setting("PRM_NEWSLETTER_CLAIM_STALE_SECONDS", settings.PRM_WORK_STALE_SECONDS) / 3
+    claim_refresh = settings.PRM_NEWSLETTER_CLAIM_STALE_SECONDS / 3
     claimed_at = timezone.now()
     mail = None
 
@@ -665,8 +655,7 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
         try:
             backend.send_messages(messages_for(mine))
         except (smtplib.SMTPException, OSError) as error:
-            for row in mine:
-                _record_failure(row, run, str(error), permanent=False, was_sent=True)
+            _record_failure(mine, run, str(error), permanent=False, was_sent=True)
         return
 
     with _quick_commits():
@@ -674,8 +663,8 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
             try:
                 backend.open()
             except (smtplib.SMTPException, OSError) as error:
-                for row in remaining:  # the server is unreachable: an attempt for each
-                    _record_failure(row, run, f"Mail server unreachable: {error}", permanent=False)
+                # The server is unreachable: an attempt for each row, in two statements.
+                _record_failure(remaining, run, f"Mail server unreachable: {error}", permanent=False)
                 return
             smtp = backend.connection
             mail = mail or _MailBytes(layout, newsletter.pk)
@@ -687,22 +676,24 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
                     if (timezone.now() - claimed_at).total_seconds() > claim_refresh:
                         # A slow server: keep this run's claims fresh so they are not taken as a dead worker's.
                         claimed_at = timezone.now()
-                        Delivery.objects.filter(
-                            pk__in=[r.pk for r in remaining], claimed_by=run, status=Delivery.Status.SENDING
+                        NewsletterDelivery.objects.filter(
+                            pk__in=[r.pk for r in remaining], claimed_by=run, status=NewsletterDelivery.Status.SENDING
                         ).update(claimed_at=claimed_at)
                     row = remaining[0]
                     try:
                         warning = _smtp_deliver(smtp, mail, row, run)
-                    except _Refused as refused:
+                    except (_Refused, _BadAddress) as refused:
                         remaining.pop(0)
-                        _record_failure(row, run, str(refused), permanent=refused.permanent)
+                        _record_failure([row], run, str(refused), permanent=refused.permanent)
                         continue
                     except _ClaimLost:
                         remaining.pop(0)
                         raise  # the data was started: only closing the connection abandons it
                     remaining.pop(0)
                     if warning:
-                        Delivery.objects.filter(pk=row.pk, status=Delivery.Status.SENT).update(last_error=warning)
+                        NewsletterDelivery.objects.filter(pk=row.pk, status=NewsletterDelivery.Status.SENT).update(
+                            last_error=warning
+                        )
                         raise ConnectionError(warning)
             except _ClaimLost:
                 pass
@@ -710,7 +701,7 @@ def _send_batch(newsletter: Newsletter, layout: _Layout, rows: list[_Claimed], r
                 if remaining and not isinstance(error, ConnectionError):
                     # The message being written when the connection broke: an attempt, retried later.
                     row = remaining.pop(0)
-                    _record_failure(row, run, f"Connection to the mail server lost: {error}", permanent=False)
+                    _record_failure([row], run, f"Connection to the mail server lost: {error}", permanent=False)
             finally:
                 try:
                     backend.close()
@@ -729,7 +720,7 @@ def newsletter_deliver(*, newsletter_id: int, now: datetime | None = None) -> da
             return None
         run = uuid.uuid4().hex
         layout = _layout(newsletter, newsletter.body_html, newsletter.body_text, _UNSUBSCRIBE_PLACEHOLDER)
-        size = _setting("PRM_NEWSLETTER_BATCH_SIZE", 200)
+        size = settings.PRM_NEWSLETTER_BATCH_SIZE
         while True:
             moment = now or timezone.now()
             work.beat(newsletter)
@@ -746,12 +737,12 @@ def newsletter_deliver(*, newsletter_id: int, now: datetime | None = None) -> da
 
 
 def _finish(newsletter_id: int, now) -> datetime | None:
-    left = Delivery.objects.filter(
-        newsletter_id=newsletter_id, status__in=(Delivery.Status.PENDING, Delivery.Status.SENDING)
+    left = NewsletterDelivery.objects.filter(
+        newsletter_id=newsletter_id, status__in=(NewsletterDelivery.Status.PENDING, NewsletterDelivery.Status.SENDING)
     ).aggregate(
-        sending=Count("pk", filter=Q(status=Delivery.Status.SENDING)),
-        pending=Count("pk", filter=Q(status=Delivery.Status.PENDING)),
-        next_due=Min("next_attempt_at", filter=Q(status=Delivery.Status.PENDING)),
+        sending=Count("pk", filter=Q(status=NewsletterDelivery.Status.SENDING)),
+        pending=Count("pk", filter=Q(status=NewsletterDelivery.Status.PENDING)),
+        next_due=Min("next_attempt_at", filter=Q(status=NewsletterDelivery.Status.PENDING)),
     )
     _update_counts(newsletter_id)
     if not left["sending"] and not left["pending"]:
@@ -774,12 +765,12 @@ def _token(user_id: int, newsletter_id: int | None) -> str:
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(f"{user_id}.{newsletter_id or 0}")
 
 
-def unsubscribe_token(user: User, newsletter: Newsletter | None) -> str:
+def unsubscribe_token(*, user: User, newsletter: Newsletter | None) -> str:
     """The signed token of a newsletter's unsubscribe link for one user (it never expires)."""
     return _token(user.pk, newsletter.pk if newsletter else None)
 
 
-def unsubscribe_check(token: str) -> tuple[User, Newsletter | None]:
+def unsubscribe_check(*, token: str) -> tuple[User, Newsletter | None]:
     """The user and newsletter a token names; ``signing.BadSignature`` when it was tampered with or
     names no one."""
     value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
@@ -797,16 +788,20 @@ def unsubscribe_check(token: str) -> tuple[User, Newsletter | None]:
 
 def newsletter_opt_out(*, user: User, via: str, newsletter: Newsletter | None = None) -> NewsletterOptOut:
     """The user gets no more newsletters (once is enough: unsubscribing again changes nothing).
-    Deliveries still waiting for them are skipped. Transactional mail is not affected."""
+    Deliveries still waiting for them (``pending``, also in a send under way) are skipped and those
+    sends' counts follow; one being mailed at this instant (``sending``) is not stopped.
+    Transactional mail is not affected."""
     if via not in NewsletterOptOut.Via.values:
         raise RuleViolation({"via": [f"Unknown way to unsubscribe: {via}."]})
     with transaction.atomic(), scopes_disabled():
         opt_out, _ = NewsletterOptOut.objects.get_or_create(
             user=user, defaults={"via": via, "newsletter": newsletter, "created_at": timezone.now()}
         )
-        Delivery.objects.filter(user=user, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SKIPPED, next_attempt_at=None
-        )
+        waiting = NewsletterDelivery.objects.filter(user=user, status=NewsletterDelivery.Status.PENDING)
+        sends = set(waiting.values_list("newsletter_id", flat=True))
+        waiting.update(status=NewsletterDelivery.Status.SKIPPED, next_attempt_at=None)
+        for newsletter_id in sorted(sends):
+            _update_counts(newsletter_id)
     return opt_out
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 
 from enablement import services
 from enablement.models import Newsletter, NewsletterDelivery
@@ -34,8 +34,14 @@ def wait_for(condition, timeout=60.0):
     return False
 
 
-def status_of(newsletter) -> str:
-    return Newsletter.objects.values_list("status", flat=True).get(pk=newsletter.pk)
+def status_of(newsletter) -> str | None:
+    """The newsletter's status, or None while the database cannot answer yet: on SQLite the
+    in-process worker thread shares the database and holds its table lock while it writes
+    ("database table is locked"); polling again a moment later is the right answer to that."""
+    try:
+        return Newsletter.objects.values_list("status", flat=True).get(pk=newsletter.pk)
+    except OperationalError:
+        return None
 
 
 def recipients(n: int) -> list[str]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from enablement import services
 from enablement.models import Newsletter, NewsletterDelivery, NewsletterOptOut
 from enablement.selectors.audience import audience_users
-from enablement.services.newsletters import _claim
+from partners.models import User
 from prm.errors import RuleViolation, StateConflict
 from prm.roles import Role
 
@@ -70,10 +70,10 @@ def test_the_audience_follows_tiers_types_countries_statuses_and_roles(manager):
     assert reached(countries=["DE"]) == {alice.email, carol.email}
     assert reached(recipients="admins") == {alice.email, bob.email}
     assert reached(partner_statuses=["onboarding"]) == {newcomer.email}
-    counted = services.newsletter_audience_count(compose(manager))
+    counted = services.newsletter_audience_count(newsletter=compose(manager))
     assert counted == {"recipients": 3, "unsubscribed": 0}
     services.newsletter_opt_out(user=carol, via="portal")
-    assert services.newsletter_audience_count(compose(manager)) == {"recipients": 3, "unsubscribed": 1}
+    assert services.newsletter_audience_count(newsletter=compose(manager)) == {"recipients": 3, "unsubscribed": 1}
 
 
 def test_bad_audience_or_text_is_refused_naming_the_field_and_nothing_is_written(manager):
@@ -136,7 +136,7 @@ def test_every_mail_has_its_own_message_id_a_signed_unsubscribe_link_and_the_rfc
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert url in message.body and url in message.alternatives[0][0]
         token = url.rstrip("/").rsplit("/", 1)[1]
-        user, of = services.unsubscribe_check(token)
+        user, of = services.unsubscribe_check(token=token)
         assert (user.email, of) == (message.to[0], newsletter)
         ids.add(message.extra_headers["Message-ID"])
     assert len(ids) == 2
@@ -238,12 +238,12 @@ def test_unsubscribed_users_are_skipped_and_counted_but_still_get_transactional_
 
 def test_a_tampered_token_is_rejected(partner_admin, manager):
     newsletter = compose(manager)
-    token = services.unsubscribe_token(partner_admin, newsletter)
-    assert services.unsubscribe_check(token) == (partner_admin, newsletter)
+    token = services.unsubscribe_token(user=partner_admin, newsletter=newsletter)
+    assert services.unsubscribe_check(token=token) == (partner_admin, newsletter)
     user_part, signature = token.split(":", 1)
     for bad in (f"{partner_admin.pk + 1}.{newsletter.pk}:{signature}", token[:-2] + "xx", "nonsense"):
         with pytest.raises(signing.BadSignature):
-            services.unsubscribe_check(bad)
+            services.unsubscribe_check(token=bad)
 
 
 def test_unsubscribing_twice_keeps_the_first_and_opting_in_again_restores_newsletters(partner_admin):
@@ -346,6 +346,28 @@ def test_an_unreachable_mail_server_counts_an_attempt_and_keeps_the_send_open(ma
         ("pending", 1)
     }
     assert "unreachable" in NewsletterDelivery.objects.filter(newsletter=newsletter).first().last_error
+    # Still unreachable later: each row counts one more attempt, with its own backoff, or fails
+    # when out of attempts (set-based: one statement for the failed, one for the retried).
+    settings.PRM_NEWSLETTER_MAX_ATTEMPTS, settings.PRM_NEWSLETTER_RETRY_SECONDS = 3, 60
+    veteran, fresh = NewsletterDelivery.objects.filter(newsletter=newsletter).order_by("pk")
+    NewsletterDelivery.objects.filter(pk=veteran.pk).update(attempts=2)
+    services.newsletter_deliver(newsletter_id=newsletter.pk, now=timezone.now() + timedelta(seconds=90))
+    veteran.refresh_from_db(), fresh.refresh_from_db()
+    assert (veteran.status, veteran.attempts, veteran.next_attempt_at) == ("failed", 3, None)
+    assert (fresh.status, fresh.attempts) == ("pending", 2)
+    assert timedelta(seconds=110) < fresh.next_attempt_at - timezone.now() <= timedelta(seconds=120)
+
+
+def prepared_by_a_run_that_could_not_mail(newsletter, settings, smtp) -> list[NewsletterDelivery]:
+    """The deliveries as a worker prepares them (through ``newsletter_deliver``, with the mail
+    server unreachable so nobody is mailed), made fresh again: no attempt, due now."""
+    settings.EMAIL_PORT = 1
+    services.newsletter_deliver(newsletter_id=newsletter.pk)
+    settings.EMAIL_PORT = smtp.port
+    rows = NewsletterDelivery.objects.filter(newsletter=newsletter)
+    rows.update(attempts=0, next_attempt_at=None, last_error="")
+    assert smtp.total == 0
+    return list(rows.order_by("pk"))
 
 
 def test_a_send_resumes_after_a_crash_mailing_what_was_left_once(manager, partner, smtp, commit, settings):
@@ -356,17 +378,20 @@ def test_a_send_resumes_after_a_crash_mailing_what_was_left_once(manager, partne
     users = audience(partner, 7)
     newsletter = compose(manager)
     services.newsletter_send(newsletter=newsletter, by=manager)  # not committed: no task ran
-    from enablement.services.newsletters import _prepare
-
-    _prepare(newsletter.pk, timezone.now())
+    deliveries = prepared_by_a_run_that_could_not_mail(newsletter, settings, smtp)
     # The dead worker: its first batch recorded sent (the server got those), its second claimed.
     dead_claim = timezone.now() - timedelta(minutes=5)
-    first = _claim(newsletter.pk, "dead", dead_claim, 3)
-    NewsletterDelivery.objects.filter(pk__in=[r.pk for r in first]).update(status="sent", sent_at=dead_claim)
-    claimed = _claim(newsletter.pk, "dead", dead_claim, 3)
-    assert len(claimed) == 3
+    first, claimed, live = deliveries[:3], deliveries[3:6], deliveries[6:]
+    NewsletterDelivery.objects.filter(pk__in=[r.pk for r in first]).update(
+        status="sent", sent_at=dead_claim, claimed_by="dead", claimed_at=dead_claim
+    )
+    NewsletterDelivery.objects.filter(pk__in=[r.pk for r in claimed]).update(
+        status="sending", claimed_by="dead", claimed_at=dead_claim
+    )
     # A live run's fresh claim is left alone.
-    live = _claim(newsletter.pk, "live", timezone.now(), 1)
+    NewsletterDelivery.objects.filter(pk__in=[r.pk for r in live]).update(
+        status="sending", claimed_by="live", claimed_at=timezone.now()
+    )
     services.newsletter_deliver(newsletter_id=newsletter.pk)
     statuses = dict(NewsletterDelivery.objects.filter(newsletter=newsletter).values_list("user__email", "status"))
     mailed = set(smtp.per_recipient)
@@ -386,17 +411,22 @@ def test_a_send_resumes_after_a_crash_mailing_what_was_left_once(manager, partne
 
 def test_a_run_whose_claim_was_taken_over_never_ends_the_message(manager, partner, smtp, settings):
     """The crux: the delivery is recorded sent before the end of data; a run that lost its claim
-    abandons the message (the server never gets its end), so the recipient gets one mail."""
+    abandons the message (the server never gets its end), so the recipient gets one mail.
+
+    This one drives the engine's internals (``_smtp_deliver`` on an open connection): the claim
+    must be taken over in the instant between a run's claim and its record, and no public call
+    stops there. The worker tests show the same property end to end."""
     from django.core.mail import get_connection
 
-    from enablement.services.newsletters import _Claimed, _ClaimLost, _layout, _MailBytes, _prepare, _smtp_deliver
+    from enablement.services.newsletters import _Claimed, _ClaimLost, _layout, _MailBytes, _smtp_deliver
 
     user = audience(partner, 1)[0]
     newsletter = compose(manager)
     services.newsletter_send(newsletter=newsletter, by=manager)
-    newsletter = _prepare(newsletter.pk, timezone.now())
-    row = _claim(newsletter.pk, "slow", timezone.now(), 1)[0]
-    NewsletterDelivery.objects.filter(pk=row.pk).update(claimed_by="other")  # taken over meanwhile
+    row = prepared_by_a_run_that_could_not_mail(newsletter, settings, smtp)[0]
+    newsletter.refresh_from_db()
+    # Claimed by the slow run, then taken over meanwhile by another.
+    NewsletterDelivery.objects.filter(pk=row.pk).update(status="sending", claimed_by="other", claimed_at=timezone.now())
     layout = _layout(newsletter, newsletter.body_html, newsletter.body_text, "https://unsubscribe.invalid/x/")
     backend = get_connection()
     backend.open()
@@ -406,3 +436,70 @@ def test_a_run_whose_claim_was_taken_over_never_ends_the_message(manager, partne
     backend.connection = None
     assert smtp.total == 0
     assert NewsletterDelivery.objects.get(pk=row.pk).status == "sending"
+
+
+# --- Failures at the end of data, bad addresses, unsubscribing mid-send ---------------------------------
+
+
+def test_the_end_of_data_refused_is_retried_later_on_4xx_and_fails_on_5xx(manager, partner, smtp, commit, settings):
+    settings.PRM_NEWSLETTER_RETRY_SECONDS = 60
+    later, never, fine = audience(partner, 3)
+    smtp.data_replies[later.email] = "451 4.3.0 Queue full, try later"
+    smtp.data_replies[never.email] = "554 5.7.1 Message rejected"
+    newsletter = send_now(compose(manager), manager, commit)
+    # Recorded sent before the end of data, then turned back by the reply.
+    deferred = NewsletterDelivery.objects.get(newsletter=newsletter, user=later)
+    assert (deferred.status, deferred.attempts, deferred.sent_at) == ("pending", 1, None)
+    assert deferred.last_error.startswith("451") and "Queue full" in deferred.last_error
+    assert timedelta(seconds=50) < deferred.next_attempt_at - timezone.now() <= timedelta(seconds=60)
+    rejected = NewsletterDelivery.objects.get(newsletter=newsletter, user=never)
+    assert (rejected.status, rejected.attempts) == ("failed", 1) and rejected.last_error.startswith("554")
+    assert (newsletter.status, newsletter.sent_count, newsletter.failed_count) == ("sending", 1, 1)
+    del smtp.data_replies[later.email]
+    assert services.newsletter_deliver(newsletter_id=newsletter.pk, now=deferred.next_attempt_at) is None
+    newsletter.refresh_from_db()
+    assert (newsletter.status, newsletter.sent_count, newsletter.failed_count) == ("sent", 2, 1)
+    assert smtp.per_recipient == {later.email: 1, fine.email: 1}
+
+
+def test_no_answer_after_the_end_of_data_is_recorded_sent_with_a_warning_and_the_batch_goes_on(
+    manager, partner, smtp, commit, settings
+):
+    settings.PRM_NEWSLETTER_BATCH_SIZE = 10
+    silent, *others = audience(partner, 3)
+    smtp.data_dropped.add(silent.email)
+    newsletter = send_now(compose(manager), manager, commit)
+    delivery = NewsletterDelivery.objects.get(newsletter=newsletter, user=silent)
+    # Never mailed twice: whether the server has it cannot be known, so it stays sent, with why.
+    assert (delivery.status, delivery.attempts) == ("sent", 0)
+    assert delivery.last_error.startswith("No answer after the end of the message")
+    assert smtp.per_recipient == {u.email: 1 for u in others}
+    assert smtp.connections == 2  # the hung-up connection closed, the rest on a new one
+    assert (newsletter.status, newsletter.sent_count, newsletter.failed_count) == ("sent", 3, 0)
+
+
+def test_a_malformed_address_fails_its_delivery_and_the_rest_is_mailed(manager, partner, smtp, commit):
+    before, broken, after = audience(partner, 3)
+    User.objects.filter(pk=broken.pk).update(email="a@b@c.com")  # as an import could leave it
+    newsletter = send_now(compose(manager), manager, commit)
+    delivery = NewsletterDelivery.objects.get(newsletter=newsletter, user=broken)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert "'a@b@c.com' cannot be mailed" in delivery.last_error
+    assert smtp.per_recipient == {before.email: 1, after.email: 1}
+    assert (newsletter.status, newsletter.sent_count, newsletter.failed_count) == ("sent", 2, 1)
+
+
+def test_a_user_who_unsubscribes_mid_send_is_skipped_and_the_counts_follow(manager, partner, smtp, commit):
+    leaving, staying = audience(partner, 2)
+    smtp.failing[leaving.email] = 1  # a retry is pending when they unsubscribe
+    newsletter = send_now(compose(manager), manager, commit)
+    assert (newsletter.status, newsletter.sent_count, newsletter.skipped_count) == ("sending", 1, 0)
+    due = NewsletterDelivery.objects.get(newsletter=newsletter, user=leaving).next_attempt_at
+    services.newsletter_opt_out(user=leaving, via="link", newsletter=newsletter)
+    newsletter.refresh_from_db()
+    assert (newsletter.recipient_count, newsletter.sent_count, newsletter.skipped_count) == (2, 1, 1)
+    assert services.newsletter_deliver(newsletter_id=newsletter.pk, now=due) is None
+    newsletter.refresh_from_db()
+    assert (newsletter.status, newsletter.sent_count, newsletter.skipped_count) == ("sent", 1, 1)
+    assert NewsletterDelivery.objects.get(newsletter=newsletter, user=leaving).status == "skipped"
+    assert smtp.per_recipient == {staying.email: 1}

@@ -54,6 +54,18 @@ def test_a_newsletter_is_scheduled_with_at(manager_api, partner_admin):
     assert answer.json()["status"] == "scheduled" and answer.json()["scheduled_for"].startswith("2099-01-01")
 
 
+def test_a_time_in_the_past_is_refused_on_at_and_nobody_is_mailed(manager_api, partner_admin, commit):
+    created = create(manager_api).json()
+    with commit():
+        answer = manager_api.post(
+            f"/api/v1/newsletters/{created['id']}/send/", {"at": "2020-01-01T09:00:00Z"}, format="json"
+        )
+    assert answer.status_code == 400
+    assert answer.json() == {"at": ["Choose a time in the future, or send it now."]}
+    assert Newsletter.objects.get(pk=created["id"]).status == "draft"
+    assert mail.outbox == []
+
+
 def test_bad_input_names_the_field_and_writes_nothing(manager_api, partner_admin):
     for body, field in (
         ({"subject": ""}, "subject"),
@@ -94,7 +106,7 @@ def test_the_list_pages_with_a_constant_number_of_queries(manager_api, manager, 
 
 
 def url_for(user, newsletter=None):
-    return reverse("newsletter_unsubscribe", args=[services.unsubscribe_token(user, newsletter)])
+    return reverse("newsletter_unsubscribe", args=[services.unsubscribe_token(user=user, newsletter=newsletter)])
 
 
 def test_get_shows_a_confirmation_and_writes_nothing(client, partner_admin):
@@ -126,7 +138,7 @@ def test_one_click_post_from_a_mail_client_works_without_login_or_csrf(partner_a
 
 
 def test_a_tampered_link_is_refused_and_writes_nothing(client, partner_admin, rep):
-    token = services.unsubscribe_token(partner_admin, None)
+    token = services.unsubscribe_token(user=partner_admin, newsletter=None)
     signature = token.split(":", 1)[1]
     for bad in (f"{rep.pk}.0:{signature}", token[:-3] + "abc"):
         url = reverse("newsletter_unsubscribe", args=[bad])

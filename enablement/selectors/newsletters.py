@@ -4,15 +4,15 @@ newsletters, and how a send is progressing (for the admin)."""
 from django.db.models import Count, F, QuerySet
 
 from partners.models import User
+from prm.roles import Role
 
-from ..models import Newsletter, NewsletterDelivery, NewsletterOptOut
+from ..models import Newsletter, NewsletterDelivery, NewsletterOptOut, Recipients
 
 
 def newsletters_for(user: User) -> QuerySet[Newsletter]:
     """The sent newsletters a partner user may read: those whose deliveries include the user's
-    organization (whatever each delivery's status: the audience included the partner). So a
-    newsletter sent to "partner admins only" is readable by that partner's reps in the portal too,
-    as intended: its audience chose who is mailed, not which members of the partner may read it.
+    organization (whatever each delivery's status: the audience included the partner), and, for a
+    newsletter meant for partner admins only, only its partner admins (as announcements do).
 
     The deliveries are partner-scoped, so the scoping kernel limits them to the request's
     organization; a newsletter outside it is simply not found (404), like a missing one.
@@ -20,9 +20,10 @@ def newsletters_for(user: User) -> QuerySet[Newsletter]:
     if not (user.is_authenticated and user.is_active):
         return Newsletter.objects.none()
     reached = NewsletterDelivery.objects.values("newsletter_id")
-    return Newsletter.objects.filter(status=Newsletter.Status.SENT, pk__in=reached).order_by(
-        F("started_at").desc(nulls_last=True), "-id"
-    )
+    newsletters = Newsletter.objects.filter(status=Newsletter.Status.SENT, pk__in=reached)
+    if user.role != Role.PARTNER_ADMIN:
+        newsletters = newsletters.exclude(recipients=Recipients.ADMINS)
+    return newsletters.order_by(F("started_at").desc(nulls_last=True), "-id")
 
 
 def newsletter_list_for(user: User) -> QuerySet[Newsletter]:

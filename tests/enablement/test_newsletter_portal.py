@@ -137,3 +137,14 @@ def test_preferences_without_a_choice_change_nothing(client, rep):
     response = client.post(reverse("news:preferences"), {"newsletters": "maybe"}, follow=True)
     assert "Choose whether to unsubscribe or to subscribe again." in response.content.decode()
     assert not NewsletterOptOut.objects.exists()
+
+
+def test_a_newsletter_for_partner_admins_is_read_by_partner_admins_only(client, partner_admin, rep):
+    """As with announcements: the audience's roles decide who reads it, not only who is mailed."""
+    for_admins = sent_newsletter(subject="Admins only", to=[partner_admin], recipients="admins")
+    client.force_login(partner_admin)
+    assert "Admins only" in client.get(reverse("news:list")).content.decode()
+    assert client.get(reverse("news:detail", args=[for_admins.pk])).status_code == 200
+    client.force_login(rep)
+    assert "Admins only" not in client.get(reverse("news:list")).content.decode()
+    assert client.get(reverse("news:detail", args=[for_admins.pk])).status_code == 404

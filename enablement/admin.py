@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from partners.models import PartnerType
-from prm.admin import ReadOnlyInline, run_for_each
+from prm.admin import ReadOnlyInline, counted, run_for_each
 from prm.audit import AuditedAdmin
-from prm.errors import error_messages, form_errors_from
+from prm.errors import error_messages, error_text, form_errors_from
 
 from . import selectors, services
 from .forms import AudienceForm
@@ -603,6 +603,19 @@ class SurveyQuestionInline(admin.TabularInline):
         return self._draft(obj) and super().has_delete_permission(request, obj)
 
 
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
+def _not_answered(n: int) -> str:
+    return f"{_people(n)} {'has' if n == 1 else 'have'} not answered."
+
+
+def _surveys(surveys: list) -> str:
+    """“Title” for one survey, "3 surveys" for several."""
+    return f"“{surveys[0]}”" if len(surveys) == 1 else f"{len(surveys)} surveys"
+
+
 @admin.register(Survey)
 class SurveyAdmin(AuditedAdmin):
     """Define a survey (draft), send it to its audience, remind once, close; the change page of a
@@ -683,51 +696,104 @@ class SurveyAdmin(AuditedAdmin):
             extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
+    def _confirm(self, request, queryset, *, action, title, question, submit, lines):
+        """The confirmation page of an action that mails people or cannot be undone; ``lines`` says,
+        per survey, what the action does to it."""
+        return render(
+            request,
+            "admin/enablement/survey/send_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "question": question,
+                "submit": submit,
+                "surveys": [(survey, lines(survey)) for survey in queryset],
+                "opts": self.model._meta,
+                "action": action,
+                "from_change": request.POST.get("_from_change", ""),
+                "original": queryset[0] if len(queryset) == 1 else None,
+            },
+        )
+
+    def _run(self, request, queryset, action, said) -> None:
+        """Run ``action`` (a service call returning how many people it mailed) on each survey; one
+        success message for the whole action, ``said(surveys, people)``, and one error per refusal."""
+        done, people = [], 0
+        for survey in queryset:
+            try:
+                people += action(survey) or 0
+                done.append(survey)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{survey}: {error_text(error)}")
+        if done:
+            messages.success(request, said(done, people))
+
     @admin.action(description="Send to audience…", permissions=["change"])
     def send_to_audience(self, request, queryset):
         """Asks first, naming how many people each survey invites; then sends."""
         if request.POST.get("post") != "yes":
-            return render(
+            return self._confirm(
                 request,
-                "admin/enablement/survey/send_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Send surveys to their audience",
-                    "surveys": [(s, selectors.survey_audience_count(s)) for s in queryset],
-                    "opts": self.model._meta,
-                    "action": "send_to_audience",
-                    "from_change": request.POST.get("_from_change", ""),
-                },
+                queryset,
+                action="send_to_audience",
+                title="Send surveys to their audience",
+                question="Send the surveys below? Each person invited receives one e-mail with a personal link; this cannot be undone.",
+                submit="Yes, send",
+                lines=lambda s: f"{_people(selectors.survey_audience_count(s))} will be invited.",
             )
-        sent = []
-
-        def send(survey):
-            sent.append((survey, services.survey_send(survey=survey, by=request.user)))
-
-        run_for_each(request, queryset, send, ("{count} survey sent.", "{count} surveys sent."))
-        for survey, count in sent:
-            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} invited.")
-        return self._back(request, queryset)
-
-    @admin.action(description="Send the reminder (once, to those who did not answer)", permissions=["change"])
-    def send_reminder(self, request, queryset):
-        reminded = []
-
-        def remind(survey):
-            reminded.append((survey, services.survey_remind(survey=survey, by=request.user)))
-
-        run_for_each(request, queryset, remind, ("{count} survey reminded.", "{count} surveys reminded."))
-        for survey, count in reminded:
-            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} reminded.")
-        return self._back(request, queryset)
-
-    @admin.action(description="Close (no more answers)", permissions=["change"])
-    def close_survey(self, request, queryset):
-        run_for_each(
+        self._run(
             request,
             queryset,
-            lambda s: services.survey_close(survey=s, by=request.user),
-            ("{count} survey closed.", "{count} surveys closed."),
+            lambda s: services.survey_send(survey=s, by=request.user),
+            lambda done, n: f"{_surveys(done)} sent: {_people(n)} invited.",
+        )
+        return self._back(request, queryset)
+
+    @admin.action(description="Send the reminder… (once, to those who did not answer)", permissions=["change"])
+    def send_reminder(self, request, queryset):
+        """Asks first, naming how many have not answered; then mails each of them one reminder."""
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="send_reminder",
+                title="Send the reminder",
+                question=(
+                    "Send the reminder of the surveys below? Each person who has not answered receives one e-mail "
+                    "(except those who unsubscribed from program mail); a survey is reminded once."
+                ),
+                submit="Yes, send the reminder",
+                lines=lambda s: _not_answered(s.invitations.filter(answered_at__isnull=True).count()),
+            )
+        self._run(
+            request,
+            queryset,
+            lambda s: services.survey_remind(survey=s, by=request.user),
+            lambda done, n: f"Reminder of {_surveys(done)} sent: {_people(n)} reminded.",
+        )
+        return self._back(request, queryset)
+
+    @admin.action(description="Close… (no more answers)", permissions=["change"])
+    def close_survey(self, request, queryset):
+        """Asks first (closing cannot be undone); then closes."""
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="close_survey",
+                title="Close surveys",
+                question="Close the surveys below? No more answers are accepted; this cannot be undone.",
+                submit="Yes, close",
+                lines=lambda s: (
+                    f"{s.invitations.filter(answered_at__isnull=False).count()} of "
+                    f"{_people(s.invitations.count())} invited answered."
+                ),
+            )
+        self._run(
+            request,
+            queryset,
+            lambda s: services.survey_close(survey=s, by=request.user) and 0,  # mails no one
+            lambda done, n: counted(("{count} survey closed.", "{count} surveys closed."), len(done)),
         )
         return self._back(request, queryset)
 

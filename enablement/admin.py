@@ -737,7 +737,10 @@ class SurveyAdmin(AuditedAdmin):
                 queryset,
                 action="send_to_audience",
                 title="Send surveys to their audience",
-                question="Send the surveys below? Each person invited receives one e-mail with a personal link; this cannot be undone.",
+                question=(
+                    "Send the surveys below? Each person invited receives one e-mail with a personal link; "
+                    "this cannot be undone."
+                ),
                 submit="Yes, send",
                 lines=lambda s: f"{_people(selectors.survey_audience_count(s))} will be invited.",
             )

@@ -5,6 +5,7 @@ Managers also publish announcements to an audience and see how many people each 
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 
 from partners.models import PartnerType
@@ -900,7 +902,7 @@ class NewsletterSendForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="In the time zone of the program.",
+        help_text=lazy(lambda: f"Times are in {settings.TIME_ZONE}.", str)(),
     )
 
     def __init__(self, *args, schedule: bool = False, **kwargs):
@@ -916,10 +918,26 @@ class NewsletterSendForm(forms.Form):
 
 
 EDITABLE_NEWSLETTER_STATUSES = (Newsletter.Status.DRAFT, Newsletter.Status.SCHEDULED)
+ALREADY_SENDING = {
+    Newsletter.Status.SENDING: "This newsletter is being sent.",
+    Newsletter.Status.SENT: "This newsletter was already sent.",
+}
 
 
 def _count(n: int) -> str:
     return f"{n:,}"
+
+
+def audience_count_text(counts: dict) -> str:
+    """The count shown before sending (``services.newsletter_audience_count``): "recipients" is the
+    whole audience, the unsubscribed among them are skipped, so the rest get it."""
+    total, skipped = counts["recipients"], counts["unsubscribed"]
+    if not skipped:
+        return f"{_count(total)} partner user{'' if total == 1 else 's'} will get it."
+    gets = total - skipped
+    return (
+        f"{_count(total)} in the audience: {_count(gets)} will get it, {_count(skipped)} unsubscribed will be skipped."
+    )
 
 
 @admin.register(Newsletter)
@@ -977,7 +995,8 @@ class NewsletterAdmin(AuditedAdmin):
 
     @admin.display(description="recipients", ordering="recipient_count")
     def recipient_total(self, newsletter):
-        return f"{newsletter.recipient_count:,}" if newsletter.status != Newsletter.Status.DRAFT else "—"
+        # Counted when sending starts; before that the audience may still change.
+        return f"{newsletter.recipient_count:,}" if newsletter.status not in EDITABLE_NEWSLETTER_STATUSES else "—"
 
     @admin.display(description="progress: sent · skipped · failed")
     def progress(self, newsletter):
@@ -1028,7 +1047,7 @@ class NewsletterAdmin(AuditedAdmin):
             **self._progress_context(newsletter),
         }
         if newsletter.status in EDITABLE_NEWSLETTER_STATUSES:
-            context["audience_count"] = services.newsletter_audience_count(newsletter)
+            context["audience_count"] = audience_count_text(services.newsletter_audience_count(newsletter))
         else:
             counts = selectors.delivery_counts(newsletter)
             context["delivery_counts"] = [
@@ -1111,6 +1130,10 @@ class NewsletterAdmin(AuditedAdmin):
         """Confirm, then send now, or schedule for a time (``?schedule=1``). A second submit (a
         double click) is refused in words on the same page."""
         newsletter = self._newsletter(request, pk, sends=True)
+        if request.method != "POST" and newsletter.status not in EDITABLE_NEWSLETTER_STATUSES:
+            # Nothing to confirm: the newsletter's page shows its progress. A POST gets the service's refusal.
+            messages.info(request, ALREADY_SENDING.get(newsletter.status, "This newsletter was already sent."))
+            return redirect("admin:enablement_newsletter_change", newsletter.pk)
         schedule = request.GET.get("schedule") == "1" or "schedule" in request.POST
         form = NewsletterSendForm(request.POST if request.method == "POST" else None, schedule=schedule)
         if request.method == "POST" and form.is_valid():
@@ -1141,7 +1164,9 @@ class NewsletterAdmin(AuditedAdmin):
                 form=form,
                 schedule=schedule,
                 audience_text=selectors.audience_summary(newsletter),
-                audience_count=services.newsletter_audience_count(newsletter) if editable else None,
+                audience_count=audience_count_text(services.newsletter_audience_count(newsletter))
+                if editable
+                else None,
             ),
         )
 

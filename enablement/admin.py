@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, JsonResponse
@@ -591,6 +592,8 @@ class SurveyQuestionInline(admin.TabularInline):
     extra = 1
     fields = ["order", "kind", "text", "choices", "required"]
     verbose_name_plural = "Questions besides the NPS question (rating 1-5, one choice, free text)"
+    # Compact, so that the page fits a 1366 px screen (the admin's default textarea is 40 x 10).
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 30})}}
 
     def _draft(self, obj) -> bool:
         return obj is None or obj.status == Survey.Status.DRAFT
@@ -611,6 +614,20 @@ def _people(n: int) -> str:
 
 def _not_answered(n: int) -> str:
     return f"{_people(n)} {'has' if n == 1 else 'have'} not answered."
+
+
+def _reminder_line(survey: Survey) -> str:
+    """Who the reminder reaches: as ``services.survey_remind`` picks them."""
+    waiting = survey.invitations.filter(answered_at__isnull=True)
+    due = (
+        waiting.filter(reminded_at__isnull=True, user__is_active=True)
+        .exclude(user_id__in=NewsletterOptOut.objects.values("user_id"))
+        .count()
+    )
+    said = _not_answered(waiting.count())
+    if due == waiting.count():
+        return said
+    return f"{said[:-1]}: {due} will get the reminder (the others unsubscribed from program mail or left)."
 
 
 def _surveys(surveys: list) -> str:
@@ -768,7 +785,7 @@ class SurveyAdmin(AuditedAdmin):
                     "(except those who unsubscribed from program mail); a survey is reminded once."
                 ),
                 submit="Yes, send the reminder",
-                lines=lambda s: _not_answered(s.invitations.filter(answered_at__isnull=True).count()),
+                lines=_reminder_line,
             )
         self._run(
             request,

@@ -25,6 +25,7 @@ PORTAL_NAV = [
     ("training:home", "Training", True, False),
     ("content:list", "Content", True, False),
     ("news:list", "News", True, False),
+    ("surveys:list", "Surveys", True, False),
     ("conflicts:list", "Cases", True, False),
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),

@@ -6,8 +6,10 @@ import csv
 
 from csp.decorators import csp
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, JsonResponse
@@ -15,13 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 
 from partners.models import PartnerType
-from prm.admin import ReadOnlyInline, run_for_each
+from prm.admin import ReadOnlyInline, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.csv import csv_safe
-from prm.errors import RuleViolation, error_messages, form_errors_from
+from prm.errors import RuleViolation, error_messages, error_text, form_errors_from
 
 from . import selectors, services
 from .forms import AudienceForm, partner_types_field
@@ -578,6 +581,8 @@ class SurveyQuestionInline(admin.TabularInline):
     extra = 1
     fields = ["order", "kind", "text", "choices", "required"]
     verbose_name_plural = "Questions besides the NPS question (rating 1-5, one choice, free text)"
+    # Compact, so that the page fits a 1366 px screen (the admin's default textarea is 40 x 10).
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 30})}}
 
     def _draft(self, obj) -> bool:
         return obj is None or obj.status == Survey.Status.DRAFT
@@ -590,6 +595,29 @@ class SurveyQuestionInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self._draft(obj) and super().has_delete_permission(request, obj)
+
+
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
+def _not_answered(n: int) -> str:
+    return f"{_people(n)} {'has' if n == 1 else 'have'} not answered."
+
+
+def _reminder_line(survey: Survey) -> str:
+    """Who the reminder reaches: as ``services.survey_remind`` picks them."""
+    waiting = survey.invitations.filter(answered_at__isnull=True)
+    due = selectors.survey_reminder_due(survey=survey).count()
+    said = _not_answered(waiting.count())
+    if due == waiting.count():
+        return said
+    return f"{said[:-1]}: {due} will get the reminder (the others unsubscribed from program mail or left)."
+
+
+def _surveys(surveys: list) -> str:
+    """“Title” for one survey, "3 surveys" for several."""
+    return f"“{surveys[0]}”" if len(surveys) == 1 else f"{len(surveys)} surveys"
 
 
 @admin.register(Survey)
@@ -678,51 +706,107 @@ class SurveyAdmin(AuditedAdmin):
             extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
+    def _confirm(self, request, queryset, *, action, title, question, submit, lines):
+        """The confirmation page of an action that mails people or cannot be undone; ``lines`` says,
+        per survey, what the action does to it."""
+        return render(
+            request,
+            "admin/enablement/survey/send_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "question": question,
+                "submit": submit,
+                "surveys": [(survey, lines(survey)) for survey in queryset],
+                "opts": self.model._meta,
+                "action": action,
+                "from_change": request.POST.get("_from_change", ""),
+                "original": queryset[0] if len(queryset) == 1 else None,
+            },
+        )
+
+    def _run(self, request, queryset, action, said) -> None:
+        """Run ``action`` (a service call returning how many people it mailed) on each survey; one
+        success message for the whole action, ``said(surveys, people)``, and one error per refusal."""
+        done, people = [], 0
+        for survey in queryset:
+            try:
+                people += action(survey) or 0
+                done.append(survey)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, f"{survey}: {error_text(error)}")
+        if done:
+            messages.success(request, said(done, people))
+
     @admin.action(description="Send to audience…", permissions=["change"])
     def send_to_audience(self, request, queryset):
         """Asks first, naming how many people each survey invites; then sends."""
         if request.POST.get("post") != "yes":
-            return render(
+            return self._confirm(
                 request,
-                "admin/enablement/survey/send_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": "Send surveys to their audience",
-                    "surveys": [(s, selectors.survey_audience_count(survey=s)) for s in queryset],
-                    "opts": self.model._meta,
-                    "action": "send_to_audience",
-                    "from_change": request.POST.get("_from_change", ""),
-                },
+                queryset,
+                action="send_to_audience",
+                title="Send surveys to their audience",
+                question=(
+                    "Send the surveys below? Each person invited receives one e-mail with a personal link; "
+                    "this cannot be undone."
+                ),
+                submit="Yes, send",
+                lines=lambda s: f"{_people(selectors.survey_audience_count(survey=s))} will be invited.",
             )
-        sent = []
-
-        def send(survey):
-            sent.append((survey, services.survey_send(survey=survey, by=request.user)))
-
-        run_for_each(request, queryset, send, ("{count} survey sent.", "{count} surveys sent."))
-        for survey, count in sent:
-            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} invited.")
-        return self._back(request, queryset)
-
-    @admin.action(description="Send the reminder (once, to those who did not answer)", permissions=["change"])
-    def send_reminder(self, request, queryset):
-        reminded = []
-
-        def remind(survey):
-            reminded.append((survey, services.survey_remind(survey=survey, by=request.user)))
-
-        run_for_each(request, queryset, remind, ("{count} survey reminded.", "{count} surveys reminded."))
-        for survey, count in reminded:
-            messages.info(request, f"{survey}: {count} {'person' if count == 1 else 'people'} reminded.")
-        return self._back(request, queryset)
-
-    @admin.action(description="Close (no more answers)", permissions=["change"])
-    def close_survey(self, request, queryset):
-        run_for_each(
+        self._run(
             request,
             queryset,
-            lambda s: services.survey_close(survey=s, by=request.user),
-            ("{count} survey closed.", "{count} surveys closed."),
+            lambda s: services.survey_send(survey=s, by=request.user),
+            lambda done, n: f"{_surveys(done)} sent: {_people(n)} invited.",
+        )
+        return self._back(request, queryset)
+
+    @admin.action(description="Send the reminder… (once, to those who did not answer)", permissions=["change"])
+    def send_reminder(self, request, queryset):
+        """Asks first, naming how many have not answered; then mails each of them one reminder."""
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="send_reminder",
+                title="Send the reminder",
+                question=(
+                    "Send the reminder of the surveys below? Each person who has not answered receives one e-mail "
+                    "(except those who unsubscribed from program mail); a survey is reminded once."
+                ),
+                submit="Yes, send the reminder",
+                lines=_reminder_line,
+            )
+        self._run(
+            request,
+            queryset,
+            lambda s: services.survey_remind(survey=s, by=request.user),
+            lambda done, n: f"Reminder of {_surveys(done)} sent: {_people(n)} reminded.",
+        )
+        return self._back(request, queryset)
+
+    @admin.action(description="Close… (no more answers)", permissions=["change"])
+    def close_survey(self, request, queryset):
+        """Asks first (closing cannot be undone); then closes."""
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="close_survey",
+                title="Close surveys",
+                question="Close the surveys below? No more answers are accepted; this cannot be undone.",
+                submit="Yes, close",
+                lines=lambda s: (
+                    f"{s.invitations.filter(answered_at__isnull=False).count()} of "
+                    f"{_people(s.invitations.count())} invited answered."
+                ),
+            )
+        self._run(
+            request,
+            queryset,
+            lambda s: services.survey_close(survey=s, by=request.user) and 0,  # mails no one
+            lambda done, n: counted(("{count} survey closed.", "{count} surveys closed."), len(done)),
         )
         return self._back(request, queryset)
 
@@ -819,7 +903,7 @@ class NewsletterSendForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="In the time zone of the program.",
+        help_text=lazy(lambda: f"Times are in {settings.TIME_ZONE}.", str)(),
     )
 
     def __init__(self, *args, schedule: bool = False, **kwargs):
@@ -828,6 +912,28 @@ class NewsletterSendForm(forms.Form):
         self.fields["at"].required = schedule
 
     # A time that is not in the future is refused by services.newsletter_send (on this field).
+
+
+ALREADY_SENDING = {
+    Newsletter.Status.SENDING: "This newsletter is being sent.",
+    Newsletter.Status.SENT: "This newsletter was already sent.",
+}
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def audience_count_text(counts: dict) -> str:
+    """The count shown before sending (``services.newsletter_audience_count``): "recipients" is the
+    whole audience, the unsubscribed among them are skipped, so the rest get it."""
+    total, skipped = counts["recipients"], counts["unsubscribed"]
+    if not skipped:
+        return f"{_count(total)} partner user{'' if total == 1 else 's'} will get it."
+    gets = total - skipped
+    return (
+        f"{_count(total)} in the audience: {_count(gets)} will get it, {_count(skipped)} unsubscribed will be skipped."
+    )
 
 
 @admin.register(Newsletter)
@@ -885,7 +991,8 @@ class NewsletterAdmin(AuditedAdmin):
 
     @admin.display(description="recipients", ordering="recipient_count")
     def recipient_total(self, newsletter):
-        return f"{newsletter.recipient_count:,}" if newsletter.status != Newsletter.Status.DRAFT else "—"
+        # Counted when sending starts; before that the audience may still change.
+        return f"{newsletter.recipient_count:,}" if newsletter.status not in NEWSLETTER_EDITABLE else "—"
 
     @admin.display(description="progress: sent · skipped · failed")
     def progress(self, newsletter):
@@ -942,7 +1049,7 @@ class NewsletterAdmin(AuditedAdmin):
             **self._progress_context(newsletter),
         }
         if newsletter.status in NEWSLETTER_EDITABLE:
-            context["audience_count"] = services.newsletter_audience_count(newsletter=newsletter)
+            context["audience_count"] = audience_count_text(services.newsletter_audience_count(newsletter=newsletter))
         else:
             counts = selectors.delivery_counts(newsletter)
             context["delivery_counts"] = [
@@ -1029,6 +1136,10 @@ class NewsletterAdmin(AuditedAdmin):
         """Confirm, then send now, or schedule for a time (``?schedule=1``). A second submit (a
         double click) is refused in words on the same page."""
         newsletter = self._newsletter(request, pk, sends=True)
+        if request.method != "POST" and newsletter.status not in NEWSLETTER_EDITABLE:
+            # Nothing to confirm: the newsletter's page shows its progress. A POST gets the service's refusal.
+            messages.info(request, ALREADY_SENDING.get(newsletter.status, "This newsletter was already sent."))
+            return redirect("admin:enablement_newsletter_change", newsletter.pk)
         schedule = request.GET.get("schedule") == "1" or "schedule" in request.POST
         form = NewsletterSendForm(request.POST if request.method == "POST" else None, schedule=schedule)
         if request.method == "POST" and form.is_valid():
@@ -1059,7 +1170,9 @@ class NewsletterAdmin(AuditedAdmin):
                 form=form,
                 schedule=schedule,
                 audience_text=selectors.audience_summary(newsletter),
-                audience_count=services.newsletter_audience_count(newsletter=newsletter) if editable else None,
+                audience_count=audience_count_text(services.newsletter_audience_count(newsletter=newsletter))
+                if editable
+                else None,
             ),
         )
 

@@ -415,7 +415,9 @@ def seed_newsletters(*, stdout) -> None:
     )
     _prepare(sent.pk, started)  # the snapshot and the deliveries, as a worker makes them
     NewsletterDelivery.objects.filter(newsletter=sent, status=NewsletterDelivery.Status.PENDING).update(
-        status=NewsletterDelivery.Status.SENT, attempts=1, sent_at=started + timedelta(seconds=5)
+        # attempts stays 0, as the engine records a delivery sent at the first try
+        status=NewsletterDelivery.Status.SENT,
+        sent_at=started + timedelta(seconds=5),
     )
     _update_counts(sent.pk)
     Newsletter.objects.filter(pk=sent.pk).update(

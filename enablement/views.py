@@ -262,11 +262,12 @@ def news_preferences(request):
 def newsletter_unsubscribe(request, token):
     """The signed link of every newsletter. GET asks for confirmation and writes nothing (mail
     scanners open links); POST unsubscribes, from our page's button or from a mail client's
-    one-click. A token that was tampered with is refused (400) and nothing is written."""
+    one-click. A token that was tampered with is not found (404, as a tampered survey link) and
+    nothing is written."""
     try:
         user, newsletter = services.unsubscribe_check(token=token)
     except BadSignature:
-        return render(request, "enablement/unsubscribe.html", {"invalid": True}, status=400)
+        return render(request, "enablement/unsubscribe.html", {"invalid": True}, status=404)
     context = {"token": token, "email": user.email, "newsletter": newsletter}
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"

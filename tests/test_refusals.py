@@ -281,10 +281,13 @@ ADMIN_ACTIONS: dict[str, Action] = {
         "manager", lambda w: [_survey(w, "draft")], {"post": "yes"}, refusal="This survey is already open."
     ),
     "enablement.survey:send_reminder": Action(
-        "manager", lambda w: [_survey(w, "open")], refusal="The reminder of this survey was already sent."
+        "manager",
+        lambda w: [_survey(w, "open")],
+        {"post": "yes"},
+        refusal="The reminder of this survey was already sent.",
     ),
     "enablement.survey:close_survey": Action(
-        "manager", lambda w: [_survey(w, "open")], refusal="This survey is already closed."
+        "manager", lambda w: [_survey(w, "open")], {"post": "yes"}, refusal="This survey is already closed."
     ),
 }
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.

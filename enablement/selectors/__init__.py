@@ -54,6 +54,7 @@ from .surveys import (  # noqa: F401, E402
     survey_counts,
     survey_invitation_state,
     survey_is_closed,
+    survey_reminder_due,
     survey_response_rows,
     survey_results,
     waiting_survey_invitations,

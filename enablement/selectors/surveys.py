@@ -241,6 +241,16 @@ def survey_results(*, survey: Survey) -> dict:
     }
 
 
+def survey_reminder_due(*, survey: Survey) -> QuerySet[SurveyInvitation]:
+    """Whom the survey's one reminder goes to: invitees who have not answered, were not reminded,
+    are still active and have not opted out of program mail."""
+    from ..models import NewsletterOptOut
+
+    return survey.invitations.filter(answered_at__isnull=True, reminded_at__isnull=True, user__is_active=True).exclude(
+        user_id__in=NewsletterOptOut.objects.values("user_id")
+    )
+
+
 def survey_audience_count(*, survey: Survey) -> int:
     """How many people sending the survey now would invite (shown before sending)."""
     from .audience import audience_users

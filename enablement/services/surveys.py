@@ -28,7 +28,6 @@ from prm.text import check_text
 from prm.transitions import check_transition
 
 from ..models import (
-    NewsletterOptOut,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -36,7 +35,7 @@ from ..models import (
     SurveyResponse,
 )
 from ..selectors.audience import audience_users
-from ..selectors.surveys import survey_answer_token, survey_invitation_state, survey_is_closed
+from ..selectors.surveys import survey_answer_token, survey_invitation_state, survey_is_closed, survey_reminder_due
 from .audience import audience_apply
 
 # The allowed changes of a survey's status (prm.transitions).
@@ -339,9 +338,7 @@ def survey_remind(*, survey: Survey, by: User | None = None, now: datetime | Non
             raise StateConflict("The reminder of this survey was already sent.")
         survey.reminded_at = now
         survey.save(update_fields=["reminded_at"])
-        due = survey.invitations.filter(
-            answered_at__isnull=True, reminded_at__isnull=True, user__is_active=True
-        ).exclude(user_id__in=NewsletterOptOut.objects.values("user_id"))
+        due = survey_reminder_due(survey=survey)
         reminded = SurveyInvitation.objects.filter(pk__in=due.values("pk")).update(reminded_at=now)
     if reminded and not _mail_suppressed():
         from ..tasks import send_survey_reminders

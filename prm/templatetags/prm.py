@@ -1,4 +1,6 @@
-"""Template helpers of the kernel: money formatting and the portal navigation."""
+"""Template helpers of the kernel: money formatting, excerpts and the portal navigation."""
+
+import re
 
 from django import template
 from django.urls import reverse
@@ -17,6 +19,20 @@ def money(amount, currency=""):
     return format_money(amount, currency).strip()
 
 
+# A list item's bullet, a numbered item's number, a rule ("----"), or a lone dash between words.
+_NOT_WORDS = re.compile(r"^\s*(?:[-*•]|\d+[.)]|-{3,}|={3,})\s+|\s+-+(?=\s|$)|^\s*-{3,}\s*$", re.MULTILINE)
+
+
+@register.filter
+def excerpt(text, words=40):
+    """``{{ newsletter.body_text|excerpt:40 }}``: plain text (a mail's text part) as one run of
+    words, without list bullets or rules, cut after ``words`` words (never within one) with "…"."""
+    found = _NOT_WORDS.sub(" ", text or "").split()
+    if len(found) <= int(words):
+        return " ".join(found)
+    return " ".join(found[: int(words)]) + " …"
+
+
 # (url name, label, active for sub-pages too, partner admins only)
 PORTAL_NAV = [
     ("portal:home", "Home", False, False),
@@ -25,6 +41,7 @@ PORTAL_NAV = [
     ("training:home", "Training", True, False),
     ("content:list", "Content", True, False),
     ("news:list", "News", True, False),
+    ("surveys:list", "Surveys", True, False),
     ("conflicts:list", "Cases", True, False),
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),

@@ -86,6 +86,8 @@ def test_announcements_are_read_and_dismissed_by_keyboard(live_server, browser, 
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.url + "/portal/")
     expect(page.get_by_role("status").first).to_contain_text(f"“{SPIF}” is dismissed.")
+    # The focus is on what happened, not back at the top of the page (static/js/app.js).
+    expect(page.get_by_role("status").first).to_be_focused()
     expect(panel.get_by_role("article")).to_have_count(1)
     expect(panel).not_to_contain_text(SPIF)
     found["home after dismissing"] = violations(page)

@@ -124,3 +124,38 @@ def test_a_manager_reads_the_results(live_server, browser, world):
     expect(page.get_by_text("More webinars, please.")).to_be_visible()
     screenshot(page, "survey-admin-results")
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_portal_menu_leads_to_the_surveys_and_nothing_scrolls_sideways(live_server, browser, world, viewport):
+    """The menu has "Surveys" next to "News" and fits one line at 1366 px (a partner admin's, the
+    longest); on a phone it collapses, and the list's rows stack as cards, each value labelled."""
+    from .test_deals import sign_in
+
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, world["alice"].email)
+    phone = viewport[0] < 500
+    if phone:
+        page.get_by_role("button", name="Show navigation").click()
+    nav = page.get_by_role("navigation", name="Main")
+    labels = [text.strip() for text in nav.get_by_role("link").all_inner_texts()]
+    assert labels[labels.index("News") + 1] == "Surveys"
+    if not phone:
+        home = nav.get_by_role("link", name="Home").bounding_box()
+        sign_out = nav.get_by_role("button", name="Sign out").bounding_box()
+        assert sign_out["y"] == pytest.approx(home["y"], abs=12)  # one line
+        assert sign_out["x"] + sign_out["width"] <= viewport[0]
+    nav.get_by_role("link", name="Surveys", exact=True).click()
+    expect(page.get_by_role("heading", name="Surveys", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0] + 1
+    row = page.get_by_role("row").filter(has_text="Partner satisfaction Q4 2026")
+    closes = row.locator("td[data-label='Closes']")
+    if phone:
+        label = closes.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert label == '"Closes: "'
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport[0]
+    assert violations(page) == []
+    screenshot(page, f"surveys-list-{viewport[0]}")
+    context.close()

@@ -86,7 +86,7 @@ def test_the_page_says_the_audience_in_words_and_counts_the_recipients_before_se
     client.force_login(manager)
     page = text(client.get(change_url(draft)))
     assert "every tier · every type · every country · active · all partner users" in page
-    assert "3 partner users will get it; 1 unsubscribed will be skipped." in page
+    assert "3 in the audience: 2 will get it, 1 unsubscribed will be skipped." in page
     assert "Send me a test" in page and "Send now…" in page and "Schedule…" in page
 
 
@@ -154,7 +154,7 @@ def test_send_now_asks_with_the_count_then_sends_once(client, manager, draft, au
     url = reverse("admin:enablement_newsletter_send", args=[draft.pk])
     client.force_login(manager)
     confirm = text(client.get(url))
-    assert "3 partner users will get it; 1 unsubscribed will be skipped." in confirm
+    assert "3 in the audience: 2 will get it, 1 unsubscribed will be skipped." in confirm
     mail.outbox.clear()
     with commit():
         first = client.post(url, {}, follow=True)
@@ -182,7 +182,9 @@ def test_schedule_then_unschedule(client, manager, draft):
     url = reverse("admin:enablement_newsletter_send", args=[draft.pk]) + "?schedule=1"
     client.force_login(manager)
     page = text(client.get(url))
-    assert 'type="datetime-local"' in page and "3 partner users will get it" in page
+    assert (
+        'type="datetime-local"' in page and "3 in the audience: 2 will get it, 1 unsubscribed will be skipped." in page
+    )
     past = client.post(url, {"schedule": "1", "at": "2020-01-01T09:00"})
     # The service's rule, shown on the field it is about.
     assert past.context["form"].errors == {"at": ["Choose a time in the future, or send it now."]}
@@ -270,3 +272,67 @@ def test_finance_and_partner_users_cannot_reach_the_newsletter_pages(client, fin
     assert client.get(url)["Location"].startswith("/admin/login/")
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+# --- The count, the send page of a sent newsletter, the list before sending (new-user tryout) ------
+
+
+@pytest.mark.parametrize(
+    "recipients, unsubscribed, said",
+    [
+        (2, 1, "2 in the audience: 1 will get it, 1 unsubscribed will be skipped."),
+        (5, 2, "5 in the audience: 3 will get it, 2 unsubscribed will be skipped."),
+        (1, 1, "1 in the audience: 0 will get it, 1 unsubscribed will be skipped."),
+        (2, 0, "2 partner users will get it."),
+        (1, 0, "1 partner user will get it."),
+        (0, 0, "0 partner users will get it."),
+    ],
+)
+def test_the_count_before_sending_says_who_gets_it(recipients, unsubscribed, said):
+    from enablement.admin import audience_count_text
+
+    assert audience_count_text({"recipients": recipients, "unsubscribed": unsubscribed}) == said
+
+
+def test_without_unsubscribed_the_count_says_only_who_gets_it(client, manager, partner_admin, rep):
+    from enablement import services
+
+    newsletter = services.newsletter_save(by=manager, data={"subject": "S", "body_markdown": "B"})
+    client.force_login(manager)
+    for url in (change_url(newsletter), reverse("admin:enablement_newsletter_send", args=[newsletter.pk])):
+        page = text(client.get(url))
+        assert "2 partner users will get it." in page and "unsubscribed" not in page
+
+
+@pytest.mark.parametrize(
+    "status, said", [("sent", "This newsletter was already sent."), ("sending", "This newsletter is being sent.")]
+)
+def test_the_send_page_of_a_newsletter_sent_already_goes_back_to_its_page(client, manager, partner_admin, status, said):
+    newsletter = sent_newsletter(to=[partner_admin])
+    Newsletter.objects.filter(pk=newsletter.pk).update(status=status)
+    client.force_login(manager)
+    for query in ("", "?schedule=1"):
+        response = client.get(reverse("admin:enablement_newsletter_send", args=[newsletter.pk]) + query, follow=True)
+        assert response.redirect_chain[-1][0] == change_url(newsletter)
+        page = text(response)
+        assert said in page
+        assert "This cannot be undone" not in page and 'value="Send now"' not in page
+
+
+def test_the_list_counts_recipients_only_once_sending_started(client, manager, draft, partner_admin):
+    from enablement import services
+
+    services.newsletter_send(newsletter=draft, by=manager, at=timezone.now() + timedelta(days=1))
+    sent_newsletter(subject="Winter news", to=[partner_admin])
+    client.force_login(manager)
+    response = client.get(reverse("admin:enablement_newsletter_changelist"))
+    rows = {row.subject: row for row in response.context["cl"].result_list}
+    model_admin = response.context["cl"].model_admin
+    assert model_admin.recipient_total(rows["Spring news"]) == "—"  # scheduled
+    assert model_admin.recipient_total(rows["Winter news"]) == "1"
+
+
+def test_the_schedule_form_names_the_time_zone(client, manager, draft, settings):
+    client.force_login(manager)
+    page = text(client.get(reverse("admin:enablement_newsletter_send", args=[draft.pk]) + "?schedule=1"))
+    assert f"Times are in {settings.TIME_ZONE}." in page

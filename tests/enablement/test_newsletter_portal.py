@@ -148,3 +148,29 @@ def test_a_newsletter_for_partner_admins_is_read_by_partner_admins_only(client, 
     client.force_login(rep)
     assert "Admins only" not in client.get(reverse("news:list")).content.decode()
     assert client.get(reverse("news:detail", args=[for_admins.pk])).status_code == 404
+
+
+# --- The list's excerpt (new-user tryout) -----------------------------------------------------------
+
+
+def test_the_news_list_excerpt_is_words_without_list_bullets(client, partner_admin):
+    """The excerpt comes from the mail's text part: bullets, rules and lone dashes go, the words
+    run on, and a long text is cut after 40 words, between two words."""
+    from prm.templatetags.prm import excerpt
+
+    body_text = (
+        "Q4 partner update\n\nHello partners! Big news this quarter.\n\n"
+        "- New portal features (https://example.com/features)\n- A well-known link\n-\n\n----\n\n"
+        "1. First step\n\nThanks, the channel team\n"
+    )
+    newsletter = sent_newsletter(subject="Q4 partner update", to=[partner_admin])
+    type(newsletter).objects.filter(pk=newsletter.pk).update(body_text=body_text)
+    client.force_login(partner_admin)
+    page = client.get(reverse("news:list")).content.decode()
+    assert (
+        "Q4 partner update Hello partners! Big news this quarter. New portal features "
+        "(https://example.com/features) A well-known link First step Thanks, the channel team</p>"
+    ) in page
+    long = " ".join(f"word{n}" for n in range(60))
+    assert excerpt(f"- {long}", 40) == " ".join(f"word{n}" for n in range(40)) + " …"
+    assert excerpt("short text", 40) == "short text"

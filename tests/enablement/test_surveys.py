@@ -501,9 +501,22 @@ def test_admin_buttons_send_remind_and_close(client, manager, partner_admin, com
     assert sent.redirect_chain[-1][0] == change
     assert "1 person invited" in sent.content.decode()
     assert Survey.objects.get(pk=survey.pk).status == "open"
-    reminded = client.post(changelist, {**post, "action": "send_reminder"}, follow=True)
+    assert sent.content.decode().count("invited.") == 1  # one message per action
+    # Reminding mails people and closing cannot be undone: each asks first, and does nothing yet.
+    ask_remind = client.post(changelist, {**post, "action": "send_reminder"})
+    assert "1 person have not answered" not in ask_remind.content.decode()
+    assert "1 person has not answered." in ask_remind.content.decode()
+    assert 'value="Yes, send the reminder"' in ask_remind.content.decode()
+    assert Survey.objects.get(pk=survey.pk).reminded_at is None
+    reminded = client.post(changelist, {**post, "action": "send_reminder", "post": "yes"}, follow=True)
+    assert reminded.redirect_chain[-1][0] == change
     assert "1 person reminded" in reminded.content.decode()
-    closed = client.post(changelist, {**post, "action": "close_survey"}, follow=True)
+    assert reminded.content.decode().count("reminded.") == 1
+    ask_close = client.post(changelist, {**post, "action": "close_survey"})
+    assert "0 of 1 person invited answered." in ask_close.content.decode()
+    assert f'<a href="{change}">' in ask_close.content.decode()  # the breadcrumb names the survey
+    assert Survey.objects.get(pk=survey.pk).status == "open"
+    closed = client.post(changelist, {**post, "action": "close_survey", "post": "yes"}, follow=True)
     assert "1 survey closed." in closed.content.decode()
     assert Survey.objects.get(pk=survey.pk).status == "closed"
 

@@ -776,14 +776,14 @@ def _survey_answered(world):
 def _survey_link(world):
     from enablement import selectors as enablement_selectors
 
-    token = enablement_selectors.survey_answer_token(_invitation(world, world.partner_admin))
+    token = enablement_selectors.survey_answer_token(invitation=_invitation(world, world.partner_admin))
     return reverse("survey_answer_public", args=[token]), {"comment": "No score given."}
 
 
 def _unsubscribe_link(world):
     from enablement import services as enablement_services
 
-    token = enablement_services.unsubscribe_token(world.rep, _api_newsletter(world))
+    token = enablement_services.unsubscribe_token(user=world.rep, newsletter=_api_newsletter(world))
     return reverse("newsletter_unsubscribe", args=[token]), {"confirm": "1"}
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from prm.admin import ReadOnlyInline, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.csv import csv_safe
 from prm.errors import RuleViolation, error_messages, error_text, form_errors_from
+from prm.queries import count_subquery
 
 from . import selectors, services
 from .forms import AudienceForm, partner_types_field
@@ -307,13 +308,15 @@ class CourseAdmin(AuditedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                n_questions=Count("questions", distinct=True),
-                n_attempts=Count("attempts", distinct=True),
-                n_passed=Count("attempts__user", filter=Q(attempts__passed=True), distinct=True),
-                n_certified=Count(
-                    "certifications__user",
-                    filter=Q(certifications__status="current", certifications__expires_on__gt=today),
-                    distinct=True,
+                # One subquery each: counted over joins, attempts would multiply certifications.
+                n_questions=count_subquery(Question.objects.filter(course=OuterRef("pk"))),
+                n_attempts=count_subquery(QuizAttempt._base_manager.filter(course=OuterRef("pk"))),
+                n_passed=count_subquery(
+                    QuizAttempt._base_manager.filter(course=OuterRef("pk"), passed=True), distinct="user_id"
+                ),
+                n_certified=count_subquery(
+                    Certification._base_manager.filter(course=OuterRef("pk"), status="current", expires_on__gt=today),
+                    distinct="user_id",
                 ),
             )
         )

@@ -7,10 +7,11 @@ audience in a loop."""
 
 from datetime import datetime
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from partners.models import User
+from prm.queries import count_subquery
 
 from ..models import Announcement, AnnouncementDismissal
 from .audience import audience_q_for, audience_users_of_row
@@ -45,16 +46,9 @@ def announcements_for(user: User, now: datetime | None = None) -> QuerySet[Annou
 # --- Staff: reach and dismissals ----------------------------------------------------------------
 
 
-def _count(queryset: QuerySet) -> Subquery:
-    return Subquery(
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
-        output_field=IntegerField(),
-    )
-
-
 def _reach_subquery() -> Subquery:
     """For each announcement (the outer row), how many members its audience reaches now."""
-    return _count(audience_users_of_row(Announcement))
+    return count_subquery(audience_users_of_row(Announcement))
 
 
 def announcement_reach(queryset: QuerySet[Announcement] | None = None) -> QuerySet[Announcement]:
@@ -63,7 +57,7 @@ def announcement_reach(queryset: QuerySet[Announcement] | None = None) -> QueryS
     queryset = Announcement.objects.all() if queryset is None else queryset
     return queryset.annotate(
         reach=_reach_subquery(),
-        dismissal_count=_count(AnnouncementDismissal.objects.filter(announcement_id=OuterRef("pk"))),
+        dismissal_count=count_subquery(AnnouncementDismissal.objects.filter(announcement_id=OuterRef("pk"))),
     )
 
 

@@ -11,9 +11,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core import signing
-from django.db.models import Avg, Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from prm.queries import count_subquery
 from prm.scoping import scopes_disabled
 
 from ..models import Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
@@ -125,15 +126,8 @@ def survey_counts(queryset: QuerySet[Survey]) -> QuerySet[Survey]:
     """Surveys annotated with ``n_invited`` and ``n_answered``: one subquery count each (a join of
     both relations would multiply invitations by responses), one query whatever the number of rows."""
     return queryset.annotate(
-        n_invited=_count(SurveyInvitation.objects.filter(survey_id=OuterRef("pk"))),
-        n_answered=_count(SurveyResponse.objects.filter(survey_id=OuterRef("pk"))),
-    )
-
-
-def _count(queryset: QuerySet) -> Subquery:
-    return Subquery(
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
-        output_field=IntegerField(),
+        n_invited=count_subquery(SurveyInvitation.objects.filter(survey_id=OuterRef("pk"))),
+        n_answered=count_subquery(SurveyResponse.objects.filter(survey_id=OuterRef("pk"))),
     )
 
 

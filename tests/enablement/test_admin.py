@@ -2,6 +2,8 @@
 completion per course and partner, quiz questions that can be passed."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from enablement import services
 from enablement.models import ContentAsset, Course, Question
@@ -143,3 +145,21 @@ def test_a_course_is_required_for_partner_types_from_the_admin(client, manager):
         "course_passed",
         False,
     )
+
+
+def test_the_course_list_counts_each_relation_on_its_own(client, manager, partner, course):
+    """Questions, attempts, people who passed and people certified now are counted apart: counted
+    over joins, three questions times three attempts times one certification would say 9 attempts."""
+    alice, carol = PartnerUserFactory(partner=partner), PartnerUserFactory(partner=partner)
+    all_wrong = {str(q.pk): wrong_choice(q) for q in course.questions.all()}
+    services.quiz_attempt_submit(course=course, user=carol, answers=all_wrong)
+    services.quiz_attempt_submit(course=course, user=alice, answers=all_wrong)
+    services.quiz_attempt_submit(course=course, user=alice, answers=right_answers(course))
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        listing = client.get("/admin/enablement/course/").content.decode()
+    joined = [q["sql"] for q in queries.captured_queries if 'JOIN "enablement_quizattempt"' in q["sql"]]
+    assert not joined, "the list joins the attempts to the courses (each join multiplies the others' rows)"
+    assert f'<td class="field-questions_count">{course.questions.count()}</td>' in listing
+    assert '<td class="field-attempt_count">3</td>' in listing
+    assert '<td class="field-passed_people">1</td>' in listing and '<td class="field-certified_now">1</td>' in listing

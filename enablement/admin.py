@@ -48,8 +48,8 @@ from .models import (
     SurveyAnswer,
     SurveyQuestion,
     SurveyResponse,
-    partner_type_list,
-    partner_types_value,
+    comma_list,
+    comma_value,
 )
 from .selectors.audience import audience_summary
 from .services.newsletters import EDITABLE as NEWSLETTER_EDITABLE
@@ -265,10 +265,10 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["required_types"].initial = partner_type_list(self.instance.required_partner_types)
+        self.fields["required_types"].initial = comma_list(self.instance.required_partner_types)
 
     def save(self, commit=True):
-        self.instance.required_partner_types = partner_types_value(self.cleaned_data.get("required_types"))
+        self.instance.required_partner_types = comma_value(self.cleaned_data.get("required_types"))
         return super().save(commit)
 
 

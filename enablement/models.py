@@ -40,18 +40,20 @@ def validate_tags(value) -> None:
 def validate_partner_types(value: str) -> None:
     """Partner types are stored comma-bounded (",reseller,msp,"): a portable "contains" filter
     on PostgreSQL and SQLite alike. Empty means every type."""
-    unknown = [v for v in partner_type_list(value) if v not in PartnerType.values]
+    unknown = [v for v in comma_list(value) if v not in PartnerType.values]
     if unknown:
         raise ValidationError(f"Unknown partner types: {', '.join(unknown)}.")
 
 
-def partner_type_list(value: str) -> list[str]:
+def comma_list(value: str) -> list[str]:
+    """The values of a comma-bounded field (",reseller,msp," -> ["reseller", "msp"])."""
     return [v for v in (value or "").split(",") if v]
 
 
-def partner_types_value(types) -> str:
-    types = sorted(set(types or []))
-    return f",{','.join(types)}," if types else ""
+def comma_value(values) -> str:
+    """Values stored comma-bounded, sorted and once each; none: empty (which means every one)."""
+    values = sorted(set(values or []))
+    return f",{','.join(values)}," if values else ""
 
 
 class Language(models.TextChoices):
@@ -134,7 +136,7 @@ class ContentAsset(models.Model):
 
     @property
     def partner_type_list(self) -> list[str]:
-        return partner_type_list(self.partner_types)
+        return comma_list(self.partner_types)
 
     @property
     def is_new(self) -> bool:
@@ -214,7 +216,7 @@ class Course(models.Model):
 
     @property
     def required_partner_type_list(self) -> list[str]:
-        return partner_type_list(self.required_partner_types)
+        return comma_list(self.required_partner_types)
 
 
 class Lesson(models.Model):
@@ -376,15 +378,6 @@ def validate_partner_statuses(value: str) -> None:
     unknown = [v for v in comma_list(value) if v not in Partner.Status.values]
     if unknown:
         raise ValidationError(f"Unknown partner statuses: {', '.join(unknown)}.")
-
-
-def comma_list(value: str) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
-
-
-def comma_value(values) -> str:
-    values = sorted(set(values or []))
-    return f",{','.join(values)}," if values else ""
 
 
 class Recipients(models.TextChoices):

@@ -20,7 +20,7 @@ from prm.roles import MANAGER_ROLES, PARTNER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.uploads import CONTENT_EXTENSIONS, MB, display_name, storage_name, validate_upload
 
-from ..models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, partner_types_value
+from ..models import Certification, ContentAsset, ContentDownload, Course, QuizAttempt, comma_value
 from ..selectors import attempts_left_today
 
 # --- Content library -------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def content_asset_save(*, by: User, data: dict, upload=None, asset: ContentAsset
         if field in data:
             setattr(asset, field, data[field])
     if "partner_types" in data:
-        asset.partner_types = partner_types_value(data["partner_types"])
+        asset.partner_types = comma_value(data["partner_types"])
     asset.tags = sorted({tag.strip() for tag in (asset.tags or []) if isinstance(tag, str) and tag.strip()})
     if asset.kind == ContentAsset.Kind.FILE:
         asset.url = ""

@@ -64,6 +64,11 @@ class DealRegistration(models.Model):
     products = models.JSONField(default=list, blank=True, validators=[validate_products])
     notes = models.TextField(blank=True, max_length=NOTES_MAX, validators=text_validators(NOTES_MAX))
 
+    class Source(models.TextChoices):
+        PARTNER = "partner", "Partner-sourced"
+        VENDOR = "vendor", "Vendor-sourced (a lead passed to the partner)"
+
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PARTNER)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     in_conflict_review = models.BooleanField(default=False)
     protected_until = models.DateField(null=True, blank=True)
@@ -81,6 +86,8 @@ class DealRegistration(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When a manager approved it: ``decided_at`` moves on to the close, the approval time stays.
+    approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     # Comparison keys, kept on save by the services (deals.matching, prm.domains).

@@ -356,6 +356,7 @@ def deal_approve(*, deal: DealRegistration, by: User) -> DealRegistration:
     deal.protected_until = timezone.localdate() + timedelta(days=protection_days(deal.partner))
     deal.in_conflict_review = False
     deal.decided_by, deal.decided_at = by, timezone.now()
+    deal.approved_at = deal.decided_at
     deal.save()
     _notify(deal, "Your deal registration is approved.", f"It is protected until {deal.protected_until:%d %B %Y}.")
     return deal

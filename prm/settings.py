@@ -66,6 +66,7 @@ PROJECT_APPS = [
     "incentives",
     "enablement",
     "conflicts",
+    "performance",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -192,6 +193,12 @@ PRM_CASE_REOPEN_DAYS = env.int("PRM_CASE_REOPEN_DAYS", default=14)
 PRM_CASE_ESCALATION_CONTACTS = env.list("PRM_CASE_ESCALATION_CONTACTS", default=[])
 # Uploads (case attachments, content): the largest file accepted, in bytes.
 PRM_UPLOAD_MAX_BYTES = env.int("PRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Performance: the currency totals are converted into (finance's exchange rates) and tier
+# requirements are stated in; how long a partner may fall short of its tier's requirements before
+# a downgrade is proposed; how long the leaderboard's figures are kept before they are recomputed.
+PRM_PROGRAM_CURRENCY = env.str("PRM_PROGRAM_CURRENCY", default="USD").upper()
+PRM_TIER_DOWNGRADE_GRACE_DAYS = env.int("PRM_TIER_DOWNGRADE_GRACE_DAYS", default=60)
+PRM_LEADERBOARD_CACHE_SECONDS = env.int("PRM_LEADERBOARD_CACHE_SECONDS", default=300)
 # Seconds a service waits for a row another request holds before it answers "busy, try again".
 PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 # Long work (payout runs, PDF batches, newsletter sends) whose worker gave no sign of life for this
@@ -293,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
     "remind-and-close-surveys": {
         "task": "enablement.tasks.remind_and_close_surveys",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Performance: every partner against the tier requirements, on the first of each month.
+    "review-tiers": {
+        "task": "performance.tasks.review_tiers",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
 }
 

@@ -1,0 +1,429 @@
+"""Scorecards: what each partner achieved over a period, computed from the deals, the ledger,
+the certifications, downloads, cases and survey answers when they are read.
+
+Every figure is one grouped query over all the partners asked for (or over every partner), so a
+scorecard, a page of the leaderboard and a year of monthly trend cost the same number of queries
+whatever the number of partners and rows. Nothing is copied into a table of its own: there is no
+second version of a figure to drift from the first.
+
+Periods are whole local days, ``start`` and ``end`` both included. Money is kept per currency
+(``{"USD": Decimal("48000.00")}``); where totals need one number (the leaderboard, attainment,
+tier requirements) it is converted into ``settings.PRM_PROGRAM_CURRENCY`` with finance's exchange
+rates for the period's last day (``program_total``).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from conflicts.models import Case, CaseParticipant
+from deals.models import DealRegistration
+from enablement.models import Certification, ContentDownload
+from enablement.selectors import nps_per_partner
+from incentives.models import CommissionLine, ExchangeRate, PayoutRun, PayoutStatement
+from partners.models import Partner
+from prm.money import round_money
+from prm.scoping import scopes_disabled
+
+from ..models import Target
+
+Money = dict[str, Decimal]  # currency -> amount
+OPEN = (DealRegistration.Status.SUBMITTED, DealRegistration.Status.APPROVED)
+WON = DealRegistration.Status.WON
+LOST = DealRegistration.Status.LOST
+DISPUTES = Case.DISPUTE_KINDS
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass
+class TargetFigures:
+    """The targets set for a period (summed over the targets that lie within it)."""
+
+    won_revenue: Decimal | None = None  # program currency
+    new_deals: int | None = None
+    certified_users: int | None = None
+
+    def is_set(self) -> bool:
+        return any(v is not None for v in (self.won_revenue, self.new_deals, self.certified_users))
+
+
+@dataclass
+class Scorecard:
+    """One partner's figures for one period. Counts are ints, money is per currency, rates and
+    averages are Decimals (None when there is nothing to average)."""
+
+    partner_id: int
+    start: date
+    end: date
+    program_currency: str
+    won_revenue: Money = field(default_factory=dict)
+    pipeline: Money = field(default_factory=dict)
+    registrations: int = 0
+    won_deals: int = 0
+    lost_deals: int = 0
+    win_rate: Decimal | None = None  # percent of the deals closed in the period that were won
+    avg_deal_size: Money = field(default_factory=dict)
+    avg_days_to_close: Decimal | None = None  # submitted -> closed, won deals closed in the period
+    avg_approval_hours: Decimal | None = None  # submitted -> approved, deals approved in the period
+    certified_users: int = 0  # at the period's end (or today, for a period not over yet)
+    course_completions: int = 0  # certifications issued in the period
+    content_downloads: int = 0
+    open_cases: int = 0  # cases the partner is in, open at the period's end
+    open_disputes: int = 0  # of which disputes (commission, deal, other)
+    nps: Decimal | None = None
+    nps_responses: int = 0
+    commission_earned: Money = field(default_factory=dict)  # ledger lines booked in the period
+    commission_paid: Money = field(default_factory=dict)  # statements of runs paid in the period
+    # Won revenue in the program currency; None when a currency has no exchange rate.
+    won_revenue_total: Decimal | None = Decimal("0.00")
+    missing_rates: list[str] = field(default_factory=list)
+    target: TargetFigures = field(default_factory=TargetFigures)
+    attainment: dict[str, Decimal | None] = field(default_factory=dict)  # figure -> percent
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants of a period of whole local days: [start 00:00, the day after end 00:00)."""
+    return day_start(start), day_start(end + ONE_DAY)
+
+
+def as_of(end: date) -> date:
+    """The day point-in-time figures are read on: the period's end, or today if it is not over."""
+    return min(end, timezone.localdate())
+
+
+def month_starts(end: date, months: int = 12) -> list[date]:
+    """The first days of the ``months`` calendar months up to and including ``end``'s month."""
+    first = end.replace(day=1)
+    out = []
+    for _ in range(months):
+        out.append(first)
+        first = (first - ONE_DAY).replace(day=1)
+    return out[::-1]
+
+
+def month_end(first: date) -> date:
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - ONE_DAY
+
+
+# --- money --------------------------------------------------------------------------------------
+
+
+def add_money(total: Money, currency: str, amount) -> None:
+    if amount is None:
+        return
+    total[currency] = round_money(total.get(currency, Decimal("0")) + Decimal(amount))
+
+
+def money_list(amounts: Money) -> list[dict]:
+    """The API's form of money per currency: ``[{"currency", "amount"}]``, by currency."""
+    return [{"currency": c, "amount": f"{round_money(a):.2f}"} for c, a in sorted(amounts.items())]
+
+
+def exchange_rates(day: date, currency: str | None = None) -> dict[str, Decimal]:
+    """Finance's rates into the program currency on ``day``: {currency: rate}, one query. The
+    latest rate entered on or before the day counts; the inverse pair counts too."""
+    target = currency or settings.PRM_PROGRAM_CURRENCY
+    rows = (
+        ExchangeRate.objects.filter(Q(to_currency=target) | Q(from_currency=target), date__lte=day)
+        .order_by("-date")
+        .values_list("from_currency", "to_currency", "rate")
+    )
+    rates: dict[str, Decimal] = {target: Decimal("1")}
+    inverse: dict[str, Decimal] = {}
+    for from_currency, to_currency, rate in rows:
+        if to_currency == target:
+            rates.setdefault(from_currency, rate)
+        else:
+            inverse.setdefault(to_currency, (Decimal("1") / rate).quantize(Decimal("0.00000001")))
+    for code, rate in inverse.items():
+        rates.setdefault(code, rate)
+    return rates
+
+
+def program_total(amounts: Money, rates: dict[str, Decimal]) -> tuple[Decimal | None, list[str]]:
+    """``amounts`` in the program currency, and the currencies that have no rate (then None)."""
+    missing = sorted(c for c in amounts if c not in rates)
+    if missing:
+        return None, missing
+    return round_money(sum((a * rates[c] for c, a in amounts.items()), Decimal("0"))), []
+
+
+# --- the scorecards -----------------------------------------------------------------------------
+
+
+def _limit(queryset, partner_ids, lookup: str = "partner_id"):
+    return queryset if partner_ids is None else queryset.filter(**{f"{lookup}__in": partner_ids})
+
+
+def _percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _days(duration: timedelta | None, count: int) -> Decimal | None:
+    if not count or duration is None:
+        return None
+    return (Decimal(duration.total_seconds()) / 86400 / count).quantize(Decimal("0.1"))
+
+
+def _hours(duration: timedelta | None, count: int) -> Decimal | None:
+    if not count or duration is None:
+        return None
+    return (Decimal(duration.total_seconds()) / 3600 / count).quantize(Decimal("0.1"))
+
+
+def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) -> dict[int, Scorecard]:
+    """The scorecards of ``partner_ids`` (every partner when None) for the period, by partner id.
+
+    A fixed number of grouped queries (about a dozen), whatever the number of partners or rows.
+    Partners with no activity get a scorecard of zeros (those asked for by id, or every partner).
+    """
+    if end < start:
+        raise ValueError("A period ends on or after its start.")
+    begin, stop = period_bounds(start, end)
+    on = as_of(end)
+    currency = settings.PRM_PROGRAM_CURRENCY
+    with scopes_disabled():
+        ids = list(partner_ids) if partner_ids is not None else list(Partner.objects.values_list("id", flat=True))
+        cards = {pk: Scorecard(partner_id=pk, start=start, end=end, program_currency=currency) for pk in ids}
+        limit = None if partner_ids is None else ids
+
+        deals = _limit(DealRegistration.objects.all(), limit)
+        won_in_period = Q(status=WON, closed_on__gte=start, closed_on__lte=end)
+        # Money per (partner, currency): won revenue, and the pipeline still open now.
+        money_rows = (
+            deals.filter(won_in_period | Q(status__in=OPEN, submitted_at__lt=stop))
+            .values("partner_id", "currency")
+            .annotate(
+                won=Sum(Coalesce("final_amount", "amount"), filter=won_in_period),
+                won_count=Count("id", filter=won_in_period),
+                pipeline=Sum("amount", filter=Q(status__in=OPEN)),
+            )
+            .order_by()
+        )
+        won_counts: dict[tuple[int, str], int] = {}
+        for row in money_rows:
+            card = cards.get(row["partner_id"])
+            if card is None:
+                continue
+            if row["won_count"]:
+                add_money(card.won_revenue, row["currency"], row["won"])
+                won_counts[(row["partner_id"], row["currency"])] = row["won_count"]
+            if row["pipeline"]:
+                add_money(card.pipeline, row["currency"], row["pipeline"])
+
+        # Counts and durations per partner.
+        lost_in_period = Q(status=LOST, closed_on__gte=start, closed_on__lte=end)
+        approved_in_period = Q(approved_at__gte=begin, approved_at__lt=stop, submitted_at__isnull=False)
+        count_rows = (
+            deals.filter(
+                Q(submitted_at__gte=begin, submitted_at__lt=stop) | won_in_period | lost_in_period | approved_in_period
+            )
+            .values("partner_id")
+            .annotate(
+                registrations=Count("id", filter=Q(submitted_at__gte=begin, submitted_at__lt=stop)),
+                won=Count("id", filter=won_in_period),
+                lost=Count("id", filter=lost_in_period),
+                close_time=Sum(
+                    ExpressionWrapper(F("closed_on") - TruncDate("submitted_at"), output_field=DurationField()),
+                    filter=won_in_period & Q(submitted_at__isnull=False),
+                ),
+                closed_with_start=Count("id", filter=won_in_period & Q(submitted_at__isnull=False)),
+                approval_time=Sum(
+                    ExpressionWrapper(F("approved_at") - F("submitted_at"), output_field=DurationField()),
+                    filter=approved_in_period,
+                ),
+                approved=Count("id", filter=approved_in_period),
+            )
+            .order_by()
+        )
+        for row in count_rows:
+            card = cards.get(row["partner_id"])
+            if card is None:
+                continue
+            card.registrations = row["registrations"]
+            card.won_deals = row["won"]
+            card.lost_deals = row["lost"]
+            card.win_rate = _percent(row["won"], row["won"] + row["lost"])
+            card.avg_days_to_close = _days(row["close_time"], row["closed_with_start"])
+            card.avg_approval_hours = _hours(row["approval_time"], row["approved"])
+        for (pk, code), count in won_counts.items():
+            cards[pk].avg_deal_size[code] = round_money(cards[pk].won_revenue[code] / count)
+
+        # Certified users at the period's end; certifications issued in the period.
+        certifications = _limit(Certification.objects.all(), limit)
+        current_then = Q(issued_on__lte=on, expires_on__gt=on, user__is_active=True)
+        issued_in_period = Q(issued_on__gte=start, issued_on__lte=end)
+        for row in (
+            certifications.filter(current_then | issued_in_period)
+            .values("partner_id")
+            .annotate(
+                certified=Count("user_id", distinct=True, filter=current_then),
+                completions=Count("id", filter=issued_in_period),
+            )
+            .order_by()
+        ):
+            if row["partner_id"] in cards:
+                cards[row["partner_id"]].certified_users = row["certified"]
+                cards[row["partner_id"]].course_completions = row["completions"]
+
+        for row in (
+            _limit(ContentDownload.objects.filter(downloaded_at__gte=begin, downloaded_at__lt=stop), limit)
+            .values("partner_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            if row["partner_id"] in cards:
+                cards[row["partner_id"]].content_downloads = row["n"]
+
+        # Cases the partner is in that were open at the period's end (or are open now).
+        open_then = Q(case__opened_at__lt=day_start(on + ONE_DAY)) & (
+            Q(case__resolved_at__isnull=True) | Q(case__resolved_at__gte=day_start(on + ONE_DAY))
+        )
+        for row in (
+            _limit(CaseParticipant.objects.filter(open_then), limit)
+            .values("partner_id")
+            .annotate(
+                cases=Count("case_id", distinct=True),
+                disputes=Count("case_id", distinct=True, filter=Q(case__kind__in=DISPUTES)),
+            )
+            .order_by()
+        ):
+            if row["partner_id"] in cards:
+                cards[row["partner_id"]].open_cases = row["cases"]
+                cards[row["partner_id"]].open_disputes = row["disputes"]
+
+        for pk, row in nps_per_partner(start=start, end=end).items():
+            if pk in cards:
+                cards[pk].nps = row["nps"]
+                cards[pk].nps_responses = row["responses"]
+
+        for row in (
+            _limit(CommissionLine.objects.filter(booked_on__gte=start, booked_on__lte=end), limit)
+            .values("partner_id", "currency")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
+            if row["partner_id"] in cards:
+                add_money(cards[row["partner_id"]].commission_earned, row["currency"], row["total"])
+
+        for row in (
+            _limit(
+                PayoutStatement.objects.filter(
+                    run__status=PayoutRun.Status.PAID, run__paid_at__gte=begin, run__paid_at__lt=stop
+                ),
+                limit,
+            )
+            .values("partner_id", "currency")
+            .annotate(total=Sum("total"))
+            .order_by()
+        ):
+            if row["partner_id"] in cards:
+                add_money(cards[row["partner_id"]].commission_paid, row["currency"], row["total"])
+
+        # Targets that lie within the period, summed figure by figure.
+        for target in _limit(Target.objects.filter(period_start__gte=start, period_end__lte=end), limit).values(
+            "partner_id", "won_revenue", "new_deals", "certified_users"
+        ):
+            figures = cards[target["partner_id"]].target if target["partner_id"] in cards else None
+            if figures is None:
+                continue
+            if target["won_revenue"] is not None:
+                figures.won_revenue = (figures.won_revenue or Decimal("0")) + target["won_revenue"]
+            if target["new_deals"] is not None:
+                figures.new_deals = (figures.new_deals or 0) + target["new_deals"]
+            if target["certified_users"] is not None:
+                # Certified users is a level, not a sum: the highest target set within the period.
+                figures.certified_users = max(figures.certified_users or 0, target["certified_users"])
+
+        rates = exchange_rates(end)
+    for card in cards.values():
+        card.won_revenue_total, card.missing_rates = program_total(card.won_revenue, rates)
+        card.attainment = attainment(card)
+    return cards
+
+
+def attainment(card: Scorecard) -> dict[str, Decimal | None]:
+    """Each target's attainment in percent (None where no target is set or it is zero)."""
+    target = card.target
+    return {
+        "won_revenue": _percent(card.won_revenue_total, target.won_revenue)
+        if card.won_revenue_total is not None
+        else None,
+        "new_deals": _percent(card.won_deals, target.new_deals),
+        "certified_users": _percent(card.certified_users, target.certified_users),
+    }
+
+
+def scorecard(*, partner: Partner | int, start: date, end: date) -> Scorecard:
+    """One partner's scorecard for the period (the same fixed number of queries)."""
+    pk = partner if isinstance(partner, int) else partner.pk
+    return scorecards(start=start, end=end, partner_ids=[pk])[pk]
+
+
+# --- trends -------------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthFigures:
+    month: date  # first day
+    won_revenue: Money = field(default_factory=dict)
+    won_revenue_total: Decimal | None = Decimal("0.00")
+    registrations: int = 0
+    won_deals: int = 0
+    commission_earned: Money = field(default_factory=dict)
+
+
+def monthly_trend(*, partner_ids: list[int] | None, end: date, months: int = 12) -> list[MonthFigures]:
+    """Month by month up to ``end``'s month, summed over ``partner_ids`` (every partner when
+    None): won revenue (per currency and in the program currency),
+    registrations, deals won and commission earned. Three grouped queries and one for the rates
+    (those of the last day, as for the scorecards)."""
+    firsts = month_starts(end, months)
+    first, last = firsts[0], month_end(firsts[-1])
+    by_month = {m: MonthFigures(month=m) for m in firsts}
+    begin, stop = period_bounds(first, last)
+    with scopes_disabled():
+        deals = _limit(DealRegistration.objects.all(), partner_ids)
+        for row in (
+            deals.filter(status=WON, closed_on__gte=first, closed_on__lte=last)
+            .values("closed_on", "currency")
+            .annotate(total=Sum(Coalesce("final_amount", "amount")), n=Count("id"))
+            .order_by()
+        ):
+            m = by_month[row["closed_on"].replace(day=1)]
+            add_money(m.won_revenue, row["currency"], row["total"])
+            m.won_deals += row["n"]
+        for row in (
+            deals.filter(submitted_at__gte=begin, submitted_at__lt=stop)
+            .annotate(day=TruncDate("submitted_at"))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            by_month[row["day"].replace(day=1)].registrations += row["n"]
+        for row in (
+            _limit(CommissionLine.objects.filter(booked_on__gte=first, booked_on__lte=last), partner_ids)
+            .values("booked_on", "currency")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
+            add_money(by_month[row["booked_on"].replace(day=1)].commission_earned, row["currency"], row["total"])
+        rates = exchange_rates(last)
+    for m in by_month.values():
+        m.won_revenue_total, _ = program_total(m.won_revenue, rates)
+    return [by_month[m] for m in firsts]

@@ -1,6 +1,7 @@
 """Template helpers of the kernel: money formatting, excerpts and the portal navigation."""
 
 import re
+from decimal import Decimal
 
 from django import template
 from django.urls import reverse
@@ -17,6 +18,19 @@ def money(amount, currency=""):
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency).strip()
+
+
+@register.filter
+def figure(value):
+    """A number as people read it: ``12345`` -> ``12,345``, ``Decimal("1234.5")`` -> ``1,234.5``,
+    money (two places) keeps its two places; None -> "–"."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    value = Decimal(value)
+    places = max(0, -value.as_tuple().exponent) if isinstance(value.as_tuple().exponent, int) else 0
+    return f"{value:,.{min(places, 2)}f}"
 
 
 # A list item's bullet, a numbered item's number, a rule ("----"), or a lone dash between words.

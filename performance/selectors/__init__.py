@@ -1,5 +1,6 @@
-"""What the performance stage reads: scorecards and trends (``scorecards``), and what is built on
-them (the leaderboard, the program dashboard, tier evaluation, the program evaluation)."""
+"""What the performance stage reads: scorecards and trends (``scorecards``), where partners
+stand against the tier requirements (``tiers``), and what is built on them (the leaderboard, the
+program dashboard, the program evaluation)."""
 
 from .scorecards import (  # noqa: F401  (the public surface)
     MonthFigures,
@@ -12,3 +13,4 @@ from .scorecards import (  # noqa: F401  (the public surface)
     scorecard,
     scorecards,
 )
+from .tiers import Requirement, Standing, standing, standings, trailing_year  # noqa: F401

@@ -1,0 +1,1 @@
+"""Writes of the performance stage, one module per concern."""

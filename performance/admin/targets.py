@@ -17,6 +17,7 @@ from prm.admin import counted
 from prm.audit import AuditedAdmin
 from prm.errors import error_messages, form_errors_from
 from prm.scoping import scopes_disabled
+from prm.text import short_date
 
 from ..models import Target
 from ..services import targets as services
@@ -35,6 +36,12 @@ with scopes_disabled():
         class Meta:
             model = Target
             fields = FORM_FIELDS
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if "won_revenue" in self.fields:
+                currency = settings.PRM_PROGRAM_CURRENCY
+                self.fields["won_revenue"].help_text = f"In {currency}, the program currency."
 
         def _get_validation_exclusions(self):
             # The model's constraints on partner and period would refuse a target for exactly the
@@ -88,7 +95,7 @@ class TargetAdmin(AuditedAdmin):
 
     @admin.display(description="period", ordering="period_start")
     def period(self, target):
-        return f"{target.period_start:%d %b %Y} – {target.period_end:%d %b %Y}"
+        return f"{short_date(target.period_start)} – {short_date(target.period_end)}"
 
     @admin.display(description="won revenue", ordering="won_revenue")
     def won_revenue_display(self, target):

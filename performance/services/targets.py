@@ -102,9 +102,18 @@ def _overlapping(existing, *, period_start: date, period_end: date) -> Target | 
     return None
 
 
-def target_check(*, partner: Partner, period_start, period_end, won_revenue=None, new_deals=None, certified_users=None):
+def target_check(
+    *,
+    partner: Partner | None,
+    period_start: date,
+    period_end: date,
+    won_revenue: Decimal | str | None = None,
+    new_deals: int | None = None,
+    certified_users: int | None = None,
+) -> Decimal | None:
     """The rules of ``target_set`` without writing anything (forms show its refusals on their
-    fields before saving): raises ``RuleViolation`` naming each field."""
+    fields before saving): raises ``RuleViolation`` naming each field, else returns won revenue
+    as a Decimal. Without a partner, only the target's own values are checked."""
     won_revenue = _as_decimal(won_revenue)
     errors = _figure_errors(
         period_start=period_start,

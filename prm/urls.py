@@ -13,6 +13,7 @@ from enablement import views as enablement_views
 from incentives import api as incentives_api
 from partners import api as partners_api
 from partners import views as partners_views
+from performance.api import scorecards as scorecards_api
 
 from . import views
 from .api import FileNegotiation
@@ -55,6 +56,8 @@ api_v1 = [
     ),
     path("auth/token/", partners_api.TokenView.as_view(), name="api-token"),
     path("me/", partners_api.MeView.as_view(), name="api-me"),
+    # Before the router's partners/<pk>/ routes, so this path is never taken for one of them.
+    path("partners/<int:pk>/scorecard/", scorecards_api.PartnerScorecardView.as_view(), name="partner-scorecard"),
     *router.urls,
 ]
 

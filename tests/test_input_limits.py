@@ -198,3 +198,30 @@ def test_invited_person_cannot_take_a_name_with_control_characters(client, partn
     assert response.status_code == 200
     assert "full_name" in response.context["form"].errors
     assert not partner.members.filter(email="dana@acme.example.com").exists()
+
+
+# --- Performance: targets (issue 12) ---------------------------------------------------------------
+
+
+def test_target_import_refuses_a_file_over_its_size_and_nothing_is_written(client, manager, partner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from performance.models import Target
+
+    client.force_login(manager)
+    text = "partner_id,period_start,period_end,new_deals\n" + f"{partner.pk},2026-01-01,2026-03-31,1\n" + ONE_MB
+    response = client.post("/admin/performance/target/import/", {"file": SimpleUploadedFile("t.csv", text.encode())})
+    assert response.status_code == 200
+    assert "the limit is 1 MB" in response.content.decode()
+    assert not Target.objects.exists()
+
+
+def test_target_figures_beyond_their_columns_are_field_errors(client, manager, partner):
+    from performance.models import Target
+
+    client.force_login(manager)
+    data = {"partner": partner.pk, "period_start": "2026-01-01", "period_end": "2026-03-31"}
+    response = client.post("/admin/performance/target/add/", {**data, "won_revenue": "1" * 40, "new_deals": "9" * 20})
+    assert response.status_code == 200
+    assert sorted(response.context["adminform"].form.errors) == ["new_deals", "won_revenue"]
+    assert not Target.objects.exists()

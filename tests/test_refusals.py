@@ -151,6 +151,14 @@ def _onboarding_task(world):
     ]
 
 
+def _target(world):
+    from performance.models import Target
+
+    return Target.objects.create(
+        partner=world.partner_admin.partner, period_start=TODAY, period_end=TODAY + timedelta(days=89), new_deals=3
+    )
+
+
 def _survey(world, status: str):
     """A survey of the partner's users: a draft, or sent (open) to them."""
     from enablement import services as enablement_services
@@ -289,6 +297,8 @@ ADMIN_ACTIONS: dict[str, Action] = {
     "enablement.survey:close_survey": Action(
         "manager", lambda w: [_survey(w, "open")], {"post": "yes"}, refusal="This survey is already closed."
     ),
+    # Performance: targets (a download, as often as asked)
+    "performance.target:export_csv": Action("manager", lambda w: [_target(w)]),
 }
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
 DELETE_ACTION = "delete_selected"
@@ -469,6 +479,15 @@ ADMIN_VIEWS: dict[str, View] = {
     "enablement_newsletter_send": View(
         "manager", lambda w: (_newsletter_url(w, "send"), {}), refusal="This newsletter is already being sent."
     ),
+    # Performance: a row naming no partner is refused, each time, with its row and column
+    "performance_target_import": View(
+        "manager",
+        lambda w: (
+            reverse("admin:performance_target_import"),
+            {"file": "partner,period_start,period_end,new_deals\nNobody Ltd,2026-01-01,2026-03-31,3\n"},
+        ),
+        refusal="Row 2, partner: no partner is named exactly 'Nobody Ltd'.",
+    ),
     "enablement_newsletter_unschedule": View(
         "manager",
         lambda w: (_newsletter_url(w, "unschedule", "scheduled"), {}),
@@ -643,6 +662,18 @@ def _form_case(client, world):
     return url, data, "This case is resolved: it has no one to work it any more."
 
 
+def _form_target(client, world):
+    """A target overlapping one the partner has: refused on the form, with what was typed."""
+    _target(world)
+    data = {
+        "partner": world.partner_admin.partner.pk,
+        "period_start": (TODAY + timedelta(days=30)).isoformat(),
+        "period_end": (TODAY + timedelta(days=119)).isoformat(),
+        "new_deals": "5",
+    }
+    return reverse("admin:performance_target_add"), data, "which overlaps this period"
+
+
 # model -> (user, builds (url, data, refusal)); the form is posted twice, each answer says why.
 ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "incentives.payoutrun": ("finance", _form_payout_run),
@@ -657,6 +688,7 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "enablement.survey": ("manager", _form_survey),
     "enablement.newsletter": ("manager", _form_newsletter),
     "conflicts.case": ("manager", _form_case),
+    "performance.target": ("manager", _form_target),
 }
 SAVE_HOOKS = (
     "save_model",

@@ -51,6 +51,7 @@ class Rival:
 # URL name -> (method, builds the URL of the rival's object)
 SCOPED_URLS = {
     "api:partner-detail": ("get", lambda r: reverse("api:partner-detail", args=[r.partner.pk])),
+    "api:partner-scorecard": ("get", lambda r: reverse("api:partner-scorecard", args=[r.partner.pk])),
     "api:application-detail": ("get", lambda r: reverse("api:application-detail", args=[r.application.pk])),
     "api:application-approve": ("post", lambda r: reverse("api:application-approve", args=[r.application.pk])),
     "api:application-reject": ("post", lambda r: reverse("api:application-reject", args=[r.application.pk])),

@@ -134,22 +134,27 @@ def money_list(amounts: Money) -> list[dict]:
 
 def exchange_rates(day: date, currency: str | None = None) -> dict[str, Decimal]:
     """Finance's rates into the program currency on ``day``: {currency: rate}, one query. The
-    latest rate entered on or before the day counts; the inverse pair counts too."""
+    latest rate entered on or before the day counts, whichever way round finance entered it
+    (``EUR -> USD 1.25`` or ``USD -> EUR 0.80``); on a day with both, the direct one."""
     target = currency or settings.PRM_PROGRAM_CURRENCY
     rows = (
         ExchangeRate.objects.filter(Q(to_currency=target) | Q(from_currency=target), date__lte=day)
         .order_by("-date")
-        .values_list("from_currency", "to_currency", "rate")
+        .values_list("date", "from_currency", "to_currency", "rate")
     )
-    rates: dict[str, Decimal] = {target: Decimal("1")}
-    inverse: dict[str, Decimal] = {}
-    for from_currency, to_currency, rate in rows:
-        if to_currency == target:
-            rates.setdefault(from_currency, rate)
+    # currency -> (date, direct, rate): a newer rate wins, and on the same day the direct one.
+    latest: dict[str, tuple[date, bool, Decimal]] = {}
+    for day_of_rate, from_currency, to_currency, rate in rows:
+        direct = to_currency == target
+        code = from_currency if direct else to_currency
+        if direct:
+            candidate = (day_of_rate, True, rate)
         else:
-            inverse.setdefault(to_currency, (Decimal("1") / rate).quantize(Decimal("0.00000001")))
-    for code, rate in inverse.items():
-        rates.setdefault(code, rate)
+            candidate = (day_of_rate, False, (Decimal("1") / rate).quantize(Decimal("0.00000001")))
+        if code not in latest or candidate[:2] > latest[code][:2]:
+            latest[code] = candidate
+    rates: dict[str, Decimal] = {target: Decimal("1")}
+    rates.update({code: rate for code, (_, _, rate) in latest.items() if code != target})
     return rates
 
 

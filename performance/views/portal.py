@@ -63,7 +63,7 @@ def period_name(choice: str, start: date, end: date) -> str:
         return quarter_label(start)
     if choice in ("this_year", "last_year"):
         return str(start.year)
-    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def trend_charts(trend, currency: str) -> list[tuple[Chart, bool]]:
         ),
         Chart(
             key="deals",
-            title="Deal registrations and deals won per month",
+            title="Registrations and deals won",
             labels=labels,
             series=[Series("Registrations", registrations), Series("Deals won", won)],
             kind="bar",

@@ -286,6 +286,23 @@ def test_the_period_picker_chooses_the_period_of_the_figures(
     assert f"Figures for {name}" in html
 
 
+@pytest.mark.parametrize(
+    ("today", "period", "name", "start", "end"),
+    [
+        (date(2026, 1, 1), "last_quarter", "Q4 2025", date(2025, 10, 1), date(2025, 12, 31)),
+        (date(2026, 3, 31), "this_quarter", "Q1 2026", date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 12, 31), "last_quarter", "Q3 2026", date(2026, 7, 1), date(2026, 9, 30)),
+        (date(2028, 2, 29), "last_12_months", "1 Mar 2027 – 29 Feb 2028", date(2027, 3, 1), date(2028, 2, 29)),
+        (date(2026, 1, 1), "last_year", "2025", date(2025, 1, 1), date(2025, 12, 31)),
+    ],
+)
+def test_periods_at_their_edges(client, partner_admin, today, period, name, start, end):
+    with time_machine.travel(at(today, 12), tick=False):
+        client.force_login(partner_admin)
+        chosen = client.get(URL, {"period": period}).context["period"]
+    assert (chosen["name"], chosen["start"], chosen["end"]) == (name, start, end)
+
+
 def test_an_unknown_period_shows_this_quarter_and_says_so(client, acme, partner_admin):
     client.force_login(partner_admin)
     response = client.get(URL, {"period": "decade"})

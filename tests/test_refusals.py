@@ -931,6 +931,8 @@ PORTAL_FORMS: dict[str, Form | None] = {
     "conflicts:list": None,
     "conflicts:detail": None,
     "conflicts:attachment": None,
+    # Performance: the partner's scorecard reads only (its period picker is a GET form).
+    "performance:scorecard": None,
 }
 
 

@@ -52,6 +52,7 @@ PORTAL_NAV = [
     ("portal:home", "Home", False, False),
     ("deals:list", "Deals", True, False),
     ("statements:list", "Statements", False, False),
+    ("performance:scorecard", "Scorecard", False, False),
     ("training:home", "Training", True, False),
     ("content:list", "Content", True, False),
     ("news:list", "News", True, False),

@@ -61,6 +61,10 @@
     }
     var spec = JSON.parse(source.textContent);
     var lines = spec.kind === "line";
+    // Counts (every value whole) get whole-number steps: no "2.5 registrations" on the axis.
+    var whole = spec.series.every(function (series) {
+      return series.values.every(function (v) { return v === null || Number.isInteger(Number(v)); });
+    });
     var datasets = spec.series.map(function (series, i) {
       var colour = COLOURS[i % COLOURS.length];
       return {
@@ -90,7 +94,7 @@
           y: {
             stacked: spec.kind === "stacked",
             beginAtZero: true,
-            ticks: { color: "#333", callback: function (v) { return format(v, ""); } },
+            ticks: { color: "#333", precision: whole ? 0 : undefined, callback: function (v) { return format(v, ""); } },
             title: { display: Boolean(spec.unit), text: spec.unit || "", color: "#333" },
           },
         },

@@ -61,6 +61,7 @@ def test_pages_have_no_serious_accessibility_violations(live_server, browser, al
         "/portal/deals/",
         "/portal/deals/new/",
         "/portal/statements/",
+        "/portal/scorecard/",
         "/portal/team/",
         "/portal/profile/",
         "/portal/payout-details/",

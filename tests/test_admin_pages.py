@@ -63,6 +63,12 @@ MATRIX = {
         "enablement.surveyquestion": "vacd",
         "enablement.surveyresponse": "v",
         "enablement.surveyanswer": "v",
+        # Performance (issue 12), as performance/apps.py declares it
+        "performance.target": "vacd",
+        "performance.programcost": "vacd",
+        "performance.tierreview": "vc",
+        "performance.quarterlyreview": "vac",
+        "performance.qbrpack": "va",
     },
     "finance": {
         "partners.tier": "v",
@@ -78,6 +84,7 @@ MATRIX = {
         "incentives.payoutstatement": "v",
         "conflicts.case": "v",
         "conflicts.caseoutcome": "v",
+        "performance.programcost": "vac",
     },
 }
 ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
@@ -98,6 +105,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.surveyresponse",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
+    "performance.tierreview",  # the evaluation proposes them
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -136,7 +144,8 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletteroptout",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
-NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
+# Tier reviews: the demo holds none until an evaluation runs (the demo data is another part of issue 12).
+NOT_IN_THE_DEMO = {"authtoken.tokenproxy", "performance.tierreview"}
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
 
@@ -345,6 +354,11 @@ ANNOUNCEMENTS_SEEN = {
     "dana@initech.demo.test": 0,
 }
 API_LISTS = {email: {**lists, "announcements": ANNOUNCEMENTS_SEEN[email]} for email, lists in API_LISTS.items()}
+# Tier reviews (performance): managers and the program admin; the demo holds none yet. Others are refused.
+API_LISTS = {
+    email: {**lists, "tier-reviews": 0 if email in ("admin@demo.test", "manager@demo.test") else 403}
+    for email, lists in API_LISTS.items()
+}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

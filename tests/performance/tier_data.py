@@ -66,3 +66,38 @@ class Certifier:
             quiz_attempt_submit(course=self.course, user=user, answers=right_answers(self.course))
             users.append(user)
         return users
+
+
+def proposal(partner, to: Tier, **fields):
+    """An open review as the evaluation writes it (without running one): ``partner`` to ``to``."""
+    from django.utils import timezone
+
+    from performance.models import TierReview
+
+    up = partner.tier is None or to.rank > partner.tier.rank
+    fields.setdefault(
+        "reasons",
+        ["won revenue 12 months 212,400.00 USD >= 200,000.00 USD", "certified users 3 >= 3"]
+        if up
+        else [
+            "won revenue 12 months 150,000.00 USD < 200,000.00 USD",
+            "short since 2 September 2026 (grace period 60 days)",
+        ],
+    )
+    fields.setdefault(
+        "figures",
+        {
+            "won_revenue_12m": "212400.00" if up else "150000.00",
+            "currency": "USD",
+            "certified_users": 3,
+            "period": ["2025-09-03", "2026-09-02"],
+        },
+    )
+    return TierReview.objects.create(
+        partner=partner,
+        current_tier=partner.tier,
+        proposed_tier=to,
+        direction="upgrade" if up else "downgrade",
+        evaluated_on=timezone.localdate(),
+        **fields,
+    )

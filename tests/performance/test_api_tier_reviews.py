@@ -166,3 +166,13 @@ def test_a_partner_never_sees_its_own_review_either(partner_api, upgrade):
 def test_anonymous_is_401(api, upgrade):
     assert api.get(LIST).status_code == 401
     assert api.post(url(upgrade, "apply"), {}, format="json").status_code == 401
+
+
+def test_a_megabyte_reason_or_a_spoofing_note_is_400_naming_the_field_and_nothing_changes(manager_api, upgrade):
+    response = manager_api.post(url(upgrade, "dismiss"), {"reason": "x" * (1024 * 1024)}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["reason"])
+    response = manager_api.post(url(upgrade, "apply"), {"note": "Well done\u202e"}, format="json")
+    assert (response.status_code, list(response.json())) == (400, ["note"])
+    upgrade.refresh_from_db()
+    assert (upgrade.status, upgrade.decision_note) == ("proposed", "")
+    assert not TierChange.objects.exists()

@@ -12,6 +12,15 @@ from simple_history.models import HistoricalRecords
 
 # Never copied into history: secrets and noise.
 ALWAYS_EXCLUDED = ("password", "last_login")
+# simple-history's ``history_change_reason`` column is a varchar(100): PostgreSQL refuses longer.
+CHANGE_REASON_MAX = 100
+
+
+def change_reason(text: str) -> str:
+    """``text`` as a history row's change reason: cut to the column with an ellipsis. The full
+    reason lives where the service keeps it (the tier or status history, the decision note)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= CHANGE_REASON_MAX else text[: CHANGE_REASON_MAX - 1].rstrip() + "…"
 
 
 def audit_history(*, excluded_fields: tuple[str, ...] = (), **kwargs) -> HistoricalRecords:

@@ -14,6 +14,7 @@ from incentives import api as incentives_api
 from partners import api as partners_api
 from partners import views as partners_views
 from performance.api import scorecards as scorecards_api
+from performance.api import tier_reviews as tier_reviews_api
 
 from . import views
 from .api import FileNegotiation
@@ -37,6 +38,7 @@ router.register("certifications", enablement_api.CertificationViewSet, basename=
 router.register("cases", conflicts_api.CaseViewSet, basename="case")
 router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
 router.register("announcements", enablement_api.AnnouncementViewSet, basename="announcement")
+router.register("tier-reviews", tier_reviews_api.TierReviewViewSet, basename="tier-review")  # performance
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.

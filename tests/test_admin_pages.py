@@ -64,6 +64,7 @@ MATRIX = {
         "enablement.surveyresponse": "v",
         "enablement.surveyanswer": "v",
         # Performance (issue 12), as performance/apps.py declares
+        # Performance (issue 12), as performance/apps.py declares it
         "performance.target": "vacd",
         "performance.programcost": "vacd",
         "performance.tierreview": "vc",
@@ -105,6 +106,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.surveyresponse",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
+    "performance.tierreview",  # the evaluation proposes them
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -147,6 +149,8 @@ NOT_IN_THE_DEMO = {
     "authtoken.tokenproxy",
     "performance.target",  # until seed_demo sets targets (issue 12's demo data)
 }
+# Tier reviews: the demo holds none until an evaluation runs (the demo data is another part of issue 12).
+NOT_IN_THE_DEMO = {"authtoken.tokenproxy", "performance.tierreview"}
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
 
@@ -355,6 +359,11 @@ ANNOUNCEMENTS_SEEN = {
     "dana@initech.demo.test": 0,
 }
 API_LISTS = {email: {**lists, "announcements": ANNOUNCEMENTS_SEEN[email]} for email, lists in API_LISTS.items()}
+# Tier reviews (performance): managers and the program admin; the demo holds none yet. Others are refused.
+API_LISTS = {
+    email: {**lists, "tier-reviews": 0 if email in ("admin@demo.test", "manager@demo.test") else 403}
+    for email, lists in API_LISTS.items()
+}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

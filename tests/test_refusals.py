@@ -90,6 +90,22 @@ class World:
         fields.setdefault("title", "Q1 SPIF")
         return Announcement.objects.create(body_markdown="A bonus on every **won** deal.", **fields)
 
+    def tier_review(self):
+        """An open proposal to move the partner (Silver) up to Gold."""
+        from partners.models import Tier
+        from performance.models import TierReview
+
+        partner = self.partner_admin.partner
+        gold, _ = Tier.objects.get_or_create(name="Gold", defaults={"rank": 3})
+        return TierReview.objects.create(
+            partner=partner,
+            current_tier=partner.tier,
+            proposed_tier=gold,
+            direction="upgrade",
+            reasons=["won revenue 12 months 212,400.00 USD >= 200,000.00 USD", "certified users 3 >= 3"],
+            evaluated_on=TODAY,
+        )
+
     def run(self, status: str, **fields) -> PayoutRun:
         if status not in PayoutRun.OPEN_STATUSES:
             fields.setdefault("open_slot", None)
@@ -300,6 +316,13 @@ ADMIN_ACTIONS: dict[str, Action] = {
     # Performance: targets (a download, as often as asked)
     "performance.target:export_csv": Action("manager", lambda w: [_target(w)]),
 }
+# --- Performance: tier reviews (decided once; a second decision is refused in words) ---
+ADMIN_ACTIONS["performance.tierreview:apply_reviews"] = Action(
+    "manager", lambda w: [w.tier_review()], refusal="This review is already applied."
+)
+ADMIN_ACTIONS["performance.tierreview:dismiss_reviews"] = Action(
+    "manager", lambda w: [w.tier_review()], {"reason": "Next quarter"}, refusal="This review is already dismissed."
+)
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
 DELETE_ACTION = "delete_selected"
 
@@ -494,6 +517,12 @@ ADMIN_VIEWS: dict[str, View] = {
         refusal="Only a scheduled newsletter can be unscheduled.",
     ),
 }
+# Running the tier evaluation again is harmless: each request says it runs.
+ADMIN_VIEWS["performance_tierreview_review_now"] = View(
+    "manager",
+    lambda w: (reverse("admin:performance_tierreview_review_now"), {}),
+    refusal="The tiers are being reviewed in the background",
+)
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
 
 
@@ -1137,6 +1166,20 @@ API_CALLS: dict[str, Call] = {
         "You have already dismissed “Q1 SPIF”.",
     ),
 }
+
+# --- Performance: tier reviews ---
+API_CALLS["api:tier-review-apply"] = Call(
+    "manager",
+    lambda w: (_api("tier-review-apply", w.tier_review().pk), {}),
+    409,
+    "This review is already applied.",
+)
+API_CALLS["api:tier-review-dismiss"] = Call(
+    "manager",
+    lambda w: (_api("tier-review-dismiss", w.tier_review().pk), {"reason": "Next quarter"}),
+    409,
+    "This review is already dismissed.",
+)
 
 
 def _api_newsletter(world):

@@ -109,7 +109,27 @@ SCOPED_URLS = {
     "api:announcement-dismiss": ("post", lambda r: reverse("api:announcement-dismiss", args=[r.announcement.pk])),
     # Surveys (partner feedback): answering the rival's invitation in the portal
     "surveys:answer": ("post", lambda r: reverse("surveys:answer", args=[r.survey_invitation.pk])),
+    # --- Performance: tier reviews are the program's deliberation, staff only (a partner's own too) ---
+    "api:tier-review-detail": ("get", lambda r: reverse("api:tier-review-detail", args=[_tier_review(r).pk])),
+    "api:tier-review-apply": ("post", lambda r: reverse("api:tier-review-apply", args=[_tier_review(r).pk])),
+    "api:tier-review-dismiss": ("post", lambda r: reverse("api:tier-review-dismiss", args=[_tier_review(r).pk])),
 }
+
+
+def _tier_review(rival: "Rival"):
+    """An open proposal to move the rival up a tier."""
+    from partners.models import Tier
+    from performance.models import TierReview
+
+    gold, _ = Tier.objects.get_or_create(name="Gold", defaults={"rank": 3})
+    return TierReview.objects.create(
+        partner=rival.partner,
+        current_tier=rival.partner.tier,
+        proposed_tier=gold,
+        direction="upgrade",
+        reasons=["certified users 3 >= 3"],
+        evaluated_on="2026-09-02",
+    )
 
 
 def _staff_newsletter():

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from prm.audit import change_reason
 from prm.errors import RuleViolation
 from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
@@ -72,7 +73,7 @@ def partner_status_change(*, partner: Partner, status: str, by: User | None, rea
     if status == Status.ACTIVE and locked.activated_at is None:
         locked.activated_at = now
         fields.append("activated_at")
-    locked._change_reason = reason
+    locked._change_reason = change_reason(reason)
     locked.save(update_fields=fields)
     StatusChange.objects.create(
         partner=locked, from_status=previous, to_status=status, changed_at=now, changed_by=by, reason=reason

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from prm.audit import change_reason
 from prm.domains import registrable_domain
 from prm.errors import RuleViolation, StateConflict
 from prm.locks import lock_one
@@ -246,6 +247,6 @@ def partner_tier_set(*, partner: Partner, tier: Tier | None, by: User, reason: s
         return locked
     TierChange.objects.create(partner=locked, from_tier_id=locked.tier_id, to_tier=tier, changed_by=by, reason=reason)
     locked.tier = tier
-    locked._change_reason = reason
+    locked._change_reason = change_reason(reason)
     locked.save(update_fields=["tier"])
     return locked

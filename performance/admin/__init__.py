@@ -2,3 +2,4 @@
 and pages when imported here."""
 
 from . import targets  # noqa: F401
+from . import tier_reviews  # noqa: F401

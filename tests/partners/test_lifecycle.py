@@ -358,6 +358,21 @@ def test_change_tier_asks_for_tier_and_reason(client, manager, partner):
     assert latest.history_change_reason == "Won revenue above 500k"
 
 
+def test_reasons_longer_than_the_audit_column_are_kept_whole_in_the_tier_and_status_history(manager, partner):
+    """The audit history's change reason is a varchar(100) (PostgreSQL refuses longer); the tier and
+    status histories keep reasons of up to 300 characters whole."""
+    gold = TierFactory(name="Gold", rank=3)
+    reason = "Tier review #12: " + "won revenue 12 months 212,400.00 USD >= 200,000.00 USD; " * 4
+    services.partner_tier_set(partner=partner, tier=gold, by=manager, reason=reason)
+    assert TierChange.objects.get(partner=partner).reason == reason.strip()
+    services.partner_set_status(partner=partner, status="suspended", by=manager, reason="r" * 250)
+    assert StatusChange.objects.get(partner=partner).reason == "r" * 250
+    history = Partner.history.filter(id=partner.pk).order_by("history_date")
+    reasons = list(history.values_list("history_change_reason", flat=True))
+    assert [len(r) for r in reasons[-2:]] == [100, 100]
+    assert reasons[-2].startswith("Tier review #12: won revenue") and reasons[-2].endswith("…")
+
+
 def test_finance_cannot_run_partner_actions(client, finance, partner):
     client.force_login(finance)
     _run_action(client, "suspend", [partner], reason="No")

@@ -1,2 +1,7 @@
 """The performance stage in the admin, one module per concern; each registers its own models
 and pages when imported here."""
+
+from . import (
+    evaluation,  # noqa: F401
+    qbr,  # noqa: F401
+)

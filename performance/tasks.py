@@ -1,0 +1,54 @@
+"""Workers of the performance stage: QBR documents and packs (services.qbr).
+
+Documents render here, after the transaction that asked for them has committed, never inside a
+request (prm.pdf refuses to render inside a transaction). Tasks take ids and act for the program
+(``scopes_disabled``), and may run twice without harm.
+"""
+
+import logging
+
+from celery import shared_task
+
+from prm import work
+from prm.scoping import scopes_disabled
+
+from .models import QbrPack
+from .services import qbr as services
+
+logger = logging.getLogger(__name__)
+PACK_CHUNK = 20
+
+
+@shared_task
+def render_qbr(review_id: int) -> bool:
+    """Render one review's PDF that a manager asked for (nothing when it is not pending)."""
+    with scopes_disabled():
+        return services.qbr_render(review_id=review_id)
+
+
+@shared_task
+def render_qbr_pack(pack_id: int) -> int:
+    """Do or resume a QBR pack: render the pending reviews of its quarter a chunk at a time,
+    queueing the next chunk, each PDF a sign of life (prm.work: the watchdog restarts a pack whose
+    worker died, and this picks up where it stopped); when none is pending, build the ZIP. Returns
+    how many PDFs this call stored."""
+    with scopes_disabled():
+        pack = QbrPack.objects.filter(pk=pack_id, status=QbrPack.Status.RENDERING).first()
+        if pack is None:
+            return 0
+        work.beat(pack)
+        chunk = list(services.qbr_pack_pending(pack).order_by("id").values_list("pk", flat=True)[:PACK_CHUNK])
+        stored = 0
+        for pk in chunk:
+            stored += services.qbr_render(review_id=pk)
+            services.qbr_pack_progress(pack)
+            work.beat(pack)
+        if len(chunk) == PACK_CHUNK:
+            render_qbr_pack.delay(pack_id)
+            return stored
+        try:
+            services.qbr_pack_build(pack_id=pack_id)
+        except Exception as error:  # recorded on the pack for the manager to read
+            logger.exception("The ZIP of QBR pack %s failed", pack_id)
+            services.qbr_pack_failed(pack_id, f"The ZIP could not be built: {type(error).__name__}: {error}")
+        return stored

@@ -8,7 +8,7 @@ the goals a manager set for the next quarter, as they were when it was rendered.
 again only when someone asks for it (services.qbr).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -47,6 +47,20 @@ def _total_note(amounts: dict, total, missing: list[str], currency: str, on) -> 
     if set(amounts) - {currency}:
         return f"{format_money(total, currency)} in total at the rates of {short_date(on)}."
     return ""
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def table_value(value) -> str:
+    """A figure in the small table under a chart: counts as they are, money in whole units (twelve
+    columns of a page leave no room for cents; the scorecard above has them)."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{Decimal(value).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
 
 
 def _percent(value) -> str:
@@ -101,8 +115,9 @@ def trend_charts(figures: QbrFigures) -> list[Chart]:
 
 def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
     card, currency = figures.card, figures.card.program_currency
-    answers = f"{card.nps_responses} answer{'s' if card.nps_responses != 1 else ''}"
+    answers = f"{card.nps_responses} answer{plural(card.nps_responses)}"
     nps = "—" if card.nps is None else f"{card.nps} ({answers})"
+    disputes = f"{card.open_disputes:,} dispute{plural(card.open_disputes)}"
     return [
         ("Won revenue", money_text(card.won_revenue, currency)),
         ("Deals won", f"{card.won_deals:,}"),
@@ -116,7 +131,7 @@ def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
         ("Certified users", f"{card.certified_users:,}"),
         ("Course completions", f"{card.course_completions:,}"),
         ("Content downloads", f"{card.content_downloads:,}"),
-        ("Open cases at quarter end", f"{card.open_cases:,} ({card.open_disputes:,} disputes)"),
+        ("Open cases at quarter end", f"{card.open_cases:,} ({disputes})"),
         ("Partner satisfaction (NPS)", nps),
         ("Commission earned", money_text(card.commission_earned, currency)),
         ("Commission paid", money_text(card.commission_paid, currency)),
@@ -192,7 +207,11 @@ def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
         ),
         "targets": _targets(figures),
         "charts": [
-            {"chart": chart, "svg": render_svg(chart, width=CHART_WIDTH, height=CHART_HEIGHT, unit="pt")}
+            {
+                "chart": chart,
+                "svg": render_svg(chart, width=CHART_WIDTH, height=CHART_HEIGHT, unit="pt"),
+                "rows": [(s.label, [table_value(v) for v in s.values]) for s in chart.series],
+            }
             for chart in charts
         ],
         "top_deals": top_deals,

@@ -59,7 +59,7 @@ def _number(value) -> float | None:
     return float(Decimal(value))
 
 
-def nice_ticks(low: float, high: float, *, count: int = 4, whole: bool = False) -> list[float]:
+def nice_ticks(low: float, high: float, *, count: int = 5, whole: bool = False) -> list[float]:
     """Round tick values from at most ``low`` to at least ``high``, about ``count`` steps apart:
     steps of 1, 2, 2.5 or 5 times a power of ten (whole numbers only for counts)."""
     if high <= low:
@@ -85,7 +85,7 @@ def tick_label(value: float, step: float) -> str:
     if value == int(value):
         return f"{int(value):,}"
     places = max(0, -Decimal(repr(step)).normalize().as_tuple().exponent)
-    return f"{value:,.{min(places, 3)}f}"
+    return f"{value:,.{min(places, 3)}f}".rstrip("0").rstrip(".")
 
 
 def _attrs(**attributes) -> str:

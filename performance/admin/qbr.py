@@ -66,6 +66,11 @@ with scopes_disabled():
                 "goals": "One goal a line. The partner reads them in the QBR. Saving renders the PDF again.",
             }
 
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance.pk:  # partner and quarter are fixed once the review exists
+                self.fields.pop("quarter", None)
+
         def validate_unique(self):
             """A second review of the same partner and quarter is refused in words naming both."""
             partner, quarter = self.cleaned_data.get("partner"), self.cleaned_data.get("quarter")

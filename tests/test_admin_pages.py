@@ -63,6 +63,12 @@ MATRIX = {
         "enablement.surveyquestion": "vacd",
         "enablement.surveyresponse": "v",
         "enablement.surveyanswer": "v",
+        # Performance (issue 12): targets, program costs, tier reviews, QBRs and QBR packs
+        "performance.target": "vacd",
+        "performance.programcost": "vacd",
+        "performance.tierreview": "vc",
+        "performance.quarterlyreview": "vac",
+        "performance.qbrpack": "va",
     },
     "finance": {
         "partners.tier": "v",
@@ -78,6 +84,7 @@ MATRIX = {
         "incentives.payoutstatement": "v",
         "conflicts.case": "v",
         "conflicts.caseoutcome": "v",
+        "performance.programcost": "vac",
     },
 }
 ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
@@ -136,7 +143,13 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletteroptout",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
-NOT_IN_THE_DEMO = {"authtoken.tokenproxy"}
+NOT_IN_THE_DEMO = {
+    "authtoken.tokenproxy",
+    # Performance (issue 12): the demo data holds no QBR, pack or program cost yet.
+    "performance.quarterlyreview",
+    "performance.qbrpack",
+    "performance.programcost",
+}
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
 

@@ -40,12 +40,18 @@ def recent_quarters(count: int = QUARTERS_OFFERED, *, include: date | None = Non
     return [(q.isoformat(), quarter_label(q)) for q in quarters]
 
 
+def last_complete_quarter() -> str:
+    """The quarter a review is usually about: the last one that is over."""
+    return quarter_start(quarter_start(timezone.localdate()) - timedelta(days=1)).isoformat()
+
+
 class QuarterChoiceField(forms.TypedChoiceField):
     """A quarter that has started, chosen from the ``count`` most recent ones."""
 
     def __init__(self, *, count: int = QUARTERS_OFFERED, **kwargs):
         kwargs.setdefault("coerce", date.fromisoformat)
         kwargs.setdefault("help_text", "Quarters that have started; QBRs are prepared once a quarter has begun.")
+        kwargs.setdefault("initial", last_complete_quarter)
         super().__init__(choices=lambda: recent_quarters(count), **kwargs)
 
     def prepare_value(self, value):

@@ -37,15 +37,21 @@ def render_qbr_pack(pack_id: int) -> int:
         if pack is None:
             return 0
         work.beat(pack)
-        chunk = list(services.qbr_pack_pending(pack).order_by("id").values_list("pk", flat=True)[:PACK_CHUNK])
+        # Without a broker (eager mode) the chunks follow in this call: queueing them would nest
+        # one eager call in the other, as deep as there are chunks.
+        in_process = render_qbr_pack.app.conf.task_always_eager
         stored = 0
-        for pk in chunk:
-            stored += services.qbr_render(review_id=pk)
-            services.qbr_pack_progress(pack)
-            work.beat(pack)
-        if len(chunk) == PACK_CHUNK:
-            render_qbr_pack.delay(pack_id)
-            return stored
+        while True:
+            chunk = list(services.qbr_pack_pending(pack).order_by("id").values_list("pk", flat=True)[:PACK_CHUNK])
+            for pk in chunk:
+                stored += services.qbr_render(review_id=pk)
+                services.qbr_pack_progress(pack)
+                work.beat(pack)
+            if len(chunk) < PACK_CHUNK:
+                break
+            if not in_process:
+                render_qbr_pack.delay(pack_id)
+                return stored
         try:
             services.qbr_pack_build(pack_id=pack_id)
         except Exception as error:  # recorded on the pack for the manager to read

@@ -120,6 +120,15 @@ def test_only_managers_ask_for_packs(quarter_partners, partner_admin, role):
         services.qbr_pack_request(quarter=last_quarter(), by=user)
 
 
+def test_without_a_broker_every_chunk_is_rendered_in_one_call(quarter_partners, manager, monkeypatch):
+    monkeypatch.setattr(tasks, "PACK_CHUNK", 1)
+    pack = services.qbr_pack_request(quarter=last_quarter(), by=manager)
+    with scope():
+        assert tasks.render_qbr_pack(pack.pk) == 4
+    pack.refresh_from_db()
+    assert (pack.status, pack.done) == ("ready", 4)
+
+
 def test_a_failed_qbr_is_named_in_the_pack_and_the_others_are_zipped(quarter_partners, manager, commit, monkeypatch):
     import performance.pdf
 
@@ -146,7 +155,9 @@ def test_progress_is_reported_chunk_by_chunk_and_a_dead_pack_resumes(quarter_par
     the watchdog restarts it once its sign of life is stale, and it finishes what is left."""
     monkeypatch.setattr(tasks, "PACK_CHUNK", 3)
     pack = services.qbr_pack_request(quarter=last_quarter(), by=manager)  # its task is lost (no commit)
-    monkeypatch.setattr(tasks.render_qbr_pack, "delay", lambda pk: None)  # the next chunk is never queued
+    # As with a broker: the next chunk is queued, and that task is lost with the worker.
+    monkeypatch.setitem(tasks.render_qbr_pack.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(tasks.render_qbr_pack, "delay", lambda pk: None)
     with scope():  # tasks act for the program themselves
         assert tasks.render_qbr_pack(pack.pk) == 3
     pack.refresh_from_db()

@@ -23,3 +23,16 @@ class PerformanceConfig(AppConfig):
             "performance.change_programcost",
         ],
     }
+
+    def ready(self):
+        register_long_work()
+
+
+def register_long_work():
+    """A QBR pack whose worker died is restarted by the watchdog (prm.work) and resumes."""
+    from prm import work
+
+    def rendering(packs):
+        return packs.filter(status="rendering")
+
+    work.register(work.WorkKind("QBR pack", "performance.QbrPack", rendering, "performance.tasks.render_qbr_pack"))

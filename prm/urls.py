@@ -83,7 +83,7 @@ urlpatterns = [
     path("surveys/answer/<str:token>/", enablement_views.survey_answer_public, name="survey_answer_public"),
     path("portal/surveys/", include((enablement_urls.surveys, "surveys"))),
     path("portal/cases/", include("conflicts.urls")),
-    path("portal/scorecard/", include("performance.urls")),
+    path("portal/scorecard/", include("performance.urls")),  # performance: scorecard and QBRs
     # --- Communication: newsletters ---
     path(
         "newsletters/unsubscribe/<str:token>/",

@@ -63,8 +63,7 @@ MATRIX = {
         "enablement.surveyquestion": "vacd",
         "enablement.surveyresponse": "v",
         "enablement.surveyanswer": "v",
-        # Performance (issue 12), as performance/apps.py declares
-        # Performance (issue 12), as performance/apps.py declares it
+        # Performance (issue 12): targets, program costs, tier reviews, QBRs and QBR packs
         "performance.target": "vacd",
         "performance.programcost": "vacd",
         "performance.tierreview": "vc",
@@ -147,10 +146,12 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {
     "authtoken.tokenproxy",
-    "performance.target",  # until seed_demo sets targets (issue 12's demo data)
+    "performance.target",
+    "performance.tierreview",
+    "performance.quarterlyreview",
+    "performance.qbrpack",
+    "performance.programcost",
 }
-# Tier reviews: the demo holds none until an evaluation runs (the demo data is another part of issue 12).
-NOT_IN_THE_DEMO = {"authtoken.tokenproxy", "performance.tierreview"}
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
 

@@ -187,6 +187,27 @@ def _survey(world, status: str):
     return survey
 
 
+def _qbr(world, status: str):
+    """The partner's QBR of the last complete quarter, its PDF ``status`` ("ready", "pending")."""
+    from performance.models import QuarterlyReview, quarter_start
+
+    quarter = quarter_start(quarter_start(TODAY) - timedelta(days=1))
+    return QuarterlyReview.objects.create(
+        partner=world.partner_admin.partner,
+        quarter=quarter,
+        pdf_status=status,
+        pdf="qbr/2026/acme.pdf" if status == "ready" else "",
+        requested_at=timezone.now(),
+    )
+
+
+def _qbr_pack(world, status: str = "rendering"):
+    from performance.models import QbrPack, quarter_start
+
+    quarter = quarter_start(quarter_start(TODAY) - timedelta(days=1))
+    return QbrPack.objects.create(quarter=quarter, requested_by=world.manager, status=status, total=3, done=1)
+
+
 ADMIN_ACTIONS: dict[str, Action] = {
     "deals.dealregistration:approve": Action(
         "manager", lambda w: [w.deal("submitted")], refusal="This deal is already approved."
@@ -315,6 +336,10 @@ ADMIN_ACTIONS: dict[str, Action] = {
     ),
     # Performance: targets (a download, as often as asked)
     "performance.target:export_csv": Action("manager", lambda w: [_target(w)]),
+    # Performance (issue 12): a QBR's PDF rendered again; the double click finds it pending.
+    "performance.quarterlyreview:render_again": Action(
+        "manager", lambda w: [_qbr(w, "ready")], refusal="is being rendered already."
+    ),
 }
 # --- Performance: tier reviews (decided once; a second decision is refused in words) ---
 ADMIN_ACTIONS["performance.tierreview:apply_reviews"] = Action(
@@ -516,6 +541,25 @@ ADMIN_VIEWS: dict[str, View] = {
         lambda w: (_newsletter_url(w, "unschedule", "scheduled"), {}),
         refusal="Only a scheduled newsletter can be unscheduled.",
     ),
+    # --- Performance (issue 12): QBR downloads and progress, the program evaluation ---
+    "performance_quarterlyreview_pdf": View(
+        "manager", lambda w: (reverse("admin:performance_quarterlyreview_pdf", args=[_qbr(w, "pending").pk]), None)
+    ),
+    "performance_quarterlyreview_status": View(
+        "manager", lambda w: (reverse("admin:performance_quarterlyreview_status", args=[_qbr(w, "pending").pk]), None)
+    ),
+    "performance_qbrpack_zip": View(
+        "manager", lambda w: (reverse("admin:performance_qbrpack_zip", args=[_qbr_pack(w).pk]), None)
+    ),
+    "performance_qbrpack_progress": View(
+        "manager", lambda w: (reverse("admin:performance_qbrpack_progress", args=[_qbr_pack(w).pk]), None)
+    ),
+    "performance_programcost_evaluation": View(
+        "manager", lambda w: (reverse("admin:performance_programcost_evaluation") + "?start=x&end=y", None)
+    ),
+    "performance_programcost_evaluation_csv": View(
+        "finance", lambda w: (reverse("admin:performance_programcost_evaluation_csv"), None)
+    ),
 }
 # Running the tier evaluation again is harmless: each request says it runs.
 ADMIN_VIEWS["performance_tierreview_review_now"] = View(
@@ -703,6 +747,38 @@ def _form_target(client, world):
     return reverse("admin:performance_target_add"), data, "which overlaps this period"
 
 
+# --- Performance (issue 12): QBRs, QBR packs and program costs ---
+
+
+def _form_qbr(client, world):
+    quarter = quarter_start_of_last()
+    data = {"partner": world.partner_admin.partner.pk, "quarter": quarter.isoformat(), "goals": "Win\u202eTender"}
+    return reverse("admin:performance_quarterlyreview_add"), data, "Remove the invisible character U+202E"
+
+
+def _form_qbr_pack(client, world):
+    """A pack of the quarter is rendering already: asking again is refused on the same page."""
+    pack = _qbr_pack(world)
+    return reverse("admin:performance_qbrpack_add"), {"quarter": pack.quarter.isoformat()}, "are being rendered already"
+
+
+def _form_program_cost(client, world):
+    data = {
+        "quarter": quarter_start_of_last().isoformat(),
+        "category": "events",
+        "description": "Refund of the summit",
+        "amount": "-5",
+        "currency": "USD",
+    }
+    return reverse("admin:performance_programcost_add"), data, "Ensure this value is greater than or equal to 0."
+
+
+def quarter_start_of_last():
+    from performance.models import quarter_start
+
+    return quarter_start(quarter_start(TODAY) - timedelta(days=1))
+
+
 # model -> (user, builds (url, data, refusal)); the form is posted twice, each answer says why.
 ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "incentives.payoutrun": ("finance", _form_payout_run),
@@ -718,6 +794,10 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "enablement.newsletter": ("manager", _form_newsletter),
     "conflicts.case": ("manager", _form_case),
     "performance.target": ("manager", _form_target),
+    # Performance (issue 12)
+    "performance.quarterlyreview": ("manager", _form_qbr),
+    "performance.qbrpack": ("manager", _form_qbr_pack),
+    "performance.programcost": ("finance", _form_program_cost),
 }
 SAVE_HOOKS = (
     "save_model",
@@ -962,6 +1042,9 @@ PORTAL_FORMS: dict[str, Form | None] = {
     "conflicts:attachment": None,
     # Performance: the partner's scorecard reads only (its period picker is a GET form).
     "performance:scorecard": None,
+    # --- Performance (issue 12): the partner's QBRs (read only) ---
+    "performance:qbr_list": None,
+    "performance:qbr_pdf": None,
 }
 
 

@@ -46,6 +46,7 @@ class Rival:
     announcement: Announcement  # for another audience (partners in France): never shown, never dismissed
     survey_invitation: SurveyInvitation  # surveys (partner feedback)
     newsletter: object  # sent to the rival's users only
+    qbr: object = None  # the rival's quarterly business review, its PDF ready
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -113,6 +114,8 @@ SCOPED_URLS = {
     "api:tier-review-detail": ("get", lambda r: reverse("api:tier-review-detail", args=[_tier_review(r).pk])),
     "api:tier-review-apply": ("post", lambda r: reverse("api:tier-review-apply", args=[_tier_review(r).pk])),
     "api:tier-review-dismiss": ("post", lambda r: reverse("api:tier-review-dismiss", args=[_tier_review(r).pk])),
+    # Performance (issue 12): the rival's QBR
+    "performance:qbr_pdf": ("get", lambda r: reverse("performance:qbr_pdf", args=[r.qbr.pk])),
 }
 
 
@@ -190,7 +193,22 @@ def rival_objects(rival, rival_admin):
         ),
         **_survey_objects(rival_admin),
         newsletter=_rival_newsletter(rival_admin),
+        qbr=_rival_qbr(rival),
     )
+
+
+def _rival_qbr(rival):
+    """The rival's QBR with a ready PDF: downloadable by the rival, 404 for anyone else."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from performance.models import QuarterlyReview
+
+    review = QuarterlyReview(partner=rival, quarter=date(2026, 1, 1), pdf_status="ready", goals="Theirs")
+    review.pdf.save("qbr-globex.pdf", ContentFile(b"%PDF-1.7 rival"), save=False)
+    review.save()
+    return review
 
 
 def _survey_objects(rival_admin) -> dict:

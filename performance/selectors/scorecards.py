@@ -14,7 +14,7 @@ rates for the period's last day (``program_total``).
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
@@ -176,19 +176,19 @@ def _limit(queryset, partner_ids, lookup: str = "partner_id"):
 def _percent(part, whole) -> Decimal | None:
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _days(duration: timedelta | None, count: int) -> Decimal | None:
     if not count or duration is None:
         return None
-    return (Decimal(duration.total_seconds()) / 86400 / count).quantize(Decimal("0.1"))
+    return (Decimal(duration.total_seconds()) / 86400 / count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _hours(duration: timedelta | None, count: int) -> Decimal | None:
     if not count or duration is None:
         return None
-    return (Decimal(duration.total_seconds()) / 3600 / count).quantize(Decimal("0.1"))
+    return (Decimal(duration.total_seconds()) / 3600 / count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) -> dict[int, Scorecard]:

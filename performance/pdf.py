@@ -1,0 +1,235 @@
+"""The quarterly business review (QBR) document, rendered with the PDF kernel (prm.pdf) by workers
+(tasks.py), never in a request.
+
+A QBR is a snapshot: it shows the partner, the quarter's scorecard, the trends of the 12 months
+up to the quarter's end (drawn as SVG by ``performance.svg``, with the figures printed under each
+chart), the quarter's top deals, certifications and cases, the targets and their attainment, and
+the goals a manager set for the next quarter, as they were when it was rendered. It is rendered
+again only when someone asks for it (services.qbr).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.text import slugify
+
+from prm.money import format_money
+from prm.pdf import render_pdf
+from prm.text import short_date
+
+from .charts import Chart, Series
+from .models import QuarterlyReview, quarter_label
+from .selectors.qbr import QbrFigures, qbr_figures
+from .svg import render_svg
+
+CHART_WIDTH = 490
+CHART_HEIGHT = 170
+
+
+def qbr_filename(review: QuarterlyReview) -> str:
+    """``qbr-acme-cloud-partners-2026-q1.pdf``"""
+    quarter = (review.quarter.month - 1) // 3 + 1
+    return f"qbr-{slugify(review.partner.name)[:60] or review.partner_id}-{review.quarter.year}-q{quarter}.pdf"
+
+
+def money_text(amounts: dict, currency: str) -> str:
+    """Money per currency in words: "48,000.00 USD · 9,500.00 EUR"; none is "0.00" of ``currency``."""
+    if not amounts:
+        return format_money(Decimal("0"), currency)
+    return " · ".join(format_money(amount, code) for code, amount in sorted(amounts.items()))
+
+
+def _total_note(amounts: dict, total, missing: list[str], currency: str, on) -> str:
+    """How a sum in several currencies reads in the program currency (empty when it is one already)."""
+    if missing:
+        return f"No exchange rate into {currency} for {', '.join(missing)}: no total in {currency}."
+    if set(amounts) - {currency}:
+        return f"{format_money(total, currency)} in total at the rates of {short_date(on)}."
+    return ""
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def table_value(value) -> str:
+    """A figure in the small table under a chart: counts as they are, money in whole units (twelve
+    columns of a page leave no room for cents; the scorecard above has them)."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{Decimal(value).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _month_label(month) -> str:
+    return f"{month:%b} '{month:%y}"
+
+
+def trend_charts(figures: QbrFigures) -> list[Chart]:
+    """The three trend charts of the QBR, from the 12 months up to the quarter's last month."""
+    currency = figures.card.program_currency
+    trend = figures.trend
+    labels = [_month_label(m.month) for m in trend]
+    span = f"{trend[0].month:%B %Y} to {trend[-1].month:%B %Y}"
+    revenue = Chart(
+        key="qbr-won-revenue",
+        title=f"Won revenue by month ({currency})",
+        labels=labels,
+        series=[Series(f"Won revenue ({currency})", [m.won_revenue_total for m in trend])],
+        kind="line",
+        unit=currency,
+        summary=f"won revenue in {currency} per month, {span}",
+    )
+    deals = Chart(
+        key="qbr-deals",
+        title="Registrations and deals won by month",
+        labels=labels,
+        series=[
+            Series("Registrations submitted", [m.registrations for m in trend]),
+            Series("Deals won", [m.won_deals for m in trend]),
+        ],
+        kind="bar",
+        summary=f"registrations submitted and deals won per month, {span}",
+    )
+    codes = sorted({code for m in trend for code in m.commission_earned}) or [currency]
+    commission = Chart(
+        key="qbr-commission",
+        title="Commission earned by month",
+        labels=labels,
+        series=[
+            Series(f"Commission earned ({code})", [m.commission_earned.get(code, Decimal("0.00")) for m in trend])
+            for code in codes
+        ],
+        kind="line",
+        unit=codes[0] if len(codes) == 1 else "",
+        summary=f"commission booked per month and currency, {span}",
+    )
+    return [revenue, deals, commission]
+
+
+def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
+    card, currency = figures.card, figures.card.program_currency
+    answers = f"{card.nps_responses} answer{plural(card.nps_responses)}"
+    nps = "—" if card.nps is None else f"{card.nps} ({answers})"
+    disputes = f"{card.open_disputes:,} dispute{plural(card.open_disputes)}"
+    return [
+        ("Won revenue", money_text(card.won_revenue, currency)),
+        ("Deals won", f"{card.won_deals:,}"),
+        ("Pipeline (open registrations)", money_text(card.pipeline, currency)),
+        ("Deals lost", f"{card.lost_deals:,}"),
+        ("Registrations submitted", f"{card.registrations:,}"),
+        ("Win rate", _percent(card.win_rate)),
+        ("Average deal size", money_text(card.avg_deal_size, currency) if card.avg_deal_size else "—"),
+        ("Average days to close", "—" if card.avg_days_to_close is None else f"{card.avg_days_to_close} days"),
+        ("Average approval time", "—" if card.avg_approval_hours is None else f"{card.avg_approval_hours} hours"),
+        ("Certified users", f"{card.certified_users:,}"),
+        ("Course completions", f"{card.course_completions:,}"),
+        ("Content downloads", f"{card.content_downloads:,}"),
+        ("Open cases at quarter end", f"{card.open_cases:,} ({disputes})"),
+        ("Partner satisfaction (NPS)", nps),
+        ("Commission earned", money_text(card.commission_earned, currency)),
+        ("Commission paid", money_text(card.commission_paid, currency)),
+    ]
+
+
+def _in_pairs(items: list) -> list[list]:
+    """Two figures a row: the scorecard reads as a compact table of four columns."""
+    return [items[i : i + 2] for i in range(0, len(items), 2)]
+
+
+def _targets(figures: QbrFigures) -> list[dict]:
+    card, target = figures.card, figures.card.target
+    currency = card.program_currency
+    rows = []
+    if target.won_revenue is not None:
+        actual = "—" if card.won_revenue_total is None else format_money(card.won_revenue_total, currency)
+        rows.append(
+            {
+                "label": f"Won revenue ({currency})",
+                "target": format_money(target.won_revenue, currency),
+                "actual": actual,
+                "attainment": _percent(card.attainment.get("won_revenue")),
+            }
+        )
+    if target.new_deals is not None:
+        rows.append(
+            {
+                "label": "Deals won",
+                "target": f"{target.new_deals:,}",
+                "actual": f"{card.won_deals:,}",
+                "attainment": _percent(card.attainment.get("new_deals")),
+            }
+        )
+    if target.certified_users is not None:
+        rows.append(
+            {
+                "label": "Certified users",
+                "target": f"{target.certified_users:,}",
+                "actual": f"{card.certified_users:,}",
+                "attainment": _percent(card.attainment.get("certified_users")),
+            }
+        )
+    return rows
+
+
+def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
+    card, currency = figures.card, figures.card.program_currency
+    charts = trend_charts(figures)
+    standing = figures.standing
+    top_deals = [
+        {
+            "customer": deal.customer_name,
+            "closed_on": deal.closed_on,
+            "amount": format_money(deal.won_amount, deal.currency),
+            "converted": "" if deal.currency == currency or deal.worth is None else format_money(deal.worth, currency),
+        }
+        for deal in figures.top_deals
+    ]
+    return {
+        "review": review,
+        "partner": figures.partner,
+        "quarter": quarter_label(figures.quarter),
+        "start": figures.quarter,
+        "end": figures.end,
+        "on": figures.on,
+        "in_progress": figures.on < figures.end,
+        "prepared_on": timezone.localdate(),
+        "currency": currency,
+        "key_figure_rows": _in_pairs(_key_figures(figures)),
+        "revenue_note": _total_note(
+            card.won_revenue, card.won_revenue_total, card.missing_rates, currency, figures.end
+        ),
+        "targets": _targets(figures),
+        "charts": [
+            {
+                "chart": chart,
+                "svg": render_svg(chart, width=CHART_WIDTH, height=CHART_HEIGHT, unit="pt"),
+                "rows": [(s.label, [table_value(v) for v in s.values]) for s in chart.series],
+            }
+            for chart in charts
+        ],
+        "top_deals": top_deals,
+        "won_deals": card.won_deals,
+        "certifications": figures.certifications,
+        "certifications_current": figures.certifications_current,
+        "course_completions": card.course_completions,
+        "cases": figures.cases,
+        "cases_opened": figures.cases_opened,
+        "cases_resolved": figures.cases_resolved,
+        "cases_open_now": figures.cases_open_now,
+        "tier": standing.tier if standing else None,
+        "to_next_tier": standing.to_next() if standing else "",
+        "goals": [line.strip() for line in review.goals.splitlines() if line.strip()],
+    }
+
+
+def qbr_pdf(review: QuarterlyReview) -> ContentFile:
+    """The review's document, from the figures as they are now (a worker calls this; see services.qbr)."""
+    figures = qbr_figures(partner=review.partner, quarter=review.quarter)
+    return ContentFile(render_pdf("performance/pdf/qbr.html", qbr_context(review, figures)))

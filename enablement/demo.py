@@ -1,19 +1,36 @@
 """Demo enablement: content in every category for different tiers and partner types, two learning
-paths over three courses with quizzes, and certifications of the demo users (one ending soon,
-one expired); two announcements on the portal home of Acme and Globex."""
+paths over three courses with quizzes, certifications issued over the year (one ending soon,
+some expired), downloads month by month; two announcements on the portal home of Acme and Globex;
+a newsletter; and a satisfaction survey each quarter (NPS)."""
 
 import io
+import random
 import zipfile
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils import timezone
 
-from partners.models import OnboardingEvent, Tier, User
+from partners.models import OnboardingEvent, OnboardingTask, Tier, User
+from prm.demo_story import documents_on_demand, moment, month_last_day, month_start
 
 from . import services
-from .models import Certification, Choice, ContentAsset, Course, LearningPath, Lesson, PathStep, Question
+from .models import (
+    Certification,
+    Choice,
+    ContentAsset,
+    ContentDownload,
+    Course,
+    LearningPath,
+    Lesson,
+    PathStep,
+    Question,
+    QuizAttempt,
+)
+
+LIBRARY_DAYS = 420  # most content was published before the year of downloads began
 
 # title, category, kind, file name or link, minimum tier, partner types, language, featured, tags, description
 CONTENT = [
@@ -324,30 +341,105 @@ def _answers(course: Course, *, right: bool = True) -> dict:
     return answers
 
 
+# Who passed which course when (days before today), and whether they failed the day before.
+# Product foundations and Selling Cloud Suite last 12 months, the technical deep dive 24: Bob's
+# and Sofia's first certifications lapsed; Carol's ends within the month. Marco and Grace have
+# not passed yet. Every partner needs a certified user for Silver, three for Gold.
+CERTIFICATIONS = [
+    ("bob@globex.demo.test", "Product foundations", 430, False),
+    ("sofia@soylent.demo.test", "Product foundations", 410, False),
+    ("carol@acme.demo.test", "Product foundations", 345, True),
+    ("sofia@soylent.demo.test", "Selling Cloud Suite", 330, False),
+    ("luca@lucerne.demo.test", "Product foundations", 280, False),
+    ("daan@relecloud.demo.test", "Product foundations", 250, True),
+    ("erin@acme.demo.test", "Technical deep dive", 240, False),
+    ("priya@litware.demo.test", "Product foundations", 200, False),
+    ("greta@globex.demo.test", "Product foundations", 200, False),
+    ("anna@woodgrove.demo.test", "Product foundations", 180, False),
+    ("bob@globex.demo.test", "Selling Cloud Suite", 150, False),
+    ("marco@alpinecloud.demo.test", "Product foundations", 150, None),  # failed, not passed since
+    ("omar@soylent.demo.test", "Technical deep dive", 120, False),
+    ("jonas@coho.demo.test", "Product foundations", 100, True),
+    ("camille@vanarsdel.demo.test", "Product foundations", 90, False),
+    ("alice@acme.demo.test", "Product foundations", 60, False),
+    ("grace@blueyonder.demo.test", "Product foundations", 60, None),
+    ("louis@vanarsdel.demo.test", "Selling Cloud Suite", 40, False),
+    ("alice@acme.demo.test", "Selling Cloud Suite", 30, False),
+    ("olivia@trey.demo.test", "Product foundations", 20, False),
+]
+
+
 def _certifications(courses: dict[str, Course]) -> None:
     today = timezone.localdate()
 
     def at(days_ago: int):
         return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(10, 0)))
 
-    carol, alice, bob = (
-        User.objects.get(email=e) for e in ("carol@acme.demo.test", "alice@acme.demo.test", "bob@globex.demo.test")
+    people = {user.email: user for user in User.objects.filter(email__in={c[0] for c in CERTIFICATIONS})}
+    for email, title, days_ago, fail_first in CERTIFICATIONS:
+        if email not in people:
+            continue
+        course, user = courses[title], people[email]
+        if fail_first is not False:
+            services.quiz_attempt_submit(
+                course=course, user=user, answers=_answers(course, right=False), now=at(days_ago + 1)
+            )
+        if fail_first is not None:
+            services.quiz_attempt_submit(course=course, user=user, answers=_answers(course), now=at(days_ago))
+    # The certifications that have lapsed since (the daily task marked them expired).
+    Certification.objects.filter(status=Certification.Status.CURRENT, expires_on__lte=today).update(
+        status=Certification.Status.EXPIRED
     )
-    foundations, selling, technical = (
-        courses["Product foundations"],
-        courses["Selling Cloud Suite"],
-        courses["Technical deep dive"],
-    )
-    # Carol failed once, then passed a year ago less 20 days: her certification ends soon.
-    services.quiz_attempt_submit(
-        course=foundations, user=carol, answers=_answers(foundations, right=False), now=at(346)
-    )
-    services.quiz_attempt_submit(course=foundations, user=carol, answers=_answers(foundations), now=at(345))
-    services.quiz_attempt_submit(course=foundations, user=alice, answers=_answers(foundations), now=at(60))
-    services.quiz_attempt_submit(course=selling, user=alice, answers=_answers(selling), now=at(30))
-    # Bob's technical certification lapsed two months ago (the daily task marked it expired).
-    lapsed = services.quiz_attempt_submit(course=technical, user=bob, answers=_answers(technical), now=at(790))
-    Certification.objects.filter(attempt=lapsed).update(status=Certification.Status.EXPIRED)
+
+
+def _first_passes_close_onboarding() -> None:
+    """The "pass the foundations course" step was done when a colleague first passed it."""
+    for task in OnboardingTask.objects.filter(event=OnboardingEvent.COURSE_PASSED, done_at__isnull=False):
+        first_pass = (
+            QuizAttempt.objects.filter(partner_id=task.partner_id, passed=True, course__onboarding_event=task.event)
+            .order_by("submitted_at")
+            .values_list("submitted_at", flat=True)
+            .first()
+        )
+        if first_pass:
+            OnboardingTask.objects.filter(pk=task.pk).update(done_at=first_pass)
+
+
+# Content downloads: each partner user opens about this many files a month.
+DOWNLOADS_PER_MONTH = 1.2
+
+
+def _downloads(now) -> int:
+    """Over the year, partner users download the files their tier and type may see, month by month."""
+    draw = random.Random("downloads")
+    today = timezone.localdate(now)
+    assets = list(ContentAsset.objects.filter(kind="file").select_related("min_tier").order_by("id"))
+    made = []
+    users = User.objects.filter(partner__activated_at__isnull=False, is_active=True).select_related("partner__tier")
+    for user in users.order_by("id"):
+        partner = user.partner
+        seen = [
+            a
+            for a in assets
+            if (a.min_tier is None or (partner.tier and partner.tier.rank >= a.min_tier.rank))
+            and (not a.partner_types.strip(",") or f",{partner.partner_type}," in a.partner_types)
+        ]
+        since = max(timezone.localdate(user.date_joined), timezone.localdate(partner.activated_at))
+        for back in range(12, -1, -1):
+            first = month_start(today, back)
+            if first < since.replace(day=1):
+                continue
+            for _ in range(int(DOWNLOADS_PER_MONTH * draw.random() * 2 + 0.5)):
+                day = first + timedelta(days=draw.randrange(month_last_day(first).day))
+                at = moment(max(min(day, today), since + timedelta(days=1)), draw.randint(8, 18), now=now)
+                choices = [a for a in seen if a.created_at < at]
+                if not choices or at > now or at < user.date_joined:
+                    continue
+                download = services.content_download_record(asset=draw.choice(choices), user=user)
+                download.downloaded_at = at
+                made.append(download)
+    ContentDownload.objects.bulk_update(made, ["downloaded_at"], batch_size=500)
+    return len(made)
 
 
 def seed(*, stdout) -> None:
@@ -359,15 +451,20 @@ def seed(*, stdout) -> None:
         return
     manager = User.objects.get(email="manager@demo.test")
     _content(manager)
-    # Most of the library has been there a while; the newest two carry the "new" badge.
-    older = timezone.now() - timedelta(days=90)
+    # Most of the library has been there since before the year began; the newest two carry the
+    # "new" badge.
+    older = timezone.now() - timedelta(days=LIBRARY_DAYS)
     ContentAsset.objects.exclude(title__in=[CONTENT[0][0], CONTENT[2][0]]).update(created_at=older, updated_at=older)
     courses = _courses()
-    _certifications(courses)
+    with documents_on_demand():
+        _certifications(courses)
+    _first_passes_close_onboarding()
+    downloads = _downloads(timezone.now())
     for email in ("alice@acme.demo.test", "carol@acme.demo.test", "bob@globex.demo.test"):
         user = User.objects.get(email=email)
         for asset in ContentAsset.objects.filter(min_tier__isnull=True, partner_types="", kind="file")[:3]:
             services.content_download_record(asset=asset, user=user)
+    stdout.write(f"enablement: {downloads + 9} content downloads over the year")
     stdout.write(
         f"enablement: {ContentAsset.objects.count()} content assets, {len(courses)} courses in {len(PATHS)} learning "
         f"paths, "
@@ -496,7 +593,11 @@ def _announcements(*, stdout) -> None:
 
 # --- Surveys (partner feedback) ---------------------------------------------------------------------
 
-SURVEY_TITLE = "Partner satisfaction Q4 2026"
+
+def _survey_title(day) -> str:
+    return f"Partner satisfaction Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
 SURVEY_QUESTIONS = [
     {"order": 1, "kind": "rating", "text": "How useful is the partner portal in your daily work?", "required": True},
     {
@@ -517,18 +618,21 @@ SURVEY_ANSWERS = [
 
 
 def _survey(*, stdout) -> None:
-    """One open survey sent five days ago to the active partners' users, answered by some of them."""
+    """One open survey sent five days ago to the active partners' users, answered by some of them,
+    after one each quarter before (PAST_SURVEYS)."""
     from .models import Survey, SurveyInvitation
 
-    if Survey.objects.filter(title=SURVEY_TITLE).exists():
+    now = timezone.now()
+    title = _survey_title(timezone.localdate(now))
+    if Survey.objects.filter(title=title).exists():
         stdout.write("surveys: already loaded")
         return
     manager = User.objects.get(email="manager@demo.test")
-    now = timezone.now()
+    past = _past_surveys(manager, now)
     survey = services.survey_save(
         by=manager,
         data={
-            "title": SURVEY_TITLE,
+            "title": title,
             "introduction": "Five questions, one minute. Your answers help us plan the program for next year.",
             "closes_at": now + timedelta(days=25),
         },
@@ -551,4 +655,64 @@ def _survey(*, stdout) -> None:
             },
             now=now - timedelta(days=days_ago),
         )
-    stdout.write(f"surveys: {SURVEY_TITLE!r} sent to {invited} people, {len(SURVEY_ANSWERS)} answered")
+    stdout.write(
+        f"surveys: {past} answered over the year; {title!r} sent to {invited} people, {len(SURVEY_ANSWERS)} answered"
+    )
+
+
+# Surveys of the quarters before, in months before today: sent on the 10th, open three weeks.
+PAST_SURVEYS = [10, 7, 4]
+# How the program was rated in each: the chance of a promoter (9-10) and of a detractor (0-6).
+PAST_MOODS = [(0.3, 0.35), (0.4, 0.25), (0.5, 0.15)]
+ANSWER_SHARE = 0.6
+
+
+def _past_surveys(manager: User, now) -> int:
+    """Each past quarter's survey: sent to the people of the partners active then, answered by
+    most of them in the two weeks after, closed. Returns how many answered."""
+    from .models import Survey, SurveyInvitation
+
+    draw, answered = random.Random("surveys"), 0
+    today = timezone.localdate(now)
+    for back, (promoters, detractors) in zip(PAST_SURVEYS, PAST_MOODS, strict=True):
+        sent = moment(month_start(today, back).replace(day=10), 9, now=now)
+        title = _survey_title(sent.date())
+        if Survey.objects.filter(title=title).exists():
+            continue
+        survey = services.survey_save(
+            by=manager,
+            data={
+                "title": title,
+                "introduction": "Five questions, one minute. Your answers help us plan the program.",
+                "closes_at": sent + timedelta(days=21),
+                "partner_statuses": ["active", "suspended"],
+            },
+            questions=SURVEY_QUESTIONS,
+        )
+        Survey.objects.filter(pk=survey.pk).update(created_at=sent - timedelta(days=1))
+        services.survey_send(survey=survey, by=manager, now=sent)
+        # Only the people of partners active then were invited.
+        SurveyInvitation.objects.filter(survey=survey).filter(
+            Q(user__date_joined__gt=sent) | Q(partner__activated_at__gt=sent)
+        ).delete()
+        questions = {q.kind: q for q in survey.questions.all()}
+        for invitation in SurveyInvitation.objects.filter(survey=survey).order_by("id"):
+            if draw.random() > ANSWER_SHARE:
+                continue
+            mood = draw.random()
+            nps = draw.randint(9, 10) if mood < promoters else draw.randint(0, 6) if mood > 1 - detractors else 8
+            services.survey_answer(
+                invitation=invitation,
+                data={
+                    "nps_score": nps,
+                    "comment": "",
+                    "answers": {
+                        str(questions["rating"].pk): max(1, min(5, round(nps / 2))),
+                        str(questions["choice"].pk): draw.choice(questions["choice"].choice_list()),
+                    },
+                },
+                now=sent + timedelta(days=draw.uniform(0.2, 14)),
+            )
+            answered += 1
+        services.survey_close(survey=survey, by=manager)
+    return answered

@@ -181,3 +181,27 @@ def requests_commit(monkeypatch, django_capture_on_commit_callbacks):
                 return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(client_class, "request", request)
+
+
+@pytest.fixture(scope="module")
+def committed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """seed_demo loaded and committed once for a module (a year of demo data takes seconds to
+    load: too slow to repeat per test), and removed after it. Each test still runs in its own
+    transaction, so what a test writes is rolled back and the next one finds the demo as loaded."""
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("demo")
+    files = override_settings(
+        DEBUG=True,
+        PRIVATE_MEDIA_ROOT=folder / "private",
+        MEDIA_ROOT=folder / "media",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    with django_db_blocker.unblock(), files:
+        call_command("seed_demo", stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

@@ -8,9 +8,19 @@ from django.utils import timezone
 
 from conflicts.models import Case, CaseOutcome, EvidenceAnswer
 from deals.models import DealRegistration
-from enablement.models import Announcement, Certification, ContentAsset, Course, LearningPath, QuizAttempt
+from enablement.models import (
+    Announcement,
+    Certification,
+    ContentAsset,
+    ContentDownload,
+    Course,
+    LearningPath,
+    QuizAttempt,
+    SurveyResponse,
+)
 from incentives.models import CommissionLine, CommissionPlan, PayoutRun, PayoutStatement
 from partners.models import AgreementSignature, Application, OnboardingTask, Partner, Tier, User
+from performance.models import ProgramCost, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +33,52 @@ DEMO_ACCOUNTS = {
     "carol@acme.demo.test": ("partner_rep", "Acme Cloud Partners"),
     "bob@globex.demo.test": ("partner_admin", "Globex Solutions"),
 }
-# Beyond the contract: the admin of a partner part-way through onboarding.
-EXTRA_ACCOUNTS = {"dana@initech.demo.test": ("partner_admin", "Initech Systems")}
+# Beyond the contract: the admin of a partner part-way through onboarding, colleagues invited
+# later, and the people of the partners that joined over the year.
+EXTRA_ACCOUNTS = {
+    "dana@initech.demo.test": ("partner_admin", "Initech Systems"),
+    "erin@acme.demo.test": ("partner_rep", "Acme Cloud Partners"),
+    "greta@globex.demo.test": ("partner_rep", "Globex Solutions"),
+    "sofia@soylent.demo.test": ("partner_admin", "Soylent Networks"),
+    "omar@soylent.demo.test": ("partner_rep", "Soylent Networks"),
+    "priya@litware.demo.test": ("partner_admin", "Litware Systems"),
+    "jake@litware.demo.test": ("partner_rep", "Litware Systems"),
+    "daan@relecloud.demo.test": ("partner_admin", "Relecloud Services"),
+    "eva@relecloud.demo.test": ("partner_rep", "Relecloud Services"),
+    "camille@vanarsdel.demo.test": ("partner_admin", "VanArsdel IT"),
+    "louis@vanarsdel.demo.test": ("partner_rep", "VanArsdel IT"),
+    "luca@lucerne.demo.test": ("partner_admin", "Lucerne Systems"),
+    "nina@lucerne.demo.test": ("partner_rep", "Lucerne Systems"),
+    "anna@woodgrove.demo.test": ("partner_admin", "Woodgrove Consulting"),
+    "felix@woodgrove.demo.test": ("partner_rep", "Woodgrove Consulting"),
+    "marco@alpinecloud.demo.test": ("partner_admin", "Alpine Cloud Services"),
+    "lea@alpinecloud.demo.test": ("partner_rep", "Alpine Cloud Services"),
+    "jonas@coho.demo.test": ("partner_admin", "Coho Data"),
+    "mia@coho.demo.test": ("partner_rep", "Coho Data"),
+    "grace@blueyonder.demo.test": ("partner_admin", "Blue Yonder Integrators"),
+    "ethan@blueyonder.demo.test": ("partner_rep", "Blue Yonder Integrators"),
+    "olivia@trey.demo.test": ("partner_admin", "Trey Research"),
+    "noah@trey.demo.test": ("partner_rep", "Trey Research"),
+    "harriet@wingtip.demo.test": ("partner_admin", "Wingtip Cloud"),
+}
+# Every demo organization: tier and status (the first two are the contract's).
+DEMO_PARTNERS = {
+    "Acme Cloud Partners": ("Gold", "active"),
+    "Globex Solutions": ("Silver", "active"),
+    "Initech Systems": ("Registered", "onboarding"),
+    "Soylent Networks": ("Silver", "active"),
+    "Litware Systems": ("Silver", "active"),
+    "Relecloud Services": ("Registered", "active"),
+    "VanArsdel IT": ("Registered", "active"),
+    "Lucerne Systems": ("Registered", "suspended"),
+    "Woodgrove Consulting": ("Silver", "active"),
+    "Alpine Cloud Services": ("Registered", "active"),
+    "Coho Data": ("Registered", "active"),
+    "Blue Yonder Integrators": ("Registered", "active"),
+    "Trey Research": ("Registered", "active"),
+    "Wingtip Cloud": ("Registered", "onboarding"),
+    "Humongous Hosting": ("Registered", "onboarding"),
+}
 
 
 def _snapshot():
@@ -45,6 +99,10 @@ def _snapshot():
         sorted(QuizAttempt.objects.values_list("id", "score", "passed")),
         sorted(Certification.objects.values_list("verification_code", "status", "expires_on")),
         sorted(Announcement.objects.values_list("title", "pinned", "publish_at", "expires_at", "created_at")),
+        sorted(ContentDownload.objects.values_list("id", "downloaded_at")),
+        sorted(SurveyResponse.objects.values_list("id", "nps_score", "answered_at")),
+        sorted(Target.objects.values_list("partner__name", "period_start", "won_revenue")),
+        sorted(ProgramCost.objects.values_list("quarter", "category", "amount", "currency")),
     )
 
 
@@ -53,16 +111,10 @@ def test_seed_demo_creates_the_demo_accounts_and_organizations(settings):
     call_command("seed_demo")
     users = {u.email: (u.role, u.partner.name if u.partner else None) for u in User.objects.select_related("partner")}
     assert users == DEMO_ACCOUNTS | EXTRA_ACCOUNTS
-    assert dict(Partner.objects.values_list("name", "tier__name")) == {
-        "Acme Cloud Partners": "Gold",
-        "Globex Solutions": "Silver",
-        "Initech Systems": "Registered",
+    partners = {
+        name: (tier, status) for name, tier, status in Partner.objects.values_list("name", "tier__name", "status")
     }
-    assert dict(Partner.objects.values_list("name", "status")) == {
-        "Acme Cloud Partners": "active",
-        "Globex Solutions": "active",
-        "Initech Systems": "onboarding",
-    }
+    assert partners == DEMO_PARTNERS
     # A pipeline at every stage, scored, with a duplicate and a disqualified application.
     assert set(Application.objects.values_list("status", flat=True)) == {"applied", "screening", "approved", "rejected"}
     assert not Application.objects.filter(fit_score__isnull=True).exists()

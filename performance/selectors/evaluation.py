@@ -35,12 +35,22 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from deals.models import DealRegistration
-from incentives.models import ExchangeRate, PayoutRun, PayoutStatement
+from incentives.models import PayoutRun, PayoutStatement
 from partners.models import Partner, StatusChange
 from prm.scoping import scopes_disabled
 
 from ..models import ProgramCost, quarter_end, quarter_label, quarter_start
-from .scorecards import ONE_DAY, Money, add_money, as_of, day_start, period_bounds, program_total
+from .scorecards import (
+    ONE_DAY,
+    Money,
+    add_money,
+    as_of,
+    day_start,
+    latest_rates,
+    period_bounds,
+    program_total,
+    rate_rows,
+)
 
 ACTIVE = Partner.Status.ACTIVE
 TERMINATED = Partner.Status.TERMINATED
@@ -101,30 +111,11 @@ def status_on(day: date) -> Coalesce:
 
 
 def rates_on(days: list[date]) -> dict[date, dict[str, Decimal]]:
-    """Finance's rates into the program currency on each of ``days``, in one query; the same
-    rule as ``scorecards.exchange_rates``: the latest rate on or before the day, a direct pair
-    before an inverse one."""
+    """Finance's rates into the program currency on each of ``days``, in one query; the rule of
+    ``scorecards.exchange_rates`` (the latest rate on or before the day, either way round)."""
     target = settings.PRM_PROGRAM_CURRENCY
-    rows = list(
-        ExchangeRate.objects.filter(Q(to_currency=target) | Q(from_currency=target), date__lte=max(days))
-        .order_by("-date")
-        .values_list("date", "from_currency", "to_currency", "rate")
-    )
-    out = {}
-    for day in days:
-        rates: dict[str, Decimal] = {target: Decimal("1")}
-        inverse: dict[str, Decimal] = {}
-        for on, from_currency, to_currency, rate in rows:
-            if on > day:
-                continue
-            if to_currency == target:
-                rates.setdefault(from_currency, rate)
-            else:
-                inverse.setdefault(to_currency, (Decimal("1") / rate).quantize(Decimal("0.00000001")))
-        for code, rate in inverse.items():
-            rates.setdefault(code, rate)
-        out[day] = rates
-    return out
+    rows = rate_rows(target, max(days))
+    return {day: latest_rates(rows, target, day) for day in days}
 
 
 # --- the evaluation -------------------------------------------------------------------------------

@@ -137,14 +137,25 @@ def exchange_rates(day: date, currency: str | None = None) -> dict[str, Decimal]
     latest rate entered on or before the day counts, whichever way round finance entered it
     (``EUR -> USD 1.25`` or ``USD -> EUR 0.80``); on a day with both, the direct one."""
     target = currency or settings.PRM_PROGRAM_CURRENCY
-    rows = (
-        ExchangeRate.objects.filter(Q(to_currency=target) | Q(from_currency=target), date__lte=day)
-        .order_by("-date")
-        .values_list("date", "from_currency", "to_currency", "rate")
+    return latest_rates(rate_rows(target, day), target, day)
+
+
+def rate_rows(target: str, day: date) -> list[tuple]:
+    """Every rate into or out of ``target`` entered on or before ``day``: (date, from, to, rate)."""
+    return list(
+        ExchangeRate.objects.filter(Q(to_currency=target) | Q(from_currency=target), date__lte=day).values_list(
+            "date", "from_currency", "to_currency", "rate"
+        )
     )
+
+
+def latest_rates(rows: list[tuple], target: str, day: date) -> dict[str, Decimal]:
+    """The rule of ``exchange_rates`` applied to ``rows`` (from ``rate_rows``) for ``day``."""
     # currency -> (date, direct, rate): a newer rate wins, and on the same day the direct one.
     latest: dict[str, tuple[date, bool, Decimal]] = {}
     for day_of_rate, from_currency, to_currency, rate in rows:
+        if day_of_rate > day:
+            continue
         direct = to_currency == target
         code = from_currency if direct else to_currency
         if direct:

@@ -284,7 +284,7 @@ PORTAL = [
 SEES_ALL = {
     "partners": 15,
     "applications": 24,
-    "deals": 204,
+    "deals": 211,
     "commission-lines": "all",
     "payout-runs": 12,
     "statements": "all",
@@ -297,7 +297,7 @@ API_LISTS = {
     "alice@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 46,
+        "deals": 53,
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -306,7 +306,7 @@ API_LISTS = {
     "carol@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 46,
+        "deals": 53,
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",

@@ -135,7 +135,7 @@ class Seller:
 
 
 SELLERS = {
-    "Acme Cloud Partners": Seller((2, 4), 50000, "USD", 0.55),
+    "Acme Cloud Partners": Seller((3, 4), 38000, "USD", 0.6),
     "Globex Solutions": Seller((1, 3), 30000, "EUR", 0.5),
     "Soylent Networks": Seller((1, 2), 26000, "USD", 0.55),
     "Litware Systems": Seller((1, 2), 24000, "USD", 0.55),

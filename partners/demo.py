@@ -622,7 +622,7 @@ TIER_UPGRADES = [
         "Woodgrove Consulting",
         "Silver",
         150,
-        "Strategic partner for Austrian banks: Silver ahead of the requirements, to be reviewed in six months.",
+        "Strategic partner for Austrian banks: Silver ahead of its requirements.",
     ),
     (
         "Litware Systems",

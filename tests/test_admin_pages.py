@@ -299,7 +299,7 @@ PORTAL = [
 SEES_ALL = {
     "partners": 15,
     "applications": 24,
-    "deals": 204,
+    "deals": 211,
     "commission-lines": "all",
     "payout-runs": 12,
     "statements": "all",
@@ -312,7 +312,7 @@ API_LISTS = {
     "alice@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 46,
+        "deals": 53,
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -321,7 +321,7 @@ API_LISTS = {
     "carol@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 46,
+        "deals": 53,
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",

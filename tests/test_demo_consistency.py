@@ -347,7 +347,7 @@ def test_every_month_of_the_year_has_registrations_and_won_revenue(demo):
         assert month.won_revenue_total and month.won_revenue_total > 0, month
         assert month.commission_earned, month
     # The program grows: more registrations and more won revenue in the last quarter than in the first.
-    assert sum(m.registrations for m in months[-3:]) > 2 * sum(m.registrations for m in months[:3])
+    assert sum(m.registrations for m in months[-3:]) > 1.5 * sum(m.registrations for m in months[:3])
     assert sum(m.won_revenue_total for m in months[-3:]) > sum(m.won_revenue_total for m in months[:3])
     acme = Partner.objects.get(name="Acme Cloud Partners")
     mine = monthly_trend(partner_ids=[acme.pk], end=today)

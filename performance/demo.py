@@ -10,7 +10,7 @@ from django.utils import timezone
 from partners.models import Partner, User
 from prm.demo_story import moment
 
-from .models import ProgramCost, Target, quarter_end, quarter_start
+from .models import ProgramCost, QuarterlyReview, Target, TierReview, quarter_end, quarter_start
 
 QUARTERS = 5  # this quarter and the four before it: every month of the trends has a target
 
@@ -94,15 +94,29 @@ def _date_history(model, field: str) -> None:
         row.history.all().update(history_date=getattr(row, field))
 
 
-def _tier_reviews_and_qbrs(manager: User, now) -> None:
-    """Tier reviews and QBRs of the demo.
+def _tier_reviews_and_qbrs(manager: User, now) -> tuple[int, int]:
+    """The monthly tier reviews of the last three months, as the beat task ran them: VanArsdel IT
+    earned Silver (an upgrade waits for the manager), Woodgrove Consulting fell short of Silver and,
+    its grace period over, a downgrade waits too; and last quarter's QBR of Acme with the goals the
+    manager set for this quarter (its PDF renders after the demo commits, like any QBR)."""
+    from .services.qbr import qbr_prepare
+    from .services.tier_reviews import tier_reviews_evaluate
 
-    TODO(integrator): once performance.services has the tier review and QBR services, run the
-    monthly tier review over the year here (it proposes VanArsdel IT's upgrade to Silver and
-    Woodgrove Consulting's downgrade after its grace period: see partners.demo.TIER_UPGRADES and
-    deals.demo.SELLERS), apply or dismiss some proposals, and write last quarter's QBR of Acme with
-    goals for this quarter (its PDF left to render on demand: prm.demo_story.documents_on_demand).
-    """
+    today = timezone.localdate(now)
+    for months_ago in (3, 2, 1, 0):
+        on = (today - timedelta(days=30 * months_ago)) if months_ago else today
+        tier_reviews_evaluate(on=on)
+    acme = Partner.objects.get(name="Acme Cloud Partners")
+    last_quarter = quarter_start(quarter_start(today) - timedelta(days=1))
+    qbr_prepare(
+        partner=acme,
+        quarter=last_quarter,
+        by=manager,
+        goals="Register 15 new opportunities in the public sector.\n"
+        "Certify a fourth sales engineer on Security essentials.\n"
+        "Close the two open renewals before the quarter ends.",
+    )
+    return TierReview.objects.count(), QuarterlyReview.objects.count()
 
 
 def seed(*, stdout) -> None:
@@ -116,5 +130,8 @@ def seed(*, stdout) -> None:
     costs = _costs(manager, quarters, now)
     _date_history(Target, "set_at")
     _date_history(ProgramCost, "entered_at")
-    _tier_reviews_and_qbrs(manager, now)
-    stdout.write(f"performance: {targets} quarterly targets, {costs} program costs over {len(quarters)} quarters")
+    reviews, qbrs = _tier_reviews_and_qbrs(manager, now)
+    stdout.write(
+        f"performance: {targets} quarterly targets, {costs} program costs over {len(quarters)} quarters, "
+        f"{reviews} tier reviews, {qbrs} QBR"
+    )

@@ -145,11 +145,7 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {
     "authtoken.tokenproxy",
-    "performance.target",
-    "performance.tierreview",
-    "performance.quarterlyreview",
-    "performance.qbrpack",
-    "performance.programcost",
+    "performance.qbrpack",  # a ZIP of every partner's QBRs is made when a manager asks for one
 }
 
 STAFF = {"admin": "admin@demo.test", "manager": "manager@demo.test", "finance": "finance@demo.test"}
@@ -379,9 +375,9 @@ ANNOUNCEMENTS_SEEN = {
     "dana@initech.demo.test": 0,
 }
 API_LISTS = {email: {**lists, "announcements": ANNOUNCEMENTS_SEEN[email]} for email, lists in API_LISTS.items()}
-# Tier reviews (performance): managers and the program admin; the demo holds none yet. Others are refused.
+# Tier reviews (performance): managers and the program admin see the two the demo proposes; others are refused.
 API_LISTS = {
-    email: {**lists, "tier-reviews": 0 if email in ("admin@demo.test", "manager@demo.test") else 403}
+    email: {**lists, "tier-reviews": 2 if email in ("admin@demo.test", "manager@demo.test") else 403}
     for email, lists in API_LISTS.items()
 }
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin

@@ -5,6 +5,7 @@ site's own URLs: ``/admin/performance/dashboard/`` and ``/admin/performance/lead
 The program admin, managers and finance see them; partner users never reach the admin.
 """
 
+from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -13,10 +14,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms.utils import flatatt
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from partners.models import Partner, PartnerType
@@ -77,13 +81,30 @@ class PeriodForm(forms.Form):
         return (self.cleaned_data["start"], self.cleaned_data["end"]) if self.is_valid() else None
 
 
+class PlainSelect(forms.Select):
+    """A select written out directly instead of through a template per option: the leaderboard's
+    filters have up to ~30 options and the page must stay cheap (see BENCHMARKS.md)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(option)}"{" selected" if str(option) == chosen else ""}>{escape(label)}</option>'
+            for option, label in self.choices
+        )
+        return mark_safe(f"<select{flatatt({'name': name, **self.build_attrs(self.attrs, attrs)})}>{options}</select>")  # noqa: S308
+
+
 class LeaderboardForm(PeriodForm):
     """The leaderboard's filters and order. The tier and country lists are those of the table."""
 
-    tier = forms.ChoiceField(label="Tier", required=False)
-    partner_type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any type"), *PartnerType.choices])
-    country = forms.ChoiceField(label="Country", required=False)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Partner.Status.choices])
+    tier = forms.ChoiceField(label="Tier", required=False, widget=PlainSelect)
+    partner_type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Any type"), *PartnerType.choices], widget=PlainSelect
+    )
+    country = forms.ChoiceField(label="Country", required=False, widget=PlainSelect)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Partner.Status.choices], widget=PlainSelect
+    )
     sort = forms.ChoiceField(required=False, choices=[(c.key, c.label) for c in COLUMNS], widget=forms.HiddenInput)
     dir = forms.ChoiceField(
         required=False, choices=[("desc", "descending"), ("asc", "ascending")], widget=forms.HiddenInput
@@ -163,6 +184,40 @@ def leaderboard_rows(rows: list[tuple], currency: str) -> list[dict]:
     return out
 
 
+def rows_html(rows: list[dict]) -> str:
+    """The table's body. Written here rather than in the template: a page is about 1,200 cells,
+    and the template engine's per-variable lookups made rendering them most of the page's time
+    (see BENCHMARKS.md). Every text is escaped."""
+    out = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="figure">{escape(c["text"])}'
+            + (f'<span class="performance-detail">{escape(c["detail"])}</span>' if c.get("detail") else "")
+            + "</td>"
+            if c.get("figure")
+            else f"<td>{escape(c['text'])}</td>"
+            for c in row["cells"]
+        )
+        out.append(f'<tr><th scope="row"><a href="{escape(row["url"])}">{escape(row["name"])}</a></th>{cells}</tr>')
+    return mark_safe("\n".join(out))  # noqa: S308  (every value above is escaped)
+
+
+# This process's pages of the leaderboard, by table stamp, filters, order and page number: the
+# same page asked for again costs neither formatting nor HTML.
+_PAGES: "OrderedDict[tuple, tuple[list[dict], str]]" = OrderedDict()
+PAGES_KEPT = 500
+
+
+def _page_body(key: tuple, rows: list[tuple], currency: str) -> tuple[list[dict], str]:
+    body = _PAGES.get(key)
+    if body is None:
+        shown = leaderboard_rows(rows, currency)
+        body = _PAGES[key] = (shown, rows_html(shown))
+        while len(_PAGES) > PAGES_KEPT:
+            _PAGES.popitem(last=False)
+    return body
+
+
 def _query(params: dict, **changes) -> str:
     merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
     return "?" + urlencode(merged)
@@ -203,7 +258,12 @@ def leaderboard_view(request):
     data = request.GET if request.GET else None
     form = LeaderboardForm(data)
     period = PeriodForm(data).period()
-    context = {**admin.site.each_context(request), "title": "Partner leaderboard", "form": form}
+    context = {
+        **admin.site.each_context(request),
+        "title": "Partner leaderboard",
+        "form": form,
+        "is_nav_sidebar_enabled": False,  # the table's 23 columns need the width
+    }
     if period is None:
         form.set_choices(_EmptyTable)
         form.is_valid()  # the period's errors, shown on its fields
@@ -236,12 +296,15 @@ def leaderboard_view(request):
     )
     page = Paginator(board.rows, PER_PAGE).get_page(request.GET.get("page"))
     params = {key: value for key, value in request.GET.items() if key in form.fields}
+    chosen = tuple(filters.get(k, "") for k in ("tier", "partner_type", "country", "status"))
+    rows, body = _page_body((table.stamp, *chosen, sort, descending, page.number), page.object_list, table.currency)
     context.update(
         {
             "board": board,
             "table": table,
             "page": page,
-            "rows": leaderboard_rows(page.object_list, table.currency),
+            "rows": rows,
+            "rows_html": body,
             "headers": leaderboard_headers(params, sort, descending, table.currency),
             "sorted_label": COLUMN[sort].label.lower() if sort != "name" else "name",
             "sorted_order": (

@@ -3,8 +3,9 @@ partner type, country and status, sorted by any figure.
 
 Computing every partner's scorecard is a dozen grouped queries over all deals and ledger lines:
 about a second at 10,000 partners and 1,000,000 registrations, too slow for each page view (see
-BENCHMARKS.md). So the table of a period is computed once and kept in Django's cache for
-``settings.PRM_LEADERBOARD_CACHE_SECONDS``; the page says when it was computed and a manager can
+BENCHMARKS.md). So the table of a period is computed once and kept in Django's cache; it is
+computed again once older than ``settings.PRM_LEADERBOARD_CACHE_SECONDS`` (by one request, while
+the others still get the older table), the page says when it was computed, and a manager can
 compute it again at once (``refresh=True``). Filters, sort orders and pages are cut from that one
 table, so they cost no query.
 
@@ -234,6 +235,7 @@ def compute_table(*, start: date, end: date) -> Table:
 _LOCAL: "OrderedDict[str, Table]" = OrderedDict()  # this process's tables, by cache key
 LOCAL_TABLES = 4
 LOCAL_ORDERS = 200  # orders kept per table
+COMPUTING_SECONDS = 300  # how long one request may hold the right to compute a stale table again
 
 
 def _key(start: date, end: date) -> str:
@@ -248,26 +250,43 @@ def _remember(key: str, table: Table) -> Table:
     return table
 
 
+def _cached(key: str) -> Table | None:
+    stamp = cache.get(key + ":stamp")
+    if stamp is None:
+        return None
+    local = _LOCAL.get(key)
+    if local is not None and local.stamp == stamp:
+        _LOCAL.move_to_end(key)
+        return local
+    shared = cache.get(key)
+    return _remember(key, shared) if shared is not None and shared.stamp == stamp else None
+
+
 def leaderboard_table(*, start: date, end: date, refresh: bool = False) -> Table:
-    """The period's table: this process's copy, the shared cache's, or computed now (and then
-    cached for ``PRM_LEADERBOARD_CACHE_SECONDS``). ``refresh`` computes it again whatever is cached."""
+    """The period's table: this process's copy, the shared cache's, or computed now.
+
+    A table is fresh for ``PRM_LEADERBOARD_CACHE_SECONDS``. Once it is older, the first request
+    computes it again while the others are still given the older one (which says when it was
+    computed), so that only one request waits; the cache keeps a table for twice that time and a
+    minute more. ``refresh`` computes it again whatever is cached."""
     if end < start:
         raise ValueError("A period ends on or after its start.")
     key = _key(start, end)
+    fresh_for = settings.PRM_LEADERBOARD_CACHE_SECONDS
     if not refresh:
-        stamp = cache.get(key + ":stamp")
-        local = _LOCAL.get(key)
-        if stamp is not None and local is not None and local.stamp == stamp:
-            _LOCAL.move_to_end(key)
-            return local
-        shared = cache.get(key) if stamp is not None else None
-        if shared is not None and shared.stamp == stamp:
-            return _remember(key, shared)
-    table = compute_table(start=start, end=end)
-    seconds = settings.PRM_LEADERBOARD_CACHE_SECONDS
-    # The table first, its stamp second: a process that sees the new stamp finds the new table.
-    cache.set(key, table, seconds)
-    cache.set(key + ":stamp", table.stamp, seconds)
+        table = _cached(key)
+        if table is not None:
+            age = (timezone.now() - table.computed_at).total_seconds()
+            if age < fresh_for or not cache.add(key + ":computing", True, COMPUTING_SECONDS):
+                return table
+    try:
+        table = compute_table(start=start, end=end)
+        kept = 2 * fresh_for + 60
+        # The table first, its stamp second: a process that sees the new stamp finds the new table.
+        cache.set(key, table, kept)
+        cache.set(key + ":stamp", table.stamp, kept)
+    finally:
+        cache.delete(key + ":computing")
     return _remember(key, table)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -231,10 +232,25 @@ def test_figures_are_kept_until_recomputed_and_the_page_says_as_of_when(client, 
     assert names(after) == ["Acme", "Bolt", "Cobalt", "Dyn"]
 
 
-def test_figures_are_computed_again_once_the_cache_expires(client, manager, program, settings):
-    settings.PRM_LEADERBOARD_CACHE_SECONDS = 0  # the cache keeps nothing
+def test_figures_are_computed_again_once_older_than_the_setting(client, manager, program, settings):
+    settings.PRM_LEADERBOARD_CACHE_SECONDS = 0  # never fresh
     view(client, manager)
     won(program["bolt"], "20000.00")
+    assert cells(view(client, manager), "Bolt")["won_revenue"]["text"] == "25,000.00"
+
+
+def test_while_one_request_computes_a_stale_table_again_the_others_get_the_older_one(
+    client, manager, program, settings
+):
+    first = view(client, manager)
+    won(program["bolt"], "20000.00")
+    settings.PRM_LEADERBOARD_CACHE_SECONDS = 0  # the table is stale now
+    key = f"performance:leaderboard:USD:{START}:{END}"
+    assert cache.add(key + ":computing", True, 60)  # another request is computing it
+    meanwhile = view(client, manager)
+    assert cells(meanwhile, "Bolt")["won_revenue"]["text"] == "5,000.00"
+    assert meanwhile.context["computed_at"] == first.context["computed_at"]  # "as of" says how old
+    cache.delete(key + ":computing")  # that request is done (here: gave up)
     assert cells(view(client, manager), "Bolt")["won_revenue"]["text"] == "25,000.00"
 
 

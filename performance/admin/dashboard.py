@@ -5,6 +5,7 @@ site's own URLs: ``/admin/performance/dashboard/`` and ``/admin/performance/lead
 The program admin, managers and finance see them; partner users never reach the admin.
 """
 
+import html
 from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
@@ -119,6 +120,7 @@ class LeaderboardForm(PeriodForm):
 # --- the dashboard ------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "HEAD"])
 def dashboard_view(request):
     _require_viewer(request)
     form = PeriodForm(request.GET or None)
@@ -187,18 +189,20 @@ def leaderboard_rows(rows: list[tuple], currency: str) -> list[dict]:
 def rows_html(rows: list[dict]) -> str:
     """The table's body. Written here rather than in the template: a page is about 1,200 cells,
     and the template engine's per-variable lookups made rendering them most of the page's time
-    (see BENCHMARKS.md). Every text is escaped."""
+    (see BENCHMARKS.md). Every text is escaped (the standard library's escape, which Django's
+    wraps)."""
     out = []
     for row in rows:
         cells = "".join(
-            f'<td class="figure">{escape(c["text"])}'
-            + (f'<span class="performance-detail">{escape(c["detail"])}</span>' if c.get("detail") else "")
+            f'<td class="figure">{html.escape(c["text"])}'
+            + (f'<span class="performance-detail">{html.escape(c["detail"])}</span>' if c.get("detail") else "")
             + "</td>"
             if c.get("figure")
-            else f"<td>{escape(c['text'])}</td>"
+            else f"<td>{html.escape(c['text'])}</td>"
             for c in row["cells"]
         )
-        out.append(f'<tr><th scope="row"><a href="{escape(row["url"])}">{escape(row["name"])}</a></th>{cells}</tr>')
+        link = f'<a href="{html.escape(row["url"])}">{html.escape(row["name"])}</a>'
+        out.append(f'<tr><th scope="row">{link}</th>{cells}</tr>')
     return mark_safe("\n".join(out))  # noqa: S308  (every value above is escaped)
 
 

@@ -5,7 +5,7 @@ registrations and approval time, won revenue by tier and by source, payouts, cer
 coverage and case SLAs. Each section is a few headline figures and charts (``performance.charts``),
 and every figure and every row of a chart's table links to the admin list behind it.
 
-The whole dashboard is a fixed number of grouped queries (twelve), whatever the amount of data.
+The whole dashboard is a fixed number of queries (eleven), whatever the amount of data.
 Periods are whole local days, ``start`` and ``end`` both included; monthly charts have one bar or
 point per calendar month the period touches. Money is converted into the program currency
 (``settings.PRM_PROGRAM_CURRENCY``) with finance's rates of the period's last day, as the

@@ -446,6 +446,24 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PartnerActivatedFilter(admin.SimpleListFilter):
+    """Approved applicants whose partner organization went live: the last step of the
+    recruitment funnel (the program dashboard links here)."""
+
+    title = "partner activated"
+    parameter_name = "partner_activated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Partner activated"), ("no", "Not (yet) activated")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(partner__activated_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(partner__activated_at__isnull=True)
+        return queryset
+
+
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
     list_display = [
@@ -463,6 +481,7 @@ class ApplicationAdmin(AuditedAdmin):
     list_filter = [
         "status",
         DuplicateFilter,
+        PartnerActivatedFilter,
         "free_mail_contact",
         "disqualified",
         "partner_type",

@@ -2,6 +2,7 @@
 and pages when imported here."""
 
 from . import (
+    dashboard,  # noqa: F401
     evaluation,  # noqa: F401
     qbr,  # noqa: F401
     targets,  # noqa: F401

@@ -123,6 +123,7 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.newsletter",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
+    "performance.tierreview",  # applied or dismissed by its buttons, never edited
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -141,6 +142,7 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletter",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
+    "performance.tierreview",  # decided reviews are the record of tier changes
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {

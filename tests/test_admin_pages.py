@@ -123,8 +123,10 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.newsletter",
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
+    "performance.tierreview",  # changed by Apply or Dismiss only
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
+    "performance.tierreview",  # decisions are history
     "partners.agreement",
     "partners.agreementsignature",
     "incentives.commissionline",

@@ -94,6 +94,17 @@ def _date_history(model, field: str) -> None:
         row.history.all().update(history_date=getattr(row, field))
 
 
+def _evaluated_on_the_day(evaluate, on: date, now) -> None:
+    """Run the evaluation of ``on`` and date what it wrote (the reviews it proposed, those it
+    superseded, their history) at 05:00 that day, when the beat task runs it, rather than now."""
+    started = timezone.now()
+    summary = evaluate(on=on)
+    at = moment(on, 5, now=now)
+    TierReview.objects.filter(pk__in=summary.proposed).update(proposed_at=at)
+    TierReview.objects.filter(status=TierReview.Status.SUPERSEDED, decided_at__gte=started).update(decided_at=at)
+    TierReview.history.filter(history_date__gte=started).update(history_date=at)
+
+
 def _tier_reviews_and_qbrs(manager: User, now) -> tuple[int, int]:
     """The monthly tier reviews of the last three months, as the beat task ran them: VanArsdel IT
     earned Silver (an upgrade waits for the manager), Woodgrove Consulting fell short of Silver and,
@@ -105,7 +116,7 @@ def _tier_reviews_and_qbrs(manager: User, now) -> tuple[int, int]:
     today = timezone.localdate(now)
     for months_ago in (3, 2, 1, 0):
         on = (today - timedelta(days=30 * months_ago)) if months_ago else today
-        tier_reviews_evaluate(on=on)
+        _evaluated_on_the_day(tier_reviews_evaluate, on, now)
     acme = Partner.objects.get(name="Acme Cloud Partners")
     last_quarter = quarter_start(quarter_start(today) - timedelta(days=1))
     qbr_prepare(

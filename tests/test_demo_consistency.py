@@ -320,6 +320,21 @@ def test_the_tiers_give_the_tier_review_something_to_propose(demo):
     assert "to reach Gold" in standing["Globex Solutions"].to_next()
 
 
+def test_tier_reviews_were_proposed_on_the_day_of_their_evaluation(demo):
+    from performance.models import TierReview
+
+    reviews = list(TierReview.objects.all())
+    assert {r.evaluated_on for r in reviews} != {timezone.localdate()}  # months of evaluations
+    for review in reviews:
+        assert timezone.localdate(review.proposed_at) == review.evaluated_on, review
+        assert review.decided_at is None or review.proposed_at <= review.decided_at <= timezone.now(), review
+        history = list(review.history.order_by("history_date", "history_id"))
+        assert history[0].history_date == review.proposed_at, review
+        assert history[-1].history_date <= timezone.now(), review
+        if review.status == "superseded":
+            assert history[-1].history_date == review.decided_at, review
+
+
 def test_cases_were_answered_and_resolved_some_after_their_sla_escalated_them(demo):
     resolved = Case.objects.filter(status="resolved")
     assert resolved.count() >= 20

@@ -36,9 +36,14 @@ MAX_MONTHS = 36
 PER_PAGE = 50
 
 
+def may_view_program(user) -> bool:
+    """Whether ``user`` may open the program dashboard and the leaderboard (the admin index shows
+    their links to these users only)."""
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.role in VIEWERS))
+
+
 def _require_viewer(request) -> None:
-    user = request.user
-    if not (user.is_active and user.is_staff and (user.is_superuser or user.role in VIEWERS)):
+    if not may_view_program(request.user):
         raise PermissionDenied("Only the program admin, managers and finance see the program's figures.")
 
 

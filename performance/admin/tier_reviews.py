@@ -58,7 +58,7 @@ class DismissForm(forms.Form):
         validators=[validate_multiline_text],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the review; the partner is not told. The same change is not proposed again "
-        "while the partner's figures stay the same.",
+        "until the partner earns a different tier or meets or misses a different requirement.",
     )
 
 

@@ -18,6 +18,8 @@ from ..models import TierReview
 from ..selectors.tier_reviews import tier_review_list
 from ..services import tier_reviews as services
 
+ALL = "all"
+
 
 class IsManager(BasePermission):
     message = "Only partner managers and admins work with tier reviews."
@@ -80,12 +82,22 @@ class TierReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     def get_queryset(self):
         if self.request.user.role not in MANAGER_ROLES:
             return TierReview.objects.none()
-        params = self.request.query_params if self.action == "list" else {}
-        return tier_review_list(status=params.get("status"), direction=params.get("direction"))
+        if self.action != "list":
+            return tier_review_list()
+        params = self.request.query_params
+        # The list is of the proposals waiting for a decision unless asked otherwise.
+        status = params.get("status") or TierReview.Status.PROPOSED
+        return tier_review_list(status=None if status == ALL else status, direction=params.get("direction"))
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", str, enum=TierReview.Status.values),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=[*TierReview.Status.values, ALL],
+                default=TierReview.Status.PROPOSED,
+                description="The proposals waiting for a decision by default; one status, or `all`.",
+            ),
             OpenApiParameter("direction", str, enum=TierReview.Direction.values),
         ]
     )

@@ -18,6 +18,7 @@ def tier_review_list(*, status: str | None = None, direction: str | None = None)
         if value in (None, ""):
             continue
         if value not in choices:
-            raise RuleViolation({name: f"Choose one of: {', '.join(choices)}."})
+            allowed = [*choices, "all"] if name == "status" else choices
+            raise RuleViolation({name: f"Choose one of: {', '.join(allowed)}."})
         reviews = reviews.filter(**{name: value})
     return reviews.order_by("-proposed_at", "-id")

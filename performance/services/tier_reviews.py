@@ -20,8 +20,10 @@ The rules, per active partner, against ``performance.selectors.tiers.standings``
   neither starts nor ends, its open proposal stays) and the summary says why in words.
 - An open proposal for the same change is kept as it is (running twice writes nothing new); a
   different change supersedes it, and so does finding that no change is due any more.
-- A change a manager dismissed is not proposed again while the partner's figures are the ones it
-  was dismissed on: a manager's decision holds until the partner's standing moves.
+- A change a manager dismissed is not proposed again while its outcome is the same: the same
+  direction and proposed tier, and the same requirements of the current and the proposed tier met
+  and failed. The figures themselves (the trailing 12 months move every day) do not matter: the
+  decision holds until the partner earns a different tier or a different requirement flips.
 
 The evaluation is set-based: the standings' fixed number of queries, a handful of reads, and bulk
 writes, whatever the number of partners.
@@ -94,13 +96,24 @@ class _Change:
     reasons: list[str]
 
 
-def _figures(standing: Standing, *, short_since: date | None = None) -> dict:
+def _outcome(standing: Standing, to: Tier) -> dict:
+    """Which requirements of the current and the proposed tier are met: with the direction and the
+    tiers, what a dismissal holds on ({"current": {"won_revenue_12m": True, ...}, "proposed": ...})."""
+    current = standing.current_requirements if standing.tier is not None else []
+    return {
+        "current": {r.key: r.met for r in current},
+        "proposed": {r.key: r.met for r in requirements(to, standing.card)},
+    }
+
+
+def _figures(standing: Standing, to: Tier, *, short_since: date | None = None) -> dict:
     card = standing.card
     figures = {
         "won_revenue_12m": None if card.won_revenue_total is None else f"{card.won_revenue_total:.2f}",
         "currency": settings.PRM_PROGRAM_CURRENCY,
         "certified_users": card.certified_users,
         "period": [card.start.isoformat(), card.end.isoformat()],
+        "requirements": _outcome(standing, to),
     }
     if card.missing_rates:
         figures["missing_rates"] = list(card.missing_rates)
@@ -109,10 +122,19 @@ def _figures(standing: Standing, *, short_since: date | None = None) -> dict:
     return figures
 
 
-def _same_figures(a: dict, b: dict) -> bool:
-    """The figures a standing rests on (not the period, which moves every day)."""
-    keys = ("won_revenue_12m", "currency", "certified_users", "missing_rates")
-    return all(a.get(k) == b.get(k) for k in keys)
+def _dismissed(last: TierReview | None, review: TierReview) -> bool:
+    """Whether ``review`` proposes again what a manager dismissed in ``last``: the same change
+    (direction, current and proposed tier) on the same requirements met and failed. A dismissal
+    written before the requirements were kept with the figures does not hold."""
+    if last is None:
+        return False
+    same_change = (last.direction, last.current_tier_id, last.proposed_tier_id) == (
+        review.direction,
+        review.current_tier_id,
+        review.proposed_tier_id,
+    )
+    outcome = last.figures.get("requirements")
+    return same_change and outcome is not None and outcome == review.figures["requirements"]
 
 
 def _upgrade(standing: Standing) -> _Change | None:
@@ -153,7 +175,7 @@ def _last_dismissals() -> dict[int, TierReview]:
         .values("pk")[:1]
     )
     rows = TierReview.objects.filter(status=Status.DISMISSED, pk=Subquery(latest)).only(
-        "partner_id", "current_tier_id", "proposed_tier_id", "figures"
+        "partner_id", "direction", "current_tier_id", "proposed_tier_id", "figures"
     )
     return {r.partner_id: r for r in rows}
 
@@ -238,26 +260,20 @@ def tier_reviews_evaluate(*, on: date | None = None) -> EvaluationSummary:
             superseded.append(existing)
         if change is None:
             continue
-        figures = _figures(standing, short_since=since if change.direction == Direction.DOWNGRADE else None)
-        last = dismissed.get(pk)
-        if (
-            last is not None
-            and (last.current_tier_id, last.proposed_tier_id) == (tier_id, change.to.pk)
-            and _same_figures(last.figures, figures)
-        ):
-            continue
-        new_reviews.append(
-            TierReview(
-                partner_id=pk,
-                current_tier_id=tier_id,
-                proposed_tier=change.to,
-                direction=change.direction,
-                reasons=change.reasons,
-                figures=figures,
-                evaluated_on=on,
-                proposed_at=now,
-            )
+        review = TierReview(
+            partner_id=pk,
+            current_tier_id=tier_id,
+            proposed_tier=change.to,
+            direction=change.direction,
+            reasons=change.reasons,
+            figures=_figures(
+                standing, change.to, short_since=since if change.direction == Direction.DOWNGRADE else None
+            ),
+            evaluated_on=on,
+            proposed_at=now,
         )
+        if not _dismissed(dismissed.get(pk), review):
+            new_reviews.append(review)
 
     with scopes_disabled():
         if superseded:
@@ -356,8 +372,8 @@ def tier_review_apply(*, review: TierReview, by: User, note: str = "") -> TierRe
 @transaction.atomic
 def tier_review_dismiss(*, review: TierReview, by: User, reason: str) -> TierReview:
     """A manager dismisses a proposed tier change with a reason, kept with the review (the partner
-    is not told: nothing changes for it). The same change is not proposed again while the
-    partner's figures stay the ones it was dismissed on."""
+    is not told: nothing changes for it). The same change is not proposed again until the partner
+    earns a different tier or a different requirement flips (see the module's rules)."""
     require_role(by, *MANAGER_ROLES, action="dismiss tier reviews")
     reason = (reason or "").strip()
     if not reason:

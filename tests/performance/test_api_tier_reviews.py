@@ -56,19 +56,40 @@ def test_managers_list_the_reviews_with_their_reasons(manager_api, upgrade, part
     assert row["proposed_at"].startswith(upgrade.proposed_at.date().isoformat())
 
 
-def test_the_list_filters_by_status(manager_api, tiers, upgrade, rival):
+def _ids(client, params=None) -> list[int]:
+    return [r["id"] for r in client.get(LIST, params or {}).json()["results"]]
+
+
+def test_the_list_shows_the_proposals_waiting_for_a_decision_by_default(manager_api, tiers, upgrade, rival):
+    proposal(rival, tiers["Gold"], status="dismissed")
+    assert _ids(manager_api) == [upgrade.pk]
+    assert _ids(manager_api, {"status": ""}) == [upgrade.pk]
+
+
+def test_the_list_filters_by_status_or_shows_all(manager_api, tiers, upgrade, rival):
     dismissed = proposal(rival, tiers["Gold"], status="dismissed")
-    assert [r["id"] for r in manager_api.get(LIST).json()["results"]] == [dismissed.pk, upgrade.pk]
-    assert [r["id"] for r in manager_api.get(LIST, {"status": "proposed"}).json()["results"]] == [upgrade.pk]
-    assert [r["id"] for r in manager_api.get(LIST, {"status": "dismissed"}).json()["results"]] == [dismissed.pk]
+    assert _ids(manager_api, {"status": "all"}) == [dismissed.pk, upgrade.pk]
+    assert _ids(manager_api, {"status": "proposed"}) == [upgrade.pk]
+    assert _ids(manager_api, {"status": "dismissed"}) == [dismissed.pk]
+    assert _ids(manager_api, {"status": "all", "direction": "downgrade"}) == []
     refused = manager_api.get(LIST, {"status": "maybe"})
     assert refused.status_code == 400
     assert list(refused.json()) == ["status"]
+    assert "all" in refused.json()["status"][0]
+
+
+def test_the_schema_says_the_list_defaults_to_the_proposals(manager_api):
+    schema = manager_api.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    parameters = schema.json()["paths"][LIST]["get"]["parameters"]
+    status = next(p for p in parameters if p["name"] == "status")
+    assert status["schema"]["default"] == "proposed"
+    assert "all" in status["schema"]["enum"]
 
 
 def _list_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(LIST, {"page_size": 200}).status_code == 200
+        assert client.get(LIST, {"page_size": 200, "status": "all"}).status_code == 200
     return len(queries.captured_queries)
 
 

@@ -427,11 +427,31 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client):
     assert response.status_code == 302
 
 
-def test_the_admin_index_links_to_the_dashboard_and_the_leaderboard(client, manager):
-    client.force_login(manager)
+DASHBOARD_LINK = 'href="/admin/performance/dashboard/">Program dashboard</a>'
+LEADERBOARD_LINK = 'href="/admin/performance/leaderboard/">Leaderboard</a>'
+EVALUATION_LINK = 'href="/admin/performance/programcost/evaluation/">Program evaluation</a>'
+
+
+@pytest.mark.parametrize("role", ["manager", "finance", "admin"])
+def test_the_admin_index_links_the_program_staff_to_the_dashboard_and_the_leaderboard(client, role):
+    client.force_login(StaffUserFactory(role=role, is_superuser=role == "admin"))
     page = client.get("/admin/").content.decode()
-    assert 'href="/admin/performance/dashboard/">Program dashboard</a>' in page
-    assert 'href="/admin/performance/leaderboard/">Leaderboard</a>' in page
+    assert DASHBOARD_LINK in page and LEADERBOARD_LINK in page and EVALUATION_LINK in page
+    assert client.get("/admin/performance/dashboard/").status_code == 200
+    assert client.get("/admin/performance/leaderboard/").status_code == 200
+
+
+def test_a_staff_user_the_pages_refuse_sees_no_link_to_them(client):
+    """Staff without a program role signs in to the admin but may not see the program's figures."""
+    user = StaffUserFactory(role="")
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert DASHBOARD_LINK not in page and LEADERBOARD_LINK not in page and EVALUATION_LINK not in page
+    assert "Program performance" not in page
+    assert client.get("/admin/performance/dashboard/").status_code == 403
+    assert client.get("/admin/performance/leaderboard/").status_code == 403
 
 
 def test_the_application_list_filters_approved_applicants_whose_partner_went_live(client, manager):

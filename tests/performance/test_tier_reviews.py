@@ -340,16 +340,61 @@ def test_a_tier_changed_by_hand_supersedes_the_proposal_made_for_the_old_tier(
     assert not TierReview.objects.filter(status="proposed").exists()  # at Gold, meeting Gold: nothing due
 
 
-def test_a_dismissed_change_is_not_proposed_again_on_the_same_figures(september, tiers, partner, certify, manager):
+def test_a_dismissed_change_is_not_proposed_again_on_the_same_outcome(september, tiers, partner, certify, manager):
     won(partner, "212400.00")
     certify(partner, 3)
     tier_reviews_evaluate()
     tier_review_dismiss(review=open_review(partner), by=manager, reason="Waiting for their Q4 plan")
     assert tier_reviews_evaluate().proposed == []
-    won(partner, "1000.00")  # the standing moved
-    summary = tier_reviews_evaluate()
-    assert len(summary.proposed) == 1
-    assert open_review(partner).reasons[0] == "won revenue 12 months 213,400.00 USD >= 200,000.00 USD"
+    won(partner, "1000.00")  # more revenue, still Gold earned: the decision holds
+    assert tier_reviews_evaluate().proposed == []
+    assert [r.status for r in reviews_of(partner)] == ["dismissed"]
+
+
+def test_a_dismissed_upgrade_holds_a_month_on_while_the_partner_earns_the_same_tier(tiers, partner, certify, manager):
+    with at(START):
+        won(partner, "212400.00")
+        certify(partner, 3)
+        tier_reviews_evaluate()
+        tier_review_dismiss(review=open_review(partner), by=manager, reason="Waiting for their Q4 plan")
+    october = START + timedelta(days=30)
+    with at(october):
+        won(partner, "4321.09", closed_on=october - timedelta(days=2))  # the trailing year moved on
+        assert tier_reviews_evaluate().proposed == []
+    november = START + timedelta(days=61)
+    with at(november):
+        won(partner, "300000.00", closed_on=november - timedelta(days=2))
+        certify(partner, 2)  # 516,721.09 USD and 5 certified users: Platinum earned
+        summary = tier_reviews_evaluate()
+    review = open_review(partner)
+    assert summary.proposed == [review.pk]
+    assert (review.current_tier.name, review.proposed_tier.name) == ("Silver", "Platinum")
+
+
+def test_a_dismissed_downgrade_is_proposed_again_once_another_requirement_fails(tiers, certify, manager):
+    with at(START):
+        partner = gold_partner(tiers)
+        won(partner, "150000.00")
+        reps = certify(partner, 3)
+        tier_reviews_evaluate()
+    with at(START + timedelta(days=60)):
+        tier_reviews_evaluate()
+        tier_review_dismiss(review=open_review(partner), by=manager, reason="Big deal closing next week")
+    with at(START + timedelta(days=90)):
+        won(partner, "10000.00", closed_on=START + timedelta(days=80))  # still short of revenue alone
+        assert tier_reviews_evaluate().proposed == []
+    with at(START + timedelta(days=100)):
+        reps[0].is_active = False  # now short of certified users too, still Silver earned
+        reps[0].save()
+        summary = tier_reviews_evaluate()
+    review = open_review(partner)
+    assert summary.proposed == [review.pk]
+    assert (review.proposed_tier.name, review.direction) == ("Silver", "downgrade")
+    assert review.reasons[:2] == ["won revenue 12 months 160,000.00 USD < 200,000.00 USD", "certified users 2 < 3"]
+    assert review.figures["requirements"] == {
+        "current": {"won_revenue_12m": False, "certified_users": False},
+        "proposed": {"won_revenue_12m": True, "certified_users": True},
+    }
 
 
 # --- Set-based: the same queries for 3 partners as for 30 ---------------------------------------------

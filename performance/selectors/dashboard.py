@@ -115,7 +115,6 @@ def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-
 def _as_date(value) -> date:
     """TruncMonth gives a date for a date field and an aware datetime for a datetime field."""
     if isinstance(value, datetime):

@@ -48,3 +48,55 @@ class Chart:
             {"label": label, "link": links[i], "values": [s.values[i] for s in self.series]}
             for i, label in enumerate(self.labels)
         ]
+
+
+def chart_has_data(chart: Chart) -> bool:
+    """Whether a chart has anything to draw: a value other than zero (None, an amount that could
+    not be converted, counts as something to say)."""
+    return any(v != 0 for s in chart.series for v in s.values)
+
+
+def trend_charts(months, currency: str, *, key_prefix: str = "", short_labels: bool = False) -> list[Chart]:
+    """The three trend charts of a partner's months (``selectors.scorecards.MonthFigures``, as
+    ``monthly_trend`` gives them), as the portal scorecard draws them and the QBR prints them:
+    won revenue in ``currency``, registrations submitted and deals won, and commission earned
+    (one series per currency; one of zeros in ``currency`` when none was earned).
+    ``key_prefix`` keeps the element ids apart ("qbr-"); ``short_labels`` reads "May '26" rather
+    than "May 2026" (twelve columns of a page)."""
+    labels = [f"{m.month:%b} '{m.month:%y}" if short_labels else f"{m.month:%b %Y}" for m in months]
+    span = f"from {months[0].month:%B %Y} to {months[-1].month:%B %Y}"
+    codes = sorted({code for m in months for code in m.commission_earned}) or [currency]
+    return [
+        Chart(
+            key=f"{key_prefix}won-revenue",
+            title=f"Won revenue by month ({currency})",
+            labels=labels,
+            series=[Series(f"Won revenue ({currency})", [m.won_revenue_total for m in months])],
+            kind="line",
+            unit=currency,
+            summary=f"revenue of the deals won each month {span}, in {currency}",
+        ),
+        Chart(
+            key=f"{key_prefix}deals",
+            title="Registrations and deals won by month",
+            labels=labels,
+            series=[
+                Series("Registrations submitted", [m.registrations for m in months]),
+                Series("Deals won", [m.won_deals for m in months]),
+            ],
+            kind="bar",
+            summary=f"registrations submitted and deals won each month {span}",
+        ),
+        Chart(
+            key=f"{key_prefix}commission",
+            title="Commission earned by month",
+            labels=labels,
+            series=[
+                Series(f"Commission earned ({code})", [m.commission_earned.get(code, Decimal("0.00")) for m in months])
+                for code in codes
+            ],
+            kind="line",
+            unit=codes[0] if len(codes) == 1 else "",
+            summary=f"commission booked each month and currency {span}",
+        ),
+    ]

@@ -16,7 +16,7 @@ QUARTERS = 5  # this quarter and the four before it: every month of the trends h
 
 # Targets a quarter, in the program currency: partner -> (won revenue, deals won, certified users).
 # The four quarters of a year add up to its target; there is no separate yearly row, because a
-# period's target is the sum of the targets that lie within it.
+# period's target is made of the targets that overlap it, each prorated by its days in the period.
 TARGETS = {
     "Acme Cloud Partners": (Decimal("250000.00"), 5, 3),
     "Globex Solutions": (Decimal("120000.00"), 4, 2),

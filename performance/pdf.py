@@ -3,8 +3,9 @@
 
 A QBR is a snapshot: it shows the partner, the quarter's scorecard, the trends of the 12 months
 up to the quarter's end (drawn as SVG by ``performance.svg``, with the figures printed under each
-chart), the quarter's top deals, certifications and cases, the targets and their attainment, and
-the goals a manager set for the next quarter, as they were when it was rendered. It is rendered
+chart), the quarter's top deals, certifications and cases, the targets overlapping the quarter
+(prorated by their days in it) and their attainment, and the goals a manager set for the next
+quarter, as they were when it was rendered. It is rendered
 again only when someone asks for it (services.qbr).
 """
 
@@ -18,7 +19,7 @@ from prm.money import format_money
 from prm.pdf import render_pdf
 from prm.text import short_date
 
-from .charts import Chart, Series
+from .charts import trend_charts
 from .models import QuarterlyReview, quarter_label
 from .selectors.qbr import QbrFigures, qbr_figures
 from .svg import render_svg
@@ -49,6 +50,13 @@ def _total_note(amounts: dict, total, missing: list[str], currency: str, on) -> 
     return ""
 
 
+def count_text(value) -> str:
+    """A count, or a prorated one: "4" for 4 or 4.0, "2.7" for 2.7, thousands separated."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return f"{value:,}"
+
+
 def plural(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -65,52 +73,6 @@ def table_value(value) -> str:
 
 def _percent(value) -> str:
     return "—" if value is None else f"{value}%"
-
-
-def _month_label(month) -> str:
-    return f"{month:%b} '{month:%y}"
-
-
-def trend_charts(figures: QbrFigures) -> list[Chart]:
-    """The three trend charts of the QBR, from the 12 months up to the quarter's last month."""
-    currency = figures.card.program_currency
-    trend = figures.trend
-    labels = [_month_label(m.month) for m in trend]
-    span = f"{trend[0].month:%B %Y} to {trend[-1].month:%B %Y}"
-    revenue = Chart(
-        key="qbr-won-revenue",
-        title=f"Won revenue by month ({currency})",
-        labels=labels,
-        series=[Series(f"Won revenue ({currency})", [m.won_revenue_total for m in trend])],
-        kind="line",
-        unit=currency,
-        summary=f"won revenue in {currency} per month, {span}",
-    )
-    deals = Chart(
-        key="qbr-deals",
-        title="Registrations and deals won by month",
-        labels=labels,
-        series=[
-            Series("Registrations submitted", [m.registrations for m in trend]),
-            Series("Deals won", [m.won_deals for m in trend]),
-        ],
-        kind="bar",
-        summary=f"registrations submitted and deals won per month, {span}",
-    )
-    codes = sorted({code for m in trend for code in m.commission_earned}) or [currency]
-    commission = Chart(
-        key="qbr-commission",
-        title="Commission earned by month",
-        labels=labels,
-        series=[
-            Series(f"Commission earned ({code})", [m.commission_earned.get(code, Decimal("0.00")) for m in trend])
-            for code in codes
-        ],
-        kind="line",
-        unit=codes[0] if len(codes) == 1 else "",
-        summary=f"commission booked per month and currency, {span}",
-    )
-    return [revenue, deals, commission]
 
 
 def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
@@ -161,7 +123,7 @@ def _targets(figures: QbrFigures) -> list[dict]:
         rows.append(
             {
                 "label": "Deals won",
-                "target": f"{target.new_deals:,}",
+                "target": count_text(target.new_deals),
                 "actual": f"{card.won_deals:,}",
                 "attainment": _percent(card.attainment.get("new_deals")),
             }
@@ -180,7 +142,7 @@ def _targets(figures: QbrFigures) -> list[dict]:
 
 def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
     card, currency = figures.card, figures.card.program_currency
-    charts = trend_charts(figures)
+    charts = trend_charts(figures.trend, currency, key_prefix="qbr-", short_labels=True)
     standing = figures.standing
     top_deals = [
         {

@@ -55,12 +55,25 @@ class ScorecardMoneySerializer(serializers.Serializer):
 
 
 class ScorecardTargetSerializer(serializers.Serializer):
-    """The targets set for periods that lie within the asked period (summed; certified users is
-    the highest). Each figure is null where no target sets it."""
+    """The period's target, from every target that overlaps the asked period: won revenue and
+    deals won count each target for the share of its days inside the period (overlap days /
+    target days, rounded half up), summed; certified users is the highest overlapping target.
+    Each figure is null where no overlapping target sets it."""
 
-    won_revenue = ScorecardMoneySerializer(allow_null=True, help_text="In the program currency.")
-    new_deals = serializers.IntegerField(allow_null=True, help_text="Deals won.")
-    certified_users = serializers.IntegerField(allow_null=True)
+    won_revenue = ScorecardMoneySerializer(
+        many=True,
+        allow_null=True,
+        help_text="Prorated won revenue target: one item in the program currency, or null.",
+    )
+    new_deals = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=1,
+        allow_null=True,
+        help_text='Prorated deals won target, a string with one decimal ("198.9"), or null.',
+    )
+    certified_users = serializers.IntegerField(
+        allow_null=True, help_text="The highest certified users target among the overlapping ones (not prorated)."
+    )
 
 
 class ScorecardAttainmentSerializer(serializers.Serializer):
@@ -146,7 +159,7 @@ def scorecard_data(card: Scorecard) -> dict:
         "commission_earned": money_list(card.commission_earned),
         "commission_paid": money_list(card.commission_paid),
         "target": {
-            "won_revenue": {"currency": card.program_currency, "amount": target.won_revenue}
+            "won_revenue": money_list({card.program_currency: target.won_revenue})
             if target.won_revenue is not None
             else None,
             "new_deals": target.new_deals,

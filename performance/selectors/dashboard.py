@@ -34,7 +34,7 @@ from prm.money import round_money
 from prm.scoping import scopes_disabled
 
 from ..charts import Chart, Series
-from .scorecards import as_of, exchange_rates, month_end, month_starts, period_bounds
+from .scorecards import as_of, exchange_rates, month_end, month_starts, per, percent, period_bounds, rounded
 
 WON = DealRegistration.Status.WON
 ACTIVE = Partner.Status.ACTIVE
@@ -115,12 +115,6 @@ def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def _percent(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-
-
 def _as_date(value) -> date:
     """TruncMonth gives a date for a date field and an aware datetime for a datetime field."""
     if isinstance(value, datetime):
@@ -133,15 +127,13 @@ def _days(duration: timedelta) -> Decimal:
 
 
 def _hours(duration: timedelta, count: int) -> Decimal | None:
-    if not count:
-        return None
-    return (Decimal(duration.total_seconds()) / 3600 / count).quantize(Decimal("0.1"))
+    return per(Decimal(duration.total_seconds()) / 3600, count)
 
 
 def _median_days(durations: list[timedelta]) -> Decimal | None:
     if not durations:
         return None
-    return Decimal(statistics.median(_days(d) for d in durations)).quantize(Decimal("0.1"))
+    return rounded(statistics.median(_days(d) for d in durations))
 
 
 class Months:
@@ -275,13 +267,13 @@ def _recruitment(start: date, end: date, link: Links) -> Section:
             Figure("Applications received", funnel["received"], link=links[0]),
             Figure(
                 "Approved, of those decided",
-                _percent(funnel["approved"], funnel["approved"] + funnel["rejected"]),
+                percent(funnel["approved"], funnel["approved"] + funnel["rejected"]),
                 "%",
                 link=links[2],
             ),
             Figure(
                 "Conversion: received to active partner",
-                _percent(funnel["activated"], funnel["received"]),
+                percent(funnel["activated"], funnel["received"]),
                 "%",
                 link=links[4],
             ),
@@ -412,7 +404,7 @@ def _revenue(
     partner_sourced = round_money(sum(by_source[DealRegistration.Source.PARTNER]))
     vendor_sourced = round_money(sum(by_source[DealRegistration.Source.VENDOR]))
     shares = [
-        _percent(p, p + v)
+        percent(p, p + v)
         for p, v in zip(by_source[DealRegistration.Source.PARTNER], by_source[DealRegistration.Source.VENDOR])
     ]
     won = {"status__exact": "won", "closed_on__gte": start, "closed_on__lte": end}
@@ -420,7 +412,7 @@ def _revenue(
         Figure("Won revenue", total, currency, link=link("deals.dealregistration", **won)),
         Figure(
             "Partner-sourced share of won revenue",
-            _percent(partner_sourced, partner_sourced + vendor_sourced),
+            percent(partner_sourced, partner_sourced + vendor_sourced),
             "%",
             link=link("deals.dealregistration", **won, source__exact="partner"),
             note=f"{partner_sourced:,.2f} {currency} partner-sourced, {vendor_sourced:,.2f} {currency} vendor-sourced",
@@ -540,7 +532,7 @@ def _certification(end: date, tiers: list[tuple[int, str]], link: Links) -> Sect
     shown = [(pk, name) for pk, name in tiers if pk in active] + ([(None, NO_TIER)] if None in active else [])
     total_active, total_covered = sum(active.values()), sum(covered.values())
     labels = ["All tiers"] + [name for _, name in shown]
-    shares = [_percent(total_covered, total_active)] + [_percent(covered.get(pk, 0), active[pk]) for pk, _ in shown]
+    shares = [percent(total_covered, total_active)] + [percent(covered.get(pk, 0), active[pk]) for pk, _ in shown]
     links = [link("partners.partner", status__exact="active")] + [
         link(
             "partners.partner",
@@ -555,7 +547,7 @@ def _certification(end: date, tiers: list[tuple[int, str]], link: Links) -> Sect
         figures=[
             Figure(
                 "Active partners with a certified user",
-                _percent(total_covered, total_active),
+                percent(total_covered, total_active),
                 "%",
                 link=links[0],
                 note=f"{total_covered} of {total_active} active partners on {on:%d %b %Y}",
@@ -608,8 +600,8 @@ def _cases(start: date, end: date, months: Months) -> Section:
         if i is not None:
             for key in counts:
                 counts[key][i] += row[key]
-    answered = [_percent(a, a + b) for a, b in zip(counts["answered"], counts["answered_late"])]
-    resolved = [_percent(a, a + b) for a, b in zip(counts["resolved"], counts["resolved_late"])]
+    answered = [percent(a, a + b) for a, b in zip(counts["answered"], counts["answered_late"])]
+    resolved = [percent(a, a + b) for a, b in zip(counts["resolved"], counts["resolved_late"])]
     totals = {key: sum(values) for key, values in counts.items()}
     opened = {"opened_at__date__gte": start, "opened_at__date__lte": end}
     return Section(
@@ -619,14 +611,14 @@ def _cases(start: date, end: date, months: Months) -> Section:
             Figure("Cases opened", totals["opened"], link=link("conflicts.case", **opened)),
             Figure(
                 "First response within SLA",
-                _percent(totals["answered"], totals["answered"] + totals["answered_late"]),
+                percent(totals["answered"], totals["answered"] + totals["answered_late"]),
                 "%",
                 link=link("conflicts.case", **opened),
                 note=f"{totals['answered']} on time, {totals['answered_late']} late",
             ),
             Figure(
                 "Resolved within SLA",
-                _percent(totals["resolved"], totals["resolved"] + totals["resolved_late"]),
+                percent(totals["resolved"], totals["resolved"] + totals["resolved_late"]),
                 "%",
                 link=link("conflicts.case", **opened),
                 note=f"{totals['resolved']} on time, {totals['resolved_late']} late",

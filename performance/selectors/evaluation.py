@@ -27,7 +27,7 @@ A fixed number of queries (six), whatever the number of partners, deals, runs or
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import CharField, Count, F, Min, OuterRef, Q, Subquery, Sum
@@ -47,9 +47,11 @@ from .scorecards import (
     as_of,
     day_start,
     latest_rates,
+    per,
     period_bounds,
     program_total,
     rate_rows,
+    rounded,
 )
 
 ACTIVE = Partner.Status.ACTIVE
@@ -131,14 +133,14 @@ def quarters_between(start: date, end: date) -> list[date]:
     return out
 
 
-def _ratio(part: Decimal, whole: Decimal, places: str) -> Decimal:
-    return (part / whole).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+def _ratio(part: Decimal, whole: Decimal, places: str) -> Decimal | None:
+    return per(part, whole, places)
 
 
 def _median(days: list[int]) -> Decimal | None:
     if not days:
         return None
-    return Decimal(str(statistics.median(days))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return rounded(Decimal(str(statistics.median(days))))
 
 
 def _sum_or_none(values: list[Decimal | None]) -> Decimal | None:

@@ -10,6 +10,15 @@ Periods are whole local days, ``start`` and ``end`` both included. Money is kept
 (``{"USD": Decimal("48000.00")}``); where totals need one number (the leaderboard, attainment,
 tier requirements) it is converted into ``settings.PRM_PROGRAM_CURRENCY`` with finance's exchange
 rates for the period's last day (``program_total``).
+
+A period's target comes from every target that overlaps it, so attainment compares like with
+like whatever the period: won revenue and deals won count each target for the share of its days
+that lie in the period (year to date on 30 November against quarterly targets counts Q1-Q3 whole
+and 61/92 of Q4); certified users, a level, is the highest overlapping target. A partner's
+targets never overlap each other (``services.targets``).
+
+Every figure rounds half up (``rounded``, ``per``, ``percent``: the one rounding rule of the
+performance app).
 """
 
 from dataclasses import dataclass, field
@@ -42,11 +51,13 @@ ONE_DAY = timedelta(days=1)
 
 @dataclass
 class TargetFigures:
-    """The targets set for a period (summed over the targets that lie within it)."""
+    """The target of a period, from every target that overlaps it (``period_targets``): won
+    revenue and deals won prorated by the days each target shares with the period and summed,
+    certified users the highest overlapping target. None where no overlapping target sets it."""
 
-    won_revenue: Decimal | None = None  # program currency
-    new_deals: int | None = None
-    certified_users: int | None = None
+    won_revenue: Decimal | None = None  # program currency, 2 places (prorated)
+    new_deals: Decimal | None = None  # one decimal (prorated: 61/92 of 300 is 198.9)
+    certified_users: int | None = None  # a level: not prorated
 
     def is_set(self) -> bool:
         return any(v is not None for v in (self.won_revenue, self.new_deals, self.certified_users))
@@ -184,22 +195,65 @@ def _limit(queryset, partner_ids, lookup: str = "partner_id"):
     return queryset if partner_ids is None else queryset.filter(**{f"{lookup}__in": partner_ids})
 
 
-def _percent(part, whole) -> Decimal | None:
-    if not whole:
+def rounded(value, places: str = "0.1") -> Decimal:
+    """``value`` rounded half up to ``places`` ("0.1", "0.01", "1"): the one rounding rule of
+    every figure of the performance app (Python's and Decimal's default is half even)."""
+    return Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def per(value, count, places: str = "0.1") -> Decimal | None:
+    """``value / count`` rounded half up to ``places``; None when there is nothing to divide by
+    (``count`` zero or None) or nothing to divide (``value`` None)."""
+    if not count or value is None:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return rounded(Decimal(value) / Decimal(count), places)
+
+
+def percent(part, whole, places: str = "0.1") -> Decimal | None:
+    """``part`` of ``whole`` in percent, rounded half up to ``places``; None when ``whole`` is
+    zero or None or ``part`` is None."""
+    if part is None:
+        return None
+    return per(Decimal(part) * 100, whole, places)
 
 
 def _days(duration: timedelta | None, count: int) -> Decimal | None:
-    if not count or duration is None:
-        return None
-    return (Decimal(duration.total_seconds()) / 86400 / count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None if duration is None else per(Decimal(duration.total_seconds()) / 86400, count)
 
 
 def _hours(duration: timedelta | None, count: int) -> Decimal | None:
-    if not count or duration is None:
-        return None
-    return (Decimal(duration.total_seconds()) / 3600 / count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None if duration is None else per(Decimal(duration.total_seconds()) / 3600, count)
+
+
+def overlap_days(start: date, end: date, first: date, last: date) -> int:
+    """How many days [first, last] shares with [start, end] (both inclusive; 0 when none)."""
+    return max(0, (min(end, last) - max(start, first)).days + 1)
+
+
+def period_targets(rows, *, start: date, end: date) -> TargetFigures:
+    """The target of the period ``start``..``end`` from the target rows that overlap it (dicts or
+    objects with ``period_start``, ``period_end``, ``won_revenue``, ``new_deals``,
+    ``certified_users``). Won revenue and deals won are flows: each target counts for the share of
+    its days that lie in the period (a quarterly target of 300 deals counts 61/92 of 300 in a year
+    to date ending 30 November), summed, then rounded half up (won revenue to cents, deals to one
+    decimal). Certified users is a level: the highest target among the overlapping ones, whole."""
+    figures = TargetFigures()
+    revenue = deals = None
+    for row in rows:
+        get = row.get if isinstance(row, dict) else (lambda key, row=row: getattr(row, key))
+        first, last = get("period_start"), get("period_end")
+        share = Decimal(overlap_days(start, end, first, last)) / Decimal((last - first).days + 1)
+        if not share:
+            continue
+        if get("won_revenue") is not None:
+            revenue = (revenue or Decimal("0")) + get("won_revenue") * share
+        if get("new_deals") is not None:
+            deals = (deals or Decimal("0")) + get("new_deals") * share
+        if get("certified_users") is not None:
+            figures.certified_users = max(figures.certified_users or 0, get("certified_users"))
+    figures.won_revenue = None if revenue is None else rounded(revenue, "0.01")
+    figures.new_deals = None if deals is None else rounded(deals, "0.1")
+    return figures
 
 
 def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) -> dict[int, Scorecard]:
@@ -274,7 +328,7 @@ def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) 
             card.registrations = row["registrations"]
             card.won_deals = row["won"]
             card.lost_deals = row["lost"]
-            card.win_rate = _percent(row["won"], row["won"] + row["lost"])
+            card.win_rate = percent(row["won"], row["won"] + row["lost"])
             card.avg_days_to_close = _days(row["close_time"], row["closed_with_start"])
             card.avg_approval_hours = _hours(row["approval_time"], row["approved"])
         for (pk, code), count in won_counts.items():
@@ -351,20 +405,15 @@ def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) 
             if row["partner_id"] in cards:
                 add_money(cards[row["partner_id"]].commission_paid, row["currency"], row["total"])
 
-        # Targets that lie within the period, summed figure by figure.
-        for target in _limit(Target.objects.filter(period_start__gte=start, period_end__lte=end), limit).values(
-            "partner_id", "won_revenue", "new_deals", "certified_users"
+        # Targets that overlap the period, each prorated by its days in the period.
+        target_rows: dict[int, list[dict]] = {}
+        for row in _limit(Target.objects.filter(period_start__lte=end, period_end__gte=start), limit).values(
+            "partner_id", "period_start", "period_end", "won_revenue", "new_deals", "certified_users"
         ):
-            figures = cards[target["partner_id"]].target if target["partner_id"] in cards else None
-            if figures is None:
-                continue
-            if target["won_revenue"] is not None:
-                figures.won_revenue = (figures.won_revenue or Decimal("0")) + target["won_revenue"]
-            if target["new_deals"] is not None:
-                figures.new_deals = (figures.new_deals or 0) + target["new_deals"]
-            if target["certified_users"] is not None:
-                # Certified users is a level, not a sum: the highest target set within the period.
-                figures.certified_users = max(figures.certified_users or 0, target["certified_users"])
+            target_rows.setdefault(row["partner_id"], []).append(row)
+        for pk, rows in target_rows.items():
+            if pk in cards:
+                cards[pk].target = period_targets(rows, start=start, end=end)
 
         rates = exchange_rates(end)
     for card in cards.values():
@@ -377,11 +426,9 @@ def attainment(card: Scorecard) -> dict[str, Decimal | None]:
     """Each target's attainment in percent (None where no target is set or it is zero)."""
     target = card.target
     return {
-        "won_revenue": _percent(card.won_revenue_total, target.won_revenue)
-        if card.won_revenue_total is not None
-        else None,
-        "new_deals": _percent(card.won_deals, target.new_deals),
-        "certified_users": _percent(card.certified_users, target.certified_users),
+        "won_revenue": percent(card.won_revenue_total, target.won_revenue),
+        "new_deals": percent(card.won_deals, target.new_deals),
+        "certified_users": percent(card.certified_users, target.certified_users),
     }
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from partners.models import Partner
 
 from ..models import Target
-from .scorecards import Scorecard, scorecards
+from .scorecards import Scorecard, percent, scorecards
 
 # Upcoming targets shown beside the current one (a year of quarterly targets).
 UPCOMING_SHOWN = 4
@@ -23,7 +23,7 @@ class FigureProgress:
 
     key: str  # "won_revenue" | "new_deals" | "certified_users"
     label: str  # "Won revenue", "Deals won", "Certified users"
-    target: Decimal | int  # won revenue: Decimal in ``currency``; the others: int
+    target: Decimal | int  # won revenue: Decimal in ``currency``; deals: int (Decimal when prorated); users: int
     actual: Decimal | int | None  # None: not started, or won revenue in a currency without a rate
     percent: Decimal | None  # actual of target, one decimal (above 100 when exceeded); None as above or target 0
     currency: str | None = None  # the program currency for won revenue, else None
@@ -40,13 +40,9 @@ class TargetProgress:
     figures: list[FigureProgress] = field(default_factory=list)  # only the figures the target sets
 
 
-def _percent(actual, target) -> Decimal | None:
-    if actual is None or not target:
-        return None
-    return (Decimal(actual) * 100 / Decimal(target)).quantize(Decimal("0.1"))
-
-
-def _figures(target: Target, card: Scorecard | None, currency: str) -> list[FigureProgress]:
+def progress_of(target, card: Scorecard | None, currency: str) -> list[FigureProgress]:
+    """One ``FigureProgress`` per figure ``target`` sets (a ``Target`` or a scorecard's
+    ``TargetFigures``), with ``card``'s actuals (None: not started)."""
     actuals = {}
     if card is not None:
         actuals = {
@@ -66,7 +62,7 @@ def _figures(target: Target, card: Scorecard | None, currency: str) -> list[Figu
                 label=label,
                 target=wanted,
                 actual=actual,
-                percent=_percent(actual, wanted),
+                percent=percent(actual, wanted),
                 currency=currency if key == "won_revenue" else None,
             )
         )
@@ -104,7 +100,7 @@ def targets_of(*, partner: Partner | int, on: date | None = None) -> list[Target
                 state="current",
                 days_left=(target.period_end - on).days + 1,
                 scorecard=card,
-                figures=_figures(target, card, card.program_currency),
+                figures=progress_of(target, card, card.program_currency),
             )
         )
     for target in upcoming:
@@ -114,7 +110,7 @@ def targets_of(*, partner: Partner | int, on: date | None = None) -> list[Target
                 state="upcoming",
                 days_left=(target.period_end - target.period_start).days + 1,
                 scorecard=None,
-                figures=_figures(target, None, settings.PRM_PROGRAM_CURRENCY),
+                figures=progress_of(target, None, settings.PRM_PROGRAM_CURRENCY),
             )
         )
     return out

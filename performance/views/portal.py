@@ -1,7 +1,9 @@
 """The partner's own scorecard in the portal (/portal/scorecard/): the figures of a period it
-picks, the targets set for that period and how far it got, where it stands against its tier, and
-twelve months of trends. Everything is read through ``performance.selectors`` for the signed-in
-user's organization only; the page takes no id, so there is nothing of another partner to ask for.
+picks, the period's target (every target overlapping it, prorated by its days in the period) and
+how far it got, its current and upcoming targets ("Your targets", each with progress over its own
+period), where it stands against its tier, and twelve months of trends. Everything is read
+through ``performance.selectors`` for the signed-in user's organization only; the page takes no
+id, so there is nothing of another partner to ask for.
 """
 
 from dataclasses import dataclass
@@ -20,9 +22,10 @@ from prm.portal import partner_required
 from prm.templatetags.prm import figure
 
 from .. import selectors
-from ..charts import Chart, Series
+from ..charts import chart_has_data, trend_charts
 from ..models import quarter_end, quarter_label, quarter_start
 from ..selectors.scorecards import as_of
+from ..selectors.targets import FigureProgress, TargetProgress, progress_of, targets_of
 
 # (value, label): what the period picker offers. The first is the default.
 PERIODS = [
@@ -216,51 +219,63 @@ def _bar(actual, required) -> int:
     return max(0, min(100, int(Decimal(actual) * 100 / Decimal(required))))
 
 
-def target_progress(card) -> list[Progress]:
-    target, currency = card.target, card.program_currency
+def count_text(value) -> str:
+    """A count, or a prorated one: "4" for 4 or 4.0, "2.7" for 2.7, thousands separated."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return figure(value)
+
+
+def target_rows(figures: list[FigureProgress], *, started: bool = True) -> list[Progress]:
+    """The bars of a target's figures (``selectors.targets.progress_of``): the period's prorated
+    target and each current or upcoming target of "Your targets" read the same way."""
     rows = []
-    if target.won_revenue is not None:
-        actual = card.won_revenue_total
+    for f in figures:
+        show = (lambda v, c=f.currency: format_money(v, c)) if f.currency else count_text
+        if not started:
+            words = "not started yet"
+        elif f.percent is None:
+            words = "not known yet"
+        else:
+            words = f"{figure(f.percent)}% of the target"
         rows.append(
             Progress(
-                "won_revenue",
-                "Won revenue",
-                "–" if actual is None else format_money(actual, currency),
-                format_money(target.won_revenue, currency),
-                _bar(actual, target.won_revenue),
-                _attainment_words(card.attainment.get("won_revenue")),
-                actual is not None and actual >= target.won_revenue,
-            )
-        )
-    if target.new_deals is not None:
-        rows.append(
-            Progress(
-                "new_deals",
-                "Deals won",
-                figure(card.won_deals),
-                figure(target.new_deals),
-                _bar(card.won_deals, target.new_deals),
-                _attainment_words(card.attainment.get("new_deals")),
-                card.won_deals >= target.new_deals,
-            )
-        )
-    if target.certified_users is not None:
-        rows.append(
-            Progress(
-                "certified_users",
-                "Certified users",
-                figure(card.certified_users),
-                figure(target.certified_users),
-                _bar(card.certified_users, target.certified_users),
-                _attainment_words(card.attainment.get("certified_users")),
-                card.certified_users >= target.certified_users,
+                f.key,
+                f.label,
+                "–" if f.actual is None else show(f.actual),
+                show(f.target),
+                _bar(f.actual, f.target),
+                words,
+                f.actual is not None and f.actual >= f.target,
             )
         )
     return rows
 
 
-def _attainment_words(percent) -> str:
-    return "not known yet" if percent is None else f"{figure(percent)}% of the target"
+def target_period_name(target) -> str:
+    """ "Q2 2026" for a calendar quarter, else "1 Jan 2026 – 31 Mar 2027"."""
+    first, last = target.period_start, target.period_end
+    if first == quarter_start(first) and last == quarter_end(first):
+        return quarter_label(first)
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def your_targets(progress: list[TargetProgress]) -> list[dict]:
+    """The partner's current and upcoming targets (``selectors.targets.targets_of``), each with
+    its name, state and bars over its own period."""
+    return [
+        {
+            "id": p.target.pk,
+            "prefix": f"your-target-{p.target.pk}",
+            "name": target_period_name(p.target),
+            "start": p.target.period_start,
+            "end": p.target.period_end,
+            "state": p.state,
+            "days_left": p.days_left,
+            "rows": target_rows(p.figures, started=p.state == "current"),
+        }
+        for p in progress
+    ]
 
 
 REQUIREMENT_LABELS = {"won_revenue_12m": "Won revenue, last 12 months", "certified_users": "Certified users"}
@@ -291,64 +306,6 @@ def _sentence(text: str) -> str:
     return text if not text or text.endswith(".") else f"{text}."
 
 
-# --- trends ---------------------------------------------------------------------------------------
-
-
-def trend_charts(trend, currency: str) -> list[tuple[Chart, bool]]:
-    """The three trend charts, each with whether it has anything to draw."""
-    labels = [f"{m.month:%b %Y}" for m in trend]
-    span = f"from {labels[0]} to {labels[-1]}"
-    revenue = [m.won_revenue_total for m in trend]
-    registrations = [m.registrations for m in trend]
-    won = [m.won_deals for m in trend]
-    currencies = sorted({c for m in trend for c in m.commission_earned})
-    if len(currencies) == 1:
-        commission_series = [
-            Series("Commission earned", [m.commission_earned.get(currencies[0], Decimal("0")) for m in trend])
-        ]
-        commission_unit = currencies[0]
-    else:
-        commission_series = [
-            Series(f"Commission earned in {c}", [m.commission_earned.get(c, Decimal("0")) for m in trend])
-            for c in currencies
-        ]
-        commission_unit = ""
-    charts = [
-        Chart(
-            key="won-revenue",
-            title=f"Won revenue per month ({currency})",
-            labels=labels,
-            series=[Series("Won revenue", revenue)],
-            kind="line",
-            unit=currency,
-            summary=f"revenue of the deals won each month {span}, in {currency}",
-        ),
-        Chart(
-            key="deals",
-            title="Registrations and deals won",
-            labels=labels,
-            series=[Series("Registrations", registrations), Series("Deals won", won)],
-            kind="bar",
-            summary=f"registrations submitted and deals won each month {span}",
-        ),
-        Chart(
-            key="commission",
-            title="Commission earned per month",
-            labels=labels,
-            series=commission_series or [Series("Commission earned", [Decimal("0")] * len(trend))],
-            kind="line",
-            unit=commission_unit,
-            summary=f"commission booked each month {span}",
-        ),
-    ]
-    drawn = [
-        any(m.won_revenue for m in trend),
-        any(registrations) or any(won),
-        bool(currencies),
-    ]
-    return list(zip(charts, drawn, strict=True))
-
-
 # --- the page -------------------------------------------------------------------------------------
 
 
@@ -370,6 +327,7 @@ def scorecard(request):
     standing = selectors.standing(partner=partner, on=today)
     trend = selectors.monthly_trend(partner_ids=[partner.pk], end=as_of(end))
     charts = trend_charts(trend, settings.PRM_PROGRAM_CURRENCY)
+    drawn = [chart_has_data(c) for c in charts]
     return render(
         request,
         "performance/portal/scorecard.html",
@@ -380,13 +338,14 @@ def scorecard(request):
             "card": card,
             "figures": scorecard_figures(card),
             "activity": has_activity(card),
-            "targets": target_progress(card),
+            "targets": target_rows(progress_of(card.target, card, card.program_currency)),
+            "your_targets": your_targets(targets_of(partner=partner, on=today)),
             "standing": standing,
             "to_next": _sentence(standing.to_next()),
             "current_requirements": tier_progress(standing.current_requirements),
             "next_requirements": tier_progress(standing.next_requirements),
-            "charts": charts,
-            "trend_activity": any(drawn for _, drawn in charts),
+            "charts": list(zip(charts, drawn, strict=True)),
+            "trend_activity": any(drawn),
             "trend_end": as_of(end),
         },
     )

@@ -101,8 +101,8 @@ def test_a_partner_reads_its_own_scorecard_with_every_figure(partner_admin, acti
     assert body["avg_days_to_close"] == "15.0"  # (10 + 20) / 2
     assert body["avg_approval_hours"] is None
     assert body["target"] == {
-        "won_revenue": {"currency": "USD", "amount": "32000.00"},
-        "new_deals": 4,
+        "won_revenue": [{"currency": "USD", "amount": "32000.00"}],
+        "new_deals": "4.0",
         "certified_users": None,
     }
     assert body["attainment"] == {"won_revenue": "50.0", "new_deals": "50.0", "certified_users": None}
@@ -216,6 +216,28 @@ def test_the_openapi_schema_documents_the_endpoint(client):
     assert set(properties) == CONTRACT | ADDED
     target = schema["components"]["schemas"][properties["target"]["$ref"].rsplit("/", 1)[1]]
     assert set(target["properties"]) == {"won_revenue", "new_deals", "certified_users"}
+    assert target["properties"]["won_revenue"]["type"] == "array"
+    assert target["properties"]["won_revenue"].get("nullable") is True
+    assert target["properties"]["new_deals"]["type"] == "string"
+    assert "prorated" in target["properties"]["new_deals"]["description"].lower()
+
+
+def test_a_target_reaching_past_the_period_is_prorated_in_the_api(partner_admin, activity):
+    # Q2 2025 has 91 days; April has 30: 32,000.00 x 30/91 = 10,549.45; 4 x 30/91 = 1.318... -> 1.3.
+    response = api_client_for(partner_admin).get(url(partner_admin.partner_id, "start=2025-04-01&end=2025-04-30"))
+    body = response.json()
+    assert body["target"] == {
+        "won_revenue": [{"currency": "USD", "amount": "10549.45"}],
+        "new_deals": "1.3",
+        "certified_users": None,
+    }
+    assert body["attainment"] == {"won_revenue": "94.8", "new_deals": "76.9", "certified_users": None}
+
+
+def test_no_target_is_null_in_the_api(partner_admin, activity):
+    body = api_client_for(partner_admin).get(url(partner_admin.partner_id, "start=2024-01-01&end=2024-12-31")).json()
+    assert body["target"] == {"won_revenue": None, "new_deals": None, "certified_users": None}
+    assert body["attainment"] == {"won_revenue": None, "new_deals": None, "certified_users": None}
 
 
 def _busy(partner, n: int) -> None:

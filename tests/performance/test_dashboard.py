@@ -151,6 +151,25 @@ def test_registrations_per_month_and_the_average_approval_time_of_each_month(cli
     assert [listed(client, link) for link in approval.links] == [2, 2, 0, 0, 0, 0]
 
 
+def test_an_average_approval_time_of_1_05_hours_reads_1_1_rounded_half_up(client, manager):
+    partner = PartnerFactory()
+    submitted = at(date(2025, 3, 10), 9)
+    DealFactory(partner=partner, submitted_at=submitted, approved_at=submitted + timedelta(hours=1))
+    DealFactory(partner=partner, submitted_at=submitted, approved_at=submitted + timedelta(minutes=66))
+    board = dashboard(client, manager)
+    # (60 + 66) / 2 = 63 minutes = 1.05 h: 1.1, never the 1.0 of Python's half-even rounding.
+    assert chart(board, "approval-time").series[0].values[2] == Decimal("1.1")
+    assert figure(board, "deals", "Average approval time").value == Decimal("1.1")
+
+
+def test_a_partner_sourced_share_of_12_25_percent_reads_12_3(client, manager):
+    partner = PartnerFactory()
+    DealFactory(partner=partner, won=True, amount="490.00", closed_on=date(2025, 4, 2))
+    DealFactory(partner=partner, won=True, amount="3510.00", source="vendor", closed_on=date(2025, 4, 3))
+    board = dashboard(client, manager)
+    assert figure(board, "revenue", "Partner-sourced share of won revenue").value == Decimal("12.3")  # 490 of 4,000
+
+
 # --- revenue ------------------------------------------------------------------------------------
 
 

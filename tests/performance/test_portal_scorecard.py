@@ -364,6 +364,49 @@ def test_targets_of_the_period_show_with_their_attainment(client, acme, partner_
     assert "5,555,555" not in html  # the rival's target
 
 
+def test_a_period_longer_than_the_target_prorates_it(client, acme, partner_admin):
+    # This year: the Q2 target (91 days) lies wholly inside 2026, so it counts whole.
+    client.force_login(partner_admin)
+    rows = {r.key: (r.actual, r.required) for r in client.get(URL, {"period": "this_year"}).context["targets"]}
+    assert rows["new_deals"] == ("3", "4")
+    # The last 12 months (21 May 2025 - 20 May 2026) hold 50 of Q2's 91 days: 100,000 x 50/91 = 54,945.05
+    # and 4 x 50/91 = 2.197... -> 2.2 deals; certified users is a level, 3 whatever the days.
+    response = client.get(URL, {"period": "last_12_months"})
+    rows = {r.key: (r.actual, r.required, r.words) for r in response.context["targets"]}
+    assert rows == {
+        "won_revenue": ("79,000.00 USD", "54,945.05 USD", "143.8% of the target"),  # 79,000 / 54,945.05
+        "new_deals": ("4", "2.2", "181.8% of the target"),
+        "certified_users": ("2", "3", "66.7% of the target"),
+    }
+
+
+def test_your_targets_shows_the_current_and_upcoming_targets_whatever_the_period(client, acme, partner_admin):
+    Target.objects.create(partner=acme, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30), new_deals=6)
+    Target.objects.create(partner=acme, period_start=date(2025, 1, 1), period_end=date(2025, 3, 31), new_deals=9)
+    client.force_login(partner_admin)
+    response = client.get(URL, {"period": "last_year"})
+    # The period's figures compare with the targets overlapping 2025 (Q1 2025 only) ...
+    assert [(r.key, r.actual, r.required) for r in response.context["targets"]] == [("new_deals", "1", "9")]
+    # ... while "Your targets" always shows the current and upcoming ones, each over its own period.
+    ours = response.context["your_targets"]
+    assert [(t["name"], t["state"], t["days_left"]) for t in ours] == [
+        ("Q2 2026", "current", 42),  # 20 May to 30 June, both included
+        ("Q3 2026", "upcoming", 92),
+    ]
+    current = {r.key: (r.actual, r.required, r.words) for r in ours[0]["rows"]}
+    assert current == {
+        "won_revenue": ("62,000.00 USD", "100,000.00 USD", "62.0% of the target"),
+        "new_deals": ("2", "4", "50.0% of the target"),
+        "certified_users": ("2", "3", "66.7% of the target"),
+    }
+    assert [(r.key, r.actual, r.required, r.words) for r in ours[1]["rows"]] == [
+        ("new_deals", "–", "6", "not started yet")
+    ]
+    html = response.content.decode()
+    assert "Your targets" in html and "Q2 2026 · current, 42 days left" in html
+    assert f'id="your-target-{ours[0]["id"]}-won_revenue-label"' in html
+
+
 def test_a_period_without_target_says_so_plainly(client, acme, partner_admin):
     client.force_login(partner_admin)
     response = client.get(URL, {"period": "last_quarter"})
@@ -430,14 +473,14 @@ def test_the_trend_charts_hold_twelve_months_of_the_partners_own_figures(client,
     assert by_month["May 2026"] == Decimal("22000.00")
     assert sum(v for v in revenue.series[0].values) == Decimal("79000.00")
     deals, _ = charts["deals"]
-    assert [s.label for s in deals.series] == ["Registrations", "Deals won"]
+    assert [s.label for s in deals.series] == ["Registrations submitted", "Deals won"]
     assert sum(deals.series[0].values) == 7 and sum(deals.series[1].values) == 4
     commission, _ = charts["commission"]
-    assert [s.label for s in commission.series] == ["Commission earned in EUR", "Commission earned in USD"]
+    assert [s.label for s in commission.series] == ["Commission earned (EUR)", "Commission earned (USD)"]
     html = response.content.decode()
     assert html.count("<canvas data-chart=") == 3
     assert 'src="/static/vendor/chartjs/chart.umd.js"' in html and 'src="/static/js/charts.js"' in html
-    assert "Figures of “Won revenue per month (USD)” as a table" in html
+    assert "Figures of “Won revenue by month (USD)” as a table" in html
     assert "<script>" not in html and "style=" not in html  # the CSP forbids both
 
 
@@ -526,15 +569,20 @@ def test_the_page_runs_a_constant_number_of_queries_whatever_the_data(client, ac
         certify(person, course, date(2026, 5, 5))
     for i in range(20):
         CommissionLineFactory(partner=acme, amount=str(10 + i), currency="USD", booked_on=date(2026, 5, 11))
-    for i in range(5):
+    # Targets never overlap: more past ones in this year, and upcoming ones (shown under "Your targets").
+    for i in range(3):
         Target.objects.create(partner=acme, period_start=date(2026, i + 1, 1), period_end=date(2026, i + 1, 28))
+    for i in range(6):
+        Target.objects.create(
+            partner=acme, period_start=date(2026, i + 7, 1), period_end=date(2026, i + 7, 28), new_deals=i
+        )
     other = PartnerFactory(name="Initech")
     for i in range(20):
         won(other, 500, "USD", date(2026, 3, 1), date(2026, 3, 5))
 
     large = page_queries(client)
     assert large == small
-    assert small <= 30, small
+    assert small <= 42, small  # the period's scorecard, the current target's (Your targets), tier, trend
 
 
 def test_a_partner_without_a_tier_sees_what_the_entry_tier_asks(client, tiers, partner, partner_admin):

@@ -396,22 +396,94 @@ def test_attainment_of_each_target_figure(partner, deals):
     }
 
 
-def test_targets_within_a_longer_period_add_up_and_certified_users_is_the_highest(partner):
-    Target.objects.create(partner=partner, period_start=date(2025, 1, 1), period_end=BEFORE, won_revenue=d("100.00"))
+def test_targets_within_a_longer_period_count_whole_and_certified_users_is_the_highest(partner):
+    Target.objects.create(
+        partner=partner, period_start=date(2025, 1, 1), period_end=BEFORE, won_revenue=d("100.00"), certified_users=2
+    )
     Target.objects.create(
         partner=partner, period_start=START, period_end=END, won_revenue=d("200.50"), new_deals=3, certified_users=5
     )
-    may = (date(2025, 5, 1), date(2025, 5, 31))
-    Target.objects.create(partner=partner, period_start=may[0], period_end=may[1], certified_users=2)
-    # Reaching past the period's end: not within it.
-    Target.objects.create(partner=partner, period_start=date(2025, 6, 1), period_end=AFTER, new_deals=50)
+    # After the period: it does not overlap, so it does not count.
+    Target.objects.create(partner=partner, period_start=AFTER, period_end=date(2025, 12, 31), new_deals=50)
     deal(partner, "won", amount="150.25", submitted=at(START), closed_on=date(2025, 2, 1))
 
     card = scorecard(partner=partner, start=date(2025, 1, 1), end=END)
 
-    assert (card.target.won_revenue, card.target.new_deals, card.target.certified_users) == (d("300.50"), 3, 5)
+    assert (card.target.won_revenue, card.target.new_deals, card.target.certified_users) == (
+        d("300.50"),
+        d("3.0"),
+        5,
+    )
     assert card.attainment["won_revenue"] == d("50.0")  # 150.25 of 300.50
     assert card.attainment["new_deals"] == d("33.3")  # 1 of 3
+
+
+def test_targets_reaching_past_the_period_count_for_their_days_in_it(partner):
+    # Q1 (90 days) shares 15 Feb - 31 Mar with the period: 45 days; Q2 (91 days) 1 Apr - 15 May: 45.
+    Target.objects.create(
+        partner=partner, period_start=date(2025, 1, 1), period_end=BEFORE, won_revenue=d("100.00"), certified_users=2
+    )
+    Target.objects.create(
+        partner=partner, period_start=START, period_end=END, won_revenue=d("200.50"), new_deals=3, certified_users=5
+    )
+    deal(partner, "won", amount="150.25", submitted=at(date(2025, 2, 20)), closed_on=date(2025, 3, 1))
+
+    card = scorecard(partner=partner, start=date(2025, 2, 15), end=date(2025, 5, 15))
+
+    # 100.00 x 45/90 + 200.50 x 45/91 = 50 + 99.148351... = 149.15; 3 x 45/91 = 1.4835... = 1.5;
+    # certified users is a level: the highest overlapping target, not prorated.
+    assert (card.target.won_revenue, card.target.new_deals, card.target.certified_users) == (
+        d("149.15"),
+        d("1.5"),
+        5,
+    )
+    assert card.attainment == {
+        "won_revenue": d("100.7"),  # 150.25 of 149.15 = 100.737...
+        "new_deals": d("66.7"),  # 1 of 1.5
+        "certified_users": d("0.0"),  # 0 of 5
+    }
+
+
+def test_prorated_targets_round_half_up(partner):
+    # One day of a four-day target: 0.10 / 4 = 0.025 -> 0.03 and 1 / 4 = 0.25 -> 0.3 (half even: 0.02, 0.2).
+    Target.objects.create(
+        partner=partner, period_start=START, period_end=date(2025, 4, 4), won_revenue=d("0.10"), new_deals=1
+    )
+    card = scorecard(partner=partner, start=date(2025, 4, 4), end=date(2025, 4, 30))
+    assert (card.target.won_revenue, card.target.new_deals) == (d("0.03"), d("0.3"))
+
+
+def test_year_to_date_on_30_november_prorates_the_fourth_quarter(partner):
+    quarters = [
+        (date(2026, 1, 1), date(2026, 3, 31), 3),
+        (date(2026, 4, 1), date(2026, 6, 30), 4),
+        (date(2026, 7, 1), date(2026, 9, 30), 5),
+        (date(2026, 10, 1), date(2026, 12, 31), 6),
+    ]
+    for first, last, users in quarters:
+        Target.objects.create(
+            partner=partner,
+            period_start=first,
+            period_end=last,
+            won_revenue=d("100000.00"),
+            new_deals=10,
+            certified_users=users,
+        )
+    for month in (2, 5, 8):
+        deal(partner, "won", amount="95000.00", submitted=at(date(2026, month, 1)), closed_on=date(2026, month, 20))
+
+    card = scorecard(partner=partner, start=date(2026, 1, 1), end=date(2026, 11, 30))
+
+    # Q1-Q3 whole, Q4 for 61 of its 92 days: 300,000 + 100,000 x 61/92 = 366,304.347... -> 366,304.35;
+    # deals 30 + 10 x 61/92 = 36.630... -> 36.6; certified users the highest: 6.
+    assert (card.target.won_revenue, card.target.new_deals, card.target.certified_users) == (
+        d("366304.35"),
+        d("36.6"),
+        6,
+    )
+    # 285,000 of 366,304.35 is 77.8% (the old rule, Q1-Q3 only, said 95.0%); 3 of 36.6 deals is 8.2%.
+    assert card.attainment["won_revenue"] == d("77.8")
+    assert card.attainment["new_deals"] == d("8.2")
 
 
 def test_a_target_of_zero_has_no_attainment(partner):

@@ -75,13 +75,18 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
+def _key_figures(figures: QbrFigures) -> list[tuple[str, str, str]]:
+    """(label, value, note): the note reads under the value (the won revenue's total in the
+    program currency sits with the won revenue, not at the foot of the table)."""
     card, currency = figures.card, figures.card.program_currency
     answers = f"{card.nps_responses} answer{plural(card.nps_responses)}"
     nps = "—" if card.nps is None else f"{card.nps} ({answers})"
     disputes = f"{card.open_disputes:,} dispute{plural(card.open_disputes)}"
-    return [
-        ("Won revenue", money_text(card.won_revenue, currency)),
+    revenue_note = _total_note(card.won_revenue, card.won_revenue_total, card.missing_rates, currency, figures.end)
+    # Point-in-time: at the quarter's end once it is over, today while it runs (figures.on).
+    open_cases = "Open cases at quarter end" if figures.on >= figures.end else "Open cases today"
+    rows = [
+        ("Won revenue", money_text(card.won_revenue, currency), revenue_note),
         ("Deals won", f"{card.won_deals:,}"),
         ("Pipeline (open registrations)", money_text(card.pipeline, currency)),
         ("Deals lost", f"{card.lost_deals:,}"),
@@ -93,11 +98,19 @@ def _key_figures(figures: QbrFigures) -> list[tuple[str, str]]:
         ("Certified users", f"{card.certified_users:,}"),
         ("Course completions", f"{card.course_completions:,}"),
         ("Content downloads", f"{card.content_downloads:,}"),
-        ("Open cases at quarter end", f"{card.open_cases:,} ({disputes})"),
+        (open_cases, f"{card.open_cases:,} ({disputes})"),
         ("Partner satisfaction (NPS)", nps),
         ("Commission earned", money_text(card.commission_earned, currency)),
         ("Commission paid", money_text(card.commission_paid, currency)),
     ]
+    return [row if len(row) == 3 else (*row, "") for row in rows]
+
+
+def _converted(deal, currency: str) -> str:
+    """A top deal's amount in the program currency: empty when it is in it already."""
+    if deal.currency == currency:
+        return ""
+    return "no rate" if deal.worth is None else format_money(deal.worth, currency)
 
 
 def _in_pairs(items: list) -> list[list]:
@@ -149,10 +162,21 @@ def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
             "customer": deal.customer_name,
             "closed_on": deal.closed_on,
             "amount": format_money(deal.won_amount, deal.currency),
-            "converted": "" if deal.currency == currency or deal.worth is None else format_money(deal.worth, currency),
+            "converted": _converted(deal, currency),
         }
         for deal in figures.top_deals
     ]
+    chart_items = []
+    for chart in charts:
+        empty = not any(value for series in chart.series for value in series.values)
+        chart_items.append(
+            {
+                "chart": chart,
+                "empty": empty,
+                "svg": "" if empty else render_svg(chart, width=CHART_WIDTH, height=CHART_HEIGHT, unit="pt"),
+                "rows": [(s.label, [table_value(v) for v in s.values]) for s in chart.series],
+            }
+        )
     return {
         "review": review,
         "partner": figures.partner,
@@ -164,19 +188,11 @@ def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
         "prepared_on": timezone.localdate(),
         "currency": currency,
         "key_figure_rows": _in_pairs(_key_figures(figures)),
-        "revenue_note": _total_note(
-            card.won_revenue, card.won_revenue_total, card.missing_rates, currency, figures.end
-        ),
         "targets": _targets(figures),
-        "charts": [
-            {
-                "chart": chart,
-                "svg": render_svg(chart, width=CHART_WIDTH, height=CHART_HEIGHT, unit="pt"),
-                "rows": [(s.label, [table_value(v) for v in s.values]) for s in chart.series],
-            }
-            for chart in charts
-        ],
+        "charts": chart_items,
         "top_deals": top_deals,
+        # The "In USD" column only when a deal is in another currency.
+        "top_deals_converted": any(deal.currency != currency for deal in figures.top_deals),
         "won_deals": card.won_deals,
         "certifications": figures.certifications,
         "certifications_current": figures.certifications_current,
@@ -185,6 +201,7 @@ def qbr_context(review: QuarterlyReview, figures: QbrFigures) -> dict:
         "cases_opened": figures.cases_opened,
         "cases_resolved": figures.cases_resolved,
         "cases_open_now": figures.cases_open_now,
+        "cases_open_at_end": card.open_cases,
         "tier": standing.tier if standing else None,
         "to_next_tier": standing.to_next() if standing else "",
         "goals": [line.strip() for line in review.goals.splitlines() if line.strip()],

@@ -153,7 +153,9 @@ def _axis_range(chart: Chart) -> tuple[float, float]:
 
 
 def _whole(chart: Chart) -> bool:
-    return all(isinstance(v, int) or v is None for s in chart.series for v in s.values)
+    """Whole-number ticks when every value is whole (counts, and money without cents such as an
+    empty month's 0.00): no 0.2 steps on an axis of whole figures."""
+    return all(v is None or Decimal(v) == Decimal(v).to_integral_value() for s in chart.series for v in s.values)
 
 
 def render_svg(chart: Chart, *, width: int = 500, height: int = 190, unit: str = "") -> SafeString:

@@ -22,6 +22,7 @@ from prm.money import currency_choices, format_money
 from ..models import ProgramCost, quarter_label, quarter_start
 from ..selectors.evaluation import Evaluation, QuarterEvaluation, program_evaluation
 from ..services.evaluation import program_cost_save
+from .filters import QuarterFilter
 from .qbr import QuarterChoiceField, recent_quarters
 
 QUARTERS_EVALUATED = 20  # five years to choose from
@@ -49,7 +50,7 @@ class ProgramCostForm(forms.ModelForm):
 class ProgramCostAdmin(AuditedAdmin):
     form = ProgramCostForm
     list_display = ["quarter_name", "category", "description", "amount_display", "entered_by", "entered_at"]
-    list_filter = ["quarter", "category", "currency"]
+    list_filter = [QuarterFilter, "category", "currency"]
     search_fields = ["description"]
     list_select_related = ["entered_by"]
     change_list_template = "admin/performance/programcost/change_list.html"

@@ -23,6 +23,7 @@ from prm.scoping import scopes_disabled
 from ..models import QbrPack, QuarterlyReview, quarter_label, quarter_start
 from ..pdf import qbr_filename
 from ..services import qbr as services
+from .filters import QuarterFilter
 
 QUARTERS_OFFERED = 8
 
@@ -106,7 +107,7 @@ def _document(review: QuarterlyReview) -> str:
 class QuarterlyReviewAdmin(AuditedAdmin):
     form = QuarterlyReviewForm
     list_display = ["partner", "quarter_name", "document", "rendered_at", "requested_by"]
-    list_filter = ["quarter", "pdf_status"]
+    list_filter = [QuarterFilter, "pdf_status"]
     search_fields = ["partner__name"]
     list_select_related = ["partner", "requested_by"]
     autocomplete_fields = ["partner"]
@@ -216,7 +217,7 @@ class QbrPackAdmin(admin.ModelAdmin):
 
     form = QbrPackForm
     list_display = ["__str__", "status", "progress", "requested_by", "requested_at", "finished_at", "download"]
-    list_filter = ["status", "quarter"]
+    list_filter = ["status", QuarterFilter]
     list_select_related = ["requested_by"]
     change_form_template = "admin/performance/qbrpack/change_form.html"
 

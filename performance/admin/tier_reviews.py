@@ -64,7 +64,7 @@ class DismissForm(forms.Form):
 
 @admin.register(TierReview)
 class TierReviewAdmin(AuditedAdmin):
-    list_display = ["partner", "change", "direction", "reasons_text", "status", "proposed_at"]
+    list_display = ["partner", "change", "direction", "reasons_text", "evaluated", "status", "proposed_at"]
     list_filter = [StatusFilter, "direction"]
     list_select_related = ["partner", "current_tier", "proposed_tier"]
     search_fields = ["partner__name"]
@@ -104,6 +104,10 @@ class TierReviewAdmin(AuditedAdmin):
         before = review.current_tier.name if review.current_tier_id else "No tier"
         after = review.proposed_tier.name if review.proposed_tier_id else "no tier"
         return f"{before} → {after}"
+
+    @admin.display(description="evaluated on (figures as of)", ordering="evaluated_on")
+    def evaluated(self, review):
+        return review.evaluated_on
 
     @admin.display(description="reasons")
     def reasons_text(self, review):

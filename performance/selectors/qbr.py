@@ -50,7 +50,7 @@ class QbrFigures:
     end: date  # last day
     on: date  # the day point-in-time figures are read on: the quarter's end, or today
     card: Scorecard
-    trend: list[MonthFigures]  # the 12 months up to the quarter's last month
+    trend: list[MonthFigures]  # the 12 months up to the last month begun: the quarter's last, or today's
     standing: Standing | None
     top_deals: list[DealRegistration] = field(default_factory=list)  # won in the quarter, by amount
     certifications: list[Certification] = field(default_factory=list)  # current on ``on``
@@ -82,7 +82,8 @@ def qbr_figures(*, partner: Partner | int, quarter: date) -> QbrFigures:
     with scopes_disabled():
         partner = partner if isinstance(partner, Partner) else Partner.objects.select_related("tier").get(pk=partner)
         card = scorecard(partner=partner.pk, start=quarter, end=end)
-        trend = monthly_trend(partner_ids=[partner.pk], end=end, months=12)
+        # A quarter in progress ends its trend at today's month: a month not begun is no zero.
+        trend = monthly_trend(partner_ids=[partner.pk], end=on, months=12)
         rates = exchange_rates(end)
         figures = QbrFigures(
             partner=partner,

@@ -277,3 +277,24 @@ def test_a_negative_cost_is_refused_on_the_field(client, manager):
     assert response.status_code == 200
     assert "amount" in response.context["adminform"].form.errors
     assert not ProgramCost.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["quarterlyreview", "programcost", "qbrpack"])
+def test_the_quarter_filter_lists_the_quarters_that_exist(client, admin_user, partner, model):
+    q, earlier = last_quarter(), previous(last_quarter())
+    for quarter in (q, earlier):
+        if model == "quarterlyreview":
+            QuarterlyReview.objects.create(partner=partner, quarter=quarter)
+        elif model == "programcost":
+            ProgramCost.objects.create(quarter=quarter, category="other", description="Cost", amount=1, currency="USD")
+        else:
+            QbrPack.objects.create(quarter=quarter, requested_by=admin_user)
+    client.force_login(admin_user)
+    url = reverse(f"admin:performance_{model}_changelist")
+    text = client.get(url).content.decode()
+    assert quarter_label(q) in text and quarter_label(earlier) in text
+    assert "Past 7 days" not in text and "This month" not in text
+    response = client.get(url, {"quarter": q.isoformat()})
+    assert response.status_code == 200
+    assert [row.quarter for row in response.context["cl"].result_list] == [q]
+    assert list(client.get(url, {"quarter": "not-a-day"}).context["cl"].result_list) == []

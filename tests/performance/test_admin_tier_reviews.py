@@ -3,6 +3,7 @@ figures and the Apply / Dismiss buttons, bulk decisions through the services, an
 now" running the evaluation after the request commits."""
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from partners.models import TierChange
 from performance.models import TierReview
@@ -165,6 +167,31 @@ def test_bulk_dismiss_asks_for_one_reason_for_all(client, manager, tiers, upgrad
     done = _act(client, "dismiss_reviews", [upgrade, other], reason="Next quarter")
     assert messages_of(done) == ["2 tier reviews dismissed."]
     assert set(TierReview.objects.values_list("status", "decision_note")) == {("dismissed", "Next quarter")}
+
+
+def test_the_bulk_dismiss_page_has_a_breadcrumb_and_a_cancel_link_to_the_list(client, manager, upgrade):
+    client.force_login(manager)
+    response = _act(client, "dismiss_reviews", [upgrade])
+    assert response.status_code == 200
+    text = page(response)
+    assert "Home › Performance › Tier reviews › Dismiss" in " ".join(re.sub(r"<[^>]+>", "", text).split())
+    assert f'href="{LIST}" class="button cancel-link">Cancel</a>' in text
+
+
+def test_the_list_says_on_which_day_the_figures_were_evaluated(client, manager, upgrade):
+    client.force_login(manager)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    text = page(response)
+    assert "Evaluated on (figures as of)" in text
+    assert date_format(upgrade.evaluated_on) in text
+
+
+def test_a_reviews_page_has_no_read_only_submit_row(client, manager, upgrade):
+    client.force_login(manager)
+    text = page(client.get(change_url(upgrade)))
+    assert 'class="submit-row"' not in text and ">Close<" not in text
+    assert "<h2>Decide</h2>" in text
 
 
 def test_reviews_are_never_added_edited_or_deleted_here(client, upgrade):

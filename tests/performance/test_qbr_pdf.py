@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from performance.models import QuarterlyReview, quarter_label
 from performance.pdf import qbr_filename
@@ -64,7 +65,11 @@ def test_the_qbr_shows_the_quarter_as_counted_by_hand(acme_quarter, partner, man
     # Certifications and cases.
     assert f"1 current certification on {end:%-d %b %Y}; 1 issued in the quarter." in flat
     assert "Cloud Suite foundations (new this quarter)" in flat
-    assert "2 opened and 1 resolved in the quarter; 1 open on" in flat
+    today = timezone.localdate()
+    assert (
+        f"2 opened and 1 resolved in the quarter; 1 open at quarter end ({end:%-d %b %Y}), "
+        f"1 open today ({today:%-d %b %Y})." in flat
+    )
     assert "Missing March commission" in flat and "Deal closed too early" in flat
     # Goals, one a line, blank lines and trailing spaces dropped.
     goals = flat[flat.index("Goals for next quarter") :]
@@ -90,15 +95,19 @@ def test_the_trend_charts_cover_twelve_months_with_their_figures(acme_quarter, p
 
 
 def test_a_partner_without_activity_gets_a_qbr_of_zeros_and_plain_words(partner, manager, commit):
-    _, text = rendered(partner, last_quarter(), manager, commit, goals="")
+    q = last_quarter()
+    _, text = rendered(partner, q, manager, commit, goals="")
     flat = " ".join(text.split())
     assert "Won revenue 0.00 USD" in flat
     assert "Win rate —" in flat
     assert "No targets were set for this quarter." in flat
     assert "No deal was won in the quarter." in flat
     assert "0 current certifications" in flat
-    assert "0 opened and 0 resolved in the quarter; 0 open on" in flat
+    assert "0 opened and 0 resolved in the quarter; 0 open at quarter end" in flat
     assert "No goals were set." in flat
+    # No empty charts on 0-1 fractional axes: one plain sentence for each.
+    assert flat.count("No activity in these 12 months.") == 3
+    assert "0.2" not in flat and f"{q:%b} '{q:%y}" not in flat  # no axis, no table of months
 
 
 def test_a_currency_without_a_rate_is_named_and_gives_no_total(partner, manager, commit):
@@ -115,13 +124,49 @@ def test_a_currency_without_a_rate_is_named_and_gives_no_total(partner, manager,
 
 
 def test_the_quarter_in_progress_says_up_to_which_day(partner, manager, commit):
-    from django.utils import timezone
-
     from performance.models import quarter_start
 
     today = timezone.localdate()
     _, text = rendered(partner, quarter_start(today), manager, commit)
-    assert f"The quarter is not over: figures up to {today:%-d %B %Y}." in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert f"The quarter is not over: figures up to {today:%-d %B %Y}." in flat
+    # Open cases read today in both places, so they cannot contradict each other.
+    assert "Open cases today 0 (0 disputes)" in flat
+    assert f"0 open today ({today:%-d %b %Y})." in flat and "at quarter end" not in flat
+
+
+def test_the_trend_of_a_quarter_in_progress_ends_at_this_month(partner, manager, commit):
+    from performance.models import quarter_start
+
+    today = timezone.localdate()
+    figures = qbr_figures(partner=partner.pk, quarter=quarter_start(today))
+    assert figures.trend[-1].month == today.replace(day=1)
+    assert len(figures.trend) == 12
+
+
+def test_the_total_in_the_program_currency_sits_with_the_won_revenue(acme_quarter, partner, manager, commit):
+    _, text = rendered(partner, acme_quarter.quarter, manager, commit)
+    flat = " ".join(text.split())
+    note = flat.index(f"73,450.00 USD in total at the rates of {short_date(acme_quarter.end)}.")
+    assert flat.index("Won revenue 9,500.00 EUR · 63,000.00 USD") < note < flat.index("Deals won 3")
+    assert note < flat.index("Commission earned")
+
+
+def test_the_converted_column_shows_only_when_a_deal_is_in_another_currency(partner, manager, commit):
+    q = last_quarter()
+    DealFactory(partner=partner, status="won", amount=Decimal("7000.00"), currency="USD", closed_on=q)
+    _, text = rendered(partner, q, manager, commit)
+    top = " ".join(text.split())
+    top = top[top.index("Top deals of the quarter") : top.index("Certifications")]
+    assert "In USD" not in top and "7,000.00 USD" in top
+    _, text = rendered(PartnerFactory(name="Euro Partners"), q, manager, commit)
+    assert "In USD" not in text  # no deal at all: no table
+    euro = PartnerFactory(name="Mixed Partners")
+    DealFactory(partner=euro, status="won", amount=Decimal("5000.00"), currency="GBP", closed_on=q)
+    DealFactory(partner=euro, status="won", amount=Decimal("7000.00"), currency="USD", closed_on=q)
+    _, text = rendered(euro, q, manager, commit)
+    flat = " ".join(text.split())
+    assert "In USD" in flat and "5,000.00 GBP no rate" in flat
 
 
 def test_the_figures_take_a_fixed_number_of_queries_whatever_the_volume(partner, acme_quarter):

@@ -118,10 +118,18 @@ def test_negative_values_extend_the_axis_below_zero():
     assert "-200" in words and "300" in words
 
 
-def test_a_chart_of_zeros_still_draws_axes():
-    chart = revenue_chart(series=[Series("Commission", [Decimal("0")] * 4)])
-    words = texts(parse(chart))
-    assert {"0", "0.2", "0.4", "0.6", "0.8", "1"} <= set(words)
+def test_a_chart_of_zeros_still_draws_axes_in_whole_numbers():
+    chart = revenue_chart(series=[Series("Commission", [Decimal("0.00")] * 4)])
+    words = set(texts(parse(chart)))
+    assert {"0", "1"} <= words
+    assert not words & {"0.2", "0.4", "0.5", "0.6", "0.8"}
+
+
+def test_whole_money_gets_whole_ticks_and_cents_keep_fractional_ones():
+    whole = set(texts(parse(revenue_chart(series=[Series("Commission", [Decimal("1.00"), Decimal("2.00")] * 2)]))))
+    assert "0.5" not in whole and "2" in whole
+    cents = set(texts(parse(revenue_chart(series=[Series("Commission", [Decimal("1.50"), Decimal("2.20")] * 2)]))))
+    assert "0.5" in cents
 
 
 @pytest.mark.parametrize(

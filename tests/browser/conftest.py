@@ -1,5 +1,6 @@
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,12 @@ def page(browser):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_until(page, condition: str, timeout: float = 10.0) -> None:
+    """Poll ``condition`` from the test (page.wait_for_function evaluates strings with eval inside
+    the page, which the app's CSP rightly refuses)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {condition}"
+        page.wait_for_timeout(100)

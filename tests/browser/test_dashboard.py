@@ -17,7 +17,7 @@ from ..factories import (
     StaffUserFactory,
     TierFactory,
 )
-from .conftest import screenshot
+from .conftest import screenshot, wait_until
 from .test_accessibility import violations
 from .test_cases import sign_in
 
@@ -54,7 +54,7 @@ def test_a_manager_reads_the_dashboard_then_sorts_and_filters_the_leaderboard(li
     page.goto(live_server.url + "/admin/")
     page.get_by_role("link", name="Program dashboard").click()
     expect(page.get_by_role("heading", name="Recruitment and onboarding")).to_be_visible()
-    page.wait_for_function(ALL_DRAWN)
+    wait_until(page, ALL_DRAWN)
     assert page.locator("canvas[data-chart]").count() == 9
     # Each chart's table is its text alternative; its rows link to the list behind them.
     page.get_by_text("Figures of “Recruitment funnel").click()
@@ -98,7 +98,7 @@ def test_the_dashboard_and_the_leaderboard_pass_axe_and_fit_the_screen(live_serv
     for name in ("dashboard", "leaderboard"):
         page.goto(f"{live_server.url}/admin/performance/{name}/")
         if name == "dashboard":
-            page.wait_for_function(ALL_DRAWN)
+            wait_until(page, ALL_DRAWN)
             page.locator("details.chart-table").first.locator("summary").click()
         assert violations(page) == [], name
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport[0] + 1, name

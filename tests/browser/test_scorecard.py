@@ -2,7 +2,6 @@
 CSP with nothing in the console, the period picker works by keyboard, nothing scrolls sideways, and
 axe-core finds no serious violation, with a year of activity and for a new partner."""
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,7 +20,7 @@ from ..factories import (
     PartnerUserFactory,
     TierFactory,
 )
-from .conftest import screenshot
+from .conftest import screenshot, wait_until
 from .test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,15 +76,6 @@ def newcomer(tiers):
 
 
 DRAWN = "[...document.querySelectorAll('canvas[data-chart]')].every(c => c.chart && c.width > 0 && c.height > 0)"
-
-
-def wait_until(page, condition: str, timeout: float = 10.0) -> None:
-    """Poll ``condition`` from the test (page.wait_for_function evaluates strings with eval inside
-    the page, which the app's CSP rightly refuses)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(condition):
-        assert time.monotonic() < deadline, f"still false after {timeout} s: {condition}"
-        page.wait_for_timeout(100)
 
 
 def csp_context(browser, viewport):

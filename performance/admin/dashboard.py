@@ -264,7 +264,13 @@ def leaderboard_view(request):
     """GET: the leaderboard. POST (the "Recompute now" button): compute the period's table again,
     then show it (the same filters and order)."""
     _require_viewer(request)
-    data = request.GET if request.GET else None
+    data = request.GET.copy() if request.GET else None
+    if data is not None and (
+        data.get("sort", "") not in ("", *COLUMN) or data.get("dir", "") not in ("", "asc", "desc")
+    ):
+        # A hand-edited or stale link: the default order, said in words, rather than an empty page.
+        data.pop("sort", None), data.pop("dir", None)
+        messages.warning(request, "That order is not one of the columns: the leaderboard is sorted by won revenue.")
     form = LeaderboardForm(data)
     period = PeriodForm(data).period()
     context = {

@@ -184,7 +184,6 @@ def test_the_filters_offer_the_tiers_and_countries_partners_are_in(client, manag
     ("params", "field", "message"),
     [
         ({"country": "XX"}, "country", "Select a valid choice. XX is not one of the available choices."),
-        ({"sort": "secret"}, "sort", "Select a valid choice. secret is not one of the available choices."),
         ({"tier": "999999"}, "tier", "Select a valid choice. 999999 is not one of the available choices."),
         ({"end": "2024-01-01"}, "end", "The period ends on or after its start."),
     ],
@@ -194,6 +193,15 @@ def test_wrong_input_is_said_on_its_field_and_no_table_is_shown(client, manager,
     assert response.context["form"].errors[field] == [message]
     assert "rows" not in response.context
     assert "Acme" not in response.content.decode()
+
+
+@pytest.mark.parametrize("params", [{"sort": "secret"}, {"dir": "sideways"}, {"sort": "attainment", "dir": "up"}])
+def test_an_unknown_order_falls_back_to_won_revenue_and_says_so(client, manager, program, params):
+    response = view(client, manager, **params)
+    assert names(response) == names(view(client, manager))
+    assert "That order is not one of the columns: the leaderboard is sorted by won revenue." in [
+        str(m) for m in response.context["messages"]
+    ]
 
 
 def test_fifty_partners_a_page(client, manager):

@@ -139,6 +139,13 @@ def scorecard_figures(card) -> list[Figure]:
             "From registration to won.",
             (won,),
         ),
+        Figure(
+            "avg_approval_hours",
+            "Average approval time",
+            _or_dash(card.avg_approval_hours, " hours"),
+            "From registration to the manager's approval.",
+            (Link(f"{deals}?status=approved", "Approved deals"),),
+        ),
         Figure("certified_users", "Certified users", figure(card.certified_users), "", (training,)),
         Figure("course_completions", "Course completions", figure(card.course_completions), "", (training,)),
         Figure(

@@ -17,7 +17,7 @@ submitted   15 May      –           open     5,000 USD
 ==========  ==========  ==========  =======  ============================================
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
@@ -123,7 +123,13 @@ def acme(tiers, partner, partner_admin, rep, rival, rival_admin, manager):
     won(partner, "20000", "EUR", date(2026, 4, 5), date(2026, 5, 5))
     lost_on = date(2026, 5, 10)
     DealFactory(partner=partner, lost=True, amount=Decimal(9000), submitted_at=at(date(2026, 4, 10)), closed_on=lost_on)
-    DealFactory(partner=partner, approved=True, amount=Decimal("15000"), submitted_at=at(date(2026, 5, 1)))
+    DealFactory(
+        partner=partner,
+        approved=True,
+        amount=Decimal("15000"),
+        submitted_at=at(date(2026, 5, 1)),
+        approved_at=at(date(2026, 5, 1)) + timedelta(hours=30),
+    )
     DealFactory(partner=partner, amount=Decimal("5000"), submitted_at=at(date(2026, 5, 15)))
 
     # The rival: far bigger numbers in every figure, a name that must never show.
@@ -245,6 +251,7 @@ def test_this_quarter_figures_match_the_hand_computed_ones(client, acme, partner
         "win_rate": "66.7%",  # 2 won of 3 closed
         "avg_deal_size": "20,000.00 EUR · 40,000.00 USD",
         "avg_days_to_close": "20.0",  # (10 + 30) / 2
+        "avg_approval_hours": "30.0 hours",  # the one deal approved in the quarter, 30 h after it came in
         "certified_users": "2",  # Carol since February, Alice since April
         "course_completions": "1",
         "content_downloads": "2",

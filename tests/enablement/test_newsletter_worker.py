@@ -18,6 +18,7 @@ from enablement.tasks import send_newsletter
 from prm.errors import StateConflict
 from prm.roles import Role
 
+from .. import waiting
 from ..factories import PartnerFactory, PartnerUserFactory
 from ..incentives.test_worker import stop, test_database_url, worker_process
 from ..smtp_sink import SMTPSink
@@ -26,12 +27,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+    return waiting.wait_for(condition, timeout)
 
 
 def status_of(newsletter) -> str | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from incentives import services
 from incentives.models import PayoutRun, PayoutStatement
 
+from .. import waiting
 from ..factories import CommissionLineFactory
 from ..locking import held_elsewhere, sessions_waiting_for_locks
 
@@ -24,12 +25,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+    return waiting.wait_for(condition, timeout)
 
 
 def test_a_worker_calculates_the_run_and_renders_its_statements(celery_broker, partner, rival, finance):

@@ -2,7 +2,6 @@
 read while it works, and a QBR asked for in a request rendered once the request commits."""
 
 import io
-import time
 import zipfile
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from performance import tasks
 from performance.models import QbrPack, QuarterlyReview
 from performance.services import qbr as services
 
+from .. import waiting
 from ..factories import DealFactory, PartnerFactory
 from .conftest import last_quarter, moment
 
@@ -30,12 +30,7 @@ pytestmark = [
 
 
 def wait_for(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+    return waiting.wait_for(condition, timeout)
 
 
 def test_a_worker_renders_a_pack_in_chunks_reporting_its_progress(celery_broker, manager, monkeypatch):

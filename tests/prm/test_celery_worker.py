@@ -8,16 +8,13 @@ from django.core import mail
 
 from partners import services
 
+from .. import waiting
+
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+    return waiting.wait_for(condition, timeout)
 
 
 def test_invitation_mail_is_sent_by_a_worker_after_commit(celery_broker, partner, manager):

@@ -363,6 +363,29 @@ def deal_approve(*, deal: DealRegistration, by: User) -> DealRegistration:
 
 
 @transaction.atomic
+def deal_register_from_lead(*, partner: Partner, user: User, data: dict) -> DealRegistration:
+    """A partner accepted a lead the vendor passed to it: the lead becomes a registration that is
+    approved and protected at once (the vendor chose the partner, so no manager decides again)
+    and counted as vendor-sourced. Every field is validated like a partner's registration. It is
+    still checked for channel conflict, and what is found is stored for the managers to see;
+    it does not hold the registration in review."""
+    _require_member(user, partner)
+    deal = _validated_deal(partner=partner, user=user, data=data)
+    deal.source = DealRegistration.Source.VENDOR
+    deal.status = Status.APPROVED
+    deal.submitted_at = deal.approved_at = deal.decided_at = timezone.now()
+    deal.protected_until = timezone.localdate() + timedelta(days=protection_days(partner))
+    _set_keys(deal)
+    deal.save()
+    matches = conflicts_find(deal)
+    if matches:
+        ConflictMatch.objects.bulk_create(
+            [ConflictMatch(deal=deal, other=m.other, kind=m.kind, score=m.score, reason=m.reason) for m in matches]
+        )
+    return deal
+
+
+@transaction.atomic
 def deal_reject(*, deal: DealRegistration, by: User, reason: str, case_id: int | None = None) -> DealRegistration:
     """A manager rejects with a reason the partner reads. Deciding a channel-conflict case
     (``case_id``), a manager may also reject an approved registration: its protection ends."""

@@ -159,6 +159,8 @@ class CommissionLine(models.Model):
         ACCRUAL = "accrual", "Accrual"
         ADJUSTMENT = "adjustment", "Adjustment"
         CLAWBACK = "clawback", "Clawback"
+        # Market development funds: a claim finance approved (marketing), paid like commission.
+        REIMBURSEMENT = "reimbursement", "MDF reimbursement"
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="commission_lines")
     deal = models.ForeignKey(
@@ -166,7 +168,7 @@ class CommissionLine(models.Model):
     )
     plan = models.ForeignKey(CommissionPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
     rule = models.ForeignKey(CommissionRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=15, choices=Kind.choices)
     base_amount = models.DecimalField(**MONEY, null=True, blank=True)
     rate = models.DecimalField(**PERCENT, null=True, blank=True)
     amount = models.DecimalField(**MONEY)

@@ -313,8 +313,28 @@ def commission_adjustment_book(
     )
 
 
+@transaction.atomic
+def reimbursement_book(
+    *, partner: Partner, amount: Decimal, currency: str, explanation: str, by: User
+) -> CommissionLine:
+    """Market development funds: finance approved a partner's claim, and the reimbursement is booked
+    as a ledger line of its own kind (positive, in the allocation's currency). It is paid in the
+    next payout run with the partner's commission, which finance approves under four eyes."""
+    require_role(by, *FINANCE_ROLES, action="book fund reimbursements")
+    if amount is not None and amount < 0:
+        raise RuleViolation({"amount": ["A reimbursement is a positive amount."]})
+    return _adjustment(
+        partner=partner,
+        amount=amount,
+        currency=currency,
+        explanation=explanation,
+        by=by,
+        kind=CommissionLine.Kind.REIMBURSEMENT,
+    )
+
+
 def _adjustment(
-    *, partner, amount, currency, explanation, by, deal=None, corrects=None, booked_on=None
+    *, partner, amount, currency, explanation, by, deal=None, corrects=None, booked_on=None, kind=None
 ) -> CommissionLine:
     errors = {}
     if deal is not None and deal.partner_id != partner.pk:
@@ -343,7 +363,7 @@ def _adjustment(
     return CommissionLine.objects.create(
         partner=partner,
         deal=deal,
-        kind=CommissionLine.Kind.ADJUSTMENT,
+        kind=kind or CommissionLine.Kind.ADJUSTMENT,
         amount=amount,
         currency=currency,
         explanation=explanation,

@@ -66,6 +66,7 @@ PROJECT_APPS = [
     "incentives",
     "enablement",
     "conflicts",
+    "marketing",
     "performance",
 ]
 INSTALLED_APPS += PROJECT_APPS
@@ -199,6 +200,14 @@ PRM_UPLOAD_MAX_BYTES = env.int("PRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 PRM_PROGRAM_CURRENCY = env.str("PRM_PROGRAM_CURRENCY", default="USD").upper()
 PRM_TIER_DOWNGRADE_GRACE_DAYS = env.int("PRM_TIER_DOWNGRADE_GRACE_DAYS", default=60)
 PRM_LEADERBOARD_CACHE_SECONDS = env.int("PRM_LEADERBOARD_CACHE_SECONDS", default=300)
+# Channel marketing: days after a funded activity ends that its claim is taken; hours a partner has
+# to accept a lead offered to it, and the refusals (declines and timeouts) after which a lead
+# returns to the managers; contact-form messages one address may send from the public locator
+# per hour.
+PRM_MDF_CLAIM_DAYS = env.int("PRM_MDF_CLAIM_DAYS", default=60)
+PRM_LEAD_ACCEPT_HOURS = env.int("PRM_LEAD_ACCEPT_HOURS", default=48)
+PRM_LEAD_MAX_REFUSALS = env.int("PRM_LEAD_MAX_REFUSALS", default=3)
+PRM_LOCATOR_CONTACTS_PER_HOUR = env.int("PRM_LOCATOR_CONTACTS_PER_HOUR", default=5)
 # Seconds a service waits for a row another request holds before it answers "busy, try again".
 PRM_LOCK_TIMEOUT = env.float("PRM_LOCK_TIMEOUT", default=5.0)
 # Long work (payout runs, PDF batches, newsletter sends) whose worker gave no sign of life for this
@@ -269,6 +278,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LI
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Channel marketing: approved funds never claimed return to the balance; lead offers not
+    # answered in time go to the next partner.
+    "expire-fund-requests": {
+        "task": "marketing.tasks.expire_fund_requests",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "expire-lead-offers": {
+        "task": "marketing.tasks.expire_lead_offers",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 600},
+    },
     "expire-lapsed-deals": {
         "task": "deals.tasks.expire_lapsed_deals",
         "schedule": crontab(hour=2, minute=0),

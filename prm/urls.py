@@ -84,6 +84,11 @@ urlpatterns = [
     path("portal/surveys/", include((enablement_urls.surveys, "surveys"))),
     path("portal/cases/", include("conflicts.urls")),
     path("portal/scorecard/", include("performance.urls")),  # performance: scorecard and QBRs
+    # --- Channel marketing: funds, leads, the locator profile; the public locator ---
+    path("portal/funds/", include("marketing.urls.funds")),
+    path("portal/leads/", include("marketing.urls.leads")),
+    path("portal/locator/", include("marketing.urls.locator")),
+    path("partners/", include("marketing.urls.public")),
     # --- Communication: newsletters ---
     path(
         "newsletters/unsubscribe/<str:token>/",

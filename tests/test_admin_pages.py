@@ -68,6 +68,16 @@ MATRIX = {
         "performance.tierreview": "vc",
         "performance.quarterlyreview": "vac",
         "performance.qbrpack": "va",
+        # Channel marketing (issue 13): funds, leads and routing rules, locator profiles
+        "marketing.fundtierrule": "vacd",
+        "marketing.fundallocation": "vac",
+        "marketing.fundrequest": "vc",
+        "marketing.fundclaim": "v",
+        "marketing.claimproof": "v",
+        "marketing.routingrule": "vacd",
+        "marketing.lead": "vac",
+        "marketing.leadoffer": "v",
+        "marketing.locatorprofile": "vc",
     },
     "finance": {
         "partners.tier": "v",
@@ -84,6 +94,10 @@ MATRIX = {
         "conflicts.case": "v",
         "conflicts.caseoutcome": "v",
         "performance.programcost": "vac",
+        "marketing.fundallocation": "v",
+        "marketing.fundrequest": "v",
+        "marketing.fundclaim": "vc",
+        "marketing.claimproof": "v",
     },
 }
 ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}

@@ -24,8 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "incentives": {"prm", "partners", "deals"},
     "enablement": {"prm", "partners", "deals", "incentives"},
     "conflicts": {"prm", "partners", "deals", "incentives"},
-    "performance": {"prm", "partners", "deals", "incentives", "enablement", "conflicts"},
-    # "marketing": {"prm", "partners", "deals", "incentives"},
+    "performance": {"prm", "partners", "deals", "incentives", "enablement", "conflicts", "marketing"},
+    "marketing": {"prm", "partners", "deals", "incentives"},
     # "integrations": {"prm", "partners", "deals", "incentives"},
 }
 

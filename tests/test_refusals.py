@@ -808,7 +808,7 @@ SAVE_HOOKS = (
     "save_related",
     "changeform_view",
 )
-OUR_APPS = ("partners", "deals", "incentives", "prm", "enablement", "conflicts", "performance")
+OUR_APPS = ("partners", "deals", "incentives", "prm", "enablement", "conflicts", "performance", "marketing")
 
 
 def test_every_admin_form_that_saves_through_a_service_has_a_case():

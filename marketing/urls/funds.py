@@ -1,0 +1,4 @@
+"""Portal pages of channel marketing: funds."""
+
+app_name = "funds"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Portal pages of channel marketing: leads."""
+
+app_name = "leads"
+urlpatterns: list = []

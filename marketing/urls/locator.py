@@ -1,0 +1,4 @@
+"""Portal pages of channel marketing: locator."""
+
+app_name = "locator"
+urlpatterns: list = []

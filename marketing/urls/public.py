@@ -1,0 +1,4 @@
+"""The public partner locator (no sign-in): /partners/ and a page per listed partner."""
+
+app_name = "locator_public"
+urlpatterns: list = []

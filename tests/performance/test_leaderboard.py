@@ -307,3 +307,15 @@ def test_partner_users_never_see_the_leaderboard(client, program, partner_admin)
     followed = client.get(URL, PERIOD, follow=True).content.decode()
     assert "Bolt" not in followed and "Acme" not in followed
     assert client.post(URL + "?start=2025-01-01&end=2025-06-30").status_code == 302
+
+
+def test_the_page_has_every_admin_context_key_but_skips_the_app_list_it_hides(client, manager, program):
+    from django.contrib import admin
+
+    response = view(client, manager, **PERIOD)
+    request = response.wsgi_request
+    expected = admin.site.each_context(request)
+    assert {key for key in expected if key in response.context} == set(expected)  # none missing
+    assert response.context["available_apps"] == [] and response.context["is_nav_sidebar_enabled"] is False
+    assert response.context["site_header"] == expected["site_header"]
+    assert response.context["has_permission"] is True

@@ -12,7 +12,7 @@ from prm.audit import AuditedAdmin
 from prm.errors import form_errors_from
 
 from ..models import LocatorProfile
-from ..services.locator import locator_profile_check, locator_profile_save
+from ..services.locator import PROFILE_FIELDS, locator_profile_check, locator_profile_save
 
 
 class LocatorProfileAdminForm(forms.ModelForm):
@@ -25,13 +25,13 @@ class LocatorProfileAdminForm(forms.ModelForm):
 
     class Meta:
         model = LocatorProfile
-        fields = ["listed", "summary", "description", "regions"]
+        fields = list(PROFILE_FIELDS)
 
     def clean(self):
         cleaned = super().clean()
         if not self.errors and self.instance.pk:
             try:
-                locator_profile_check(partner=self.instance.partner, data={f: cleaned.get(f) for f in self.Meta.fields})
+                locator_profile_check(partner=self.instance.partner, data={f: cleaned.get(f) for f in PROFILE_FIELDS})
             except ValidationError as error:
                 form_errors_from(self, error)
         return cleaned
@@ -80,5 +80,5 @@ class LocatorProfileAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         """Saved by ``locator_profile_save`` (roles and rules); a refusal stays on the form."""
-        data = {field: form.cleaned_data[field] for field in LocatorProfileAdminForm.Meta.fields}
+        data = {field: form.cleaned_data.get(field) for field in PROFILE_FIELDS}
         locator_profile_save(partner=obj.partner, by=request.user, data=data)

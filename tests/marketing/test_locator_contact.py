@@ -134,7 +134,8 @@ def test_a_partner_that_became_inactive_takes_no_more_messages(client, listed, p
 
 def test_the_form_names_fields_with_labels_and_marks_required_ones(client, listed):
     body = client.get(_url(listed, "detail")).content.decode()
-    for field, label in (("company", "Your company"), ("contact_email", "Your work e-mail"), ("message", "Your message")):
+    labels = (("company", "Your company"), ("contact_email", "Your work e-mail"), ("message", "Your message"))
+    for field, label in labels:
         assert f'<label class="form-label" for="id_{field}">{label}' in body
 
 

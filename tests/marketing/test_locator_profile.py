@@ -112,7 +112,7 @@ def test_a_rep_reads_the_profile_and_cannot_change_it(client, rep, partner):
     assert page.status_code == 200
     body = page.content.decode()
     assert "Ours." in body and "Only a partner admin can change the locator profile." in body
-    assert "<form class=\"prm-form\"" not in body
+    assert '<form class="prm-form"' not in body
     assert client.post(URL, {**DATA, "summary": "Theirs."}).status_code == 403
     assert LocatorProfile.objects.get(partner=partner).summary == "Ours."
 

@@ -64,6 +64,7 @@ class LocatorProfileForm(forms.Form):
         label="Summary",
         max_length=SUMMARY_MAX,
         required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=f"One or two sentences shown in the list (at most {SUMMARY_MAX} characters).",
     )
     description = forms.CharField(

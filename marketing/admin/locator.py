@@ -5,9 +5,11 @@ here (a partner's first visit to its portal page makes it) nor deleted."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
 from django_countries import countries
 
+from partners.models import Partner
 from prm.audit import AuditedAdmin
 from prm.errors import form_errors_from
 
@@ -70,9 +72,10 @@ class LocatorProfileAdmin(AuditedAdmin):
 
     @admin.display(description="Public page")
     def public_page(self, obj):
-        if not (obj.listed and obj.partner.status == "active"):
+        if not (obj.listed and obj.partner.status == Partner.Status.ACTIVE):
             return "Not shown on the locator"
-        return format_html('<a href="/partners/{}/">/partners/{}/</a>', obj.slug, obj.slug)
+        url = reverse("locator_public:detail", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, url)
 
     @admin.display(description="Logo", boolean=True)
     def logo_uploaded(self, obj):

@@ -29,9 +29,11 @@ from ..services.leads import lead_create
 from ..services.locator import locator_profile_for, locator_profile_save
 
 PAGE_SIZE = 12
-# Logos may be cached by browsers and proxies for a while; the URL carries the profile's update
-# time, so a new logo is a new URL.
-LOGO_MAX_AGE = 3600
+# Logos may be cached by browsers and proxies for a quarter of an hour (an unlisted partner's logo
+# disappears within that); the URL carries the profile's update time, so a new logo is a new URL.
+LOGO_MAX_AGE = 900
+# Contact-form messages are counted per client address over this window (seconds).
+RATE_WINDOW = 3600
 
 # --- Public ------------------------------------------------------------------------------------
 
@@ -81,43 +83,50 @@ def _rate_key(request) -> str:
     return "locator-contact:" + hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
 
 
-def _over_the_limit(request) -> bool:
-    return (cache.get(_rate_key(request)) or 0) >= settings.PRM_LOCATOR_CONTACTS_PER_HOUR
+def _sent_so_far(request) -> int:
+    return cache.get(_rate_key(request)) or 0
 
 
-def _count_a_contact(request) -> None:
+def _count_a_contact(request) -> int:
+    """Count one more message from the client's address this hour; the count, atomically."""
     key = _rate_key(request)
-    cache.add(key, 0, timeout=3600)
+    cache.add(key, 0, timeout=RATE_WINDOW)
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
+        return cache.incr(key)
+    except ValueError:  # the hour ended between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW)
+        return 1
+
+
+def _too_many(request, profile, form):
+    messages.error(request, "Too many messages were sent from your network in the last hour. Please try again later.")
+    return _detail(request, profile, form, status=429)
 
 
 def locator_contact(request, slug):
     """The contact form of one partner: a valid message becomes a lead offered to that partner.
-    A bot that fills in the hidden field is thanked and nothing is written; an address sending
-    more than PRM_LOCATOR_CONTACTS_PER_HOUR messages an hour is answered 429."""
+    A bot that fills in the hidden field is thanked and nothing is written; an address that sent
+    PRM_LOCATOR_CONTACTS_PER_HOUR messages this hour is answered 429 (counted in the cache, like
+    the sign-in limits; the count is taken before the lead is written, so two requests at once
+    cannot both pass the last slot)."""
     profile = _profile_or_404(slug)
     if request.method != "POST":
         return redirect(reverse("locator_public:detail", args=[slug]) + "#contact")
     form = LocatorContactForm(request.POST)
-    if _over_the_limit(request):
-        messages.error(
-            request,
-            "Too many messages were sent from your network in the last hour. Please try again later.",
-        )
-        return _detail(request, profile, form, status=429)
+    limit = settings.PRM_LOCATOR_CONTACTS_PER_HOUR
+    if _sent_so_far(request) >= limit:
+        return _too_many(request, profile, form)
     if request.POST.get(HONEYPOT):
         _count_a_contact(request)
         return redirect("locator_public:thanks", slug=slug)
     if form.is_valid():
+        if _count_a_contact(request) > limit:
+            return _too_many(request, profile, form)
         try:
             lead_create(data=form.cleaned_data, by=None, source=Lead.Source.LOCATOR, requested_partner=profile.partner)
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            _count_a_contact(request)
             return redirect("locator_public:thanks", slug=slug)
     return _detail(request, profile, form)
 

@@ -143,3 +143,15 @@ def test_another_partners_lead_is_not_offered_to_the_requested_one(client, liste
     other = profile_of(PartnerFactory(name="Third Ltd"))
     client.post(_url(other), GOOD)
     assert LeadOffer.objects.get().partner.name == "Third Ltd"
+
+
+def test_the_last_slot_is_taken_once_when_two_messages_arrive_at_once(client, listed, settings, monkeypatch):
+    """Both requests passed the first look at the count; the one counted second writes nothing."""
+    from marketing.views import locator as views
+
+    settings.PRM_LOCATOR_CONTACTS_PER_HOUR = 2
+    for _ in range(2):
+        client.post(_url(listed), {**GOOD, "homepage": "x"}, REMOTE_ADDR="198.51.100.10")
+    monkeypatch.setattr(views, "_sent_so_far", lambda request: 1)  # what it saw before the other one counted
+    assert client.post(_url(listed), GOOD, REMOTE_ADDR="198.51.100.10").status_code == 429
+    assert not Lead.objects.exists()

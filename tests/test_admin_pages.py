@@ -119,6 +119,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # the evaluation proposes them
+    "marketing.locatorprofile",  # locator: each partner's own, made on its first visit to the portal page
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -157,6 +158,7 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # decided reviews are the record of tier changes
+    "marketing.locatorprofile",  # locator: the partner's own; a manager unlists it instead
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {

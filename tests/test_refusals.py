@@ -773,6 +773,35 @@ def _form_program_cost(client, world):
     return reverse("admin:performance_programcost_add"), data, "Ensure this value is greater than or equal to 0."
 
 
+# --- Channel marketing: the partner locator (issue 13) ---
+
+
+def _listed_profile(world):
+    from marketing.models import LocatorProfile
+
+    partner = world.partner_admin.partner
+    return LocatorProfile.objects.update_or_create(
+        partner=partner, defaults={"slug": "acme-locator", "listed": True, "summary": f"{partner.name} helps."}
+    )[0]
+
+
+def _form_locator_profile(client, world):
+    """A manager cannot list the profile of a partner that is not active: said on the form."""
+    from partners.models import Partner
+
+    profile = _listed_profile(world)
+    profile.listed = False
+    profile.save()
+    Partner.objects.filter(pk=profile.partner_id).update(status=Partner.Status.SUSPENDED)
+    url = reverse("admin:marketing_locatorprofile_change", args=[profile.pk])
+    return url, {"listed": "on", "summary": "x", "description": ""}, "Only active partners are shown"
+
+
+def _locator_contact(world):
+    profile = _listed_profile(world)
+    return reverse("locator_public:contact", args=[profile.slug]), {"company": "Initrode"}
+
+
 def quarter_start_of_last():
     from performance.models import quarter_start
 
@@ -798,6 +827,8 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "performance.quarterlyreview": ("manager", _form_qbr),
     "performance.qbrpack": ("manager", _form_qbr_pack),
     "performance.programcost": ("finance", _form_program_cost),
+    # Channel marketing (issue 13): locator profiles
+    "marketing.locatorprofile": ("manager", _form_locator_profile),
 }
 SAVE_HOOKS = (
     "save_model",
@@ -1045,6 +1076,17 @@ PORTAL_FORMS: dict[str, Form | None] = {
     # --- Performance (issue 12): the partner's QBRs (read only) ---
     "performance:qbr_list": None,
     "performance:qbr_pdf": None,
+    # --- Channel marketing (issue 13): the public partner locator and the portal's locator profile ---
+    "locator_public:contact": Form(None, _locator_contact, "This field is required."),
+    "locator:profile": Form(
+        "partner_admin",
+        lambda w: (reverse("locator:profile"), {"listed": "on", "summary": ""}),
+        "Write a short summary: it is what customers see in the list.",
+    ),
+    "locator_public:list": None,
+    "locator_public:detail": None,
+    "locator_public:thanks": None,
+    "locator_public:logo": None,
 }
 
 

@@ -148,6 +148,13 @@ NOT_PARTNER_OBJECTS = {
     "tests/enablement/test_surveys.py",
     "certificate_verify": "public by design: the code on the certificate is the credential and the page shows only "
     "name, partner, course, dates and status; tested in tests/enablement/test_certifications.py",
+    # --- Channel marketing (issue 13): the public partner locator ---
+    **{
+        f"locator_public:{name}": "public by design: only the profiles of active partners that opted in, with "
+        "their public fields; unlisted, inactive and unknown partners are 404; tested in "
+        "tests/marketing/test_locator_public.py"
+        for name in ("detail", "contact", "thanks", "logo")
+    },
     "newsletter_unsubscribe": "the signed token in the link is the credential (tampering is refused, nothing "
     "written) and the page shows only the address it unsubscribes; tested in tests/enablement/test_newsletters_api.py",
 }

@@ -1,4 +1,10 @@
 """Portal pages of channel marketing: locator."""
 
+from django.urls import path
+
+from ..views import locator as views
+
 app_name = "locator"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.profile_edit, name="profile"),
+]

@@ -1,0 +1,3 @@
+"""The admin of channel marketing: one module per part."""
+
+from . import leads  # noqa: F401

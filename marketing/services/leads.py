@@ -18,7 +18,7 @@ from deals.models import DealRegistration
 from deals.services import deal_register_from_lead
 from partners.models import Partner, User
 from prm.domains import email_domain, host_of
-from prm.errors import RuleViolation, StateConflict
+from prm.errors import Busy, RuleViolation, StateConflict
 from prm.locks import lock_one
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
@@ -434,18 +434,25 @@ def lead_offers_expire(*, now: datetime | None = None) -> int:
         )
     expired = 0
     for offer_pk, lead_pk in due:
-        with transaction.atomic(), scopes_disabled():
-            lead = lock_one(Lead.objects.all(), lead_pk)
-            offer = LeadOffer.objects.filter(pk=offer_pk, status=LeadOffer.Status.PENDING, accept_by__lte=now).first()
-            if offer is None:  # answered meanwhile
-                continue
-            offer.status, offer.responded_at = LeadOffer.Status.EXPIRED, now
-            offer.save(update_fields=["status", "responded_at"])
-            lead.refusals += 1
-            lead.save(update_fields=["refusals"])
-            _next(lead)
-            expired += 1
+        try:
+            expired += _expire_one(offer_pk, lead_pk, now)
+        except Busy:  # a partner is answering right now; the next run looks again
+            continue
     return expired
+
+
+def _expire_one(offer_pk: int, lead_pk: int, now: datetime) -> int:
+    with transaction.atomic(), scopes_disabled():
+        lead = lock_one(Lead.objects.all(), lead_pk)
+        offer = LeadOffer.objects.filter(pk=offer_pk, status=LeadOffer.Status.PENDING, accept_by__lte=now).first()
+        if offer is None:  # answered meanwhile
+            return 0
+        offer.status, offer.responded_at = LeadOffer.Status.EXPIRED, now
+        offer.save(update_fields=["status", "responded_at"])
+        lead.refusals += 1
+        lead.save(update_fields=["refusals"])
+        _next(lead)
+        return 1
 
 
 # --- Managers ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 it (the contact details only once it accepted) and accepts or declines them."""
 
 from django.http import Http404
+from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -75,7 +76,7 @@ class LeadInput(serializers.Serializer):
     contact_name = serializers.CharField(max_length=150)
     contact_email = serializers.EmailField()
     contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2)
+    country = serializers.ChoiceField(choices=list(countries))
     product_interest = serializers.CharField(max_length=100, required=False, allow_blank=True)
     size = serializers.CharField(max_length=10, required=False, allow_blank=True)
     campaign = serializers.CharField(max_length=120, required=False, allow_blank=True)

@@ -42,4 +42,4 @@ def contact_visible(lead: Lead, partner_id: int | None) -> bool:
 def hours_left(accept_by) -> int | None:
     if accept_by is None:
         return None
-    return max(0, int((accept_by - timezone.now()).total_seconds() // 3600))
+    return max(0, round((accept_by - timezone.now()).total_seconds() / 3600))

@@ -119,6 +119,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # the evaluation proposes them
+    "marketing.leadoffer",  # marketing: leads — the routing and the managers' actions make offers
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -138,6 +139,9 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # applied or dismissed by its buttons, never edited
+    # marketing: leads — a lead changes through the routing and its actions; offers are its record
+    "marketing.lead",
+    "marketing.leadoffer",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -157,6 +161,9 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # decided reviews are the record of tier changes
+    # marketing: leads — a lead's offers are the record of the routing
+    "marketing.lead",
+    "marketing.leadoffer",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {

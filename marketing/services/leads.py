@@ -463,7 +463,9 @@ def _manager_locked(lead: Lead, by: User, action: str) -> Lead:
     with scopes_disabled():
         lead = lock_one(Lead.objects.all(), lead.pk)
     if lead.status in (Lead.Status.ACCEPTED, Lead.Status.CLOSED):
-        raise StateConflict(f"This lead is {lead.get_status_display().lower()}; it cannot be offered again.")
+        raise StateConflict(
+            f"This lead is {lead.get_status_display().lower()}: it is no longer routed, offered or closed."
+        )
     return lead
 
 

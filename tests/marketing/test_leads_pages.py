@@ -276,4 +276,4 @@ def test_admin_actions_route_again_offer_and_close(staff_client, partner, rival)
     response = staff_client.post(
         changelist, {"action": "offer_to_partner", "_selected_action": [lead.pk], "partner": partner.pk}, follow=True
     )
-    assert "it cannot be offered again" in response.content.decode()
+    assert "This lead is closed: it is no longer routed" in response.content.decode()

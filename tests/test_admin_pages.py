@@ -310,6 +310,7 @@ PORTAL = [
     "/portal/surveys/",
     "/portal/news/",
     "/portal/news/preferences/",
+    "/portal/leads/",  # marketing: leads
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 # The demo's year is dated relative to today, and these counts are the same whatever the day;
@@ -318,7 +319,7 @@ PORTAL = [
 SEES_ALL = {
     "partners": 15,
     "applications": 24,
-    "deals": 211,
+    "deals": 213,  # with the two the demo's accepted leads registered (marketing: leads)
     "commission-lines": "all",
     "payout-runs": 12,
     "statements": "all",
@@ -331,7 +332,7 @@ API_LISTS = {
     "alice@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 53,
+        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -340,7 +341,7 @@ API_LISTS = {
     "carol@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 53,
+        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -403,6 +404,17 @@ API_LISTS = {
     email: {**lists, "tier-reviews": 2 if email in ("admin@demo.test", "manager@demo.test") else 403}
     for email, lists in API_LISTS.items()
 }
+# marketing: leads — staff see the demo's seven leads; a partner those offered to (or accepted by) it.
+LEADS_SEEN = {
+    "admin@demo.test": 7,
+    "finance@demo.test": 7,
+    "manager@demo.test": 7,
+    "alice@acme.demo.test": 4,
+    "carol@acme.demo.test": 4,
+    "bob@globex.demo.test": 2,
+    "dana@initech.demo.test": 0,
+}
+API_LISTS = {email: {**lists, "leads": LEADS_SEEN[email]} for email, lists in API_LISTS.items()}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

@@ -83,7 +83,7 @@ class StatusFilterPartner(admin.SimpleListFilter):
 @admin.register(Lead)
 class LeadAdmin(AuditedAdmin):
     form = LeadAdminForm
-    list_display = ["company", "country", "product_interest", "status", "partner", "refusals", "source", "created_at"]
+    list_display = ["company", "country", "product_interest", "status", "partner", "refusals", "created_at"]
     list_filter = ["status", "source", ("country", CountryFilter), StatusFilterPartner]
     search_fields = ["company", "domain", "contact_email", "contact_name", "campaign"]
     list_select_related = ["partner"]
@@ -252,7 +252,9 @@ class LeadAdmin(AuditedAdmin):
 
 
 @admin.register(LeadOffer)
-class LeadOfferAdmin(AuditedAdmin):
+class LeadOfferAdmin(admin.ModelAdmin):
+    """Read-only: offers are the record of the routing (they keep no audit history of their own)."""
+
     list_display = ["lead", "partner", "status", "offered_at", "accept_by", "responded_at"]
     list_filter = ["status", "partner"]
     search_fields = ["lead__company", "partner__name", "reasons"]

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils import timezone
 from django_countries import countries
 
@@ -68,7 +69,10 @@ class RoutingRuleForm(forms.ModelForm):
     """Lists are chosen with multi-selects and checkboxes, never typed as JSON."""
 
     countries = forms.MultipleChoiceField(
-        choices=list(countries), required=False, help_text="Lead countries; none chosen: any country."
+        choices=list(countries),
+        required=False,
+        widget=FilteredSelectMultiple("countries", is_stacked=False),
+        help_text="Lead countries; none chosen: any country.",
     )
     product_interests = forms.MultipleChoiceField(
         choices=(), required=False, help_text="Products the lead is interested in; none chosen: any."
@@ -111,7 +115,6 @@ class RoutingRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["specializations"].choices = _choices_of_specializations()
         self.fields["product_interests"].choices = _choices_of_products()
-        self.fields["countries"].widget.attrs["size"] = 10
 
     def clean(self):
         cleaned = super().clean()

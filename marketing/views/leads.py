@@ -4,6 +4,7 @@ Accept and Decline forms; the contact details only once accepted."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -28,7 +29,9 @@ def _lead(request, pk) -> Lead:
 
 @partner_required
 def lead_list(request):
-    page = Paginator(selectors.lead_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Those waiting for an answer first, the most urgent on top; then the accepted ones.
+    leads = selectors.lead_list().order_by(F("accept_by").asc(nulls_last=True), "-created_at", "-id")
+    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
     for lead in page.object_list:
         lead.hours_left = selectors.hours_left(lead.accept_by)
     return render(

@@ -67,7 +67,9 @@ class OfferPanel(ReadOnlyInline):
         return super().get_queryset(request).select_related("partner").order_by("offered_at", "id")
 
 
-class StatusFilterPartner(admin.SimpleListFilter):
+class PartnerFilter(admin.SimpleListFilter):
+    """The partner holding the lead now (offered to it, or accepted by it)."""
+
     title = "partner"
     parameter_name = "partner"
 
@@ -84,7 +86,7 @@ class StatusFilterPartner(admin.SimpleListFilter):
 class LeadAdmin(AuditedAdmin):
     form = LeadAdminForm
     list_display = ["company", "country", "product_interest", "status", "partner", "refusals", "created_at"]
-    list_filter = ["status", "source", ("country", CountryFilter), StatusFilterPartner]
+    list_filter = ["status", "source", ("country", CountryFilter), PartnerFilter]
     search_fields = ["company", "domain", "contact_email", "contact_name", "campaign"]
     list_select_related = ["partner"]
     ordering = ["-created_at", "-id"]

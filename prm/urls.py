@@ -11,6 +11,7 @@ from enablement import api as enablement_api
 from enablement import urls as enablement_urls
 from enablement import views as enablement_views
 from incentives import api as incentives_api
+from marketing.api import leads as leads_api  # --- marketing: leads ---
 from partners import api as partners_api
 from partners import views as partners_views
 from performance.api import scorecards as scorecards_api
@@ -39,6 +40,8 @@ router.register("cases", conflicts_api.CaseViewSet, basename="case")
 router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
 router.register("announcements", enablement_api.AnnouncementViewSet, basename="announcement")
 router.register("tier-reviews", tier_reviews_api.TierReviewViewSet, basename="tier-review")  # performance
+# --- marketing: leads ---
+router.register("leads", leads_api.LeadViewSet, basename="lead")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.

@@ -120,6 +120,7 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.newsletteroptout",
     "performance.tierreview",  # the evaluation proposes them
     "marketing.locatorprofile",  # locator: each partner's own, made on its first visit to the portal page
+    "marketing.leadoffer",  # marketing: leads — the routing and the managers' actions make offers
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -139,6 +140,9 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # applied or dismissed by its buttons, never edited
+    # marketing: leads — a lead changes through the routing and its actions; offers are its record
+    "marketing.lead",
+    "marketing.leadoffer",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -159,6 +163,9 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletteroptout",
     "performance.tierreview",  # decided reviews are the record of tier changes
     "marketing.locatorprofile",  # locator: the partner's own; a manager unlists it instead
+    # marketing: leads — a lead's offers are the record of the routing
+    "marketing.lead",
+    "marketing.leadoffer",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {
@@ -305,6 +312,7 @@ PORTAL = [
     "/portal/surveys/",
     "/portal/news/",
     "/portal/news/preferences/",
+    "/portal/leads/",  # marketing: leads
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 # The demo's year is dated relative to today, and these counts are the same whatever the day;
@@ -313,7 +321,7 @@ PORTAL = [
 SEES_ALL = {
     "partners": 15,
     "applications": 24,
-    "deals": 211,
+    "deals": 213,  # with the two the demo's accepted leads registered (marketing: leads)
     "commission-lines": "all",
     "payout-runs": 12,
     "statements": "all",
@@ -326,7 +334,7 @@ API_LISTS = {
     "alice@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 53,
+        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -335,7 +343,7 @@ API_LISTS = {
     "carol@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 53,
+        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -398,6 +406,17 @@ API_LISTS = {
     email: {**lists, "tier-reviews": 2 if email in ("admin@demo.test", "manager@demo.test") else 403}
     for email, lists in API_LISTS.items()
 }
+# marketing: leads — staff see the demo's seven leads; a partner those offered to (or accepted by) it.
+LEADS_SEEN = {
+    "admin@demo.test": 7,
+    "finance@demo.test": 7,
+    "manager@demo.test": 7,
+    "alice@acme.demo.test": 4,
+    "carol@acme.demo.test": 4,
+    "bob@globex.demo.test": 2,
+    "dana@initech.demo.test": 0,
+}
+API_LISTS = {email: {**lists, "leads": LEADS_SEEN[email]} for email, lists in API_LISTS.items()}
 PORTAL_REFUSED = {"carol@acme.demo.test": {"/portal/payout-details/"}}  # a rep, not a partner admin
 
 

@@ -348,6 +348,42 @@ ADMIN_ACTIONS["performance.tierreview:apply_reviews"] = Action(
 ADMIN_ACTIONS["performance.tierreview:dismiss_reviews"] = Action(
     "manager", lambda w: [w.tier_review()], {"reason": "Next quarter"}, refusal="This review is already dismissed."
 )
+# --- marketing: leads (issue 13) ---
+ADMIN_ACTIONS["marketing.lead:route_again"] = Action(
+    "manager", lambda w: [_offered_lead(w)], done="1 lead routed again."
+)
+ADMIN_ACTIONS["marketing.lead:offer_to_partner"] = Action(
+    "manager",
+    lambda w: [_offered_lead(w)],
+    lambda w: {"partner": _other_partner().pk},
+    refusal="was already offered this lead.",
+)
+ADMIN_ACTIONS["marketing.lead:close_leads"] = Action(
+    "manager", lambda w: [_offered_lead(w)], {"reason": "Duplicate"}, refusal="This lead is closed"
+)
+
+
+def _offered_lead(world):
+    """marketing: leads — a lead offered to the world's partner (pending)."""
+    from marketing.services.leads import lead_offer
+
+    from .marketing.leads import make_lead
+
+    lead = make_lead()
+    lead_offer(lead=lead, partner=world.partner_admin.partner, rule=None, reasons="Chosen by hand")
+    return lead
+
+
+def _other_partner():
+    return PartnerFactory(name="Umbrella Leads") if not _umbrella().exists() else _umbrella().get()
+
+
+def _umbrella():
+    from partners.models import Partner
+
+    return Partner.objects.filter(name="Umbrella Leads")
+
+
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
 DELETE_ACTION = "delete_selected"
 
@@ -561,6 +597,15 @@ ADMIN_VIEWS: dict[str, View] = {
         "finance", lambda w: (reverse("admin:performance_programcost_evaluation_csv"), None)
     ),
 }
+# marketing: leads — a row without a company is refused, each time, with its row and column
+ADMIN_VIEWS["marketing_lead_import"] = View(
+    "manager",
+    lambda w: (
+        reverse("admin:marketing_lead_import"),
+        {"file": "company,contact_name,contact_email,country\n,Ann,ann@good.de,DE\n"},
+    ),
+    refusal="Row 2, column company: This field cannot be blank.",
+)
 # Running the tier evaluation again is harmless: each request says it runs.
 ADMIN_VIEWS["performance_tierreview_review_now"] = View(
     "manager",
@@ -808,6 +853,14 @@ def quarter_start_of_last():
     return quarter_start(quarter_start(TODAY) - timedelta(days=1))
 
 
+def _form_lead(client, world):
+    """marketing: leads — a lead at a free-mail address without a domain cannot become a deal."""
+    from .marketing.leads import lead_data
+
+    data = {**lead_data(company="Solo Trader"), "domain": "", "contact_email": "solo@gmail.com"}
+    return reverse("admin:marketing_lead_add"), data, "the contact's e-mail is at a free-mail provider"
+
+
 # model -> (user, builds (url, data, refusal)); the form is posted twice, each answer says why.
 ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "incentives.payoutrun": ("finance", _form_payout_run),
@@ -829,6 +882,7 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "performance.programcost": ("finance", _form_program_cost),
     # Channel marketing (issue 13): locator profiles
     "marketing.locatorprofile": ("manager", _form_locator_profile),
+    "marketing.lead": ("manager", _form_lead),  # marketing: leads
 }
 SAVE_HOOKS = (
     "save_model",
@@ -1087,7 +1141,29 @@ PORTAL_FORMS: dict[str, Form | None] = {
     "locator_public:detail": None,
     "locator_public:thanks": None,
     "locator_public:logo": None,
+    # --- marketing: leads (issue 13) ---
+    "leads:list": None,
+    "leads:detail": None,
+    "leads:accept": Form("partner_admin", lambda w: _accepted_lead_form(w), "This lead was already answered"),
+    "leads:decline": Form(
+        "partner_admin",
+        lambda w: (reverse("leads:decline", args=[_offered_lead(w).pk]), {"reason": ""}),
+        "This field is required.",
+    ),
 }
+
+
+def _lead_accept_data() -> dict:
+    return {"amount": "5000.00", "currency": "USD", "expected_close_date": (TODAY + timedelta(days=30)).isoformat()}
+
+
+def _accepted_lead_form(world):
+    """marketing: leads — a lead the partner accepted already: accepting again is refused."""
+    from marketing.services.leads import lead_accept
+
+    lead = _offered_lead(world)
+    lead_accept(lead=lead, by=world.partner_admin, data=_lead_accept_data())
+    return reverse("leads:accept", args=[lead.pk]), _lead_accept_data()
 
 
 def _our_url_names(patterns, namespace=None) -> set[str]:
@@ -1304,6 +1380,20 @@ API_CALLS["api:tier-review-dismiss"] = Call(
     lambda w: (_api("tier-review-dismiss", w.tier_review().pk), {"reason": "Next quarter"}),
     409,
     "This review is already dismissed.",
+)
+
+# --- marketing: leads (issue 13) ---
+API_CALLS["api:lead-list"] = Call(
+    "manager", lambda w: (_api("lead-list"), {"company": "Initech"}), 400, field="contact_email"
+)
+API_CALLS["api:lead-accept"] = Call(
+    "partner_admin",
+    lambda w: (_api("lead-accept", _offered_lead(w).pk), _lead_accept_data()),
+    409,
+    "This lead was already answered: accepted on",
+)
+API_CALLS["api:lead-decline"] = Call(
+    "partner_admin", lambda w: (_api("lead-decline", _offered_lead(w).pk), {}), 400, field="reason"
 )
 
 

@@ -47,6 +47,7 @@ class Rival:
     survey_invitation: SurveyInvitation  # surveys (partner feedback)
     newsletter: object  # sent to the rival's users only
     qbr: object = None  # the rival's quarterly business review, its PDF ready
+    lead: object = None  # marketing: leads — a lead offered to the rival
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -116,6 +117,13 @@ SCOPED_URLS = {
     "api:tier-review-dismiss": ("post", lambda r: reverse("api:tier-review-dismiss", args=[_tier_review(r).pk])),
     # Performance (issue 12): the rival's QBR
     "performance:qbr_pdf": ("get", lambda r: reverse("performance:qbr_pdf", args=[r.qbr.pk])),
+    # --- marketing: leads (issue 13): a lead offered to the rival ---
+    "api:lead-detail": ("get", lambda r: reverse("api:lead-detail", args=[r.lead.pk])),
+    "api:lead-accept": ("post", lambda r: reverse("api:lead-accept", args=[r.lead.pk])),
+    "api:lead-decline": ("post", lambda r: reverse("api:lead-decline", args=[r.lead.pk])),
+    "leads:detail": ("get", lambda r: reverse("leads:detail", args=[r.lead.pk])),
+    "leads:accept": ("post", lambda r: reverse("leads:accept", args=[r.lead.pk])),
+    "leads:decline": ("post", lambda r: reverse("leads:decline", args=[r.lead.pk])),
 }
 
 
@@ -201,7 +209,19 @@ def rival_objects(rival, rival_admin):
         **_survey_objects(rival_admin),
         newsletter=_rival_newsletter(rival_admin),
         qbr=_rival_qbr(rival),
+        lead=_rival_lead(rival),  # marketing: leads
     )
+
+
+def _rival_lead(rival):
+    """marketing: leads — a lead offered to the rival (pending)."""
+    from marketing.services.leads import lead_offer
+
+    from .marketing.leads import make_lead
+
+    lead = make_lead()
+    lead_offer(lead=lead, partner=rival, rule=None, reasons="Chosen by hand")
+    return lead
 
 
 def _rival_qbr(rival):

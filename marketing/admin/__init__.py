@@ -1,3 +1,3 @@
-"""Staff pages of channel marketing, one module per part."""
+"""The admin of channel marketing: one module per part."""
 
-from . import locator  # noqa: F401
+from . import leads, locator  # noqa: F401

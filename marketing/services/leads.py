@@ -2,16 +2,28 @@
 offered to one partner at a time by the routing rules, and is accepted (a vendor-sourced deal
 registration), declined or timed out (offered to the next partner), or returned to the managers."""
 
-from datetime import timedelta
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from deals.models import DealRegistration
+from deals.services import deal_register_from_lead
 from partners.models import Partner, User
-from prm.domains import host_of
-from prm.errors import RuleViolation
+from prm.domains import email_domain, host_of
+from prm.errors import Busy, RuleViolation, StateConflict
+from prm.locks import lock_one
+from prm.mail import send_templated_mail
+from prm.roles import MANAGER_ROLES, Role, require_role
+from prm.scoping import scopes_disabled
+from prm.text import REASON_MAX, check_text, short_date
 
 from ..models import Lead, LeadOffer, RoutingRule
 
@@ -28,6 +40,12 @@ LEAD_FIELDS = (
     "campaign",
     "message",
 )
+# The fields a partner sees only once it accepted the lead.
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "message")
+# A partner without a closed deal in the trailing 12 months counts as winning none of them (0 %):
+# a proven partner is preferred to an unproven one; among unproven ones, leads go round in turn.
+NO_CLOSED_DEALS_WIN_RATE = 0.0
+WIN_RATE_DAYS = 365
 
 
 def _clean_data(data: dict) -> dict:
@@ -47,12 +65,22 @@ def _clean_data(data: dict) -> dict:
 
 def lead_validated(*, data: dict, source: str) -> Lead:
     """A lead built from ``data`` and checked field by field; ``RuleViolation`` names every bad
-    field and nothing is written."""
+    field and nothing is written. Without a domain, the contact's e-mail domain is taken unless it
+    is a free-mail provider: accepting a lead registers a deal, which needs the customer's domain."""
     lead = Lead(source=source, **_clean_data(data))
+    errors: dict[str, list[str]] = {}
     try:
         lead.full_clean(exclude=["partner", "requested_partner", "deal", "created_by"])
     except ValidationError as error:
-        raise RuleViolation(error.message_dict) from error
+        errors = error.message_dict
+    if not lead.domain and "contact_email" not in errors:
+        lead.domain = email_domain(lead.contact_email) or ""
+        if not lead.domain:
+            errors["domain"] = [
+                "Give the company's domain (e.g. example.com): the contact's e-mail is at a free-mail provider."
+            ]
+    if errors:
+        raise RuleViolation(errors)
     return lead
 
 
@@ -71,6 +99,21 @@ def lead_create(*, data: dict, by: User | None, source: str, requested_partner: 
     return lead
 
 
+def _partner_admin_emails(partner_id: int) -> list[str]:
+    with scopes_disabled():
+        return sorted(
+            User.objects.filter(partner_id=partner_id, role=Role.PARTNER_ADMIN, is_active=True).values_list(
+                "email", flat=True
+            )
+        )
+
+
+def _manager_emails() -> list[str]:
+    return sorted(
+        User.objects.filter(is_staff=True, is_active=True, role__in=MANAGER_ROLES).values_list("email", flat=True)
+    )
+
+
 def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reasons: str) -> LeadOffer:
     """Offer ``lead`` to ``partner`` until the accept-by time (PRM_LEAD_ACCEPT_HOURS from now);
     the partner's admins are told after commit."""
@@ -83,12 +126,443 @@ def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reason
         offered_at=now,
         accept_by=now + timedelta(hours=settings.PRM_LEAD_ACCEPT_HOURS),
     )
-    lead.partner, lead.status = partner, Lead.Status.OFFERED
-    lead.save(update_fields=["partner", "status"])
+    lead.partner, lead.status, lead.return_reason = partner, Lead.Status.OFFERED, ""
+    lead.save(update_fields=["partner", "status", "return_reason"])
+    recipients = _partner_admin_emails(partner.pk)
+    if recipients:
+        send_templated_mail(
+            to=recipients,
+            template="marketing/email/lead_offered",
+            context={"lead": lead, "offer": offer, "link": f"{settings.SITE_URL}/portal/leads/{lead.pk}/"},
+        )
     return offer
+
+
+# --- Routing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    partner: Partner
+    offers_this_month: int
+    last_offered_at: datetime | None
+    won: int
+    lost: int
+
+    @property
+    def win_rate(self) -> float:
+        closed = self.won + self.lost
+        return self.won / closed if closed else NO_CLOSED_DEALS_WIN_RATE
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def routing_candidates(*, exclude: set[int]) -> list[Candidate]:
+    """Every active partner not in ``exclude`` with what the routing weighs: offers this calendar
+    month, its last offer, deals won and lost over the trailing 12 months. One query."""
+    now = timezone.now()
+    since = timezone.localdate() - timedelta(days=WIN_RATE_DAYS)
+
+    def count(queryset):
+        return Coalesce(
+            Subquery(
+                queryset.filter(partner_id=OuterRef("pk"))
+                .order_by()
+                .values("partner_id")
+                .annotate(n=Count("id"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    closed = DealRegistration.objects.filter(closed_on__gte=since)
+    partners = (
+        Partner.objects.filter(status=Partner.Status.ACTIVE)
+        .exclude(pk__in=exclude)
+        .select_related("tier")
+        .annotate(
+            offers_this_month=count(LeadOffer.objects.filter(offered_at__gte=month_start(now))),
+            last_offered_at=Subquery(
+                LeadOffer.objects.filter(partner_id=OuterRef("pk"))
+                .order_by()
+                .values("partner_id")
+                .annotate(last=Max("offered_at"))
+                .values("last")[:1]
+            ),
+            won=count(closed.filter(status=DealRegistration.Status.WON)),
+            lost=count(closed.filter(status=DealRegistration.Status.LOST)),
+        )
+        .order_by("pk")
+    )
+    return [Candidate(p, p.offers_this_month, p.last_offered_at, p.won, p.lost) for p in partners]
+
+
+def _folded(values) -> set[str]:
+    return {str(v).strip().casefold() for v in values or () if str(v).strip()}
+
+
+def rule_matches_lead(rule: RoutingRule, lead: Lead) -> bool:
+    if rule.countries and str(lead.country) not in rule.countries:
+        return False
+    if rule.product_interests and lead.product_interest.strip().casefold() not in _folded(rule.product_interests):
+        return False
+    return True
+
+
+def _matched_specializations(rule: RoutingRule, partner: Partner) -> list[str]:
+    wanted = _folded(rule.specializations)
+    return [s for s in partner.specializations or () if str(s).strip().casefold() in wanted]
+
+
+def rule_qualifies(rule: RoutingRule, candidate: Candidate) -> bool:
+    partner = candidate.partner
+    if rule.partner_types and partner.partner_type not in rule.partner_types:
+        return False
+    if rule.specializations and not _matched_specializations(rule, partner):
+        return False
+    if rule.minimum_tier_id and (partner.tier is None or partner.tier.rank < rule.minimum_tier.rank):
+        return False
+    return candidate.offers_this_month < rule.monthly_capacity
+
+
+def _never(candidate: Candidate) -> tuple:
+    # Never offered a lead comes first, then the one whose last offer is oldest.
+    return (candidate.last_offered_at is not None, candidate.last_offered_at or timezone.now())
+
+
+def _percent(rate: float) -> str:
+    return f"{round(rate * 100)}%"
+
+
+def _choose(rule: RoutingRule, qualified: list[Candidate]) -> tuple[Candidate, str]:
+    """The partner the rule picks among the qualified ones, and why, in words."""
+    count = len(qualified)
+    if rule.prefer_win_rate:
+        ranked = sorted(qualified, key=lambda c: (-c.win_rate, *_never(c), c.partner.pk))
+    else:
+        ranked = sorted(qualified, key=lambda c: (*_never(c), c.partner.pk))
+    chosen = ranked[0]
+    if count == 1:
+        return chosen, "the only qualified partner"
+    turn = (
+        "never offered a lead before"
+        if chosen.last_offered_at is None
+        else f"last offered a lead on {short_date(timezone.localdate(chosen.last_offered_at))}"
+    )
+    if rule.prefer_win_rate:
+        equals = [c for c in qualified if c.win_rate == chosen.win_rate]
+        if len(equals) == 1:
+            return chosen, f"highest win rate among {count} ({_percent(chosen.win_rate)})"
+        return chosen, (f"win rate {_percent(chosen.win_rate)} shared by {len(equals)} of {count}; in turn: {turn}")
+    return chosen, f"in turn among {count}: {turn}"
+
+
+def _reasons(rule: RoutingRule, lead: Lead, candidate: Candidate, choice: str) -> str:
+    partner = candidate.partner
+    parts = [f"Rule “{rule.name}”", str(lead.country)]
+    if rule.product_interests:
+        parts.append(f"interest {lead.product_interest}")
+    if rule.partner_types:
+        parts.append(partner.get_partner_type_display().lower())
+    matched = _matched_specializations(rule, partner)
+    if matched:
+        parts.append(f"specialization {', '.join(matched)}")
+    parts.append(partner.tier.name if partner.tier_id else "no tier")
+    parts.append(f"{candidate.offers_this_month + 1} of {rule.monthly_capacity} leads this month")
+    parts.append(choice)
+    return "; ".join(parts)
+
+
+def route_decision(*, lead: Lead) -> tuple[RoutingRule, Candidate, str] | None:
+    """The rule, partner and reasons the routing chooses for ``lead`` now, or ``None``. Three
+    queries, whatever the number of rules and partners: the rules, the partners already offered
+    this lead, the candidates."""
+    with scopes_disabled():
+        rules = list(RoutingRule.objects.filter(active=True).select_related("minimum_tier").order_by("order", "id"))
+        offered = set(LeadOffer.objects.filter(lead_id=lead.pk).values_list("partner_id", flat=True))
+        matching = [rule for rule in rules if rule_matches_lead(rule, lead)]
+        if not matching:
+            return None
+        candidates = routing_candidates(exclude=offered)
+    for rule in matching:
+        qualified = [c for c in candidates if rule_qualifies(rule, c)]
+        if qualified:
+            chosen, choice = _choose(rule, qualified)
+            return rule, chosen, _reasons(rule, lead, chosen, choice)
+    return None
 
 
 def lead_route(*, lead: Lead) -> LeadOffer | None:
     """Offer ``lead`` to the partner the routing rules choose, or return it to the managers when
-    none qualifies. (The routing is issue 13's lead distribution; see RoutingRule.)"""
-    raise NotImplementedError
+    none qualifies.
+
+    The first active rule (lowest ``order``) whose lead conditions match (country, product
+    interest) and that finds an active partner meeting its partner conditions (type,
+    specialization, minimum tier) with capacity left this calendar month decides. A partner
+    already offered this lead is never a candidate. Among the qualified partners: the higher win
+    rate first when the rule prefers it (won / (won + lost) deals closed in the trailing 12 months;
+    none closed counts as 0 %), then in turn (never offered a lead first, then the oldest last
+    offer), then the lowest id. The reasons are stored in words on the offer."""
+    decision = route_decision(lead=lead)
+    if decision is None:
+        with scopes_disabled():
+            tried = LeadOffer.objects.filter(lead_id=lead.pk).count()
+        reason = "No active partner matches a routing rule with capacity left this month"
+        if tried:
+            reason += f" (besides the {tried} already offered it)"
+        _return(lead, reason + ".")
+        return None
+    rule, chosen, reasons = decision
+    with scopes_disabled():
+        return lead_offer(lead=lead, partner=chosen.partner, rule=rule, reasons=reasons)
+
+
+def _return(lead: Lead, reason: str) -> None:
+    lead.partner, lead.status, lead.return_reason = None, Lead.Status.RETURNED, reason[:300]
+    lead.save(update_fields=["partner", "status", "return_reason"])
+    recipients = _manager_emails()
+    if recipients:
+        send_templated_mail(
+            to=recipients,
+            template="marketing/email/lead_returned",
+            context={
+                "lead": lead,
+                "reason": lead.return_reason,
+                "link": f"{settings.SITE_URL}/admin/marketing/lead/{lead.pk}/change/",
+            },
+        )
+
+
+def _next(lead: Lead) -> None:
+    """After a refusal: the next partner, or back to the managers after too many refusals."""
+    if lead.refusals >= settings.PRM_LEAD_MAX_REFUSALS:
+        _return(
+            lead,
+            f"Refused {lead.refusals} times (declined or timed out); "
+            f"the routing stops after {settings.PRM_LEAD_MAX_REFUSALS}.",
+        )
+    else:
+        lead_route(lead=lead)
+
+
+# --- Answers of the partner ----------------------------------------------------------------------
+
+
+def _locked_offer(lead: Lead, user: User) -> tuple[Lead, LeadOffer]:
+    """The lead locked, and its pending offer to the user's organization (409 in words otherwise)."""
+    with scopes_disabled():
+        lead = lock_one(Lead.objects.all(), lead.pk)
+        offer = LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.PENDING).first()
+        if offer is None or offer.partner_id != user.partner_id:
+            mine = LeadOffer.objects.filter(lead=lead, partner_id=user.partner_id).first()
+            if mine is not None and mine.status != LeadOffer.Status.PENDING:
+                when = short_date(timezone.localdate(mine.responded_at or mine.accept_by))
+                raise StateConflict(f"This lead was already answered: {mine.get_status_display().lower()} on {when}.")
+            raise StateConflict("This lead is no longer offered to your organization.")
+        if offer.accept_by <= timezone.now():
+            raise StateConflict(
+                f"The time to accept this lead ran out on {short_date(timezone.localdate(offer.accept_by))}."
+            )
+    return lead, offer
+
+
+def _require_member(user: User) -> None:
+    if user.partner_id is None:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Partner users answer the leads offered to their organization.")
+
+
+@transaction.atomic
+def lead_accept(*, lead: Lead, by: User, data: dict) -> DealRegistration:
+    """The partner accepts the lead offered to it: it becomes an approved, protected,
+    vendor-sourced deal registration (amount, currency, expected close date and products come from
+    ``data``; the customer from the lead). Only before the accept-by time; the lead row is locked,
+    so an accept racing a decline or the timeout is answered once (the other gets a 409)."""
+    _require_member(by)
+    lead, offer = _locked_offer(lead, by)
+    deal_data = {
+        "customer_name": lead.company,
+        "customer_domain": lead.domain,
+        "customer_country": str(lead.country),
+        "customer_contact_name": lead.contact_name,
+        "customer_contact_email": lead.contact_email,
+        "notes": lead.message,
+        **{field: data.get(field) for field in ("amount", "currency", "expected_close_date", "products")},
+    }
+    if deal_data["products"] is None:
+        deal_data["products"] = [lead.product_interest] if lead.product_interest else []
+    deal = deal_register_from_lead(partner=by.partner, user=by, data=deal_data)
+    offer.status, offer.responded_at, offer.responded_by = LeadOffer.Status.ACCEPTED, timezone.now(), by
+    offer.save(update_fields=["status", "responded_at", "responded_by"])
+    lead.status, lead.deal = Lead.Status.ACCEPTED, deal
+    lead.save(update_fields=["status", "deal"])
+    return deal
+
+
+@transaction.atomic
+def lead_decline(*, lead: Lead, by: User, reason: str) -> Lead:
+    """The partner declines with a reason; the lead goes to the next partner (or back to the
+    managers after PRM_LEAD_MAX_REFUSALS refusals) and leaves the partner's list."""
+    _require_member(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation({"reason": "Say why you decline the lead; the partner managers read it."})
+    check_text(field="reason", value=reason, limit=REASON_MAX)
+    lead, offer = _locked_offer(lead, by)
+    offer.status, offer.responded_at, offer.responded_by = LeadOffer.Status.DECLINED, timezone.now(), by
+    offer.decline_reason = reason
+    offer.save(update_fields=["status", "responded_at", "responded_by", "decline_reason"])
+    lead.refusals += 1
+    lead.save(update_fields=["refusals"])
+    with scopes_disabled():
+        _next(lead)
+    return lead
+
+
+def lead_offers_expire(*, now: datetime | None = None) -> int:
+    """Offers whose accept-by time passed time out: each lead goes to the next partner (or back
+    to the managers). One transaction per lead, under its lock; returns how many timed out."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        due = list(
+            LeadOffer.objects.filter(status=LeadOffer.Status.PENDING, accept_by__lte=now).values_list("pk", "lead_id")
+        )
+    expired = 0
+    for offer_pk, lead_pk in due:
+        try:
+            expired += _expire_one(offer_pk, lead_pk, now)
+        except Busy:  # a partner is answering right now; the next run looks again
+            continue
+    return expired
+
+
+def _expire_one(offer_pk: int, lead_pk: int, now: datetime) -> int:
+    with transaction.atomic(), scopes_disabled():
+        lead = lock_one(Lead.objects.all(), lead_pk)
+        offer = LeadOffer.objects.filter(pk=offer_pk, status=LeadOffer.Status.PENDING, accept_by__lte=now).first()
+        if offer is None:  # answered meanwhile
+            return 0
+        offer.status, offer.responded_at = LeadOffer.Status.EXPIRED, now
+        offer.save(update_fields=["status", "responded_at"])
+        lead.refusals += 1
+        lead.save(update_fields=["refusals"])
+        _next(lead)
+        return 1
+
+
+# --- Managers ------------------------------------------------------------------------------------
+
+
+def _manager_locked(lead: Lead, by: User, action: str) -> Lead:
+    require_role(by, *MANAGER_ROLES, action=action)
+    with scopes_disabled():
+        lead = lock_one(Lead.objects.all(), lead.pk)
+    if lead.status in (Lead.Status.ACCEPTED, Lead.Status.CLOSED):
+        raise StateConflict(
+            f"This lead is {lead.get_status_display().lower()}: it is no longer routed, offered or closed."
+        )
+    return lead
+
+
+def _withdraw_pending(lead: Lead) -> None:
+    with scopes_disabled():
+        LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.PENDING).update(
+            status=LeadOffer.Status.WITHDRAWN, responded_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def lead_reroute(*, lead: Lead, by: User) -> LeadOffer | None:
+    """A manager routes the lead again (a pending offer is withdrawn; refusals start from 0);
+    partners already offered it are skipped."""
+    lead = _manager_locked(lead, by, "route leads")
+    _withdraw_pending(lead)
+    lead.refusals = 0
+    lead.save(update_fields=["refusals"])
+    with scopes_disabled():
+        return lead_route(lead=lead)
+
+
+@transaction.atomic
+def lead_offer_to(*, lead: Lead, partner: Partner, by: User) -> LeadOffer:
+    """A manager offers the lead to a partner of their choice (a pending offer is withdrawn)."""
+    lead = _manager_locked(lead, by, "offer leads")
+    if partner.status != Partner.Status.ACTIVE:
+        raise RuleViolation({"partner": f"{partner.name} is not active."})
+    with scopes_disabled():
+        if LeadOffer.objects.filter(lead=lead, partner=partner).exists():
+            raise RuleViolation({"partner": f"{partner.name} was already offered this lead."})
+        _withdraw_pending(lead)
+        return lead_offer(lead=lead, partner=partner, rule=None, reasons=f"Chosen by {by.get_full_name() or by.email}")
+
+
+@transaction.atomic
+def lead_close(*, lead: Lead, by: User, reason: str) -> Lead:
+    """A manager closes a lead that is not accepted (spam, duplicate, no longer interested)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation({"reason": "Say why the lead is closed."})
+    check_text(field="reason", value=reason, limit=300)
+    lead = _manager_locked(lead, by, "close leads")
+    _withdraw_pending(lead)
+    lead.partner, lead.status, lead.return_reason = None, Lead.Status.CLOSED, reason
+    lead.save(update_fields=["partner", "status", "return_reason"])
+    return lead
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leads_import_csv(*, file, by: User) -> list[Lead]:
+    """Import leads from a CSV file with a header row of LEAD_FIELDS names (company,
+    contact_name, contact_email and country required). All or nothing: every error names its row
+    and column, and no lead is written unless every row is valid; then each lead is routed."""
+    require_role(by, *MANAGER_ROLES, action="import leads")
+    raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise RuleViolation({"file": "The file is not UTF-8 text."}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in LEAD_FIELDS]
+    missing = [h for h in ("company", "contact_name", "contact_email", "country") if h not in header]
+    if not header or unknown or missing:
+        problems = []
+        if unknown:
+            problems.append(f"unknown columns: {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing columns: {', '.join(missing)}")
+        raise RuleViolation(
+            {
+                "file": f"The header row must name the columns ({', '.join(LEAD_FIELDS)}); "
+                + "; ".join(problems or ["empty file"])
+                + "."
+            }
+        )
+    errors: list[str] = []
+    leads = []
+    for number, row in enumerate(reader, start=2):
+        data = {(k or "").strip(): (v or "") for k, v in row.items() if k}
+        try:
+            leads.append(lead_validated(data=data, source=Lead.Source.CSV))
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.extend(f"Row {number}, column {field}: {message}" for message in messages)
+    if not leads and not errors:
+        errors.append("The file has no rows below the header.")
+    if errors:
+        raise RuleViolation({"file": errors})
+    created = []
+    for lead in leads:
+        lead.created_by = by
+        lead.save()
+        lead_route(lead=lead)
+        created.append(lead)
+    return created

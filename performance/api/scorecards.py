@@ -128,6 +128,12 @@ class ScorecardOutputSerializer(serializers.Serializer):
     commission_paid = ScorecardMoneySerializer(many=True, help_text="Statements of payout runs paid in the period.")
     target = ScorecardTargetSerializer()
     attainment = ScorecardAttainmentSerializer()
+    # --- marketing: leads ---
+    leads_offered = serializers.IntegerField(help_text="Leads offered to the partner in the period.")
+    leads_accepted = serializers.IntegerField(help_text="Of which accepted.")
+    lead_acceptance_rate = serializers.DecimalField(**PERCENT, help_text="Percent of the offered leads accepted.")
+    avg_hours_to_accept = serializers.DecimalField(**PERCENT, help_text="Offered to accepted, in hours.")
+    lead_conversion = serializers.DecimalField(**PERCENT, help_text="Percent of the accepted leads whose deal is won.")
 
 
 def scorecard_data(card: Scorecard) -> dict:
@@ -166,6 +172,12 @@ def scorecard_data(card: Scorecard) -> dict:
             "certified_users": target.certified_users,
         },
         "attainment": card.attainment,
+        # --- marketing: leads ---
+        "leads_offered": card.leads_offered,
+        "leads_accepted": card.leads_accepted,
+        "lead_acceptance_rate": card.lead_acceptance_rate,
+        "avg_hours_to_accept": card.avg_hours_to_accept,
+        "lead_conversion": card.lead_conversion,
     }
 
 

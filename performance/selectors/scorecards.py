@@ -35,6 +35,7 @@ from deals.models import DealRegistration
 from enablement.models import Certification, ContentDownload
 from enablement.selectors import nps_per_partner
 from incentives.models import CommissionLine, ExchangeRate, PayoutRun, PayoutStatement
+from marketing.models import LeadOffer
 from partners.models import Partner
 from prm.money import round_money
 from prm.scoping import scopes_disabled
@@ -90,6 +91,12 @@ class Scorecard:
     nps_responses: int = 0
     commission_earned: Money = field(default_factory=dict)  # ledger lines booked in the period
     commission_paid: Money = field(default_factory=dict)  # statements of runs paid in the period
+    # --- marketing: leads --- offers made in the period, and what became of them
+    leads_offered: int = 0
+    leads_accepted: int = 0
+    lead_acceptance_rate: Decimal | None = None  # percent of the offers that were accepted
+    avg_hours_to_accept: Decimal | None = None  # offered -> accepted
+    lead_conversion: Decimal | None = None  # percent of the accepted leads whose deal is won
     # Won revenue in the program currency; None when a currency has no exchange rate.
     won_revenue_total: Decimal | None = Decimal("0.00")
     missing_rates: list[str] = field(default_factory=list)
@@ -404,6 +411,29 @@ def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) 
         ):
             if row["partner_id"] in cards:
                 add_money(cards[row["partner_id"]].commission_paid, row["currency"], row["total"])
+
+        # --- marketing: leads --- offers of the period: accepted, time to accept, won since.
+        accepted = Q(status=LeadOffer.Status.ACCEPTED)
+        for row in (
+            _limit(LeadOffer.objects.filter(offered_at__gte=begin, offered_at__lt=stop), limit)
+            .values("partner_id")
+            .annotate(
+                offered=Count("id"),
+                accepted=Count("id", filter=accepted),
+                accept_time=Sum(
+                    ExpressionWrapper(F("responded_at") - F("offered_at"), output_field=DurationField()),
+                    filter=accepted,
+                ),
+                won=Count("id", filter=accepted & Q(lead__deal__status=WON)),
+            )
+            .order_by()
+        ):
+            card = cards.get(row["partner_id"])
+            if card is not None:
+                card.leads_offered, card.leads_accepted = row["offered"], row["accepted"]
+                card.lead_acceptance_rate = percent(row["accepted"], row["offered"])
+                card.avg_hours_to_accept = _hours(row["accept_time"], row["accepted"])
+                card.lead_conversion = percent(row["won"], row["accepted"])
 
         # Targets that overlap the period, each prorated by its days in the period.
         target_rows: dict[int, list[dict]] = {}

@@ -163,6 +163,28 @@ def scorecard_figures(card) -> list[Figure]:
             (Link(reverse("conflicts:list"), "Cases"),),
         ),
     ]
+    if card.leads_offered:  # --- marketing: leads ---
+        leads = Link(reverse("leads:list"), "Leads")
+        accepted = f"{figure(card.leads_accepted)} of {figure(card.leads_offered)} offered"
+        figures += [
+            Figure(
+                "lead_acceptance_rate", "Lead acceptance", _or_dash(card.lead_acceptance_rate, "%"), accepted, (leads,)
+            ),
+            Figure(
+                "avg_hours_to_accept",
+                "Average time to accept a lead",
+                _or_dash(card.avg_hours_to_accept, " hours"),
+                "From the offer to your acceptance.",
+                (leads,),
+            ),
+            Figure(
+                "lead_conversion",
+                "Lead conversion",
+                _or_dash(card.lead_conversion, "%"),
+                "Accepted leads whose deal is won.",
+                (leads, won),
+            ),
+        ]
     if card.nps_responses:
         responses = f"{figure(card.nps_responses)} {'response' if card.nps_responses == 1 else 'responses'}"
         surveys = Link(reverse("surveys:list"), "Surveys")
@@ -197,6 +219,7 @@ def has_activity(card) -> bool:
         or card.content_downloads
         or card.open_cases
         or card.nps_responses
+        or card.leads_offered
         or card.commission_earned
         or card.commission_paid
     )

@@ -50,6 +50,12 @@ ADDED = {
     "open_disputes",
     "nps",
     "nps_responses",
+    # --- marketing: leads (issue 13) ---
+    "leads_offered",
+    "leads_accepted",
+    "lead_acceptance_rate",
+    "avg_hours_to_accept",
+    "lead_conversion",
 }
 
 

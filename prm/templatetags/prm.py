@@ -53,6 +53,8 @@ PORTAL_NAV = [
     ("deals:list", "Deals", True, False),
     ("statements:list", "Statements", False, False),
     ("performance:scorecard", "Scorecard", False, False),
+    ("leads:list", "Leads", True, False),
+    ("funds:home", "Funds", True, False),
     ("training:home", "Training", True, False),
     ("content:list", "Content", True, False),
     ("news:list", "News", True, False),
@@ -62,6 +64,7 @@ PORTAL_NAV = [
     ("portal:agreement", "Agreement", False, False),
     ("portal:team", "Team", False, False),
     ("portal:profile", "Profile", False, False),
+    ("locator:profile", "Locator", False, True),
     ("portal:payout_details", "Payout", False, True),
 ]
 

@@ -11,6 +11,7 @@ from enablement import api as enablement_api
 from enablement import urls as enablement_urls
 from enablement import views as enablement_views
 from incentives import api as incentives_api
+from marketing.api import funds as funds_api  # marketing: funds
 from partners import api as partners_api
 from partners import views as partners_views
 from performance.api import scorecards as scorecards_api
@@ -39,6 +40,10 @@ router.register("cases", conflicts_api.CaseViewSet, basename="case")
 router.register("newsletters", enablement_api.NewsletterViewSet, basename="newsletter")  # communication
 router.register("announcements", enablement_api.AnnouncementViewSet, basename="announcement")
 router.register("tier-reviews", tier_reviews_api.TierReviewViewSet, basename="tier-review")  # performance
+# --- marketing: funds ---
+router.register("fund-allocations", funds_api.FundAllocationViewSet, basename="fund-allocation")
+router.register("fund-requests", funds_api.FundRequestViewSet, basename="fund-request")
+router.register("fund-claims", funds_api.FundClaimViewSet, basename="fund-claim")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.

@@ -119,6 +119,10 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # the evaluation proposes them
+    # Market development funds: partners request and claim in the portal or the API
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -138,6 +142,11 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # applied or dismissed by its buttons, never edited
+    # Market development funds: money; decided by their actions (requests, claims), never edited
+    "marketing.fundallocation",
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -157,6 +166,11 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     "enablement.newsletterdelivery",
     "enablement.newsletteroptout",
     "performance.tierreview",  # decided reviews are the record of tier changes
+    # Market development funds: money drawn on allocations, proofs of what was reimbursed
+    "marketing.fundallocation",
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {

@@ -47,6 +47,7 @@ class Rival:
     survey_invitation: SurveyInvitation  # surveys (partner feedback)
     newsletter: object  # sent to the rival's users only
     qbr: object = None  # the rival's quarterly business review, its PDF ready
+    funds: object = None  # market development funds: the rival's request, its claim and a proof
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -116,6 +117,19 @@ SCOPED_URLS = {
     "api:tier-review-dismiss": ("post", lambda r: reverse("api:tier-review-dismiss", args=[_tier_review(r).pk])),
     # Performance (issue 12): the rival's QBR
     "performance:qbr_pdf": ("get", lambda r: reverse("performance:qbr_pdf", args=[r.qbr.pk])),
+    # --- Marketing: funds (the rival's request, claim and proof) ---
+    "funds:detail": ("get", lambda r: reverse("funds:detail", args=[r.funds.request.pk])),
+    "funds:withdraw": ("post", lambda r: reverse("funds:withdraw", args=[r.funds.waiting.pk])),
+    "funds:claim": ("post", lambda r: reverse("funds:claim", args=[r.funds.approved.pk])),
+    "funds:proof": ("get", lambda r: reverse("funds:proof", args=[r.funds.proof.pk])),
+    "api:fund-request-detail": ("get", lambda r: reverse("api:fund-request-detail", args=[r.funds.request.pk])),
+    "api:fund-request-approve": ("post", lambda r: reverse("api:fund-request-approve", args=[r.funds.waiting.pk])),
+    "api:fund-request-reject": ("post", lambda r: reverse("api:fund-request-reject", args=[r.funds.waiting.pk])),
+    "api:fund-request-withdraw": ("post", lambda r: reverse("api:fund-request-withdraw", args=[r.funds.waiting.pk])),
+    "api:fund-request-claim": ("post", lambda r: reverse("api:fund-request-claim", args=[r.funds.approved.pk])),
+    "api:fund-claim-detail": ("get", lambda r: reverse("api:fund-claim-detail", args=[r.funds.claim.pk])),
+    "api:fund-claim-approve": ("post", lambda r: reverse("api:fund-claim-approve", args=[r.funds.claim.pk])),
+    "api:fund-claim-reject": ("post", lambda r: reverse("api:fund-claim-reject", args=[r.funds.claim.pk])),
 }
 
 
@@ -194,6 +208,26 @@ def rival_objects(rival, rival_admin):
         **_survey_objects(rival_admin),
         newsletter=_rival_newsletter(rival_admin),
         qbr=_rival_qbr(rival),
+        funds=_rival_funds(rival_admin),
+    )
+
+
+def _rival_funds(rival_admin):
+    """The rival's fund requests: one waiting, one approved and ready to claim, one claimed with a proof."""
+    from types import SimpleNamespace
+
+    from .factories import StaffUserFactory
+    from .marketing.funds import allocation, approved, claimed, ended, submitted
+
+    manager = StaffUserFactory(email="funds-manager@example.com")
+    allocation(rival_admin.partner)
+    claim = claimed(rival_admin, manager, title="Their summit")
+    return SimpleNamespace(
+        request=claim.request,
+        claim=claim,
+        proof=claim.proofs.first(),
+        waiting=submitted(rival_admin, title="Their webinar"),
+        approved=ended(approved(rival_admin, manager, title="Their campaign")),
     )
 
 
@@ -328,6 +362,14 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert EvidenceRequest.objects.get(pk=rival_objects.evidence.pk).status == "requested"
     assert not QuizAttempt.objects.filter(user=partner_admin).exists()
     assert not rival_objects.restricted_asset.downloads.exists()
+    funds = rival_objects.funds
+    assert {r.pk: r.status for r in type(funds.request).objects.filter(partner=rival_objects.partner)} == {
+        funds.request.pk: "claimed",
+        funds.waiting.pk: "submitted",
+        funds.approved.pk: "approved",
+    }
+    funds.claim.refresh_from_db()
+    assert funds.claim.status == "submitted"
     assert not AnnouncementDismissal.objects.exists()
     rival_objects.survey_invitation.refresh_from_db()
     assert rival_objects.survey_invitation.answered_at is None

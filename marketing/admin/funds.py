@@ -72,6 +72,9 @@ class FundAllocationAdmin(AuditedAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
+
     def get_readonly_fields(self, request, obj=None):
         return ["partner", "period_start", "period_end", "currency", "allocated", "note"] if obj else []
 
@@ -231,6 +234,9 @@ class FundRequestAdmin(AuditedAdmin):
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
+
     @admin.action(description="Approve (an amount, or the planned cost)…", permissions=["change"])
     def approve(self, request, queryset):
         return ask_then_run(
@@ -312,6 +318,9 @@ class FundClaimAdmin(AuditedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
 
     @admin.action(description="Approve and book the reimbursement", permissions=["change"])
     def approve(self, request, queryset):

@@ -2,7 +2,6 @@
 queries for any number of allocations), requests with their claims, and the return on each
 funded activity (cost against leads, registered deals and revenue won from them)."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -11,10 +10,12 @@ from django.db.models.functions import Coalesce
 
 from deals.models import DealRegistration
 from incentives.models import PayoutRun, PayoutStatement
+from prm.money import round_money
 
 from ..models import ActivityDeal, FundAllocation, FundClaim, FundRequest
 
 ZERO = Decimal("0.00")
+BALANCE = ("allocated", "requested", "approved", "claimed", "paid", "expired")
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 Status = FundRequest.Status
 
@@ -64,7 +65,7 @@ def with_balances(allocations: QuerySet) -> QuerySet:
 def available_of(allocation: FundAllocation) -> Decimal:
     """allocated − committed − reimbursed, read fresh (call it under the allocation's lock)."""
     row = with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("allocated", "approved", "claimed")[0]
-    return row["allocated"] - row["approved"] - row["claimed"]
+    return round_money(row["allocated"] - row["approved"] - row["claimed"])
 
 
 def allocation_balances(*, partner=None) -> QuerySet:
@@ -78,15 +79,9 @@ def allocation_balances(*, partner=None) -> QuerySet:
 
 def balance_dict(allocation) -> dict:
     """The balance of an annotated allocation, ``available`` included."""
-    return {
-        "allocated": allocation.allocated,
-        "requested": allocation.requested,
-        "approved": allocation.approved,
-        "claimed": allocation.claimed,
-        "paid": allocation.paid,
-        "expired": allocation.expired,
-        "available": allocation.allocated - allocation.approved - allocation.claimed,
-    }
+    found = {name: round_money(getattr(allocation, name)) for name in BALANCE}
+    found["available"] = found["allocated"] - found["approved"] - found["claimed"]
+    return found
 
 
 def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:
@@ -118,23 +113,28 @@ def linkable_deals(partner) -> QuerySet:
 # --- Return on investment -----------------------------------------------------------------------
 
 
+def _add(totals: dict, currency: str, amount: Decimal) -> None:
+    # Plain dicts, not defaultdicts: a template's ``roi.cost.items`` would create an "items" key.
+    totals[currency] = totals.get(currency, ZERO) + amount
+
+
 @dataclass
 class Roi:
     """One activity's (or a partner's) return: cost against leads, registered deals and the
     revenue won from them (per currency: a deal's currency may not be the funds')."""
 
-    cost: dict = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    cost: dict = field(default_factory=dict)
     leads: int = 0
     expected_leads: int = 0
     deals: int = 0
     won_deals: int = 0
-    won_revenue: dict = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    won_revenue: dict = field(default_factory=dict)
 
     def add(self, other: "Roi") -> None:
         for currency, amount in other.cost.items():
-            self.cost[currency] += amount
+            _add(self.cost, currency, amount)
         for currency, amount in other.won_revenue.items():
-            self.won_revenue[currency] += amount
+            _add(self.won_revenue, currency, amount)
         self.leads += other.leads
         self.expected_leads += other.expected_leads
         self.deals += other.deals
@@ -167,16 +167,16 @@ def roi_of(requests) -> dict[int, Roi]:
         roi = Roi(expected_leads=request.expected_leads)
         claim = live_claim(request)
         if request.status == Status.REIMBURSED and claim is not None:
-            roi.cost[request.allocation.currency] += claim.reimbursed_amount or ZERO
+            _add(roi.cost, request.allocation.currency, claim.reimbursed_amount or ZERO)
         elif request.status in FUNDED and request.approved_amount:
-            roi.cost[request.allocation.currency] += request.approved_amount
+            _add(roi.cost, request.allocation.currency, request.approved_amount)
         if claim is not None and claim.status != FundClaim.Status.REJECTED:
             roi.leads = claim.leads_generated
         for link in request.deal_links.all():
             roi.deals += 1
             if link.deal.status == DealRegistration.Status.WON:
                 roi.won_deals += 1
-                roi.won_revenue[link.deal.currency] += link.deal.final_amount or link.deal.amount
+                _add(roi.won_revenue, link.deal.currency, link.deal.final_amount or link.deal.amount)
         found[request.pk] = roi
     return found
 

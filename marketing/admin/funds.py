@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from prm.admin import ReadOnlyInline, ask_then_run, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.errors import error_messages, form_errors_from
-from prm.money import format_money
+from prm.money import format_money, round_money
 
 from ..forms.funds import AllocationPeriodForm, ApproveForm, ReasonForm
 from ..models import ClaimProof, FundAllocation, FundClaim, FundRequest, FundTierRule
@@ -29,7 +29,7 @@ class FundTierRuleAdmin(AuditedAdmin):
 def _money_column(field: str, description: str):
     @admin.display(description=description)
     def column(self, allocation):
-        return format_money(getattr(allocation, field), allocation.currency)
+        return f"{round_money(getattr(allocation, field)):,.2f}"  # the currency has its own column
 
     return column
 
@@ -39,16 +39,14 @@ class FundAllocationAdmin(AuditedAdmin):
     fields = ["partner", "period_start", "period_end", "currency", "allocated", "note"]
     list_display = [
         "partner",
-        "period_start",
-        "period_end",
+        "period",
+        "available_column",
         "allocated_column",
         "requested_column",
         "approved_column",
         "claimed_column",
         "paid_column",
         "expired_column",
-        "available_column",
-        "source",
     ]
     list_filter = ["source", "currency", "period_start"]
     list_select_related = ["partner"]
@@ -61,6 +59,10 @@ class FundAllocationAdmin(AuditedAdmin):
     claimed_column = _money_column("claimed", "claimed")
     paid_column = _money_column("paid", "paid")
     expired_column = _money_column("expired", "expired")
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, allocation):
+        return f"{allocation.period_start:%d %b} – {allocation.period_end:%d %b %Y}"
 
     @admin.display(description="available")
     def available_column(self, allocation):
@@ -207,6 +209,19 @@ class FundRequestAdmin(AuditedAdmin):
     fields = readonly_fields
     inlines = [ClaimInline]
     actions = ["approve", "reject"]
+    change_form_template = "admin/marketing/decide_change_form.html"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """The Approve (amount) and Reject (reason) buttons post the list's actions for this request."""
+        if obj is not None and obj.status == FundRequest.Status.SUBMITTED and self.has_change_permission(request):
+            context["decide"] = {
+                "url": reverse("admin:marketing_fundrequest_changelist"),
+                "pk": obj.pk,
+                "approve_form": ApproveForm(initial={"amount": obj.planned_cost}),
+                "approve_label": "Approve",
+                "reject_form": ReasonForm(),
+            }
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description="planned")
     def planned_column(self, fund_request):
@@ -299,6 +314,20 @@ class FundClaimAdmin(AuditedAdmin):
     fields = readonly_fields
     inlines = [ProofInline]
     actions = ["approve", "reject"]
+    change_form_template = "admin/marketing/decide_change_form.html"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """Approve and Reject (reason) buttons for finance; who approved the request is shown, as
+        that person may not decide the claim (four eyes)."""
+        if obj is not None and obj.status == FundClaim.Status.SUBMITTED and self.has_change_permission(request):
+            context["decide"] = {
+                "url": reverse("admin:marketing_fundclaim_changelist"),
+                "pk": obj.pk,
+                "approve_label": "Approve and book the reimbursement",
+                "reject_form": ReasonForm(),
+                "four_eyes": obj.request.decided_by_id == request.user.pk,
+            }
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description="amount")
     def amount_column(self, claim):

@@ -17,7 +17,7 @@ from deals.models import DealRegistration
 from partners.models import Tier, User
 from prm.demo_story import moment
 
-from ..models import FundClaim, FundRequest, FundTierRule
+from ..models import ActivityDeal, FundClaim, FundRequest, FundTierRule
 from ..selectors.funds import linkable_deals
 from ..services import funds as services
 
@@ -109,6 +109,11 @@ def _past(user, manager, title, kind, cost, leads, description, dates, *, amount
 
 
 def _claim(request, user, amount, leads, results, files, deals, days_after_end):
+    """The claim the story says came ``days_after_end`` days after the activity (in time: its
+    deadline is opened for the service, which stamps today, and then put back)."""
+    deadline = request.claim_deadline
+    FundRequest.objects.filter(pk=request.pk).update(claim_deadline=max(deadline, timezone.localdate()))
+    request.refresh_from_db()
     claim = services.fund_claim_submit(
         request=request,
         by=user,
@@ -118,8 +123,10 @@ def _claim(request, user, amount, leads, results, files, deals, days_after_end):
         proofs=files,
         deals=deals,
     )
-    on = min(request.ends_on + timedelta(days=days_after_end), timezone.localdate())
+    on = min(request.ends_on + timedelta(days=days_after_end), deadline, timezone.localdate())
+    FundRequest.objects.filter(pk=request.pk).update(claim_deadline=deadline)
     FundClaim.objects.filter(pk=claim.pk).update(submitted_at=moment(on, 11, 0))
+    ActivityDeal.objects.filter(request=request).update(linked_at=moment(on, 11, 0))
     claim.refresh_from_db()
     return claim
 
@@ -228,7 +235,9 @@ def seed(stdout=None) -> None:
         "Four weeks of sponsored posts and a landing page with the migration checklist.",
         _span(today, 12, 28),
     )
-    acme_deals = list(linkable_deals(alice.partner).filter(status=DealRegistration.Status.APPROVED)[:1])
+    acme_deals = list(
+        linkable_deals(alice.partner, since=campaign.starts_on).filter(submitted_at__date__lte=campaign.ends_on)[:1]
+    )
     _claim(
         campaign,
         alice,
@@ -247,22 +256,25 @@ def seed(stdout=None) -> None:
         "6000.00",
         70,
         "Our yearly customer summit with the vendor's keynote and three partner sessions.",
-        _span(today, 50, 1),
+        _span(today, 45, 1),
         amount="5500.00",
     )
-    won = list(linkable_deals(alice.partner).filter(status=DealRegistration.Status.WON)[:2])
+    # Deals registered in the days after the summit, before the claim; won ones first.
+    candidates = linkable_deals(alice.partner, since=summit.starts_on).filter(
+        submitted_at__date__lte=summit.ends_on + timedelta(days=8)
+    )
+    won = sorted(candidates, key=lambda deal: deal.status != DealRegistration.Status.WON)[:2]
     claim = _claim(
         summit,
         alice,
         "5420.00",
         64,
-        "142 attendees from 58 companies; 64 leads, two deals won since.",
+        "142 attendees from 58 companies; 64 leads, one registered as a deal so far.",
         _proofs(summit.title, attendees=True),
         won,
-        6,
+        8,
     )
-    claim = services.fund_claim_approve(claim=claim, by=finance)
-    FundClaim.objects.filter(pk=claim.pk).update(decided_at=moment(min(summit.ends_on + timedelta(days=12), today)))
+    services.fund_claim_approve(claim=claim, by=finance)  # this morning: paid with the next payout run
     video = _past(
         alice,
         manager,

@@ -99,15 +99,18 @@ def live_claim(request: FundRequest) -> FundClaim | None:
     return claims[-1] if claims else None
 
 
-def linkable_deals(partner) -> QuerySet:
-    """The partner's registrations no activity has claimed yet (newest first)."""
+def linkable_deals(partner, *, since=None) -> QuerySet:
+    """The partner's registrations an activity may claim: submitted on or after the activity's
+    first day (``since``), not drafts or rejected, not claimed by another activity (newest first)."""
     taken = ActivityDeal.objects.filter(deal_id=OuterRef("pk"))
-    return (
-        DealRegistration.objects.filter(partner=partner)
-        .exclude(status=DealRegistration.Status.DRAFT)
+    found = (
+        DealRegistration.objects.filter(partner=partner, submitted_at__isnull=False)
+        .exclude(status__in=[DealRegistration.Status.DRAFT, DealRegistration.Status.REJECTED])
         .exclude(Exists(taken))
-        .order_by("-created_at", "-id")
     )
+    if since is not None:
+        found = found.filter(submitted_at__date__gte=since)
+    return found.order_by("-submitted_at", "-id")
 
 
 # --- Return on investment -----------------------------------------------------------------------

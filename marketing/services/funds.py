@@ -425,8 +425,8 @@ def fund_claim_submit(
     """After the activity (from its last day on) and until the claim deadline, the partner claims
     its actual cost (at most the approved amount) with proof of performance (at least one file,
     checked like content uploads) and results; deals of its own organization that came from the
-    activity are linked to it (a deal counts for one activity only). Late claims are refused,
-    naming the deadline."""
+    activity (registered from its first day on) are linked to it, a deal counting for one
+    activity only. Late claims are refused, naming the deadline."""
     _require_partner_user(by, request.partner_id, action="claim these funds")
     request = _locked_request(request)
     check_transition(TRANSITIONS, request.status, Status.CLAIMED, what="fund request")
@@ -451,6 +451,10 @@ def fund_claim_submit(
         if not isinstance(deal, DealRegistration) or deal.partner_id != request.partner_id:
             errors["deals"] = "Link only your organization's own deal registrations."
             break
+    if deals and "deals" not in errors:
+        early = next((d for d in deals if not d.submitted_at or d.submitted_at.date() < request.starts_on), None)
+        if early is not None:
+            errors["deals"] = f"{early.customer_name} was registered before the activity began."
     if deals and "deals" not in errors:
         with scopes_disabled():
             taken = ActivityDeal.objects.filter(deal__in=deals).exclude(request=request).select_related("deal")

@@ -39,7 +39,9 @@ def home(request):
         {
             "allocations": allocations,
             "page": page,
-            "roi": selectors.partner_roi(selectors.with_roi(selectors.fund_request_list())),
+            "roi": selectors.partner_roi(
+                selectors.with_roi(selectors.fund_request_list().filter(status__in=selectors.FUNDED))
+            ),
             "partner": request.partner,
         },
     )
@@ -129,7 +131,7 @@ def claim(request, pk):
     form = ClaimForm(
         request.POST or None,
         request.FILES or None,
-        deals=selectors.linkable_deals(request.partner),
+        deals=selectors.linkable_deals(request.partner, since=fund_request.starts_on),
         approved_amount=fund_request.approved_amount,
         currency=currency,
         initial={"amount": fund_request.approved_amount},

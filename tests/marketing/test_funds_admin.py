@@ -29,7 +29,7 @@ def test_the_allocation_list_shows_each_balance_in_a_constant_number_of_queries(
     url = reverse("admin:marketing_fundallocation_changelist")
     with django_assert_max_num_queries(40) as few:
         page = text(client.get(url))
-    assert "10,000.00 USD" in page and "2,000.00 USD" in page and "8,000.00 USD" in page
+    assert "10,000.00" in page and "2,000.00" in page and "8,000.00" in page and ">USD<" in page
     assert "Allocate for a period" in page
     for _ in range(10):
         allocation(PartnerFactory())
@@ -139,3 +139,39 @@ def test_the_roi_page_lists_each_partner(client, manager, partner_admin):
     client.force_login(manager)
     page = text(client.get(reverse("admin:marketing_fundallocation_roi")))
     assert partner_admin.partner.name in page and "9,000.00 USD" in page and "2,000.00 USD" in page
+
+
+def test_the_request_page_offers_approve_and_reject_buttons_that_decide(client, manager, finance, partner_admin):
+    allocation(partner_admin.partner)
+    request = submitted(partner_admin, cost="3000.00")
+    client.force_login(finance)
+    assert "Reject with this reason" not in text(
+        client.get(reverse("admin:marketing_fundrequest_change", args=[request.pk]))
+    )
+    client.force_login(manager)
+    page = text(client.get(reverse("admin:marketing_fundrequest_change", args=[request.pk])))
+    assert "Reject with this reason" in page and 'value="3000.00"' in page
+    response = client.post(
+        reverse("admin:marketing_fundrequest_changelist"),
+        {"action": "reject", "_selected_action": [request.pk], "reason": "Not in the plan this year."},
+        follow=True,
+    )
+    assert "1 request rejected." in text(response)
+    assert FundRequest.objects.get(pk=request.pk).decision_reason == "Not in the plan this year."
+    assert "Reject with this reason" not in text(
+        client.get(reverse("admin:marketing_fundrequest_change", args=[request.pk]))
+    )
+
+
+def test_the_claim_page_warns_the_approver_of_four_eyes(client, partner_admin, finance):
+    from ..factories import StaffUserFactory
+
+    admin = StaffUserFactory(role="admin", is_superuser=True, email="root@example.com")
+    allocation(partner_admin.partner)
+    claim = claimed(partner_admin, admin)
+    client.force_login(admin)
+    page = text(client.get(reverse("admin:marketing_fundclaim_change", args=[claim.pk])))
+    assert "another finance user decides its claim (four eyes)" in page
+    client.force_login(finance)
+    page = text(client.get(reverse("admin:marketing_fundclaim_change", args=[claim.pk])))
+    assert "Approve and book the reimbursement" in page and "four eyes" not in page

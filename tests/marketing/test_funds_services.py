@@ -411,3 +411,25 @@ def test_unclaimed_funds_expire_after_the_deadline_and_return_to_the_balance(
         Decimal("3000.00"),
         Decimal("9000.00"),
     )
+
+
+def test_only_deals_registered_from_the_activitys_first_day_are_linked(partner_admin, manager, funds):
+    request = ended(approved(partner_admin, manager))
+    before = DealFactory(
+        partner=partner_admin.partner,
+        customer_name="Older Deal Inc",
+        submitted_at=timezone.now() - timedelta(days=10),
+    )
+    after = DealFactory(partner=partner_admin.partner, customer_name="Fresh Deal Inc")
+    assert list(selectors.linkable_deals(partner_admin.partner, since=request.starts_on)) == [after]
+    with pytest.raises(RuleViolation) as refused:
+        services.fund_claim_submit(
+            request=request,
+            by=partner_admin,
+            amount=Decimal("10"),
+            leads_generated=1,
+            results="Done.",
+            proofs=[pdf()],
+            deals=[before],
+        )
+    assert refused.value.message_dict == {"deals": ["Older Deal Inc was registered before the activity began."]}

@@ -153,7 +153,7 @@ class Roi:
         if len(self.cost) != 1:
             return None
         currency, cost = next(iter(self.cost.items()))
-        if not cost or set(self.won_revenue) - {currency}:
+        if not cost or not self.won_revenue or set(self.won_revenue) - {currency}:
             return None
         return (self.won_revenue.get(currency, ZERO) / cost).quantize(Decimal("0.01"))
 

@@ -238,10 +238,9 @@ class FundRequestAdmin(AuditedAdmin):
         found = selectors.roi_of(selectors.with_roi(FundRequest.objects.filter(pk=fund_request.pk)))[fund_request.pk]
         cost = ", ".join(format_money(a, c) for c, a in found.cost.items()) or "—"
         won = ", ".join(format_money(a, c) for c, a in found.won_revenue.items()) or "—"
-        return (
-            f"cost {cost}; {found.leads} leads; {found.deals} deals registered, "
-            f"{found.won_deals} won; revenue won {won}"
-        )
+        leads = counted(("{count} lead", "{count} leads"), found.leads)
+        deals = counted(("{count} deal registered", "{count} deals registered"), found.deals)
+        return f"cost {cost}; {leads}; {deals}, {found.won_deals} won; revenue won {won}"
 
     def has_add_permission(self, request):
         return False  # partners request funds in the portal or the API

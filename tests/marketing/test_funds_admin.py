@@ -102,7 +102,7 @@ def test_the_request_page_is_read_only_and_shows_the_return(client, manager, par
     claim = claimed(partner_admin, manager, deals=[DealFactory(partner=partner_admin.partner, status="won")])
     client.force_login(manager)
     page = text(client.get(reverse("admin:marketing_fundrequest_change", args=[claim.request_id])))
-    assert "12 leads; 1 deals registered, 1 won" in page
+    assert "12 leads; 1 deal registered, 1 won" in page
     assert 'name="title"' not in page
 
 

@@ -4,6 +4,7 @@ own), fund requests (partners submit, withdraw and claim; managers approve or re
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -149,6 +150,10 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             .order_by("-submitted_at", "-id")
         )
 
+    @extend_schema(parameters=[OpenApiParameter("status", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_object(self):
         try:
             return super().get_object()
@@ -158,6 +163,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def _respond(self, request_obj, code=status.HTTP_200_OK):
         return Response(self.get_serializer(self.get_queryset().get(pk=request_obj.pk)).data, status=code)
 
+    @extend_schema(request=RequestInput, responses={201: RequestOutput})
     def create(self, request):
         if request.user.partner_id is None:
             raise PermissionDenied("Partner users request funds; staff decide them.")
@@ -165,6 +171,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         created = services.fund_request_submit(partner=request.user.partner, user=request.user, **values)
         return self._respond(created, status.HTTP_201_CREATED)
 
+    @extend_schema(request=ApproveInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         fund_request = self.get_object()
@@ -172,6 +179,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         services.fund_request_approve(request=fund_request, amount=values.get("amount"), by=request.user)
         return self._respond(fund_request)
 
+    @extend_schema(request=ReasonInput, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         fund_request = self.get_object()
@@ -179,12 +187,14 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         services.fund_request_reject(request=fund_request, reason=values["reason"], by=request.user)
         return self._respond(fund_request)
 
+    @extend_schema(request=None, responses={200: RequestOutput})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         fund_request = self.get_object()
         services.fund_request_withdraw(request=fund_request, by=request.user)
         return self._respond(fund_request)
 
+    @extend_schema(request={"multipart/form-data": ClaimInput}, responses={201: RequestOutput})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         fund_request = self.get_object()
@@ -224,12 +234,14 @@ class FundClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     def _respond(self, claim):
         return Response(self.get_serializer(self.get_queryset().get(pk=claim.pk)).data)
 
+    @extend_schema(request=None, responses={200: ClaimOutput})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         claim = self.get_object()
         services.fund_claim_approve(claim=claim, by=request.user)
         return self._respond(claim)
 
+    @extend_schema(request=ReasonInput, responses={200: ClaimOutput})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         claim = self.get_object()

@@ -433,3 +433,14 @@ def test_only_deals_registered_from_the_activitys_first_day_are_linked(partner_a
             deals=[before],
         )
     assert refused.value.message_dict == {"deals": ["Older Deal Inc was registered before the activity began."]}
+
+
+def test_the_expiry_task_acts_for_the_program_outside_any_partner_scope(partner_admin, manager, funds, settings):
+    from prm.scoping import scope
+
+    settings.PRM_MDF_CLAIM_DAYS = 0
+    request = ended(approved(partner_admin, manager))
+    FundRequest.objects.filter(pk=request.pk).update(claim_deadline=TODAY - timedelta(days=1))
+    with scope():  # as a worker process starts: no scope at all
+        assert expire_fund_requests.delay().get() == 1
+    assert FundRequest.objects.get(pk=request.pk).status == "expired"

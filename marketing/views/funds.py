@@ -127,6 +127,11 @@ def withdraw(request, pk):
 @partner_required
 def claim(request, pk):
     fund_request = _request(request, pk)
+    if request.method == "GET" and fund_request.status != FundRequest.Status.APPROVED:
+        messages.info(
+            request, f"This request is {fund_request.get_status_display().lower()}: there is nothing to claim."
+        )
+        return redirect("funds:detail", pk=fund_request.pk)
     currency = fund_request.allocation.currency
     form = ClaimForm(
         request.POST or None,

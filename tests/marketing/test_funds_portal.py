@@ -195,3 +195,12 @@ def test_expired_requests_say_the_funds_are_back(client, partner_admin, manager)
     client.force_login(partner_admin)
     page = text(client.get(reverse("funds:detail", args=[request.pk])))
     assert "The approved amount is back in your balance." in page
+
+
+def test_the_claim_page_of_a_request_with_nothing_to_claim_says_so(client, partner_admin):
+    allocation(partner_admin.partner)
+    request = submitted(partner_admin)
+    client.force_login(partner_admin)
+    response = client.get(reverse("funds:claim", args=[request.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("funds:detail", args=[request.pk])
+    assert "This request is submitted: there is nothing to claim." in text(response)

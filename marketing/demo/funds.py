@@ -17,7 +17,7 @@ from deals.models import DealRegistration
 from partners.models import Tier, User
 from prm.demo_story import moment
 
-from ..models import ActivityDeal, FundClaim, FundRequest, FundTierRule
+from ..models import ActivityDeal, ClaimProof, FundClaim, FundRequest, FundTierRule
 from ..selectors.funds import linkable_deals
 from ..services import funds as services
 
@@ -127,6 +127,7 @@ def _claim(request, user, amount, leads, results, files, deals, days_after_end):
     FundRequest.objects.filter(pk=request.pk).update(claim_deadline=deadline)
     FundClaim.objects.filter(pk=claim.pk).update(submitted_at=moment(on, 11, 0))
     ActivityDeal.objects.filter(request=request).update(linked_at=moment(on, 11, 0))
+    ClaimProof.objects.filter(claim=claim).update(uploaded_at=moment(on, 10, 50))
     claim.refresh_from_db()
     return claim
 

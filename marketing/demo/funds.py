@@ -158,6 +158,7 @@ def seed(stdout=None) -> None:
     allocations = services.allocations_for_period(on=today, by=manager)
     earliest = today - timedelta(days=settings.PRM_MDF_CLAIM_DAYS + 30)
     if earliest.year < today.year:  # early in the year, some of the story's activities were last year's
+        this_year = {a.partner_id: a.allocated for a in allocations}
         for partner in (alice.partner, bob.partner):
             allocations.append(
                 services.allocation_create(
@@ -165,7 +166,7 @@ def seed(stdout=None) -> None:
                     period_start=date(earliest.year, 1, 1),
                     period_end=date(earliest.year, 12, 31),
                     currency="USD",
-                    allocated=Decimal("20000.00"),
+                    allocated=this_year.get(partner.pk, Decimal("8000.00")),
                     note="Last year's allocation",
                     by=manager,
                 )

@@ -15,3 +15,16 @@ def expire_lead_offers() -> int:
 
     with scopes_disabled():
         return lead_offers_expire()
+
+
+# --- funds ---
+
+
+@shared_task
+def expire_fund_requests() -> int:
+    """Beat, daily: approved funds not claimed by their deadline expire and return to the
+    balance. Safe to run twice."""
+    from .services.funds import fund_requests_expire
+
+    with scopes_disabled():
+        return fund_requests_expire()

@@ -11,6 +11,7 @@ from enablement import api as enablement_api
 from enablement import urls as enablement_urls
 from enablement import views as enablement_views
 from incentives import api as incentives_api
+from marketing.api import funds as funds_api  # marketing: funds
 from marketing.api import leads as leads_api  # --- marketing: leads ---
 from partners import api as partners_api
 from partners import views as partners_views
@@ -42,6 +43,10 @@ router.register("announcements", enablement_api.AnnouncementViewSet, basename="a
 router.register("tier-reviews", tier_reviews_api.TierReviewViewSet, basename="tier-review")  # performance
 # --- marketing: leads ---
 router.register("leads", leads_api.LeadViewSet, basename="lead")
+# --- marketing: funds ---
+router.register("fund-allocations", funds_api.FundAllocationViewSet, basename="fund-allocation")
+router.register("fund-requests", funds_api.FundRequestViewSet, basename="fund-request")
+router.register("fund-claims", funds_api.FundClaimViewSet, basename="fund-claim")
 
 api_v1 = [
     # File downloads are named as files, without the router's trailing slash.

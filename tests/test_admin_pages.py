@@ -121,6 +121,10 @@ NEVER_ADDED_IN_THE_ADMIN = {  # they come from the portal, the API, services or 
     "performance.tierreview",  # the evaluation proposes them
     "marketing.locatorprofile",  # locator: each partner's own, made on its first visit to the portal page
     "marketing.leadoffer",  # marketing: leads — the routing and the managers' actions make offers
+    # Market development funds: partners request and claim in the portal or the API
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 NEVER_EDITED = {  # their page is read-only: history, evidence or money
     "partners.invitation",
@@ -143,6 +147,11 @@ NEVER_EDITED = {  # their page is read-only: history, evidence or money
     # marketing: leads — a lead changes through the routing and its actions; offers are its record
     "marketing.lead",
     "marketing.leadoffer",
+    # Market development funds: money; decided by their actions (requests, claims), never edited
+    "marketing.fundallocation",
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 NEVER_DELETED = {  # the demo agreement is published, and published texts are kept
     "partners.agreement",
@@ -166,6 +175,11 @@ NEVER_DELETED = {  # the demo agreement is published, and published texts are ke
     # marketing: leads — a lead's offers are the record of the routing
     "marketing.lead",
     "marketing.leadoffer",
+    # Market development funds: money drawn on allocations, proofs of what was reimbursed
+    "marketing.fundallocation",
+    "marketing.fundrequest",
+    "marketing.fundclaim",
+    "marketing.claimproof",
 }
 # Registered models the demo data has no row of (their object pages are not opened).
 NOT_IN_THE_DEMO = {
@@ -313,6 +327,9 @@ PORTAL = [
     "/portal/news/",
     "/portal/news/preferences/",
     "/portal/leads/",  # marketing: leads
+    "/portal/funds/",  # market development funds
+    "/portal/funds/new/",
+    "/portal/locator/",  # the locator profile (reps read it)
 ]
 # What each demo account sees on the demo data: the row count of each API list, or its refusal.
 # The demo's year is dated relative to today, and these counts are the same whatever the day;

@@ -384,6 +384,39 @@ def _umbrella():
     return Partner.objects.filter(name="Umbrella Leads")
 
 
+# --- Marketing: funds (a request is decided once, a claim too) ---
+def _fund_request(world, state: str = "submitted"):
+    """A fund request of the world's partner (an allocation of this year) in ``state``:
+    submitted, approved (the activity over, claimable) or claimed (its claim waiting)."""
+    from marketing.models import FundAllocation
+
+    from .marketing.funds import allocation, approved, claimed, ended, submitted
+
+    if not FundAllocation.objects.filter(partner=world.partner_admin.partner).exists():
+        allocation(world.partner_admin.partner)
+    if state == "submitted":
+        return submitted(world.partner_admin)
+    if state == "approved":
+        return ended(approved(world.partner_admin, world.manager))
+    return claimed(world.partner_admin, world.manager).request
+
+
+def _fund_claim(world):
+    return _fund_request(world, "claimed").claims.get()
+
+
+ADMIN_ACTIONS["marketing.fundrequest:approve"] = Action(
+    "manager", lambda w: [_fund_request(w)], {"amount": ""}, refusal="This fund request is already approved."
+)
+ADMIN_ACTIONS["marketing.fundrequest:reject"] = Action(
+    "manager", lambda w: [_fund_request(w)], {"reason": "Off-brand"}, refusal="This fund request is already rejected."
+)
+ADMIN_ACTIONS["marketing.fundclaim:approve"] = Action(
+    "finance", lambda w: [_fund_claim(w)], refusal="This claim is already approved."
+)
+ADMIN_ACTIONS["marketing.fundclaim:reject"] = Action(
+    "finance", lambda w: [_fund_claim(w)], {"reason": "Illegible invoice"}, refusal="This claim is already rejected."
+)
 # Django's delete: a stale page (the objects were deleted meanwhile) changes nothing and answers.
 DELETE_ACTION = "delete_selected"
 
@@ -611,6 +644,23 @@ ADMIN_VIEWS["performance_tierreview_review_now"] = View(
     "manager",
     lambda w: (reverse("admin:performance_tierreview_review_now"), {}),
     refusal="The tiers are being reviewed in the background",
+)
+
+
+def _allocate_for_period(world):
+    """A tier rule for the partner's tier: allocating twice allocates once, and says so."""
+    from marketing.models import FundTierRule
+
+    FundTierRule.objects.create(tier=world.partner_admin.partner.tier, amount=Decimal("8000"), currency="USD")
+    return reverse("admin:marketing_fundallocation_allocate"), {"on": TODAY.isoformat()}
+
+
+# Marketing: funds (allocating by tier rule is idempotent; the ROI page reads only)
+ADMIN_VIEWS["marketing_fundallocation_allocate"] = View(
+    "manager", _allocate_for_period, refusal="Every partner of a ruled tier already has an allocation for this period."
+)
+ADMIN_VIEWS["marketing_fundallocation_roi"] = View(
+    "manager", lambda w: (reverse("admin:marketing_fundallocation_roi"), None)
 )
 STANDARD_ADMIN_URLS = ("_changelist", "_add", "_history", "_delete", "_change", "_autocomplete")
 
@@ -884,6 +934,26 @@ ADMIN_FORMS: dict[str, tuple[str, Callable]] = {
     "marketing.locatorprofile": ("manager", _form_locator_profile),
     "marketing.lead": ("manager", _form_lead),  # marketing: leads
 }
+
+
+def _form_fund_allocation(client, world):
+    """An allocation by hand that overlaps the partner's allocation of this year."""
+    from .marketing.funds import allocation
+
+    partner = world.partner_admin.partner
+    allocation(partner)
+    data = {
+        "partner": partner.pk,
+        "period_start": TODAY.replace(month=6, day=1).isoformat(),
+        "period_end": TODAY.replace(month=12, day=31).isoformat(),
+        "currency": "USD",
+        "allocated": "5000",
+        "note": "",
+    }
+    return reverse("admin:marketing_fundallocation_add"), data, "already has a USD allocation for an overlapping period"
+
+
+ADMIN_FORMS["marketing.fundallocation"] = ("manager", _form_fund_allocation)  # marketing: funds
 SAVE_HOOKS = (
     "save_model",
     "add_view",
@@ -1152,6 +1222,44 @@ PORTAL_FORMS: dict[str, Form | None] = {
     ),
 }
 
+# --- Marketing: funds ---
+PORTAL_FORMS.update(
+    {
+        "funds:home": None,
+        "funds:detail": None,
+        "funds:proof": None,
+        "funds:new": Form(
+            "rep",
+            lambda w: (
+                reverse("funds:new"),
+                {
+                    "activity_type": "event",
+                    "title": "Summit",
+                    "starts_on": (YESTERDAY - timedelta(days=1)).isoformat(),
+                    "ends_on": YESTERDAY.isoformat(),
+                    "planned_cost": "100",
+                    "expected_leads": "1",
+                    "description": "A booth.",
+                },
+            ),
+            "The activity has ended already: ask for funds before it ends.",
+        ),
+        "funds:withdraw": Form(
+            "partner_admin",
+            lambda w: (reverse("funds:withdraw", args=[_fund_request(w, "approved").pk]), {}),
+            "A fund request that is approved cannot become withdrawn.",
+        ),
+        "funds:claim": Form(
+            "partner_admin",
+            lambda w: (
+                reverse("funds:claim", args=[_fund_request(w, "claimed").pk]),
+                {"amount": "100", "leads_generated": "1", "results": "Done."},
+            ),
+            "This fund request is already claimed.",
+        ),
+    }
+)
+
 
 def _lead_accept_data() -> dict:
     return {"amount": "5000.00", "currency": "USD", "expected_close_date": (TODAY + timedelta(days=30)).isoformat()}
@@ -1380,6 +1488,46 @@ API_CALLS["api:tier-review-dismiss"] = Call(
     lambda w: (_api("tier-review-dismiss", w.tier_review().pk), {"reason": "Next quarter"}),
     409,
     "This review is already dismissed.",
+)
+# --- Marketing: funds ---
+API_CALLS["api:fund-request-list"] = Call(
+    "partner_admin", lambda w: (_api("fund-request-list"), {"activity_type": "event", "title": ""}), 400, field="title"
+)
+API_CALLS["api:fund-request-approve"] = Call(
+    "manager",
+    lambda w: (_api("fund-request-approve", _fund_request(w).pk), {}),
+    409,
+    "This fund request is already approved.",
+)
+API_CALLS["api:fund-request-reject"] = Call(
+    "manager",
+    lambda w: (_api("fund-request-reject", _fund_request(w).pk), {"reason": "Off-brand"}),
+    409,
+    "This fund request is already rejected.",
+)
+API_CALLS["api:fund-request-withdraw"] = Call(
+    "partner_admin",
+    lambda w: (_api("fund-request-withdraw", _fund_request(w).pk), {}),
+    409,
+    "This fund request is already withdrawn.",
+)
+API_CALLS["api:fund-request-claim"] = Call(
+    "partner_admin",
+    lambda w: (
+        _api("fund-request-claim", _fund_request(w, "approved").pk),
+        {"amount": "100.00", "leads_generated": 1, "results": "Done."},
+    ),
+    400,
+    field="proofs",
+)
+API_CALLS["api:fund-claim-approve"] = Call(
+    "finance", lambda w: (_api("fund-claim-approve", _fund_claim(w).pk), {}), 409, "This claim is already approved."
+)
+API_CALLS["api:fund-claim-reject"] = Call(
+    "finance",
+    lambda w: (_api("fund-claim-reject", _fund_claim(w).pk), {"reason": "Illegible invoice"}),
+    409,
+    "This claim is already rejected.",
 )
 
 # --- marketing: leads (issue 13) ---

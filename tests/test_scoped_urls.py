@@ -48,6 +48,7 @@ class Rival:
     newsletter: object  # sent to the rival's users only
     qbr: object = None  # the rival's quarterly business review, its PDF ready
     lead: object = None  # marketing: leads — a lead offered to the rival
+    funds: object = None  # market development funds: the rival's request, its claim and a proof
 
 
 # URL name -> (method, builds the URL of the rival's object)
@@ -124,6 +125,19 @@ SCOPED_URLS = {
     "leads:detail": ("get", lambda r: reverse("leads:detail", args=[r.lead.pk])),
     "leads:accept": ("post", lambda r: reverse("leads:accept", args=[r.lead.pk])),
     "leads:decline": ("post", lambda r: reverse("leads:decline", args=[r.lead.pk])),
+    # --- Marketing: funds (the rival's request, claim and proof) ---
+    "funds:detail": ("get", lambda r: reverse("funds:detail", args=[r.funds.request.pk])),
+    "funds:withdraw": ("post", lambda r: reverse("funds:withdraw", args=[r.funds.waiting.pk])),
+    "funds:claim": ("post", lambda r: reverse("funds:claim", args=[r.funds.approved.pk])),
+    "funds:proof": ("get", lambda r: reverse("funds:proof", args=[r.funds.proof.pk])),
+    "api:fund-request-detail": ("get", lambda r: reverse("api:fund-request-detail", args=[r.funds.request.pk])),
+    "api:fund-request-approve": ("post", lambda r: reverse("api:fund-request-approve", args=[r.funds.waiting.pk])),
+    "api:fund-request-reject": ("post", lambda r: reverse("api:fund-request-reject", args=[r.funds.waiting.pk])),
+    "api:fund-request-withdraw": ("post", lambda r: reverse("api:fund-request-withdraw", args=[r.funds.waiting.pk])),
+    "api:fund-request-claim": ("post", lambda r: reverse("api:fund-request-claim", args=[r.funds.approved.pk])),
+    "api:fund-claim-detail": ("get", lambda r: reverse("api:fund-claim-detail", args=[r.funds.claim.pk])),
+    "api:fund-claim-approve": ("post", lambda r: reverse("api:fund-claim-approve", args=[r.funds.claim.pk])),
+    "api:fund-claim-reject": ("post", lambda r: reverse("api:fund-claim-reject", args=[r.funds.claim.pk])),
 }
 
 
@@ -210,6 +224,26 @@ def rival_objects(rival, rival_admin):
         newsletter=_rival_newsletter(rival_admin),
         qbr=_rival_qbr(rival),
         lead=_rival_lead(rival),  # marketing: leads
+        funds=_rival_funds(rival_admin),
+    )
+
+
+def _rival_funds(rival_admin):
+    """The rival's fund requests: one waiting, one approved and ready to claim, one claimed with a proof."""
+    from types import SimpleNamespace
+
+    from .factories import StaffUserFactory
+    from .marketing.funds import allocation, approved, claimed, ended, submitted
+
+    manager = StaffUserFactory(email="funds-manager@example.com")
+    allocation(rival_admin.partner)
+    claim = claimed(rival_admin, manager, title="Their summit")
+    return SimpleNamespace(
+        request=claim.request,
+        claim=claim,
+        proof=claim.proofs.first(),
+        waiting=submitted(rival_admin, title="Their webinar"),
+        approved=ended(approved(rival_admin, manager, title="Their campaign")),
     )
 
 
@@ -355,6 +389,14 @@ def test_rival_object_is_404_through_session(client, partner_admin, rival_object
     assert EvidenceRequest.objects.get(pk=rival_objects.evidence.pk).status == "requested"
     assert not QuizAttempt.objects.filter(user=partner_admin).exists()
     assert not rival_objects.restricted_asset.downloads.exists()
+    funds = rival_objects.funds
+    assert {r.pk: r.status for r in type(funds.request).objects.filter(partner=rival_objects.partner)} == {
+        funds.request.pk: "claimed",
+        funds.waiting.pk: "submitted",
+        funds.approved.pk: "approved",
+    }
+    funds.claim.refresh_from_db()
+    assert funds.claim.status == "submitted"
     assert not AnnouncementDismissal.objects.exists()
     rival_objects.survey_invitation.refresh_from_db()
     assert rival_objects.survey_invitation.answered_at is None

@@ -1,3 +1,3 @@
 """The admin of channel marketing: one module per part."""
 
-from . import leads, locator  # noqa: F401
+from . import funds, leads, locator  # noqa: F401

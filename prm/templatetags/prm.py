@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from prm.money import format_money
 
@@ -60,30 +60,58 @@ PORTAL_NAV = [
     ("news:list", "News", True, False),
     ("surveys:list", "Surveys", True, False),
     ("conflicts:list", "Cases", True, False),
+]
+# The organization's own pages, under one "Organization" menu: the bar holds the daily work and
+# still fits a 1280-pixel screen.
+ORGANIZATION_NAV = [
     ("portal:onboarding", "Onboarding", False, False),
     ("portal:agreement", "Agreement", False, False),
     ("portal:team", "Team", False, False),
     ("portal:profile", "Profile", False, False),
-    ("locator:profile", "Locator", False, True),
-    ("portal:payout_details", "Payout", False, True),
+    ("locator:profile", "Locator profile", False, True),
+    ("portal:payout_details", "Payout details", False, True),
 ]
 
 
-@register.simple_tag(takes_context=True)
-def portal_nav(context):
-    """The portal's main navigation, the current page marked for assistive technology."""
-    request = context["request"]
+def _nav_items(request, entries) -> list[tuple[str, str, str, str]]:
     is_admin = request.user.role == "partner_admin"
     items = []
-    for name, label, prefix, admin_only in PORTAL_NAV:
+    for name, label, prefix, admin_only in entries:
         if admin_only and not is_admin:
             continue
         url = reverse(name)
         active = request.path.startswith(url) if prefix else request.path == url
         items.append((" active" if active else "", "page" if active else "false", url, label))
-    return format_html_join(
-        "\n", '<li class="nav-item"><a class="nav-link text-nowrap{}" aria-current="{}" href="{}">{}</a></li>', items
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def portal_nav(context):
+    """The portal's main navigation, the current page marked for assistive technology; the
+    organization's pages in a menu (a button that says whether it is open), marked active when
+    one of them is the current page."""
+    request = context["request"]
+    main = format_html_join(
+        "\n",
+        '<li class="nav-item"><a class="nav-link text-nowrap{}" aria-current="{}" href="{}">{}</a></li>',
+        _nav_items(request, PORTAL_NAV),
     )
+    organization = _nav_items(request, ORGANIZATION_NAV)
+    links = format_html_join(
+        "\n",
+        '<li><a class="dropdown-item{}" aria-current="{}" href="{}">{}</a></li>',
+        organization,
+    )
+    current = any(active for active, *_ in organization)
+    menu = format_html(
+        '<li class="nav-item dropdown">'
+        '<button class="nav-link dropdown-toggle text-nowrap{}" type="button" id="nav-organization" '
+        'data-bs-toggle="dropdown" aria-expanded="false">Organization</button>'
+        '<ul class="dropdown-menu dropdown-menu-end" aria-labelledby="nav-organization">{}</ul></li>',
+        " active" if current else "",
+        links,
+    )
+    return format_html("{}\n{}", main, menu)
 
 
 @register.simple_tag(takes_context=True)

@@ -53,6 +53,7 @@ def test_invited_partner_admin_sets_a_password_signs_and_onboarding_moves(live_s
     expect(page.get_by_role("status").first).to_contain_text("is signed")
     expect(page.get_by_role("link", name="Download the signed PDF")).to_be_visible()
 
+    page.get_by_role("button", name="Organization").click()  # the organization's pages are in a menu
     page.get_by_role("link", name="Onboarding").click()
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "20")
     expect(page.get_by_text("1 of 5")).to_be_visible()

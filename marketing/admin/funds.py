@@ -1,0 +1,394 @@
+"""Staff's side of market development funds: tier rules, allocations with their balance (added
+by hand or for a period by tier rule), requests managers approve or reject, claims finance
+approves or rejects (never the manager who approved the request), and the ROI per partner."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from prm.admin import ReadOnlyInline, ask_then_run, counted, run_for_each
+from prm.audit import AuditedAdmin
+from prm.errors import error_messages, form_errors_from
+from prm.money import format_money, round_money
+
+from ..forms.funds import AllocationPeriodForm, ApproveForm, ReasonForm
+from ..models import ClaimProof, FundAllocation, FundClaim, FundRequest, FundTierRule
+from ..selectors import funds as selectors
+from ..services import funds as services
+
+
+@admin.register(FundTierRule)
+class FundTierRuleAdmin(AuditedAdmin):
+    list_display = ["tier", "period", "amount", "currency", "active"]
+    list_filter = ["active", "period"]
+    list_select_related = ["tier"]
+
+
+def _money_column(field: str, description: str):
+    @admin.display(description=description)
+    def column(self, allocation):
+        return f"{round_money(getattr(allocation, field)):,.2f}"  # the currency has its own column
+
+    return column
+
+
+@admin.register(FundAllocation)
+class FundAllocationAdmin(AuditedAdmin):
+    fields = ["partner", "period_start", "period_end", "currency", "allocated", "note"]
+    list_display = [
+        "partner",
+        "period",
+        "available_column",
+        "allocated_column",
+        "requested_column",
+        "approved_column",
+        "claimed_column",
+        "paid_column",
+        "expired_column",
+    ]
+    list_filter = ["source", "currency", "period_start"]
+    list_select_related = ["partner"]
+    search_fields = ["partner__name"]
+    change_list_template = "admin/marketing/fundallocation/change_list.html"
+
+    allocated_column = _money_column("allocated", "allocated")
+    requested_column = _money_column("requested", "requested")
+    approved_column = _money_column("approved", "approved")
+    claimed_column = _money_column("claimed", "claimed")
+    paid_column = _money_column("paid", "paid")
+    expired_column = _money_column("expired", "expired")
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, allocation):
+        return f"{allocation.period_start:%d %b} – {allocation.period_end:%d %b %Y}"
+
+    @admin.display(description="available")
+    def available_column(self, allocation):
+        return format_money(selectors.balance_dict(allocation)["available"], allocation.currency)
+
+    def get_queryset(self, request):
+        return selectors.with_balances(super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["partner", "period_start", "period_end", "currency", "allocated", "note"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        """Adding by hand goes through the service (no two allocations of a partner overlap)."""
+        data = form.cleaned_data
+        try:
+            created = services.allocation_create(
+                partner=data["partner"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                currency=data["currency"],
+                allocated=data["allocated"],
+                note=data.get("note", ""),
+                by=request.user,
+            )
+        except ValidationError as error:
+            raise _Refused(form, error) from error
+        obj.pk = created.pk
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except _Refused as refused:
+            for message in error_messages(refused.error):
+                messages.error(request, message)
+            return redirect(request.get_full_path())
+
+    def get_urls(self):
+        return [
+            path("allocate/", self.admin_site.admin_view(self.allocate_view), name="marketing_fundallocation_allocate"),
+            path("roi/", self.admin_site.admin_view(self.roi_view), name="marketing_fundallocation_roi"),
+            *super().get_urls(),
+        ]
+
+    def allocate_view(self, request):
+        """Allocate for a period by tier rule (idempotent: partners with an allocation are skipped)."""
+        if not request.user.has_perm("marketing.add_fundallocation"):
+            raise PermissionDenied
+        form = AllocationPeriodForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = services.allocations_for_period(on=form.cleaned_data["on"], by=request.user)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                if created:
+                    messages.success(
+                        request, counted(("{count} allocation created.", "{count} allocations created."), len(created))
+                    )
+                else:
+                    messages.info(request, "Every partner of a ruled tier already has an allocation for this period.")
+                return redirect("admin:marketing_fundallocation_changelist")
+        return render(
+            request,
+            "admin/marketing/fundallocation/allocate.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Allocate funds for a period by tier rule",
+                "form": form,
+                "rules": FundTierRule.objects.filter(active=True).select_related("tier"),
+                "opts": self.model._meta,
+            },
+        )
+
+    def roi_view(self, request):
+        """Return on funded activities per partner: cost against leads, deals and won revenue."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return render(
+            request,
+            "admin/marketing/fundallocation/roi.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Market development funds: return per partner",
+                "rows": selectors.roi_by_partner(),
+                "opts": self.model._meta,
+            },
+        )
+
+
+class _Refused(Exception):
+    def __init__(self, form, error):
+        super().__init__(str(error))
+        self.form, self.error = form, error
+
+
+class ClaimInline(ReadOnlyInline):
+    model = FundClaim
+    fields = ["amount", "leads_generated", "status", "submitted_at", "decided_by", "decision_reason"]
+
+
+@admin.register(FundRequest)
+class FundRequestAdmin(AuditedAdmin):
+    list_display = [
+        "title",
+        "partner",
+        "activity_type",
+        "starts_on",
+        "ends_on",
+        "planned_column",
+        "approved_column",
+        "status",
+        "claim_deadline",
+    ]
+    list_filter = ["status", "activity_type"]
+    list_select_related = ["partner", "allocation"]
+    search_fields = ["title", "partner__name"]
+    readonly_fields = [
+        "partner",
+        "allocation",
+        "activity_type",
+        "title",
+        "starts_on",
+        "ends_on",
+        "planned_cost",
+        "expected_leads",
+        "description",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "approved_amount",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "claim_deadline",
+        "expired_at",
+        "roi",
+    ]
+    fields = readonly_fields
+    inlines = [ClaimInline]
+    actions = ["approve", "reject"]
+    change_form_template = "admin/marketing/decide_change_form.html"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """The Approve (amount) and Reject (reason) buttons post the list's actions for this request."""
+        if obj is not None and obj.status == FundRequest.Status.SUBMITTED and self.has_change_permission(request):
+            context["decide"] = {
+                "url": reverse("admin:marketing_fundrequest_changelist"),
+                "pk": obj.pk,
+                "approve_form": ApproveForm(initial={"amount": obj.planned_cost}),
+                "approve_label": "Approve",
+                "reject_form": ReasonForm(),
+            }
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="planned")
+    def planned_column(self, fund_request):
+        return format_money(fund_request.planned_cost, fund_request.allocation.currency)
+
+    @admin.display(description="approved")
+    def approved_column(self, fund_request):
+        if fund_request.approved_amount is None:
+            return "—"
+        return format_money(fund_request.approved_amount, fund_request.allocation.currency)
+
+    @admin.display(description="return on investment")
+    def roi(self, fund_request):
+        found = selectors.roi_of(selectors.with_roi(FundRequest.objects.filter(pk=fund_request.pk)))[fund_request.pk]
+        cost = ", ".join(format_money(a, c) for c, a in found.cost.items()) or "—"
+        won = ", ".join(format_money(a, c) for c, a in found.won_revenue.items()) or "—"
+        leads = counted(("{count} lead", "{count} leads"), found.leads)
+        deals = counted(("{count} deal registered", "{count} deals registered"), found.deals)
+        return f"cost {cost}; {leads}; {deals}, {found.won_deals} won; revenue won {won}"
+
+    def has_add_permission(self, request):
+        return False  # partners request funds in the portal or the API
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
+
+    @admin.action(description="Approve (an amount, or the planned cost)…", permissions=["change"])
+    def approve(self, request, queryset):
+        return ask_then_run(
+            self,
+            request,
+            queryset,
+            form_class=ApproveForm,
+            title="Approve fund requests",
+            submit="Approve and notify the partners",
+            done_message=("{count} request approved.", "{count} requests approved."),
+            action=lambda r, amount: services.fund_request_approve(request=r, amount=amount, by=request.user),
+        )
+
+    @admin.action(description="Reject with a reason…", permissions=["change"])
+    def reject(self, request, queryset):
+        return ask_then_run(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reject fund requests",
+            submit="Reject and notify the partners",
+            done_message=("{count} request rejected.", "{count} requests rejected."),
+            action=lambda r, reason: services.fund_request_reject(request=r, reason=reason, by=request.user),
+        )
+
+
+class ProofInline(ReadOnlyInline):
+    model = ClaimProof
+    fields = ["download", "kind", "size", "uploaded_at"]
+
+    @admin.display(description="file")
+    def download(self, proof):
+        return format_html('<a href="{}">{}</a>', reverse("funds:proof", args=[proof.pk]), proof.name)
+
+
+@admin.register(FundClaim)
+class FundClaimAdmin(AuditedAdmin):
+    list_display = ["request", "partner", "amount_column", "leads_generated", "status", "submitted_at", "approved_by"]
+    list_filter = ["status"]
+    list_select_related = ["partner", "request__allocation", "request__decided_by"]
+    search_fields = ["request__title", "partner__name"]
+    readonly_fields = [
+        "request",
+        "partner",
+        "amount",
+        "leads_generated",
+        "results",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "reimbursed_amount",
+        "reimbursement_line",
+        "deals",
+    ]
+    fields = readonly_fields
+    inlines = [ProofInline]
+    actions = ["approve", "reject"]
+    change_form_template = "admin/marketing/decide_change_form.html"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """Approve and Reject (reason) buttons for finance; who approved the request is shown, as
+        that person may not decide the claim (four eyes)."""
+        if obj is not None and obj.status == FundClaim.Status.SUBMITTED and self.has_change_permission(request):
+            context["decide"] = {
+                "url": reverse("admin:marketing_fundclaim_changelist"),
+                "pk": obj.pk,
+                "approve_label": "Approve and book the reimbursement",
+                "reject_form": ReasonForm(),
+                "four_eyes": obj.request.decided_by_id == request.user.pk,
+            }
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="amount")
+    def amount_column(self, claim):
+        return format_money(claim.amount, claim.request.allocation.currency)
+
+    @admin.display(description="request approved by")
+    def approved_by(self, claim):
+        return claim.request.decided_by or "—"
+
+    @admin.display(description="deals linked")
+    def deals(self, claim):
+        links = claim.request.deal_links.select_related("deal")
+        return format_html_join(", ", "{} ({})", ((link.deal.customer_name, link.deal.status) for link in links)) or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # money: kept as the record of what was allocated, drawn and reimbursed
+
+    @admin.action(description="Approve and book the reimbursement", permissions=["change"])
+    def approve(self, request, queryset):
+        run_for_each(
+            request,
+            queryset,
+            lambda c: services.fund_claim_approve(claim=c, by=request.user),
+            ("{count} claim approved; its reimbursement is booked.", "{count} claims approved; reimbursements booked."),
+        )
+
+    @admin.action(description="Reject with a reason…", permissions=["change"])
+    def reject(self, request, queryset):
+        return ask_then_run(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Reject claims",
+            submit="Reject and notify the partners",
+            done_message=("{count} claim rejected.", "{count} claims rejected."),
+            action=lambda c, reason: services.fund_claim_reject(claim=c, reason=reason, by=request.user),
+        )
+
+
+@admin.register(ClaimProof)
+class ClaimProofAdmin(admin.ModelAdmin):
+    list_display = ["name", "download", "kind", "claim", "size", "uploaded_at"]
+    list_select_related = ["claim__request"]
+    readonly_fields = ["claim", "kind", "name", "size", "uploaded_by", "uploaded_at", "download"]
+    fields = readonly_fields
+
+    @admin.display(description="download")
+    def download(self, proof):
+        return format_html('<a href="{}">Download</a>', reverse("funds:proof", args=[proof.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -149,7 +149,8 @@ class FundRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, max_length=REASON_MAX, validators=text_validators(REASON_MAX))
-    # Set on approval: the last day a claim is taken (PRM_MDF_CLAIM_DAYS after the activity ends).
+    # Set on approval: the last day a claim is taken (PRM_MDF_CLAIM_DAYS after the activity ends,
+    # at the latest the allocation period's last day).
     claim_deadline = models.DateField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
 

@@ -200,7 +200,8 @@ PRM_UPLOAD_MAX_BYTES = env.int("PRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 PRM_PROGRAM_CURRENCY = env.str("PRM_PROGRAM_CURRENCY", default="USD").upper()
 PRM_TIER_DOWNGRADE_GRACE_DAYS = env.int("PRM_TIER_DOWNGRADE_GRACE_DAYS", default=60)
 PRM_LEADERBOARD_CACHE_SECONDS = env.int("PRM_LEADERBOARD_CACHE_SECONDS", default=300)
-# Channel marketing: days after a funded activity ends that its claim is taken; hours a partner has
+# Channel marketing: days after a funded activity ends that its claim is taken (never after the
+# allocation period's end, when unclaimed funds expire); hours a partner has
 # to accept a lead offered to it, and the refusals (declines and timeouts) after which a lead
 # returns to the managers; contact-form messages one address may send from the public locator
 # per hour.

@@ -102,8 +102,9 @@ def _past(user, manager, title, kind, cost, leads, description, dates, *, amount
         allocation=services.allocation_covering(user.partner, starts, ends),
         submitted_at=moment(submitted_on, 9, 30),
         decided_at=moment(submitted_on + timedelta(days=2), 14, 0),
-        claim_deadline=ends + timedelta(days=settings.PRM_MDF_CLAIM_DAYS),
     )
+    request.refresh_from_db()
+    FundRequest.objects.filter(pk=request.pk).update(claim_deadline=services.claim_deadline_of(request))
     request.refresh_from_db()
     return request
 

@@ -323,12 +323,19 @@ def fund_request_withdraw(*, request: FundRequest, by: User) -> FundRequest:
     return request
 
 
+def claim_deadline_of(request: FundRequest) -> date:
+    """The last day a claim is taken: PRM_MDF_CLAIM_DAYS after the activity ends, or the
+    allocation period's last day when that comes first (the period's funds end with it)."""
+    return min(request.ends_on + timedelta(days=settings.PRM_MDF_CLAIM_DAYS), request.allocation.period_end)
+
+
 @transaction.atomic
 def fund_request_approve(*, request: FundRequest, amount: Decimal | None, by: User) -> FundRequest:
     """A manager approves a submitted request, fully (no amount: the planned cost) or partly
     (0 < amount <= planned cost). Approval never overspends the allocation: its row is locked,
     the available balance is computed under the lock, and an amount above it is refused naming
-    what is available. The claim deadline is set to PRM_MDF_CLAIM_DAYS after the activity ends."""
+    what is available. The claim deadline is PRM_MDF_CLAIM_DAYS after the activity ends, but never
+    after the allocation's period: unclaimed funds expire at the period's end."""
     require_role(by, *MANAGER_ROLES, action="approve fund requests")
     with scopes_disabled():
         lock_one(
@@ -362,7 +369,7 @@ def fund_request_approve(*, request: FundRequest, amount: Decimal | None, by: Us
     request.decided_by = by
     request.decided_at = timezone.now()
     request.decision_reason = ""
-    request.claim_deadline = request.ends_on + timedelta(days=settings.PRM_MDF_CLAIM_DAYS)
+    request.claim_deadline = claim_deadline_of(request)
     request.save()
     partly = amount < request.planned_cost
     _tell_partner(

@@ -22,11 +22,16 @@ def pdf(name="invoice.pdf") -> SimpleUploadedFile:
 
 
 def allocation(partner, *, amount="10000.00", currency="USD", year=None) -> FundAllocation:
-    year = year or timezone.localdate().year
+    """A calendar year's allocation when ``year`` is given; else a period around today, long on
+    both sides, so that the tests' activities and claim deadlines fit in it whatever the day."""
+    today = timezone.localdate()
+    start, end = (
+        (date(year, 1, 1), date(year, 12, 31)) if year else (today - timedelta(days=200), today + timedelta(days=400))
+    )
     return FundAllocation.objects.create(
         partner=partner,
-        period_start=date(year, 1, 1),
-        period_end=date(year, 12, 31),
+        period_start=start,
+        period_end=end,
         currency=currency,
         allocated=Decimal(amount),
     )

@@ -99,9 +99,9 @@ def test_only_managers_allocate(partner, finance):
 def test_a_request_draws_on_the_allocation_covering_its_dates_or_is_refused(partner_admin, funds):
     request = submitted(partner_admin)
     assert request.allocation == funds and request.status == "submitted"
-    next_year = date(TODAY.year + 1, 2, 1)
+    after = funds.period_end + timedelta(days=5)
     with pytest.raises(RuleViolation) as refused:
-        submitted(partner_admin, starts_on=next_year, ends_on=next_year)
+        submitted(partner_admin, starts_on=after, ends_on=after)
     assert refused.value.message_dict == {"starts_on": ["No fund allocation of your organization covers these dates."]}
 
 
@@ -411,6 +411,36 @@ def test_unclaimed_funds_expire_after_the_deadline_and_return_to_the_balance(
         Decimal("3000.00"),
         Decimal("9000.00"),
     )
+
+
+def test_funds_expire_at_the_period_end_when_it_comes_before_the_claim_days(partner_admin, manager, settings):
+    settings.PRM_MDF_CLAIM_DAYS = 60
+    period = FundAllocation.objects.create(
+        partner=partner_admin.partner,
+        period_start=TODAY - timedelta(days=30),
+        period_end=TODAY + timedelta(days=20),
+        currency="USD",
+        allocated=Decimal("5000.00"),
+    )
+    request = approved(
+        partner_admin, manager, cost="1000.00", starts_on=TODAY + timedelta(days=5), ends_on=TODAY + timedelta(days=10)
+    )
+    assert request.allocation == period
+    assert request.claim_deadline == period.period_end  # not 60 days after the activity
+    with time_machine.travel(period.period_end + timedelta(days=1), tick=False):
+        with pytest.raises(StateConflict, match="claim deadline"):
+            services.fund_claim_submit(
+                request=request,
+                by=partner_admin,
+                amount=Decimal("900"),
+                leads_generated=1,
+                results="Ok.",
+                proofs=[pdf()],
+            )
+        assert expire_fund_requests() == 1
+    request.refresh_from_db()
+    assert request.status == "expired"
+    assert balance(period)["available"] == Decimal("5000.00")
 
 
 def test_only_deals_registered_from_the_activitys_first_day_are_linked(partner_admin, manager, funds):

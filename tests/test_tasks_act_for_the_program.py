@@ -79,5 +79,5 @@ def test_seed_demo_runs_outside_any_partner_scope(settings):
         Partner.objects.values_list("name", flat=True)
     )
     assert Partner.objects.count() == 15
-    assert DealRegistration.objects.count() == 211  # the story's and a year of registrations
+    assert DealRegistration.objects.count() == 213  # the story's, a year of registrations, two accepted leads
     assert PayoutRun.objects.count() == 12  # one at every month's end of the year

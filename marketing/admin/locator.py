@@ -59,7 +59,7 @@ class PartnerCountryFilter(admin.SimpleListFilter):
 @admin.register(LocatorProfile)
 class LocatorProfileAdmin(AuditedAdmin):
     form = LocatorProfileAdminForm
-    list_display = ["partner", "listed", "partner_status", "updated", "public_link"]
+    list_display = ["partner", "is_listed", "partner_status", "updated", "public_link"]
     list_filter = ["listed", "partner__status", PartnerCountryFilter]
     list_select_related = ["partner"]
     search_fields = ["partner__name", "summary", "slug"]
@@ -93,6 +93,10 @@ class LocatorProfileAdmin(AuditedAdmin):
             return "Not shown on the locator"
         url = reverse("locator_public:detail", args=[obj.slug])
         return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="Listed", boolean=True, ordering="listed")
+    def is_listed(self, obj):
+        return obj.listed
 
     @admin.display(description="Updated", ordering="updated_at")
     def updated(self, obj):

@@ -12,6 +12,7 @@ from django_countries import countries
 from partners.models import Partner
 from prm.audit import AuditedAdmin
 from prm.errors import form_errors_from
+from prm.text import short_date
 
 from ..models import LocatorProfile
 from ..services.locator import PROFILE_FIELDS, locator_profile_check, locator_profile_save
@@ -39,11 +40,27 @@ class LocatorProfileAdminForm(forms.ModelForm):
         return cleaned
 
 
+class PartnerCountryFilter(admin.SimpleListFilter):
+    """The countries of the partners that have a locator profile (not every country in the world)."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("partner__country", flat=True).distinct()
+        return sorted(((code, countries.name(code)) for code in codes if code), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(partner__country=self.value())
+        return queryset
+
+
 @admin.register(LocatorProfile)
 class LocatorProfileAdmin(AuditedAdmin):
     form = LocatorProfileAdminForm
-    list_display = ["partner", "listed", "partner_status", "updated_at", "public_page"]
-    list_filter = ["listed", "partner__status", "partner__country"]
+    list_display = ["partner", "is_listed", "partner_status", "updated", "public_link"]
+    list_filter = ["listed", "partner__status", PartnerCountryFilter]
     list_select_related = ["partner"]
     search_fields = ["partner__name", "summary", "slug"]
     readonly_fields = ["partner", "slug", "public_page", "logo_uploaded", "updated_at", "updated_by"]
@@ -76,6 +93,21 @@ class LocatorProfileAdmin(AuditedAdmin):
             return "Not shown on the locator"
         url = reverse("locator_public:detail", args=[obj.slug])
         return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="Listed", boolean=True, ordering="listed")
+    def is_listed(self, obj):
+        return obj.listed
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj):
+        return short_date(obj.updated_at)
+
+    @admin.display(description="Public page")
+    def public_link(self, obj):
+        """The list's short form of ``public_page``: a link named by the slug."""
+        if not (obj.listed and obj.partner.status == Partner.Status.ACTIVE):
+            return "Not shown"
+        return format_html('<a href="{}">/{}/</a>', reverse("locator_public:detail", args=[obj.slug]), obj.slug)
 
     @admin.display(description="Logo", boolean=True)
     def logo_uploaded(self, obj):

@@ -5,11 +5,8 @@ from django import forms
 from django_countries import countries
 
 from ..models import DESCRIPTION_MAX, SUMMARY_MAX, Lead
+from ..services.leads import LEAD_FIELDS
 from ..services.locator import LOGO_EXTENSIONS
-
-# The field a person never sees (hidden from sight, from screen readers and from the tab order):
-# only a bot fills it in.
-HONEYPOT = "homepage"
 
 
 class LocatorContactForm(forms.ModelForm):
@@ -17,17 +14,9 @@ class LocatorContactForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "company",
-            "domain",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "country",
-            "product_interest",
-            "size",
-            "message",
-        ]
+        # The lead's fields (``lead_validated``'s names, so its refusals land beside them) but the
+        # campaign, which is the program's.
+        fields = [field for field in LEAD_FIELDS if field != "campaign"]
         labels = {
             "company": "Your company",
             "domain": "Company website",
@@ -64,7 +53,7 @@ class LocatorProfileForm(forms.Form):
         label="Summary",
         max_length=SUMMARY_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"One or two sentences shown in the list (at most {SUMMARY_MAX} characters).",
     )
     description = forms.CharField(
@@ -79,7 +68,7 @@ class LocatorProfileForm(forms.Form):
         required=False,
         choices=list(countries),
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Hold Ctrl (⌘ on a Mac) to choose several. Customers filtering by these countries find you.",
+        help_text="Choose one or more. Customers filtering by these countries find you.",
     )
     logo = forms.FileField(
         label="Logo",

@@ -5,6 +5,7 @@ their public fields (name, logo, texts, country, specializations, tier)."""
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.text import capfirst
 from django_countries import countries
 
 from partners.models import Partner, PartnerType, Tier
@@ -47,7 +48,7 @@ class LocatorFilters:
             country=get("country").upper(),
             partner_type=get("partner_type"),
             specialization=get("specialization").lower(),
-            tier=get("tier"),
+            tier=get("tier").lower(),
         )
 
     @property
@@ -66,13 +67,14 @@ class LocatorFilters:
         if self.specialization:
             parts.append(f"specialized in {self.specialization}")
         if self.tier:
-            parts.append(f"tier {self.tier}")
+            parts.append(f"tier {capfirst(self.tier)}")
         return ", ".join(parts)
 
 
 def locator_search(filters: LocatorFilters) -> QuerySet[LocatorProfile]:
     """Listed profiles matching the search (name, summary, description, specializations) and the
-    filters: country (the partner's own or one it serves), partner type, specialization, tier."""
+    filters: country (the partner's own or one it serves), partner type, specialization, tier
+    (by name, in any case)."""
     profiles = listed_profiles()
     if filters.q:
         for word in filters.q.split()[:8]:
@@ -89,7 +91,7 @@ def locator_search(filters: LocatorFilters) -> QuerySet[LocatorProfile]:
     if filters.specialization:
         profiles = profiles.filter(partner__specializations__icontains=f'"{filters.specialization}"')
     if filters.tier:
-        profiles = profiles.filter(partner__tier__name=filters.tier)
+        profiles = profiles.filter(partner__tier__name__iexact=filters.tier)
     return profiles.order_by("-partner__tier__rank", "partner__name", "pk")
 
 
@@ -103,6 +105,7 @@ def filter_options() -> dict:
             .order_by("-rank")
             .values_list("name", flat=True)
         )
+    # A tier's value in the URL is its name in lower case (?tier=gold); any case is accepted.
     codes, specializations = set(), set()
     for country, regions, specs in rows:
         codes.add(country)
@@ -112,5 +115,5 @@ def filter_options() -> dict:
         "countries": sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1]),
         "partner_types": PartnerType.choices,
         "specializations": sorted(specializations),
-        "tiers": tiers,
+        "tiers": [(name.lower(), name) for name in tiers],
     }

@@ -1,6 +1,11 @@
 """Writes of the public partner locator: a partner admin keeps the organization's locator profile
-(opt in, texts, logo, countries served); managers may correct or unlist it in the admin."""
+(opt in, texts, logo, countries served); managers may correct or unlist it in the admin; a
+prospect's message from a partner page becomes a lead offered to that partner."""
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,13 +18,23 @@ from prm.roles import MANAGER_ROLES, Role
 from prm.scoping import scopes_disabled
 from prm.uploads import MB, storage_name, validate_upload
 
-from ..models import LocatorProfile
+from ..models import Lead, LocatorProfile
+from .leads import lead_create, lead_validated
 
 # What a locator profile is edited with (portal form, admin form).
 PROFILE_FIELDS = ("listed", "summary", "description", "regions")
 LOGO_EXTENSIONS = ("png", "jpg", "jpeg", "webp")
 LOGO_MAX_BYTES = 1 * MB
 MAX_REGIONS = 60
+# The contact form's field a person never sees (hidden from sight, from screen readers and from
+# the tab order): only a bot fills it in.
+HONEYPOT = "homepage"
+# Contact-form messages are counted per client address over this window (seconds).
+RATE_WINDOW = 3600
+
+
+class TooManyMessages(Exception):
+    """The client's address sent PRM_LOCATOR_CONTACTS_PER_HOUR messages this hour (answered 429)."""
 
 
 def _slug_for(partner: Partner) -> str:
@@ -49,7 +64,8 @@ def locator_profile_for(*, partner: Partner) -> LocatorProfile:
             return LocatorProfile.objects.select_related("partner").get(partner=partner)
 
 
-def _may_edit(by: User, partner: Partner) -> bool:
+def locator_profile_may_edit(by: User, partner: Partner) -> bool:
+    """Who may change ``partner``'s locator profile: its active partner admins, and managers."""
     if not (by and by.is_authenticated and by.is_active):
         return False
     if by.is_staff and by.role in MANAGER_ROLES:
@@ -128,7 +144,7 @@ def locator_profile_save(
     partner may be listed, and a listed profile has a summary; the logo is a PNG, JPEG or WebP of
     at most 1 MB (its content checked). ``RuleViolation`` names every bad field and nothing is
     written."""
-    if not _may_edit(by, partner):
+    if not locator_profile_may_edit(by, partner):
         raise PermissionDenied(f"Only a partner admin of {partner.name} may edit its locator profile.")
     profile = locator_profile_for(partner=partner)
     with scopes_disabled():
@@ -145,3 +161,45 @@ def locator_profile_save(
         storage = profile.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
     return profile
+
+
+# --- The contact form --------------------------------------------------------------------------
+
+
+def _rate_key(client_ip: str) -> str:
+    return "locator-contact:" + hashlib.sha256(client_ip.encode()).hexdigest()[:32]
+
+
+def _sent_so_far(key: str) -> int:
+    return cache.get(key) or 0
+
+
+def _count_a_message(key: str) -> int:
+    """Count one more message from the client's address this hour; the count, atomically."""
+    cache.add(key, 0, timeout=RATE_WINDOW)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the hour ended between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW)
+        return 1
+
+
+def locator_contact(*, partner: Partner, data: dict, client_ip: str) -> Lead | None:
+    """A prospect's message to ``partner`` from its locator page becomes a lead offered to that
+    partner only; the lead, or None for a bot (``data`` has the hidden HONEYPOT field filled in:
+    it is counted, nothing is written). An address that sent PRM_LOCATOR_CONTACTS_PER_HOUR
+    messages this hour gets ``TooManyMessages`` (counted in the cache like the sign-in limits, and
+    before the lead is written, so two requests at once cannot both take the last slot). A refused
+    message (``RuleViolation`` naming the lead's fields) costs no slot."""
+    limit = settings.PRM_LOCATOR_CONTACTS_PER_HOUR
+    key = _rate_key(client_ip)
+    if _sent_so_far(key) >= limit:
+        raise TooManyMessages
+    if data.get(HONEYPOT):
+        _count_a_message(key)
+        return None
+    data = {field: value for field, value in data.items() if field != HONEYPOT}
+    lead_validated(data=data, source=Lead.Source.LOCATOR)
+    if _count_a_message(key) > limit:
+        raise TooManyMessages
+    return lead_create(data=data, by=None, source=Lead.Source.LOCATOR, requested_partner=partner)

@@ -1,11 +1,8 @@
 """Pages of the partner locator: the public list and partner pages with their contact form
 (no sign-in), and the portal page where a partner admin keeps the organization's profile."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -18,22 +15,18 @@ from django_countries import countries
 from partners.models import Partner
 from prm.errors import form_errors_from
 from prm.portal import partner_required
-from prm.roles import Role
 from prm.uploads import content_type_of
 from prm.views import client_ip
 
-from ..forms.locator import HONEYPOT, LocatorContactForm, LocatorProfileForm
-from ..models import Lead
+from ..forms.locator import LocatorContactForm, LocatorProfileForm
 from ..selectors import locator as selectors
-from ..services.leads import lead_create
-from ..services.locator import locator_profile_for, locator_profile_save
+from ..services import locator as services
+from ..services.locator import HONEYPOT, locator_profile_for, locator_profile_may_edit, locator_profile_save
 
 PAGE_SIZE = 12
 # Logos may be cached by browsers and proxies for a quarter of an hour (an unlisted partner's logo
 # disappears within that); the URL carries the profile's update time, so a new logo is a new URL.
 LOGO_MAX_AGE = 900
-# Contact-form messages are counted per client address over this window (seconds).
-RATE_WINDOW = 3600
 
 # --- Public ------------------------------------------------------------------------------------
 
@@ -68,7 +61,12 @@ def _detail(request, profile, form, status=200):
     return render(
         request,
         "marketing/locator/detail.html",
-        {"profile": profile, "form": form, "served": _served(profile)},
+        {
+            "profile": profile,
+            "form": form,
+            "served": _served(profile),
+            "accept_hours": settings.PRM_LEAD_ACCEPT_HOURS,
+        },
         status=status,
     )
 
@@ -79,56 +77,31 @@ def locator_detail(request, slug):
     return _detail(request, profile, LocatorContactForm())
 
 
-def _rate_key(request) -> str:
-    return "locator-contact:" + hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
-
-
-def _sent_so_far(request) -> int:
-    return cache.get(_rate_key(request)) or 0
-
-
-def _count_a_contact(request) -> int:
-    """Count one more message from the client's address this hour; the count, atomically."""
-    key = _rate_key(request)
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the hour ended between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW)
-        return 1
-
-
 def _too_many(request, profile, form):
     messages.error(request, "Too many messages were sent from your network in the last hour. Please try again later.")
     return _detail(request, profile, form, status=429)
 
 
 def locator_contact(request, slug):
-    """The contact form of one partner: a valid message becomes a lead offered to that partner.
-    A bot that fills in the hidden field is thanked and nothing is written; an address that sent
-    PRM_LOCATOR_CONTACTS_PER_HOUR messages this hour is answered 429 (counted in the cache, like
-    the sign-in limits; the count is taken before the lead is written, so two requests at once
-    cannot both pass the last slot)."""
+    """The contact form of one partner: parsed by the form, sent by ``services.locator_contact``
+    (honeypot, rate limit, the lead offered to that partner)."""
     profile = _profile_or_404(slug)
     if request.method != "POST":
         return redirect(reverse("locator_public:detail", args=[slug]) + "#contact")
     form = LocatorContactForm(request.POST)
-    limit = settings.PRM_LOCATOR_CONTACTS_PER_HOUR
-    if _sent_so_far(request) >= limit:
+    honeypot = request.POST.get(HONEYPOT, "")
+    if not form.is_valid() and not honeypot:
+        return _detail(request, profile, form)
+    try:
+        services.locator_contact(
+            partner=profile.partner, data={**form.cleaned_data, HONEYPOT: honeypot}, client_ip=client_ip(request)
+        )
+    except services.TooManyMessages:
         return _too_many(request, profile, form)
-    if request.POST.get(HONEYPOT):
-        _count_a_contact(request)
-        return redirect("locator_public:thanks", slug=slug)
-    if form.is_valid():
-        if _count_a_contact(request) > limit:
-            return _too_many(request, profile, form)
-        try:
-            lead_create(data=form.cleaned_data, by=None, source=Lead.Source.LOCATOR, requested_partner=profile.partner)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            return redirect("locator_public:thanks", slug=slug)
-    return _detail(request, profile, form)
+    except ValidationError as error:
+        form_errors_from(form, error)
+        return _detail(request, profile, form)
+    return redirect("locator_public:thanks", slug=slug)
 
 
 @require_GET
@@ -166,7 +139,7 @@ def profile_edit(request):
     """The organization's locator profile: partner admins edit it, reps see it read-only."""
     partner = request.partner
     profile = locator_profile_for(partner=partner)
-    can_edit = request.user.role == Role.PARTNER_ADMIN
+    can_edit = locator_profile_may_edit(request.user, partner)
     initial = {
         "listed": profile.listed,
         "summary": profile.summary,

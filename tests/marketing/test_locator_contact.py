@@ -56,6 +56,47 @@ def test_a_message_becomes_a_lead_offered_to_that_partner(client, listed, partne
     assert "Thank you" in thanks and partner.name in thanks and "48 hours" in thanks
 
 
+def test_the_form_and_the_thanks_say_who_reads_the_message_and_what_happens_next(client, listed, partner):
+    for name in ("detail", "thanks"):
+        body = client.get(_url(listed, name)).content.decode()
+        assert f"<strong>Who reads it:</strong> {partner.name} and, if they cannot take it, our partner team." in body
+        assert "sent to no other partner" in body
+        assert f"<strong>What happens next:</strong> {partner.name} is asked to take it up within 48 hours" in body
+        assert "If they cannot, our partner team answers you." in body
+        assert "finds another partner" not in body
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("domain", "not a domain!!", "Enter the company&#x27;s web domain, e.g. company.com."),
+        ("contact_phone", "abc", "phone"),
+    ],
+)
+def test_a_bad_website_or_phone_is_refused_beside_its_field(client, listed, field, value, message):
+    """``lead_validated`` refuses them (the leads part's checks); the form shows the refusal on the field."""
+    response = client.post(_url(listed), {**GOOD, field: value})
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    body = response.content.decode()
+    error = body[body.index(f'id="id_{field}_error"') :][:400]
+    assert message.lower() in error.lower()
+    assert not Lead.objects.exists()
+
+
+def test_the_service_thanks_a_bot_and_counts_it(listed, partner, settings):
+    from marketing.services.locator import HONEYPOT, TooManyMessages, locator_contact
+
+    settings.PRM_LOCATOR_CONTACTS_PER_HOUR = 1
+    assert locator_contact(partner=partner, data={**GOOD, HONEYPOT: "x"}, client_ip="192.0.2.1") is None
+    with pytest.raises(TooManyMessages):
+        locator_contact(partner=partner, data=GOOD, client_ip="192.0.2.1")
+    assert not Lead.objects.exists()
+    lead = locator_contact(partner=partner, data=GOOD, client_ip="192.0.2.2")
+    assert lead.requested_partner == partner and lead.partner == partner
+
+
 def test_bad_input_names_every_field_and_writes_nothing(client, listed):
     data = {**GOOD, "company": "", "contact_email": "not-an-email", "country": "XX", "message": ""}
     response = client.post(_url(listed), data)
@@ -147,11 +188,11 @@ def test_another_partners_lead_is_not_offered_to_the_requested_one(client, liste
 
 def test_the_last_slot_is_taken_once_when_two_messages_arrive_at_once(client, listed, settings, monkeypatch):
     """Both requests passed the first look at the count; the one counted second writes nothing."""
-    from marketing.views import locator as views
+    from marketing.services import locator as services
 
     settings.PRM_LOCATOR_CONTACTS_PER_HOUR = 2
     for _ in range(2):
         client.post(_url(listed), {**GOOD, "homepage": "x"}, REMOTE_ADDR="198.51.100.10")
-    monkeypatch.setattr(views, "_sent_so_far", lambda request: 1)  # what it saw before the other one counted
+    monkeypatch.setattr(services, "_sent_so_far", lambda key: 1)  # what it saw before the other one counted
     assert client.post(_url(listed), GOOD, REMOTE_ADDR="198.51.100.10").status_code == 429
     assert not Lead.objects.exists()

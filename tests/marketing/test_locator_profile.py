@@ -179,3 +179,40 @@ def test_the_admin_form_says_why_a_profile_cannot_be_listed(client, manager, par
     assert "Only active partners are shown on the partner locator" in response.content.decode()
     profile.refresh_from_db()
     assert not profile.listed
+
+
+def test_the_form_fits_a_phone(client, partner_admin, partner):
+    """No "Hold Ctrl" on a phone; the summary's box shows its two sentences without scrolling."""
+    profile_of(partner, regions=["FR"])
+    client.force_login(partner_admin)
+    body = client.get(reverse("locator:profile")).content.decode()
+    assert "Hold Ctrl" not in body
+    assert "Choose one or more. Customers filtering by these countries find you. Chosen now: France." in body
+    summary = body[body.index('name="summary"') - 200 :][:400]
+    assert 'rows="4"' in summary
+
+
+def test_the_brand_is_the_same_at_every_width_on_public_pages(client, partner_admin, partner):
+    profile_of(partner)
+    assert "Partner portal</span>" not in client.get(reverse("locator_public:list")).content.decode()
+    client.force_login(partner_admin)
+    assert "Partner portal</span>" in client.get(reverse("locator:profile")).content.decode()
+
+
+def test_the_admin_filters_by_the_countries_of_partners_with_a_profile(client, manager, partner, rival):
+    from ..factories import PartnerFactory
+
+    partner.country, rival.country = "DE", "FR"
+    partner.save()
+    rival.save()
+    profile_of(partner)
+    profile_of(rival)
+    PartnerFactory(name="No Profile", country="JP")
+    client.force_login(manager)
+    url = reverse("admin:marketing_locatorprofile_changelist")
+    body = client.get(url).content.decode()
+    assert "?country=DE" in body and "?country=FR" in body
+    assert "?country=JP" not in body and "?country=US" not in body
+    assert "Germany" in body
+    filtered = client.get(url, {"country": "FR"})
+    assert [profile.partner for profile in filtered.context["cl"].result_list] == [rival]

@@ -111,6 +111,8 @@ def catalogue():
         ({"specialization": "security"}, ["Alpha Security"]),
         ({"specialization": "Cloud"}, ["Beta Cloud"]),
         ({"tier": "Silver"}, ["Beta Cloud", "Gamma Data"]),
+        ({"tier": "silver"}, ["Beta Cloud", "Gamma Data"]),  # the option's value
+        ({"tier": "GOLD"}, ["Alpha Security"]),  # any case
         ({"tier": "Gold", "country": "DE"}, ["Alpha Security"]),
         ({"tier": "Gold", "country": "FR"}, []),
     ],
@@ -126,13 +128,16 @@ def test_the_filters_offer_what_the_listed_partners_have(client, catalogue):
     options = client.get(reverse("locator_public:list")).context["options"]
     assert {code for code, _ in options["countries"]} == {"DE", "FR", "US", "BE"}
     assert options["specializations"] == ["cloud", "data", "security"]
-    assert options["tiers"] == ["Gold", "Silver"]
+    assert options["tiers"] == [("gold", "Gold"), ("silver", "Silver")]
+    body = client.get(reverse("locator_public:list"), {"tier": "gold"}).content.decode()
+    assert '<option value="gold" selected>Gold</option>' in body
 
 
 def test_an_empty_result_says_what_matched_nothing_and_how_to_clear(client, catalogue):
     response = client.get(reverse("locator_public:list"), {"q": "zebra", "country": "FR"})
     body = response.content.decode()
     assert "No partner matches “zebra”, serving France." in body
+    assert "0 partners" not in body and body.count("“zebra”, serving France") == 2  # the title and one sentence
     assert 'href="/partners/">clear the filters' in body
 
 

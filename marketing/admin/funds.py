@@ -45,6 +45,7 @@ class FundAllocationAdmin(AuditedAdmin):
         "requested_column",
         "approved_column",
         "claimed_column",
+        "reimbursed_column",
         "paid_column",
         "expired_column",
     ]
@@ -56,8 +57,9 @@ class FundAllocationAdmin(AuditedAdmin):
     allocated_column = _money_column("allocated", "allocated")
     requested_column = _money_column("requested", "requested")
     approved_column = _money_column("approved", "approved")
-    claimed_column = _money_column("claimed", "claimed")
-    paid_column = _money_column("paid", "paid")
+    claimed_column = _money_column("claimed", "of which claimed")
+    reimbursed_column = _money_column("reimbursed", "reimbursed")
+    paid_column = _money_column("paid", "paid out")
     expired_column = _money_column("expired", "expired")
 
     @admin.display(description="period", ordering="period_start")
@@ -66,7 +68,7 @@ class FundAllocationAdmin(AuditedAdmin):
 
     @admin.display(description="available")
     def available_column(self, allocation):
-        return format_money(selectors.balance_dict(allocation)["available"], allocation.currency)
+        return format_money(round_money(allocation.available), allocation.currency)
 
     def get_queryset(self, request):
         return selectors.with_balances(super().get_queryset(request))

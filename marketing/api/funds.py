@@ -34,12 +34,10 @@ class AllocationOutput(serializers.Serializer):
     allocated = Money()
     requested = Money()
     approved = Money()
-    claimed = Money()
-    paid = Money()
-    available = serializers.SerializerMethodField()
-
-    def get_available(self, allocation) -> str:
-        return f"{selectors.balance_dict(allocation)['available']:.2f}"
+    claimed = Money(help_text="Claims waiting for finance: a part of approved.")
+    reimbursed = Money(help_text="Reimbursements booked in the ledger.")
+    paid = Money(help_text="Of reimbursed, what a paid payout run holds.")
+    available = Money(help_text="allocated − approved − reimbursed.")
 
 
 class ProofOutput(serializers.Serializer):

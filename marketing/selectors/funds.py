@@ -5,7 +5,7 @@ funded activity (cost against leads, registered deals and revenue won from them)
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from deals.models import DealRegistration
@@ -15,7 +15,7 @@ from prm.money import round_money
 from ..models import ActivityDeal, FundAllocation, FundClaim, FundRequest
 
 ZERO = Decimal("0.00")
-BALANCE = ("allocated", "requested", "approved", "claimed", "paid", "expired")
+BALANCE = ("allocated", "requested", "approved", "claimed", "reimbursed", "paid", "expired", "available")
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 Status = FundRequest.Status
 
@@ -44,28 +44,31 @@ def with_balances(allocations: QuerySet) -> QuerySet:
     """Annotate each allocation with its balance, in one query whatever their number:
 
     - ``requested``: planned cost of requests waiting for a decision (not committed yet);
-    - ``approved``: the approved amount of approved requests and of those whose claim waits for
-      finance (committed);
-    - ``claimed``: what finance approved of claims (reimbursed; it replaces the approved amount);
-    - ``paid``: the part of ``claimed`` whose ledger line a paid payout run holds;
+    - ``approved``: the approved amount of requests approved and not reimbursed yet (statuses
+      approved and claimed): committed;
+    - ``claimed``: the claimed amount of claims waiting for finance (a part of ``approved``);
+    - ``reimbursed``: what finance approved of claims (booked in the ledger; it replaces the
+      approved amount, so the rest of an approved amount returns to the balance);
+    - ``paid``: the part of ``reimbursed`` whose ledger line a PAID payout run holds;
     - ``expired``: the approved amount of requests never claimed in time (back in the balance);
-    - ``available`` = allocated − approved − claimed.
+    - ``available`` = allocated − approved − reimbursed (the one place it is computed).
     """
     requests = FundRequest.objects.filter(allocation_id=OuterRef("pk"))
-    approved_claims = FundClaim.objects.filter(request__allocation_id=OuterRef("pk"), status=FundClaim.Status.APPROVED)
+    claims = FundClaim.objects.filter(request__allocation_id=OuterRef("pk"))
+    reimbursed_claims = claims.filter(status=FundClaim.Status.APPROVED)
     return allocations.annotate(
         requested=_sum(requests.filter(status=Status.SUBMITTED), "allocation_id", "planned_cost"),
         approved=_sum(requests.filter(status__in=FundRequest.COMMITTED), "allocation_id", "approved_amount"),
-        claimed=_sum(approved_claims, "request__allocation_id", "reimbursed_amount"),
-        paid=_sum(approved_claims.filter(_paid_line()), "request__allocation_id", "reimbursed_amount"),
+        claimed=_sum(claims.filter(status=FundClaim.Status.SUBMITTED), "request__allocation_id", "amount"),
+        reimbursed=_sum(reimbursed_claims, "request__allocation_id", "reimbursed_amount"),
+        paid=_sum(reimbursed_claims.filter(_paid_line()), "request__allocation_id", "reimbursed_amount"),
         expired=_sum(requests.filter(status=Status.EXPIRED), "allocation_id", "approved_amount"),
-    )
+    ).annotate(available=F("allocated") - F("approved") - F("reimbursed"))
 
 
 def available_of(allocation: FundAllocation) -> Decimal:
-    """allocated − committed − reimbursed, read fresh (call it under the allocation's lock)."""
-    row = with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("allocated", "approved", "claimed")[0]
-    return round_money(row["allocated"] - row["approved"] - row["claimed"])
+    """allocated − approved − reimbursed, read fresh (call it under the allocation's lock)."""
+    return round_money(with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("available")[0]["available"])
 
 
 def allocation_balances(*, partner=None) -> QuerySet:
@@ -78,10 +81,8 @@ def allocation_balances(*, partner=None) -> QuerySet:
 
 
 def balance_dict(allocation) -> dict:
-    """The balance of an annotated allocation, ``available`` included."""
-    found = {name: round_money(getattr(allocation, name)) for name in BALANCE}
-    found["available"] = found["allocated"] - found["approved"] - found["claimed"]
-    return found
+    """The balance of an annotated allocation (``with_balances``), rounded."""
+    return {name: round_money(getattr(allocation, name)) for name in BALANCE}
 
 
 def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:
@@ -145,7 +146,7 @@ class Roi:
 
     @property
     def cost_per_lead(self) -> dict:
-        return {c: (a / self.leads).quantize(Decimal("0.01")) for c, a in self.cost.items()} if self.leads else {}
+        return {c: round_money(a / self.leads) for c, a in self.cost.items()} if self.leads else {}
 
     @property
     def revenue_per_cost(self) -> Decimal | None:
@@ -155,7 +156,7 @@ class Roi:
         currency, cost = next(iter(self.cost.items()))
         if not cost or not self.won_revenue or set(self.won_revenue) - {currency}:
             return None
-        return (self.won_revenue.get(currency, ZERO) / cost).quantize(Decimal("0.01"))
+        return round_money(self.won_revenue.get(currency, ZERO) / cost)
 
 
 FUNDED = (Status.APPROVED, Status.CLAIMED, Status.REIMBURSED)

@@ -524,7 +524,7 @@ def fund_claim_approve(*, claim: FundClaim, by: User) -> FundClaim:
         partner=request.partner,
         amount=claim.amount,
         currency=request.allocation.currency,
-        explanation=f"MDF reimbursement: {request.title} (request #{request.pk})",
+        explanation=f"{request.title} (fund request #{request.pk})",  # the line's kind says "MDF reimbursement"
         by=by,
     )
     claim.status = FundClaim.Status.APPROVED

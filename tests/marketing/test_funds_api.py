@@ -24,6 +24,7 @@ ALLOCATION_FIELDS = {
     "requested",
     "approved",
     "claimed",
+    "reimbursed",
     "paid",
     "available",
 }
@@ -46,6 +47,7 @@ def test_allocations_list_the_documented_fields_with_money_as_strings(partner_ad
             "requested": "1000.00",
             "approved": "2000.00",
             "claimed": "0.00",
+            "reimbursed": "0.00",
             "paid": "0.00",
             "available": "8000.00",
         }
@@ -129,6 +131,13 @@ def test_a_partner_requests_a_manager_approves_partly_and_the_partner_claims_wit
     assert claim.status_code == 201, claim.content
     body = claim.json()
     assert body["status"] == "claimed" and body["deals"] == [deal.pk]
+    waiting = partner.get("/api/v1/fund-allocations/").json()["results"][0]
+    assert (waiting["approved"], waiting["claimed"], waiting["reimbursed"], waiting["available"]) == (
+        "1000.00",
+        "950.00",  # of the approved 1,000, waiting for finance
+        "0.00",
+        "9000.00",
+    )
     [sent] = body["claims"]
     assert (sent["amount"], sent["status"], len(sent["proofs"])) == ("950.00", "submitted", 2)
     assert sent["proofs"][0]["url"] == f"/portal/funds/proofs/{sent['proofs'][0]['id']}/"
@@ -141,7 +150,12 @@ def test_a_partner_requests_a_manager_approves_partly_and_the_partner_claims_wit
     assert (paid.json()["status"], paid.json()["reimbursed_amount"]) == ("approved", "950.00")
     assert paid.json()["commission_line"] is not None
     balance = partner.get("/api/v1/fund-allocations/").json()["results"][0]
-    assert (balance["approved"], balance["claimed"], balance["available"]) == ("0.00", "950.00", "9050.00")
+    assert (balance["approved"], balance["claimed"], balance["reimbursed"], balance["available"]) == (
+        "0.00",
+        "0.00",
+        "950.00",
+        "9050.00",
+    )
 
 
 def test_bad_input_names_the_fields(partner_admin):

@@ -137,6 +137,7 @@ def test_the_balance_follows_every_state(partner_admin, manager, finance, funds)
         "requested": Decimal("0"),
         "approved": Decimal("0"),
         "claimed": Decimal("0"),
+        "reimbursed": Decimal("0"),
         "paid": Decimal("0"),
         "expired": Decimal("0"),
         "available": Decimal("10000.00"),
@@ -149,16 +150,18 @@ def test_the_balance_follows_every_state(partner_admin, manager, finance, funds)
     assert balance(funds) == {
         "allocated": Decimal("10000.00"),
         "requested": Decimal("1000.00"),
-        "approved": Decimal("4500.00"),
-        "claimed": Decimal("0"),
+        "approved": Decimal("4500.00"),  # the claimed request is approved until finance decides
+        "claimed": Decimal("1800.00"),  # of which claimed, waiting for finance
+        "reimbursed": Decimal("0"),
         "paid": Decimal("0"),
         "expired": Decimal("0"),
         "available": Decimal("5500.00"),
     }
     services.fund_claim_approve(claim=claim, by=finance)  # reimbursed at 1,800: 200 returns
     got = balance(funds)
-    assert (got["approved"], got["claimed"], got["paid"], got["available"]) == (
+    assert (got["approved"], got["claimed"], got["reimbursed"], got["paid"], got["available"]) == (
         Decimal("2500.00"),
+        Decimal("0"),
         Decimal("1800.00"),
         Decimal("0"),
         Decimal("5700.00"),
@@ -356,7 +359,7 @@ def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_pai
         "USD",
         partner_admin.partner_id,
     )
-    assert line.explanation == f"MDF reimbursement: Security summit booth (request #{claim.request_id})"
+    assert line.explanation == f"Security summit booth (fund request #{claim.request_id})"  # the kind says MDF
     assert claim.reimbursed_amount == Decimal("1750.00")
     assert FundRequest.objects.get(pk=claim.request_id).status == "reimbursed"
     assert "Claim approved" in mailoutbox[-1].subject
@@ -375,7 +378,8 @@ def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_pai
     assert balance(funds)["paid"] == Decimal("0")
     incentives_services.payout_run_mark_paid(run=run, by=finance, reference="BANK-2026-11")
     got = balance(funds)
-    assert (got["claimed"], got["paid"], got["available"]) == (
+    assert (got["claimed"], got["reimbursed"], got["paid"], got["available"]) == (
+        Decimal("0"),
         Decimal("1750.00"),
         Decimal("1750.00"),
         Decimal("8250.00"),

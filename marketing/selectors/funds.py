@@ -68,7 +68,8 @@ def with_balances(allocations: QuerySet) -> QuerySet:
 
 def available_of(allocation: FundAllocation) -> Decimal:
     """allocated − approved − reimbursed, read fresh (call it under the allocation's lock)."""
-    return round_money(with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("available")[0]["available"])
+    row = with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("available")[0]
+    return round_money(row["available"])
 
 
 def allocation_balances(*, partner=None) -> QuerySet:

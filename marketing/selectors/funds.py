@@ -5,12 +5,14 @@ funded activity (cost against leads, registered deals and revenue won from them)
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from deals.models import DealRegistration
 from incentives.models import PayoutRun, PayoutStatement
 from prm.money import round_money
+from prm.scoping import scopes_disabled
 
 from ..models import ActivityDeal, FundAllocation, FundClaim, FundRequest
 
@@ -84,6 +86,17 @@ def allocation_balances(*, partner=None) -> QuerySet:
 def balance_dict(allocation) -> dict:
     """The balance of an annotated allocation (``with_balances``), rounded."""
     return {name: round_money(getattr(allocation, name)) for name in BALANCE}
+
+
+def allocation_covering(*, partner, starts_on, ends_on) -> FundAllocation | None:
+    """The partner's allocation whose period holds the whole activity (the program currency's
+    first when the partner has several)."""
+    with scopes_disabled():
+        candidates = list(
+            FundAllocation.objects.filter(partner=partner, period_start__lte=starts_on, period_end__gte=ends_on)
+        )
+    candidates.sort(key=lambda a: (a.currency != settings.PRM_PROGRAM_CURRENCY, a.currency))
+    return candidates[0] if candidates else None
 
 
 def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:

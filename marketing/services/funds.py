@@ -38,7 +38,7 @@ from ..models import (
     FundRequest,
     FundTierRule,
 )
-from ..selectors.funds import available_of
+from ..selectors.funds import allocation_covering, available_of
 
 Status = FundRequest.Status
 TRANSITIONS = {
@@ -137,7 +137,7 @@ def _tell_partner(request: FundRequest, headline: str, detail: str = "") -> None
 # --- Allocations ---------------------------------------------------------------------------------
 
 
-def period_of(period: str, on: date) -> tuple[date, date]:
+def period_of(*, period: str, on: date) -> tuple[date, date]:
     """The calendar year or quarter holding ``on``."""
     if period == AllocationPeriod.QUARTER:
         first_month = 3 * ((on.month - 1) // 3) + 1
@@ -217,7 +217,7 @@ def allocations_for_period(*, on: date, by: User) -> list[FundAllocation]:
     with scopes_disabled():
         rules = list(FundTierRule.objects.filter(active=True).select_related("tier"))
         for rule in rules:
-            start, end = period_of(rule.period, on)
+            start, end = period_of(period=rule.period, on=on)
             partners = Partner.objects.filter(tier=rule.tier, status=Partner.Status.ACTIVE).order_by("pk")
             taken = set(
                 FundAllocation.objects.filter(
@@ -245,17 +245,6 @@ def allocations_for_period(*, on: date, by: User) -> list[FundAllocation]:
 # --- Requests ------------------------------------------------------------------------------------
 
 
-def allocation_covering(partner: Partner, starts_on: date, ends_on: date) -> FundAllocation | None:
-    """The partner's allocation whose period holds the whole activity (the program currency's
-    first when the partner has several)."""
-    with scopes_disabled():
-        candidates = list(
-            FundAllocation.objects.filter(partner=partner, period_start__lte=starts_on, period_end__gte=ends_on)
-        )
-    candidates.sort(key=lambda a: (a.currency != settings.PRM_PROGRAM_CURRENCY, a.currency))
-    return candidates[0] if candidates else None
-
-
 @transaction.atomic
 def fund_request_submit(
     *,
@@ -270,8 +259,9 @@ def fund_request_submit(
     expected_leads: int | None = 0,
 ) -> FundRequest:
     """A partner user asks for funds for one marketing activity. It is drawn on the partner's
-    allocation whose period holds the activity (its currency is the allocation's); the activity
-    must not have ended yet, and its last day is not before its first."""
+    allocation whose period holds the activity (its currency is the allocation's) and asks for
+    at most that allocation's available balance (named when refused); the activity must not have
+    ended yet, and its last day is not before its first."""
     _require_partner_user(user, partner.pk, action="request market development funds")
     errors: dict = {}
     if activity_type not in ActivityType.values:
@@ -292,9 +282,17 @@ def fund_request_submit(
         elif ends_on < timezone.localdate():
             errors["ends_on"] = "The activity has ended already: ask for funds before it ends."
         else:
-            allocation = allocation_covering(partner, starts_on, ends_on)
+            allocation = allocation_covering(partner=partner, starts_on=starts_on, ends_on=ends_on)
             if allocation is None:
                 errors["starts_on"] = "No fund allocation of your organization covers these dates."
+            elif "planned_cost" not in errors:
+                with scopes_disabled():
+                    available = available_of(allocation)
+                if planned_cost > available:
+                    errors["planned_cost"] = (
+                        f"Your allocation has {format_money(available, allocation.currency)} available: "
+                        f"ask for at most that."
+                    )
     _raise(errors)
     return FundRequest.objects.create(
         allocation=allocation,

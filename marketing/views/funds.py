@@ -58,7 +58,12 @@ def new(request):
         else:
             messages.success(request, f"Request #{created.pk} is submitted. A partner manager will decide it.")
             return redirect("funds:detail", pk=created.pk)
-    return render(request, "marketing/funds/new.html", {"form": form, "partner": request.partner})
+    allocations = [
+        (a, selectors.balance_dict(a)) for a in selectors.allocation_balances().order_by("period_start", "currency")
+    ]
+    return render(
+        request, "marketing/funds/new.html", {"form": form, "allocations": allocations, "partner": request.partner}
+    )
 
 
 def _timeline(fund_request: FundRequest, claims) -> list[tuple]:

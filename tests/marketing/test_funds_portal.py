@@ -79,6 +79,30 @@ def test_a_request_is_submitted_from_the_portal(client, rep):
     assert "is submitted" in text(response) and "Withdraw the request" in text(response)
 
 
+def test_the_request_form_shows_what_each_allocation_has_available_and_refuses_more(client, partner_admin, manager):
+    funds = allocation(partner_admin.partner, amount="10000.00")
+    approved(partner_admin, manager, cost="4420.00")
+    client.force_login(partner_admin)
+    form = text(client.get(reverse("funds:new")))
+    assert f"{funds.period_start:%-d %b %Y} – {funds.period_end:%-d %b %Y}" in form
+    assert "5,580.00 USD available" in form
+    starts, ends = activity_dates()
+    response = client.post(
+        reverse("funds:new"),
+        {
+            "activity_type": "event",
+            "title": "Roadshow",
+            "starts_on": starts.isoformat(),
+            "ends_on": ends.isoformat(),
+            "planned_cost": "50000.00",
+            "expected_leads": "10",
+            "description": "Two cities.",
+        },
+    )
+    assert "Your allocation has 5,580.00 USD available: ask for at most that." in text(response)
+    assert FundRequest.objects.count() == 1
+
+
 def test_a_request_outside_any_allocation_is_refused_on_the_form(client, partner_admin):
     client.force_login(partner_admin)
     starts, ends = activity_dates()

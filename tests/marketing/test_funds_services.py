@@ -105,6 +105,17 @@ def test_a_request_draws_on_the_allocation_covering_its_dates_or_is_refused(part
     assert refused.value.message_dict == {"starts_on": ["No fund allocation of your organization covers these dates."]}
 
 
+def test_a_request_above_the_available_balance_is_refused_naming_it(partner_admin, manager, funds):
+    approved(partner_admin, manager, cost="4420.00")  # 10,000 - 4,420 = 5,580 left
+    submitted(partner_admin, cost="3000.00")  # waiting: does not lower what is available
+    with pytest.raises(RuleViolation) as refused:
+        submitted(partner_admin, cost="50000.00")
+    assert refused.value.message_dict == {
+        "planned_cost": ["Your allocation has 5,580.00 USD available: ask for at most that."]
+    }
+    assert submitted(partner_admin, cost="5580.00").planned_cost == Decimal("5580.00")
+
+
 def test_a_request_names_every_bad_field(partner_admin, funds):
     with pytest.raises(RuleViolation) as refused:
         services.fund_request_submit(

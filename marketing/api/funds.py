@@ -11,7 +11,6 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from deals.models import DealRegistration
 from prm.api import ScopedGenericViewSet
 from prm.text import NOTES_MAX, REASON_MAX
 
@@ -197,7 +196,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def claim(self, request, pk=None):
         fund_request = self.get_object()
         values = _valid(ClaimInput, request.data)
-        found = {d.pk: d for d in DealRegistration.objects.filter(pk__in=values["deals"])}
+        found = selectors.deals_by_id(values["deals"])
         missing = [pk for pk in values["deals"] if pk not in found]
         if missing:
             raise serializers.ValidationError({"deals": [f"No deal {missing[0]} of your organization."]})

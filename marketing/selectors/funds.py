@@ -128,6 +128,11 @@ def linkable_deals(partner, *, since=None) -> QuerySet:
     return found.order_by("-submitted_at", "-id")
 
 
+def deals_by_id(ids) -> dict:
+    """The caller's scope's deal registrations among ``ids`` (another organization's are missing)."""
+    return {deal.pk: deal for deal in DealRegistration.objects.filter(pk__in=list(ids))}
+
+
 # --- Return on investment -----------------------------------------------------------------------
 
 

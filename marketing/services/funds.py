@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from deals.models import DealRegistration
 from incentives.services import reimbursement_book
 from partners.models import Partner, User
 from prm.errors import RuleViolation, StateConflict
-from prm.locks import lock_one
+from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
 from prm.money import format_money, is_currency, round_money
 from prm.roles import FINANCE_ROLES, MANAGER_ROLES, PARTNER_ROLES, Role, require_role
@@ -38,7 +38,7 @@ from ..models import (
     FundRequest,
     FundTierRule,
 )
-from ..selectors.funds import allocation_covering, available_of
+from ..selectors.funds import allocation_covering, available_of, linkable_deals
 
 Status = FundRequest.Status
 TRANSITIONS = {
@@ -416,6 +416,48 @@ def _check_proofs(errors: dict, files) -> list:
     return files
 
 
+def _check_deals(errors: dict, request: FundRequest, deals: list) -> list:
+    """The deals a claim may link: the partner's own, as ``linkable_deals`` says (registered since
+    the activity began, not drafts nor rejected, not another activity's), or already linked to
+    this request by an earlier claim. The deal rows are locked (pk order) before the check, so two
+    claims linking one deal at once are told apart: the second sees the first's link."""
+    if not deals:
+        return deals
+    foreign = next(
+        (d for d in deals if not isinstance(d, DealRegistration) or d.partner_id != request.partner_id), None
+    )
+    if foreign is not None:
+        errors["deals"] = "Link only your organization's own deal registrations."
+        return deals
+    with scopes_disabled():
+        locked = lock(
+            DealRegistration.objects.filter(pk__in=[d.pk for d in deals]),
+            message="Someone else is linking these deals right now. Try again in a moment.",
+        )
+        allowed = set(
+            linkable_deals(request.partner, since=request.starts_on)
+            .filter(pk__in=[d.pk for d in locked])
+            .values_list("pk", flat=True)
+        )
+        allowed |= set(ActivityDeal.objects.filter(request=request).values_list("deal_id", flat=True))
+        taken = set(
+            ActivityDeal.objects.filter(deal__in=locked).exclude(request=request).values_list("deal_id", flat=True)
+        )
+    for deal in locked:
+        if deal.pk in allowed:
+            continue
+        if deal.status == DealRegistration.Status.DRAFT or not deal.submitted_at:
+            errors["deals"] = f"{deal.customer_name} is a draft: submit the registration before linking it."
+        elif deal.status == DealRegistration.Status.REJECTED:
+            errors["deals"] = f"{deal.customer_name} was rejected, so it cannot count for the activity."
+        elif deal.pk in taken:
+            errors["deals"] = f"{deal.customer_name} is already linked to another activity."
+        else:
+            errors["deals"] = f"{deal.customer_name} was registered before the activity began."
+        break
+    return locked
+
+
 @transaction.atomic
 def fund_claim_submit(
     *,
@@ -451,21 +493,7 @@ def fund_claim_submit(
         errors["leads_generated"] = "Give the leads generated as a number, 0 or more."
     results = _text(errors, "results", results, limit=NOTES_MAX, what="the results of the activity")
     files = _check_proofs(errors, proofs)
-    deals = list(deals or [])
-    for deal in deals:
-        if not isinstance(deal, DealRegistration) or deal.partner_id != request.partner_id:
-            errors["deals"] = "Link only your organization's own deal registrations."
-            break
-    if deals and "deals" not in errors:
-        early = next((d for d in deals if not d.submitted_at or d.submitted_at.date() < request.starts_on), None)
-        if early is not None:
-            errors["deals"] = f"{early.customer_name} was registered before the activity began."
-    if deals and "deals" not in errors:
-        with scopes_disabled():
-            taken = ActivityDeal.objects.filter(deal__in=deals).exclude(request=request).select_related("deal")
-            first = taken.first()
-        if first is not None:
-            errors["deals"] = f"{first.deal.customer_name} is already linked to another activity."
+    deals = _check_deals(errors, request, list(deals or []))
     _raise(errors)
     claim = FundClaim.objects.create(
         request=request,
@@ -487,7 +515,13 @@ def fund_claim_submit(
         proof.file.save(storage_name(file.name, str(claim.pk)), file, save=False)
         proof.save()
     linked = set(ActivityDeal.objects.filter(request=request).values_list("deal_id", flat=True))
-    ActivityDeal.objects.bulk_create([ActivityDeal(request=request, deal=d) for d in deals if d.pk not in linked])
+    try:
+        with transaction.atomic():  # a savepoint: the deal rows are locked, but be plain if a race slips by
+            ActivityDeal.objects.bulk_create(
+                [ActivityDeal(request=request, deal=d) for d in deals if d.pk not in linked]
+            )
+    except IntegrityError as error:
+        raise RuleViolation({"deals": ["One of these deals was just linked to another activity."]}) from error
     request.status = Status.CLAIMED
     request.save(update_fields=["status"])
     return claim

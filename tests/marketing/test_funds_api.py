@@ -207,3 +207,31 @@ def test_partners_see_only_their_own_requests_and_claims(partner_admin, manager,
     assert client.get(f"/api/v1/fund-claims/{theirs.pk}/").status_code == 404
     assert len(api_client_for(manager).get("/api/v1/fund-claims/").json()["results"]) == 2
     assert Decimal(client.get(f"/api/v1/fund-claims/{mine.pk}/").json()["amount"]) == Decimal("2000.00")
+
+
+def _claim_with(client, request, deals):
+    return client.post(
+        f"/api/v1/fund-requests/{request.pk}/claim/",
+        {"amount": "500.00", "leads_generated": 3, "results": "Done.", "proofs": [pdf()], "deals": deals},
+        format="multipart",
+    )
+
+
+def test_the_api_links_only_the_deals_the_portal_offers(partner_admin, manager):
+    allocation(partner_admin.partner)
+    request = ended(approved(partner_admin, manager))
+    client = api_client_for(partner_admin)
+    rejected = DealFactory(partner=partner_admin.partner, rejected=True, customer_name="Refused Co")
+    response = _claim_with(client, request, [rejected.pk])
+    assert response.status_code == 400
+    assert response.json() == {"deals": ["Refused Co was rejected, so it cannot count for the activity."]}
+    draft = DealFactory(partner=partner_admin.partner, draft=True, customer_name="Draft Co")
+    response = _claim_with(client, request, [draft.pk])
+    assert response.json() == {"deals": ["Draft Co is a draft: submit the registration before linking it."]}
+    other = ended(approved(partner_admin, manager, title="Webinar"))
+    taken = DealFactory(partner=partner_admin.partner, customer_name="Taken Co")
+    assert _claim_with(client, other, [taken.pk]).status_code == 201
+    response = _claim_with(client, request, [taken.pk])
+    assert response.json() == {"deals": ["Taken Co is already linked to another activity."]}
+    assert FundRequest.objects.get(pk=request.pk).status == "approved"
+    assert not ActivityDeal.objects.filter(request=request).exists()

@@ -44,7 +44,8 @@ Status = FundRequest.Status
 TRANSITIONS = {
     Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
     Status.APPROVED: {Status.CLAIMED, Status.EXPIRED},
-    Status.CLAIMED: {Status.REIMBURSED, Status.APPROVED},  # a refused claim: claim again
+    # A refused claim: claim again, or, past the claim deadline, the funds expire at once.
+    Status.CLAIMED: {Status.REIMBURSED, Status.APPROVED, Status.EXPIRED},
 }
 CLAIM_TRANSITIONS = {FundClaim.Status.SUBMITTED: {FundClaim.Status.APPROVED, FundClaim.Status.REJECTED}}
 # Proof of performance: invoices, photos, attendee lists; checked like content uploads.
@@ -578,7 +579,9 @@ def fund_claim_approve(*, claim: FundClaim, by: User) -> FundClaim:
 @transaction.atomic
 def fund_claim_reject(*, claim: FundClaim, reason: str, by: User) -> FundClaim:
     """Finance refuses a waiting claim with a reason (never the person who approved the
-    request); the request is approved again, so the partner may claim again until its deadline."""
+    request). Until the claim deadline the request is approved again, so the partner may claim
+    again; after it, the request expires at once (its approved amount returns to the balance)
+    rather than waiting for the daily task, and the partner is told it can no longer be claimed."""
     require_role(by, *FINANCE_ROLES, action="reject fund claims")
     _four_eyes(claim, by)
     errors: dict = {}
@@ -592,13 +595,19 @@ def fund_claim_reject(*, claim: FundClaim, reason: str, by: User) -> FundClaim:
     claim.decided_at = timezone.now()
     claim.decision_reason = reason
     claim.save()
-    request.status = Status.APPROVED
-    request.save(update_fields=["status"])
-    _tell_partner(
-        request,
-        f"Claim refused: {request.title}",
-        f"{reason}\nYou may claim again until {request.claim_deadline:%d %b %Y}.",
-    )
+    if request.claim_deadline and timezone.localdate() > request.claim_deadline:
+        request.status = Status.EXPIRED
+        request.expired_at = timezone.now()
+        request.save(update_fields=["status", "expired_at"])
+        detail = (
+            f"{reason}\nThe claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be "
+            f"claimed, and the approved amount is back in your balance."
+        )
+    else:
+        request.status = Status.APPROVED
+        request.save(update_fields=["status"])
+        detail = f"{reason}\nYou may claim again until {request.claim_deadline:%d %b %Y}."
+    _tell_partner(request, f"Claim refused: {request.title}", detail)
     return claim
 
 

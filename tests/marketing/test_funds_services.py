@@ -339,9 +339,12 @@ def test_a_manager_cannot_approve_a_claim(partner_admin, manager, funds):
         services.fund_claim_approve(claim=claim, by=StaffUserFactory(email="m2@example.com"))
 
 
-def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(partner_admin, manager, finance, funds):
+def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(
+    partner_admin, manager, finance, funds, commit, mailoutbox
+):
     claim = claimed(partner_admin, manager)
-    services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
+    with commit():
+        services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
     request = FundRequest.objects.get(pk=claim.request_id)
     assert request.status == "approved"
     again = services.fund_claim_submit(
@@ -353,8 +356,26 @@ def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(partn
         proofs=[pdf()],
     )
     assert again.status == "submitted"
+    assert f"You may claim again until {request.claim_deadline:%d %b %Y}." in mailoutbox[-1].body
     with pytest.raises(InvalidTransition, match="This claim is already rejected."):
         services.fund_claim_reject(claim=claim, reason="Again", by=finance)
+
+
+def test_a_claim_refused_after_the_deadline_expires_the_funds_at_once_and_never_invites_a_new_claim(
+    partner_admin, manager, finance, funds, commit, mailoutbox
+):
+    claim = claimed(partner_admin, manager, cost="2000.00")
+    deadline = FundRequest.objects.get(pk=claim.request_id).claim_deadline
+    with time_machine.travel(deadline + timedelta(days=3), tick=False), commit():
+        services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
+    request = FundRequest.objects.get(pk=claim.request_id)
+    assert request.status == "expired" and request.expired_at is not None
+    body = mailoutbox[-1].body
+    assert f"The claim deadline was {deadline:%d %b %Y}: these funds can no longer be claimed" in body
+    assert "claim again" not in body
+    assert balance(funds)["expired"] == Decimal("2000.00") and balance(funds)["available"] == Decimal("10000.00")
+    with time_machine.travel(deadline + timedelta(days=4), tick=False):
+        assert services.fund_requests_expire() == 0  # nothing left for the daily task
 
 
 def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_paid(

@@ -2,7 +2,7 @@
 own), fund requests (partners submit, withdraw and claim; managers approve or reject) and claims
 (finance approves or rejects, never the manager who approved the request)."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -11,10 +11,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from prm.api import ScopedGenericViewSet
+from prm.api import FileNegotiation, ScopedGenericViewSet
 from prm.text import NOTES_MAX, REASON_MAX
+from prm.uploads import content_type_of
 
-from ..models import ActivityType, FundClaim, FundRequest
+from ..models import ActivityType, FundAllocation, FundClaim, FundRequest
 from ..selectors import funds as selectors
 from ..services import funds as services
 
@@ -47,7 +48,8 @@ class ProofOutput(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, proof) -> str:
-        return reverse("funds:proof", args=[proof.pk])
+        """The API's download (token authentication), not the portal's (a browser session)."""
+        return reverse("api:fund-claim-proof", args=[proof.claim_id, proof.pk])
 
 
 class ClaimOutput(serializers.Serializer):
@@ -124,13 +126,19 @@ def _valid(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-class FundAllocationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+class FundAllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Fund allocations with their balance: staff see all, partner users their organization's."""
 
     serializer_class = AllocationOutput
 
     def get_queryset(self):
         return selectors.allocation_balances().order_by("-period_start", "id")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except FundAllocation.DoesNotExist as error:
+            raise Http404 from error
 
 
 class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -237,6 +245,20 @@ class FundClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         claim = self.get_object()
         services.fund_claim_approve(claim=claim, by=request.user)
         return self._respond(claim)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path="proofs/<int:proof_id>", content_negotiation_class=FileNegotiation)
+    def proof(self, request, pk=None, proof_id=None):
+        """A proof file of the claim, always as an attachment (never rendered by the browser)."""
+        found = selectors.claim_proof(claim=self.get_object(), pk=proof_id)
+        if found is None:
+            raise Http404
+        response = FileResponse(
+            found.file.open("rb"), as_attachment=True, filename=found.name, content_type=content_type_of(found.name)
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     @extend_schema(request=ReasonInput, responses={200: ClaimOutput})
     @action(detail=True, methods=["post"])

@@ -14,7 +14,7 @@ from incentives.models import PayoutRun, PayoutStatement
 from prm.money import round_money
 from prm.scoping import scopes_disabled
 
-from ..models import ActivityDeal, FundAllocation, FundClaim, FundRequest
+from ..models import ActivityDeal, ClaimProof, FundAllocation, FundClaim, FundRequest
 
 ZERO = Decimal("0.00")
 BALANCE = ("allocated", "requested", "approved", "claimed", "reimbursed", "paid", "expired", "available")
@@ -126,6 +126,11 @@ def linkable_deals(partner, *, since=None) -> QuerySet:
     if since is not None:
         found = found.filter(submitted_at__date__gte=since)
     return found.order_by("-submitted_at", "-id")
+
+
+def claim_proof(*, claim: FundClaim, pk: int) -> ClaimProof | None:
+    """One proof file of ``claim`` (None when the claim has no such proof)."""
+    return ClaimProof.objects.filter(claim=claim, pk=pk).first()
 
 
 def deals_by_id(ids) -> dict:

@@ -140,7 +140,7 @@ def test_a_partner_requests_a_manager_approves_partly_and_the_partner_claims_wit
     )
     [sent] = body["claims"]
     assert (sent["amount"], sent["status"], len(sent["proofs"])) == ("950.00", "submitted", 2)
-    assert sent["proofs"][0]["url"] == f"/portal/funds/proofs/{sent['proofs'][0]['id']}/"
+    assert sent["proofs"][0]["url"] == f"/api/v1/fund-claims/{sent['id']}/proofs/{sent['proofs'][0]['id']}/"
     assert ClaimProof.objects.count() == 2 and ActivityDeal.objects.get().deal == deal
 
     four_eyes = api_client_for(manager).post(f"/api/v1/fund-claims/{sent['id']}/approve/")
@@ -207,6 +207,28 @@ def test_partners_see_only_their_own_requests_and_claims(partner_admin, manager,
     assert client.get(f"/api/v1/fund-claims/{theirs.pk}/").status_code == 404
     assert len(api_client_for(manager).get("/api/v1/fund-claims/").json()["results"]) == 2
     assert Decimal(client.get(f"/api/v1/fund-claims/{mine.pk}/").json()["amount"]) == Decimal("2000.00")
+
+
+def test_api_clients_download_proofs_and_read_one_allocation_with_their_token(partner_admin, manager, rival):
+    funds = allocation(partner_admin.partner)
+    allocation(rival)
+    mine = claimed(partner_admin, manager)
+    theirs = claimed(PartnerUserFactory(partner=rival), manager)
+    client = api_client_for(partner_admin)
+    proof = client.get(f"/api/v1/fund-claims/{mine.pk}/").json()["proofs"][0]
+    response = client.get(proof["url"])
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment") and proof["name"] in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == mine.proofs.get(pk=proof["id"]).file.open("rb").read()
+    their_proof = theirs.proofs.first()
+    assert client.get(f"/api/v1/fund-claims/{theirs.pk}/proofs/{their_proof.pk}/").status_code == 404
+    assert client.get(f"/api/v1/fund-claims/{mine.pk}/proofs/{their_proof.pk}/").status_code == 404
+    one = client.get(f"/api/v1/fund-allocations/{funds.pk}/")
+    assert one.status_code == 200 and one["Content-Type"] == "application/json"
+    assert (one.json()["id"], one.json()["available"]) == (funds.pk, "8000.00")
+    missing = client.get(f"/api/v1/fund-allocations/{theirs.request.allocation_id}/")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
 
 
 def _claim_with(client, request, deals):

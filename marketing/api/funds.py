@@ -226,9 +226,8 @@ class FundClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     serializer_class = ClaimOutput
 
     def get_queryset(self):
-        queryset = FundClaim.objects.select_related("request__allocation").prefetch_related("proofs")
         wanted = self.request.query_params.get("status")
-        return (queryset.filter(status=wanted) if wanted else queryset).order_by("-submitted_at", "-id")
+        return selectors.fund_claim_list(status=wanted).order_by("-submitted_at", "-id")
 
     def get_object(self):
         try:

@@ -108,6 +108,37 @@ def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:
     return queryset
 
 
+def fund_claim_list(*, status: str | None = None) -> QuerySet:
+    """Claims in the caller's scope with their request, allocation and proofs."""
+    queryset = FundClaim.objects.select_related("request__allocation").prefetch_related("proofs")
+    return queryset.filter(status=status) if status else queryset
+
+
+def claim_window_refusal(request: FundRequest, *, today) -> str | None:
+    """Why a claim is not taken on ``today`` (None when it is): claims run from the activity's
+    last day until the claim deadline. The one statement of the claim window (service and pages)."""
+    if today < request.ends_on:
+        return f"Claim after the activity: it runs until {request.ends_on:%d %b %Y}."
+    if request.claim_deadline and today > request.claim_deadline:
+        return f"The claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be claimed."
+    return None
+
+
+def can_claim(request: FundRequest, *, today) -> bool:
+    """The request is approved and its claim window is open."""
+    return request.status == Status.APPROVED and claim_window_refusal(request, today=today) is None
+
+
+def request_proofs(request: FundRequest) -> QuerySet:
+    """The proof files of every claim of ``request``, oldest first."""
+    return ClaimProof.objects.filter(claim__request=request).order_by("uploaded_at", "id")
+
+
+def proof_of(pk) -> ClaimProof | None:
+    """A proof file in the caller's scope (another organization's: None)."""
+    return ClaimProof.objects.filter(pk=pk).select_related("claim").first()
+
+
 def live_claim(request: FundRequest) -> FundClaim | None:
     """The claim that counts: the one waiting or approved (at most one), else the latest refused."""
     claims = sorted(request.claims.all(), key=lambda c: (c.status != FundClaim.Status.REJECTED, c.submitted_at))

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import DealRegistration
@@ -38,7 +39,7 @@ from ..models import (
     FundRequest,
     FundTierRule,
 )
-from ..selectors.funds import allocation_covering, available_of, linkable_deals
+from ..selectors.funds import allocation_covering, available_of, claim_window_refusal, linkable_deals
 
 Status = FundRequest.Status
 TRANSITIONS = {
@@ -130,7 +131,7 @@ def _tell_partner(request: FundRequest, headline: str, detail: str = "") -> None
                 "request": request,
                 "headline": headline,
                 "detail": detail,
-                "link": f"{settings.SITE_URL}/portal/funds/{request.pk}/",
+                "link": settings.SITE_URL + reverse("funds:detail", args=[request.pk]),
             },
         )
 
@@ -478,13 +479,9 @@ def fund_claim_submit(
     _require_partner_user(by, request.partner_id, action="claim these funds")
     request = _locked_request(request)
     check_transition(TRANSITIONS, request.status, Status.CLAIMED, what="fund request")
-    today = timezone.localdate()
-    if today < request.ends_on:
-        raise StateConflict(f"Claim after the activity: it runs until {request.ends_on:%d %b %Y}.")
-    if request.claim_deadline and today > request.claim_deadline:
-        raise StateConflict(
-            f"The claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be claimed."
-        )
+    refusal = claim_window_refusal(request, today=timezone.localdate())
+    if refusal:
+        raise StateConflict(refusal)
     errors: dict = {}
     currency = request.allocation.currency
     amount = _money(errors, "amount", amount, what="amount")

@@ -16,7 +16,7 @@ from prm.portal import partner_required
 from prm.uploads import content_type_of
 
 from ..forms.funds import ClaimForm, FundRequestForm
-from ..models import ClaimProof, FundClaim, FundRequest
+from ..models import FundClaim, FundRequest
 from ..selectors import funds as selectors
 from ..services import funds as services
 
@@ -91,12 +91,8 @@ def detail(request, pk):
     fund_request = _request(request, pk)
     claims = sorted(fund_request.claims.all(), key=lambda c: (c.submitted_at, c.pk))
     today = timezone.localdate()
-    can_claim = (
-        fund_request.status == FundRequest.Status.APPROVED
-        and fund_request.ends_on <= today
-        and (fund_request.claim_deadline is None or today <= fund_request.claim_deadline)
-    )
-    proofs = ClaimProof.objects.filter(claim__request=fund_request).order_by("uploaded_at", "id")
+    can_claim = selectors.can_claim(fund_request, today=today)
+    proofs = selectors.request_proofs(fund_request)
     return render(
         request,
         "marketing/funds/detail.html",
@@ -173,7 +169,7 @@ def claim(request, pk):
 def proof(request, pk):
     """A proof file of a claim: staff any, partner users their organization's (the scoped
     manager hides the others: 404). Always a download, never rendered."""
-    found = ClaimProof.objects.filter(pk=pk).first()
+    found = selectors.proof_of(pk)
     if found is None:
         raise Http404
     response = FileResponse(

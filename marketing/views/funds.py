@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from prm.errors import error_messages, form_errors_from
 from prm.portal import partner_required
@@ -111,10 +110,19 @@ def detail(request, pk):
     )
 
 
-@require_POST
 @partner_required
 def withdraw(request, pk):
+    """GET asks for confirmation (a page: no script under the CSP); POST withdraws."""
     fund_request = _request(request, pk)
+    if request.method != "POST":
+        if fund_request.status != FundRequest.Status.SUBMITTED:
+            messages.info(
+                request, f"This request is {fund_request.get_status_display().lower()}: it cannot be withdrawn."
+            )
+            return redirect("funds:detail", pk=fund_request.pk)
+        return render(
+            request, "marketing/funds/withdraw.html", {"fund_request": fund_request, "partner": request.partner}
+        )
     try:
         services.fund_request_withdraw(request=fund_request, by=request.user)
     except ValidationError as error:
@@ -161,7 +169,14 @@ def claim(request, pk):
     return render(
         request,
         "marketing/funds/claim.html",
-        {"form": form, "fund_request": fund_request, "currency": currency, "partner": request.partner},
+        {
+            "form": form,
+            "fund_request": fund_request,
+            "currency": currency,
+            # Linked by an earlier, refused claim: they stay linked (not offered again, not lost).
+            "linked_deals": [link.deal for link in fund_request.deal_links.all()],
+            "partner": request.partner,
+        },
     )
 
 

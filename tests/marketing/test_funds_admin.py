@@ -177,6 +177,9 @@ def test_the_roi_page_lists_each_partner(client, manager, partner_admin):
     )
     client.force_login(manager)
     page = text(client.get(reverse("admin:marketing_fundallocation_roi")))
+    crumbs = page[page.index('class="breadcrumbs"') :].split("</div>")[0]
+    assert reverse("admin:index") in crumbs and reverse("admin:marketing_fundallocation_changelist") in crumbs
+    assert "Market development funds: return per partner" in crumbs
     assert partner_admin.partner.name in page and "9,000.00 USD" in page and "2,000.00 USD" in page
 
 

@@ -40,15 +40,12 @@ def _money_column(field: str, description: str):
 class FundAllocationAdmin(AuditedAdmin):
     fields = ["partner", "period_start", "period_end", "currency", "allocated", "note"]
     list_display = [
-        "partner",
-        "period",
+        "partner_period",
         "available_column",
         "allocated_column",
         "requested_column",
         "approved_column",
-        "claimed_column",
         "reimbursed_column",
-        "paid_column",
         "expired_column",
     ]
     list_filter = ["source", "currency", "period_start"]
@@ -58,15 +55,33 @@ class FundAllocationAdmin(AuditedAdmin):
 
     allocated_column = _money_column("allocated", "allocated")
     requested_column = _money_column("requested", "requested")
-    approved_column = _money_column("approved", "approved")
-    claimed_column = _money_column("claimed", "of which claimed")
-    reimbursed_column = _money_column("reimbursed", "reimbursed")
-    paid_column = _money_column("paid", "paid out")
     expired_column = _money_column("expired", "expired")
 
-    @admin.display(description="period", ordering="period_start")
-    def period(self, allocation):
-        return f"{allocation.period_start:%d %b} – {allocation.period_end:%d %b %Y}"
+    # Parts shown under their whole, so the list fits 1366 px and says what each is a part of.
+    @admin.display(description="approved")
+    def approved_column(self, allocation):
+        return format_html(
+            "{}<br><small>of which {} claimed</small>",
+            f"{round_money(allocation.approved):,.2f}",
+            f"{round_money(allocation.claimed):,.2f}",
+        )
+
+    @admin.display(description="reimbursed")
+    def reimbursed_column(self, allocation):
+        return format_html(
+            "{}<br><small>of which {} paid out</small>",
+            f"{round_money(allocation.reimbursed):,.2f}",
+            f"{round_money(allocation.paid):,.2f}",
+        )
+
+    @admin.display(description="partner and period", ordering="period_start")
+    def partner_period(self, allocation):
+        return format_html(
+            "{}<br><small>{} – {}</small>",
+            allocation.partner.name,
+            f"{allocation.period_start:%d %b}",
+            f"{allocation.period_end:%d %b %Y}",
+        )
 
     @admin.display(description="available")
     def available_column(self, allocation):
@@ -218,7 +233,7 @@ class ClaimInline(ReadOnlyInline):
 
 @admin.register(FundRequest)
 class FundRequestAdmin(_DecidePage, AuditedAdmin):
-    list_display = ["title", "partner", "dates", "planned_column", "approved_column", "status", "claim_deadline"]
+    list_display = ["title", "partner", "dates", "planned_column", "approved_column", "status"]  # fits 1366 px
     list_filter = ["status", "activity_type"]
     list_select_related = ["partner", "allocation"]
     search_fields = ["title", "partner__name"]
@@ -347,7 +362,7 @@ class FundClaimAdmin(_DecidePage, AuditedAdmin):
     readonly_fields = [
         "request",
         "partner",
-        "amount",
+        "amount_column",
         "approved_amount",
         "leads_generated",
         "results",
@@ -396,7 +411,7 @@ class FundClaimAdmin(_DecidePage, AuditedAdmin):
     def approved_amount(self, claim):
         return format_money(claim.request.approved_amount, claim.request.allocation.currency)
 
-    @admin.display(description="amount")
+    @admin.display(description="amount claimed")
     def amount_column(self, claim):
         return format_money(claim.amount, claim.request.allocation.currency)
 

@@ -31,6 +31,7 @@ def test_the_allocation_list_shows_each_balance_in_a_constant_number_of_queries(
         page = text(client.get(url))
     assert "10,000.00" in page and "2,000.00" in page and "8,000.00" in page and ">USD<" in page
     assert "Allocate for a period" in page
+    assert "of which 0.00 claimed" in page and "of which 0.00 paid out" in page
     for _ in range(10):
         allocation(PartnerFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):

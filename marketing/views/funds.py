@@ -81,7 +81,7 @@ def _timeline(fund_request: FundRequest, claims) -> list[tuple]:
         elif claim.status == FundClaim.Status.REJECTED:
             steps.append((claim.decided_at, f"Claim refused: {claim.decision_reason}"))
     if fund_request.expired_at:
-        steps.append((fund_request.expired_at, "Expired: no claim by the deadline"))
+        steps.append((fund_request.expired_at, "Expired: not claimed by the deadline"))
     return sorted(steps, key=lambda step: step[0])
 
 

@@ -510,3 +510,10 @@ def test_the_expiry_task_acts_for_the_program_outside_any_partner_scope(partner_
     with scope():  # as a worker process starts: no scope at all
         assert expire_fund_requests.delay().get() == 1
     assert FundRequest.objects.get(pk=request.pk).status == "expired"
+
+
+def test_roi_rounds_half_up_like_every_amount():
+    roi = selectors.Roi(cost={"USD": Decimal("1.25")}, leads=2)
+    assert roi.cost_per_lead == {"USD": Decimal("0.63")}  # 0.625: half-even would say 0.62
+    roi = selectors.Roi(cost={"USD": Decimal("8.00")}, won_revenue={"USD": Decimal("0.20")})
+    assert roi.revenue_per_cost == Decimal("0.03")  # 0.025: half-even would say 0.02

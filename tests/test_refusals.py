@@ -954,6 +954,32 @@ def _form_fund_allocation(client, world):
 
 
 ADMIN_FORMS["marketing.fundallocation"] = ("manager", _form_fund_allocation)  # marketing: funds
+
+
+def _form_fund_request_decide(client, world):
+    """The request page's Approve form, on a request decided already (the double click)."""
+    request = _fund_request(world, "approved")
+    return (
+        reverse("admin:marketing_fundrequest_change", args=[request.pk]),
+        {"_decide": "approve", "amount": ""},
+        "This fund request is already approved.",
+    )
+
+
+def _form_fund_claim_decide(client, world):
+    """The claim page's Approve form, on a claim finance approved already (the double click)."""
+    from marketing.services.funds import fund_claim_approve
+
+    claim = fund_claim_approve(claim=_fund_claim(world), by=world.finance)
+    return (
+        reverse("admin:marketing_fundclaim_change", args=[claim.pk]),
+        {"_decide": "approve"},
+        "This claim is already approved.",
+    )
+
+
+ADMIN_FORMS["marketing.fundrequest"] = ("manager", _form_fund_request_decide)  # marketing: funds
+ADMIN_FORMS["marketing.fundclaim"] = ("finance2", _form_fund_claim_decide)  # marketing: funds
 SAVE_HOOKS = (
     "save_model",
     "add_view",

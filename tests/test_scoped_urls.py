@@ -138,6 +138,14 @@ SCOPED_URLS = {
     "api:fund-claim-detail": ("get", lambda r: reverse("api:fund-claim-detail", args=[r.funds.claim.pk])),
     "api:fund-claim-approve": ("post", lambda r: reverse("api:fund-claim-approve", args=[r.funds.claim.pk])),
     "api:fund-claim-reject": ("post", lambda r: reverse("api:fund-claim-reject", args=[r.funds.claim.pk])),
+    "api:fund-claim-proof": (
+        "get",
+        lambda r: reverse("api:fund-claim-proof", args=[r.funds.claim.pk, r.funds.proof.pk]),
+    ),
+    "api:fund-allocation-detail": (
+        "get",
+        lambda r: reverse("api:fund-allocation-detail", args=[r.funds.request.allocation_id]),
+    ),
 }
 
 

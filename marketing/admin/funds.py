@@ -2,8 +2,10 @@
 by hand or for a period by tier rule), requests managers approve or reject, claims finance
 approves or rejects (never the manager who approved the request), and the ROI per partner."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -38,14 +40,12 @@ def _money_column(field: str, description: str):
 class FundAllocationAdmin(AuditedAdmin):
     fields = ["partner", "period_start", "period_end", "currency", "allocated", "note"]
     list_display = [
-        "partner",
-        "period",
+        "partner_period",
         "available_column",
         "allocated_column",
         "requested_column",
         "approved_column",
-        "claimed_column",
-        "paid_column",
+        "reimbursed_column",
         "expired_column",
     ]
     list_filter = ["source", "currency", "period_start"]
@@ -55,18 +55,37 @@ class FundAllocationAdmin(AuditedAdmin):
 
     allocated_column = _money_column("allocated", "allocated")
     requested_column = _money_column("requested", "requested")
-    approved_column = _money_column("approved", "approved")
-    claimed_column = _money_column("claimed", "claimed")
-    paid_column = _money_column("paid", "paid")
     expired_column = _money_column("expired", "expired")
 
-    @admin.display(description="period", ordering="period_start")
-    def period(self, allocation):
-        return f"{allocation.period_start:%d %b} – {allocation.period_end:%d %b %Y}"
+    # Parts shown under their whole, so the list fits 1366 px and says what each is a part of.
+    @admin.display(description="approved")
+    def approved_column(self, allocation):
+        return format_html(
+            "{}<br><small>of which {} claimed</small>",
+            f"{round_money(allocation.approved):,.2f}",
+            f"{round_money(allocation.claimed):,.2f}",
+        )
+
+    @admin.display(description="reimbursed")
+    def reimbursed_column(self, allocation):
+        return format_html(
+            "{}<br><small>of which {} paid out</small>",
+            f"{round_money(allocation.reimbursed):,.2f}",
+            f"{round_money(allocation.paid):,.2f}",
+        )
+
+    @admin.display(description="partner and period", ordering="period_start")
+    def partner_period(self, allocation):
+        return format_html(
+            "{}<br><small>{} – {}</small>",
+            allocation.partner.name,
+            f"{allocation.period_start:%d %b}",
+            f"{allocation.period_end:%d %b %Y}",
+        )
 
     @admin.display(description="available")
     def available_column(self, allocation):
-        return format_money(selectors.balance_dict(allocation)["available"], allocation.currency)
+        return format_money(round_money(allocation.available), allocation.currency)
 
     def get_queryset(self, request):
         return selectors.with_balances(super().get_queryset(request))
@@ -164,24 +183,57 @@ class _Refused(Exception):
         self.form, self.error = form, error
 
 
+class _DecidePage:
+    """The change page of a waiting request or claim decides it: its Approve and Reject forms
+    post back to the page, and a refusal (overspending, a missing reason, four eyes) comes back
+    to that page with the message beside its field and what was typed kept."""
+
+    decide_forms: dict = {}  # "approve"/"reject" -> form class
+    decided: dict = {}  # "approve"/"reject" -> the message when done
+
+    def decide(self, request, obj, choice: str, values: dict):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        choice = request.POST.get("_decide") if request.method == "POST" else None
+        if choice in self.decide_forms:
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            obj = self.get_object(request, object_id)
+            if obj is None:
+                raise Http404
+            form = self.decide_forms[choice](request.POST)
+            if form.is_valid():
+                try:
+                    self.decide(request, obj, choice, form.cleaned_data)
+                except ValidationError as error:
+                    if hasattr(error, "error_dict") and set(error.message_dict) & set(form.fields):
+                        form_errors_from(form, error)  # beside its field
+                    else:  # a state conflict, a double click: no field's fault
+                        for message in error_messages(error):
+                            messages.error(request, message)
+                except PermissionDenied as error:  # four eyes
+                    messages.error(request, str(error))
+                else:
+                    messages.success(request, self.decided[choice])
+                    return redirect(request.path)
+            extra_context = {**(extra_context or {}), "decide_bound": {choice: form}}
+            request.method = "GET"  # show the page again, the refused form bound
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class _NoFields(forms.Form):
+    pass
+
+
 class ClaimInline(ReadOnlyInline):
     model = FundClaim
     fields = ["amount", "leads_generated", "status", "submitted_at", "decided_by", "decision_reason"]
 
 
 @admin.register(FundRequest)
-class FundRequestAdmin(AuditedAdmin):
-    list_display = [
-        "title",
-        "partner",
-        "activity_type",
-        "starts_on",
-        "ends_on",
-        "planned_column",
-        "approved_column",
-        "status",
-        "claim_deadline",
-    ]
+class FundRequestAdmin(_DecidePage, AuditedAdmin):
+    list_display = ["title", "partner", "dates", "planned_column", "approved_column", "status"]  # fits 1366 px
     list_filter = ["status", "activity_type"]
     list_select_related = ["partner", "allocation"]
     search_fields = ["title", "partner__name"]
@@ -211,17 +263,30 @@ class FundRequestAdmin(AuditedAdmin):
     actions = ["approve", "reject"]
     change_form_template = "admin/marketing/decide_change_form.html"
 
+    decide_forms = {"approve": ApproveForm, "reject": ReasonForm}
+    decided = {"approve": "The request is approved; the partner is told.", "reject": "The request is rejected."}
+
+    def decide(self, request, obj, choice, values):
+        if choice == "approve":
+            services.fund_request_approve(request=obj, amount=values["amount"], by=request.user)
+        else:
+            services.fund_request_reject(request=obj, reason=values["reason"], by=request.user)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        """The Approve (amount) and Reject (reason) buttons post the list's actions for this request."""
+        """The Approve (amount) and Reject (reason) forms, with the allocation's available balance."""
         if obj is not None and obj.status == FundRequest.Status.SUBMITTED and self.has_change_permission(request):
+            bound = context.get("decide_bound") or {}
             context["decide"] = {
-                "url": reverse("admin:marketing_fundrequest_changelist"),
-                "pk": obj.pk,
-                "approve_form": ApproveForm(initial={"amount": obj.planned_cost}),
+                "approve_form": bound.get("approve") or ApproveForm(initial={"amount": obj.planned_cost}),
                 "approve_label": "Approve",
-                "reject_form": ReasonForm(),
+                "reject_form": bound.get("reject") or ReasonForm(),
+                "available": format_money(selectors.available_of(obj.allocation), obj.allocation.currency),
             }
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description="dates", ordering="starts_on")
+    def dates(self, fund_request):
+        return f"{fund_request.starts_on:%d %b} – {fund_request.ends_on:%d %b %Y}"
 
     @admin.display(description="planned")
     def planned_column(self, fund_request):
@@ -284,11 +349,12 @@ class ProofInline(ReadOnlyInline):
 
     @admin.display(description="file")
     def download(self, proof):
-        return format_html('<a href="{}">{}</a>', reverse("funds:proof", args=[proof.pk]), proof.name)
+        # The row already names the file (the inline shows each proof's name): the link says what it does.
+        return format_html('<a href="{}">Download</a>', reverse("funds:proof", args=[proof.pk]))
 
 
 @admin.register(FundClaim)
-class FundClaimAdmin(AuditedAdmin):
+class FundClaimAdmin(_DecidePage, AuditedAdmin):
     list_display = ["request", "partner", "amount_column", "leads_generated", "status", "submitted_at", "approved_by"]
     list_filter = ["status"]
     list_select_related = ["partner", "request__allocation", "request__decided_by"]
@@ -296,7 +362,8 @@ class FundClaimAdmin(AuditedAdmin):
     readonly_fields = [
         "request",
         "partner",
-        "amount",
+        "amount_column",
+        "approved_amount",
         "leads_generated",
         "results",
         "status",
@@ -315,20 +382,36 @@ class FundClaimAdmin(AuditedAdmin):
     actions = ["approve", "reject"]
     change_form_template = "admin/marketing/decide_change_form.html"
 
+    decide_forms = {"approve": _NoFields, "reject": ReasonForm}
+    decided = {
+        "approve": "The claim is approved; its reimbursement is booked.",
+        "reject": "The claim is refused; the partner is told why.",
+    }
+
+    def decide(self, request, obj, choice, values):
+        if choice == "approve":
+            services.fund_claim_approve(claim=obj, by=request.user)
+        else:
+            services.fund_claim_reject(claim=obj, reason=values["reason"], by=request.user)
+
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        """Approve and Reject (reason) buttons for finance; who approved the request is shown, as
+        """Approve and Reject (reason) forms for finance; who approved the request is shown, as
         that person may not decide the claim (four eyes)."""
         if obj is not None and obj.status == FundClaim.Status.SUBMITTED and self.has_change_permission(request):
+            bound = context.get("decide_bound") or {}
             context["decide"] = {
-                "url": reverse("admin:marketing_fundclaim_changelist"),
-                "pk": obj.pk,
+                "approve_form": bound.get("approve"),
                 "approve_label": "Approve and book the reimbursement",
-                "reject_form": ReasonForm(),
+                "reject_form": bound.get("reject") or ReasonForm(),
                 "four_eyes": obj.request.decided_by_id == request.user.pk,
             }
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    @admin.display(description="amount")
+    @admin.display(description="request's approved amount")
+    def approved_amount(self, claim):
+        return format_money(claim.request.approved_amount, claim.request.allocation.currency)
+
+    @admin.display(description="amount claimed")
     def amount_column(self, claim):
         return format_money(claim.amount, claim.request.allocation.currency)
 

@@ -2,7 +2,7 @@
 own), fund requests (partners submit, withdraw and claim; managers approve or reject) and claims
 (finance approves or rejects, never the manager who approved the request)."""
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
@@ -11,11 +11,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from deals.models import DealRegistration
-from prm.api import ScopedGenericViewSet
+from prm.api import FileNegotiation, ScopedGenericViewSet
 from prm.text import NOTES_MAX, REASON_MAX
+from prm.uploads import content_type_of
 
-from ..models import ActivityType, FundClaim, FundRequest
+from ..models import ActivityType, FundAllocation, FundClaim, FundRequest
 from ..selectors import funds as selectors
 from ..services import funds as services
 
@@ -34,12 +34,10 @@ class AllocationOutput(serializers.Serializer):
     allocated = Money()
     requested = Money()
     approved = Money()
-    claimed = Money()
-    paid = Money()
-    available = serializers.SerializerMethodField()
-
-    def get_available(self, allocation) -> str:
-        return f"{selectors.balance_dict(allocation)['available']:.2f}"
+    claimed = Money(help_text="Claims waiting for finance: a part of approved.")
+    reimbursed = Money(help_text="Reimbursements booked in the ledger.")
+    paid = Money(help_text="Of reimbursed, what a paid payout run holds.")
+    available = Money(help_text="allocated − approved − reimbursed.")
 
 
 class ProofOutput(serializers.Serializer):
@@ -50,7 +48,8 @@ class ProofOutput(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, proof) -> str:
-        return reverse("funds:proof", args=[proof.pk])
+        """The API's download (token authentication), not the portal's (a browser session)."""
+        return reverse("api:fund-claim-proof", args=[proof.claim_id, proof.pk])
 
 
 class ClaimOutput(serializers.Serializer):
@@ -127,13 +126,19 @@ def _valid(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-class FundAllocationViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+class FundAllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Fund allocations with their balance: staff see all, partner users their organization's."""
 
     serializer_class = AllocationOutput
 
     def get_queryset(self):
         return selectors.allocation_balances().order_by("-period_start", "id")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except FundAllocation.DoesNotExist as error:
+            raise Http404 from error
 
 
 class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -199,7 +204,7 @@ class FundRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def claim(self, request, pk=None):
         fund_request = self.get_object()
         values = _valid(ClaimInput, request.data)
-        found = {d.pk: d for d in DealRegistration.objects.filter(pk__in=values["deals"])}
+        found = selectors.deals_by_id(values["deals"])
         missing = [pk for pk in values["deals"] if pk not in found]
         if missing:
             raise serializers.ValidationError({"deals": [f"No deal {missing[0]} of your organization."]})
@@ -221,9 +226,8 @@ class FundClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
     serializer_class = ClaimOutput
 
     def get_queryset(self):
-        queryset = FundClaim.objects.select_related("request__allocation").prefetch_related("proofs")
         wanted = self.request.query_params.get("status")
-        return (queryset.filter(status=wanted) if wanted else queryset).order_by("-submitted_at", "-id")
+        return selectors.fund_claim_list(status=wanted).order_by("-submitted_at", "-id")
 
     def get_object(self):
         try:
@@ -240,6 +244,20 @@ class FundClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         claim = self.get_object()
         services.fund_claim_approve(claim=claim, by=request.user)
         return self._respond(claim)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path="proofs/<int:proof_id>", content_negotiation_class=FileNegotiation)
+    def proof(self, request, pk=None, proof_id=None):
+        """A proof file of the claim, always as an attachment (never rendered by the browser)."""
+        found = selectors.claim_proof(claim=self.get_object(), pk=proof_id)
+        if found is None:
+            raise Http404
+        response = FileResponse(
+            found.file.open("rb"), as_attachment=True, filename=found.name, content_type=content_type_of(found.name)
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
 
     @extend_schema(request=ReasonInput, responses={200: ClaimOutput})
     @action(detail=True, methods=["post"])

@@ -18,6 +18,7 @@ from partners.models import Tier, User
 from prm.demo_story import moment
 
 from ..models import ActivityDeal, ClaimProof, FundClaim, FundRequest, FundTierRule
+from ..selectors import funds as selectors
 from ..selectors.funds import linkable_deals
 from ..services import funds as services
 
@@ -99,7 +100,7 @@ def _past(user, manager, title, kind, cost, leads, description, dates, *, amount
     FundRequest.objects.filter(pk=request.pk).update(
         starts_on=starts,
         ends_on=ends,
-        allocation=services.allocation_covering(user.partner, starts, ends),
+        allocation=selectors.allocation_covering(partner=user.partner, starts_on=starts, ends_on=ends),
         submitted_at=moment(submitted_on, 9, 30),
         decided_at=moment(submitted_on + timedelta(days=2), 14, 0),
     )

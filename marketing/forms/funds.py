@@ -23,7 +23,9 @@ class ProofsField(forms.FileField):
     widget = MultipleFileInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
+        # Marked required (at least one proof); ``clean`` lets an empty list through so the
+        # service's own refusal names what to add.
+        kwargs.setdefault("required", True)
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ACCEPT
 

@@ -5,17 +5,19 @@ funded activity (cost against leads, registered deals and revenue won from them)
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.conf import settings
+from django.db.models import DecimalField, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from deals.models import DealRegistration
 from incentives.models import PayoutRun, PayoutStatement
 from prm.money import round_money
+from prm.scoping import scopes_disabled
 
-from ..models import ActivityDeal, FundAllocation, FundClaim, FundRequest
+from ..models import ActivityDeal, ClaimProof, FundAllocation, FundClaim, FundRequest
 
 ZERO = Decimal("0.00")
-BALANCE = ("allocated", "requested", "approved", "claimed", "paid", "expired")
+BALANCE = ("allocated", "requested", "approved", "claimed", "reimbursed", "paid", "expired", "available")
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 Status = FundRequest.Status
 
@@ -44,28 +46,32 @@ def with_balances(allocations: QuerySet) -> QuerySet:
     """Annotate each allocation with its balance, in one query whatever their number:
 
     - ``requested``: planned cost of requests waiting for a decision (not committed yet);
-    - ``approved``: the approved amount of approved requests and of those whose claim waits for
-      finance (committed);
-    - ``claimed``: what finance approved of claims (reimbursed; it replaces the approved amount);
-    - ``paid``: the part of ``claimed`` whose ledger line a paid payout run holds;
+    - ``approved``: the approved amount of requests approved and not reimbursed yet (statuses
+      approved and claimed): committed;
+    - ``claimed``: the claimed amount of claims waiting for finance (a part of ``approved``);
+    - ``reimbursed``: what finance approved of claims (booked in the ledger; it replaces the
+      approved amount, so the rest of an approved amount returns to the balance);
+    - ``paid``: the part of ``reimbursed`` whose ledger line a PAID payout run holds;
     - ``expired``: the approved amount of requests never claimed in time (back in the balance);
-    - ``available`` = allocated − approved − claimed.
+    - ``available`` = allocated − approved − reimbursed (the one place it is computed).
     """
     requests = FundRequest.objects.filter(allocation_id=OuterRef("pk"))
-    approved_claims = FundClaim.objects.filter(request__allocation_id=OuterRef("pk"), status=FundClaim.Status.APPROVED)
+    claims = FundClaim.objects.filter(request__allocation_id=OuterRef("pk"))
+    reimbursed_claims = claims.filter(status=FundClaim.Status.APPROVED)
     return allocations.annotate(
         requested=_sum(requests.filter(status=Status.SUBMITTED), "allocation_id", "planned_cost"),
         approved=_sum(requests.filter(status__in=FundRequest.COMMITTED), "allocation_id", "approved_amount"),
-        claimed=_sum(approved_claims, "request__allocation_id", "reimbursed_amount"),
-        paid=_sum(approved_claims.filter(_paid_line()), "request__allocation_id", "reimbursed_amount"),
+        claimed=_sum(claims.filter(status=FundClaim.Status.SUBMITTED), "request__allocation_id", "amount"),
+        reimbursed=_sum(reimbursed_claims, "request__allocation_id", "reimbursed_amount"),
+        paid=_sum(reimbursed_claims.filter(_paid_line()), "request__allocation_id", "reimbursed_amount"),
         expired=_sum(requests.filter(status=Status.EXPIRED), "allocation_id", "approved_amount"),
-    )
+    ).annotate(available=F("allocated") - F("approved") - F("reimbursed"))
 
 
 def available_of(allocation: FundAllocation) -> Decimal:
-    """allocated − committed − reimbursed, read fresh (call it under the allocation's lock)."""
-    row = with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("allocated", "approved", "claimed")[0]
-    return round_money(row["allocated"] - row["approved"] - row["claimed"])
+    """allocated − approved − reimbursed, read fresh (call it under the allocation's lock)."""
+    row = with_balances(FundAllocation.objects.filter(pk=allocation.pk)).values("available")[0]
+    return round_money(row["available"])
 
 
 def allocation_balances(*, partner=None) -> QuerySet:
@@ -78,10 +84,19 @@ def allocation_balances(*, partner=None) -> QuerySet:
 
 
 def balance_dict(allocation) -> dict:
-    """The balance of an annotated allocation, ``available`` included."""
-    found = {name: round_money(getattr(allocation, name)) for name in BALANCE}
-    found["available"] = found["allocated"] - found["approved"] - found["claimed"]
-    return found
+    """The balance of an annotated allocation (``with_balances``), rounded."""
+    return {name: round_money(getattr(allocation, name)) for name in BALANCE}
+
+
+def allocation_covering(*, partner, starts_on, ends_on) -> FundAllocation | None:
+    """The partner's allocation whose period holds the whole activity (the program currency's
+    first when the partner has several)."""
+    with scopes_disabled():
+        candidates = list(
+            FundAllocation.objects.filter(partner=partner, period_start__lte=starts_on, period_end__gte=ends_on)
+        )
+    candidates.sort(key=lambda a: (a.currency != settings.PRM_PROGRAM_CURRENCY, a.currency))
+    return candidates[0] if candidates else None
 
 
 def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:
@@ -91,6 +106,37 @@ def fund_request_list(*, partner=None, status: str | None = None) -> QuerySet:
     if status:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+def fund_claim_list(*, status: str | None = None) -> QuerySet:
+    """Claims in the caller's scope with their request, allocation and proofs."""
+    queryset = FundClaim.objects.select_related("request__allocation").prefetch_related("proofs")
+    return queryset.filter(status=status) if status else queryset
+
+
+def claim_window_refusal(request: FundRequest, *, today) -> str | None:
+    """Why a claim is not taken on ``today`` (None when it is): claims run from the activity's
+    last day until the claim deadline. The one statement of the claim window (service and pages)."""
+    if today < request.ends_on:
+        return f"Claim after the activity: it runs until {request.ends_on:%d %b %Y}."
+    if request.claim_deadline and today > request.claim_deadline:
+        return f"The claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be claimed."
+    return None
+
+
+def can_claim(request: FundRequest, *, today) -> bool:
+    """The request is approved and its claim window is open."""
+    return request.status == Status.APPROVED and claim_window_refusal(request, today=today) is None
+
+
+def request_proofs(request: FundRequest) -> QuerySet:
+    """The proof files of every claim of ``request``, oldest first."""
+    return ClaimProof.objects.filter(claim__request=request).order_by("uploaded_at", "id")
+
+
+def proof_of(pk) -> ClaimProof | None:
+    """A proof file in the caller's scope (another organization's: None)."""
+    return ClaimProof.objects.filter(pk=pk).select_related("claim").first()
 
 
 def live_claim(request: FundRequest) -> FundClaim | None:
@@ -111,6 +157,16 @@ def linkable_deals(partner, *, since=None) -> QuerySet:
     if since is not None:
         found = found.filter(submitted_at__date__gte=since)
     return found.order_by("-submitted_at", "-id")
+
+
+def claim_proof(*, claim: FundClaim, pk: int) -> ClaimProof | None:
+    """One proof file of ``claim`` (None when the claim has no such proof)."""
+    return ClaimProof.objects.filter(claim=claim, pk=pk).first()
+
+
+def deals_by_id(ids) -> dict:
+    """The caller's scope's deal registrations among ``ids`` (another organization's are missing)."""
+    return {deal.pk: deal for deal in DealRegistration.objects.filter(pk__in=list(ids))}
 
 
 # --- Return on investment -----------------------------------------------------------------------
@@ -145,7 +201,7 @@ class Roi:
 
     @property
     def cost_per_lead(self) -> dict:
-        return {c: (a / self.leads).quantize(Decimal("0.01")) for c, a in self.cost.items()} if self.leads else {}
+        return {c: round_money(a / self.leads) for c, a in self.cost.items()} if self.leads else {}
 
     @property
     def revenue_per_cost(self) -> Decimal | None:
@@ -155,7 +211,7 @@ class Roi:
         currency, cost = next(iter(self.cost.items()))
         if not cost or not self.won_revenue or set(self.won_revenue) - {currency}:
             return None
-        return (self.won_revenue.get(currency, ZERO) / cost).quantize(Decimal("0.01"))
+        return round_money(self.won_revenue.get(currency, ZERO) / cost)
 
 
 FUNDED = (Status.APPROVED, Status.CLAIMED, Status.REIMBURSED)

@@ -11,15 +11,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import DealRegistration
 from incentives.services import reimbursement_book
 from partners.models import Partner, User
 from prm.errors import RuleViolation, StateConflict
-from prm.locks import lock_one
+from prm.locks import lock, lock_one
 from prm.mail import send_templated_mail
 from prm.money import format_money, is_currency, round_money
 from prm.roles import FINANCE_ROLES, MANAGER_ROLES, PARTNER_ROLES, Role, require_role
@@ -38,13 +39,14 @@ from ..models import (
     FundRequest,
     FundTierRule,
 )
-from ..selectors.funds import available_of
+from ..selectors.funds import allocation_covering, available_of, claim_window_refusal, linkable_deals
 
 Status = FundRequest.Status
 TRANSITIONS = {
     Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
     Status.APPROVED: {Status.CLAIMED, Status.EXPIRED},
-    Status.CLAIMED: {Status.REIMBURSED, Status.APPROVED},  # a refused claim: claim again
+    # A refused claim: claim again, or, past the claim deadline, the funds expire at once.
+    Status.CLAIMED: {Status.REIMBURSED, Status.APPROVED, Status.EXPIRED},
 }
 CLAIM_TRANSITIONS = {FundClaim.Status.SUBMITTED: {FundClaim.Status.APPROVED, FundClaim.Status.REJECTED}}
 # Proof of performance: invoices, photos, attendee lists; checked like content uploads.
@@ -129,7 +131,7 @@ def _tell_partner(request: FundRequest, headline: str, detail: str = "") -> None
                 "request": request,
                 "headline": headline,
                 "detail": detail,
-                "link": f"{settings.SITE_URL}/portal/funds/{request.pk}/",
+                "link": settings.SITE_URL + reverse("funds:detail", args=[request.pk]),
             },
         )
 
@@ -137,7 +139,7 @@ def _tell_partner(request: FundRequest, headline: str, detail: str = "") -> None
 # --- Allocations ---------------------------------------------------------------------------------
 
 
-def period_of(period: str, on: date) -> tuple[date, date]:
+def period_of(*, period: str, on: date) -> tuple[date, date]:
     """The calendar year or quarter holding ``on``."""
     if period == AllocationPeriod.QUARTER:
         first_month = 3 * ((on.month - 1) // 3) + 1
@@ -217,7 +219,7 @@ def allocations_for_period(*, on: date, by: User) -> list[FundAllocation]:
     with scopes_disabled():
         rules = list(FundTierRule.objects.filter(active=True).select_related("tier"))
         for rule in rules:
-            start, end = period_of(rule.period, on)
+            start, end = period_of(period=rule.period, on=on)
             partners = Partner.objects.filter(tier=rule.tier, status=Partner.Status.ACTIVE).order_by("pk")
             taken = set(
                 FundAllocation.objects.filter(
@@ -245,17 +247,6 @@ def allocations_for_period(*, on: date, by: User) -> list[FundAllocation]:
 # --- Requests ------------------------------------------------------------------------------------
 
 
-def allocation_covering(partner: Partner, starts_on: date, ends_on: date) -> FundAllocation | None:
-    """The partner's allocation whose period holds the whole activity (the program currency's
-    first when the partner has several)."""
-    with scopes_disabled():
-        candidates = list(
-            FundAllocation.objects.filter(partner=partner, period_start__lte=starts_on, period_end__gte=ends_on)
-        )
-    candidates.sort(key=lambda a: (a.currency != settings.PRM_PROGRAM_CURRENCY, a.currency))
-    return candidates[0] if candidates else None
-
-
 @transaction.atomic
 def fund_request_submit(
     *,
@@ -270,8 +261,9 @@ def fund_request_submit(
     expected_leads: int | None = 0,
 ) -> FundRequest:
     """A partner user asks for funds for one marketing activity. It is drawn on the partner's
-    allocation whose period holds the activity (its currency is the allocation's); the activity
-    must not have ended yet, and its last day is not before its first."""
+    allocation whose period holds the activity (its currency is the allocation's) and asks for
+    at most that allocation's available balance (named when refused); the activity must not have
+    ended yet, and its last day is not before its first."""
     _require_partner_user(user, partner.pk, action="request market development funds")
     errors: dict = {}
     if activity_type not in ActivityType.values:
@@ -292,9 +284,17 @@ def fund_request_submit(
         elif ends_on < timezone.localdate():
             errors["ends_on"] = "The activity has ended already: ask for funds before it ends."
         else:
-            allocation = allocation_covering(partner, starts_on, ends_on)
+            allocation = allocation_covering(partner=partner, starts_on=starts_on, ends_on=ends_on)
             if allocation is None:
                 errors["starts_on"] = "No fund allocation of your organization covers these dates."
+            elif "planned_cost" not in errors:
+                with scopes_disabled():
+                    available = available_of(allocation)
+                if planned_cost > available:
+                    errors["planned_cost"] = (
+                        f"Your allocation has {format_money(available, allocation.currency)} available: "
+                        f"ask for at most that."
+                    )
     _raise(errors)
     return FundRequest.objects.create(
         allocation=allocation,
@@ -418,6 +418,48 @@ def _check_proofs(errors: dict, files) -> list:
     return files
 
 
+def _check_deals(errors: dict, request: FundRequest, deals: list) -> list:
+    """The deals a claim may link: the partner's own, as ``linkable_deals`` says (registered since
+    the activity began, not drafts nor rejected, not another activity's), or already linked to
+    this request by an earlier claim. The deal rows are locked (pk order) before the check, so two
+    claims linking one deal at once are told apart: the second sees the first's link."""
+    if not deals:
+        return deals
+    foreign = next(
+        (d for d in deals if not isinstance(d, DealRegistration) or d.partner_id != request.partner_id), None
+    )
+    if foreign is not None:
+        errors["deals"] = "Link only your organization's own deal registrations."
+        return deals
+    with scopes_disabled():
+        locked = lock(
+            DealRegistration.objects.filter(pk__in=[d.pk for d in deals]),
+            message="Someone else is linking these deals right now. Try again in a moment.",
+        )
+        allowed = set(
+            linkable_deals(request.partner, since=request.starts_on)
+            .filter(pk__in=[d.pk for d in locked])
+            .values_list("pk", flat=True)
+        )
+        allowed |= set(ActivityDeal.objects.filter(request=request).values_list("deal_id", flat=True))
+        taken = set(
+            ActivityDeal.objects.filter(deal__in=locked).exclude(request=request).values_list("deal_id", flat=True)
+        )
+    for deal in locked:
+        if deal.pk in allowed:
+            continue
+        if deal.status == DealRegistration.Status.DRAFT or not deal.submitted_at:
+            errors["deals"] = f"{deal.customer_name} is a draft: submit the registration before linking it."
+        elif deal.status == DealRegistration.Status.REJECTED:
+            errors["deals"] = f"{deal.customer_name} was rejected, so it cannot count for the activity."
+        elif deal.pk in taken:
+            errors["deals"] = f"{deal.customer_name} is already linked to another activity."
+        else:
+            errors["deals"] = f"{deal.customer_name} was registered before the activity began."
+        break
+    return locked
+
+
 @transaction.atomic
 def fund_claim_submit(
     *,
@@ -437,13 +479,9 @@ def fund_claim_submit(
     _require_partner_user(by, request.partner_id, action="claim these funds")
     request = _locked_request(request)
     check_transition(TRANSITIONS, request.status, Status.CLAIMED, what="fund request")
-    today = timezone.localdate()
-    if today < request.ends_on:
-        raise StateConflict(f"Claim after the activity: it runs until {request.ends_on:%d %b %Y}.")
-    if request.claim_deadline and today > request.claim_deadline:
-        raise StateConflict(
-            f"The claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be claimed."
-        )
+    refusal = claim_window_refusal(request, today=timezone.localdate())
+    if refusal:
+        raise StateConflict(refusal)
     errors: dict = {}
     currency = request.allocation.currency
     amount = _money(errors, "amount", amount, what="amount")
@@ -453,21 +491,7 @@ def fund_claim_submit(
         errors["leads_generated"] = "Give the leads generated as a number, 0 or more."
     results = _text(errors, "results", results, limit=NOTES_MAX, what="the results of the activity")
     files = _check_proofs(errors, proofs)
-    deals = list(deals or [])
-    for deal in deals:
-        if not isinstance(deal, DealRegistration) or deal.partner_id != request.partner_id:
-            errors["deals"] = "Link only your organization's own deal registrations."
-            break
-    if deals and "deals" not in errors:
-        early = next((d for d in deals if not d.submitted_at or d.submitted_at.date() < request.starts_on), None)
-        if early is not None:
-            errors["deals"] = f"{early.customer_name} was registered before the activity began."
-    if deals and "deals" not in errors:
-        with scopes_disabled():
-            taken = ActivityDeal.objects.filter(deal__in=deals).exclude(request=request).select_related("deal")
-            first = taken.first()
-        if first is not None:
-            errors["deals"] = f"{first.deal.customer_name} is already linked to another activity."
+    deals = _check_deals(errors, request, list(deals or []))
     _raise(errors)
     claim = FundClaim.objects.create(
         request=request,
@@ -489,7 +513,13 @@ def fund_claim_submit(
         proof.file.save(storage_name(file.name, str(claim.pk)), file, save=False)
         proof.save()
     linked = set(ActivityDeal.objects.filter(request=request).values_list("deal_id", flat=True))
-    ActivityDeal.objects.bulk_create([ActivityDeal(request=request, deal=d) for d in deals if d.pk not in linked])
+    try:
+        with transaction.atomic():  # a savepoint: the deal rows are locked, but be plain if a race slips by
+            ActivityDeal.objects.bulk_create(
+                [ActivityDeal(request=request, deal=d) for d in deals if d.pk not in linked]
+            )
+    except IntegrityError as error:
+        raise RuleViolation({"deals": ["One of these deals was just linked to another activity."]}) from error
     request.status = Status.CLAIMED
     request.save(update_fields=["status"])
     return claim
@@ -524,7 +554,7 @@ def fund_claim_approve(*, claim: FundClaim, by: User) -> FundClaim:
         partner=request.partner,
         amount=claim.amount,
         currency=request.allocation.currency,
-        explanation=f"MDF reimbursement: {request.title} (request #{request.pk})",
+        explanation=f"{request.title} (fund request #{request.pk})",  # the line's kind says "MDF reimbursement"
         by=by,
     )
     claim.status = FundClaim.Status.APPROVED
@@ -546,7 +576,9 @@ def fund_claim_approve(*, claim: FundClaim, by: User) -> FundClaim:
 @transaction.atomic
 def fund_claim_reject(*, claim: FundClaim, reason: str, by: User) -> FundClaim:
     """Finance refuses a waiting claim with a reason (never the person who approved the
-    request); the request is approved again, so the partner may claim again until its deadline."""
+    request). Until the claim deadline the request is approved again, so the partner may claim
+    again; after it, the request expires at once (its approved amount returns to the balance)
+    rather than waiting for the daily task, and the partner is told it can no longer be claimed."""
     require_role(by, *FINANCE_ROLES, action="reject fund claims")
     _four_eyes(claim, by)
     errors: dict = {}
@@ -560,13 +592,19 @@ def fund_claim_reject(*, claim: FundClaim, reason: str, by: User) -> FundClaim:
     claim.decided_at = timezone.now()
     claim.decision_reason = reason
     claim.save()
-    request.status = Status.APPROVED
-    request.save(update_fields=["status"])
-    _tell_partner(
-        request,
-        f"Claim refused: {request.title}",
-        f"{reason}\nYou may claim again until {request.claim_deadline:%d %b %Y}.",
-    )
+    if request.claim_deadline and timezone.localdate() > request.claim_deadline:
+        request.status = Status.EXPIRED
+        request.expired_at = timezone.now()
+        request.save(update_fields=["status", "expired_at"])
+        detail = (
+            f"{reason}\nThe claim deadline was {request.claim_deadline:%d %b %Y}: these funds can no longer be "
+            f"claimed, and the approved amount is back in your balance."
+        )
+    else:
+        request.status = Status.APPROVED
+        request.save(update_fields=["status"])
+        detail = f"{reason}\nYou may claim again until {request.claim_deadline:%d %b %Y}."
+    _tell_partner(request, f"Claim refused: {request.title}", detail)
     return claim
 
 

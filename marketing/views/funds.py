@@ -9,14 +9,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from prm.errors import error_messages, form_errors_from
 from prm.portal import partner_required
 from prm.uploads import content_type_of
 
 from ..forms.funds import ClaimForm, FundRequestForm
-from ..models import ClaimProof, FundClaim, FundRequest
+from ..models import FundClaim, FundRequest
 from ..selectors import funds as selectors
 from ..services import funds as services
 
@@ -58,7 +57,12 @@ def new(request):
         else:
             messages.success(request, f"Request #{created.pk} is submitted. A partner manager will decide it.")
             return redirect("funds:detail", pk=created.pk)
-    return render(request, "marketing/funds/new.html", {"form": form, "partner": request.partner})
+    allocations = [
+        (a, selectors.balance_dict(a)) for a in selectors.allocation_balances().order_by("period_start", "currency")
+    ]
+    return render(
+        request, "marketing/funds/new.html", {"form": form, "allocations": allocations, "partner": request.partner}
+    )
 
 
 def _timeline(fund_request: FundRequest, claims) -> list[tuple]:
@@ -77,7 +81,7 @@ def _timeline(fund_request: FundRequest, claims) -> list[tuple]:
         elif claim.status == FundClaim.Status.REJECTED:
             steps.append((claim.decided_at, f"Claim refused: {claim.decision_reason}"))
     if fund_request.expired_at:
-        steps.append((fund_request.expired_at, "Expired: no claim by the deadline"))
+        steps.append((fund_request.expired_at, "Expired: not claimed by the deadline"))
     return sorted(steps, key=lambda step: step[0])
 
 
@@ -86,12 +90,8 @@ def detail(request, pk):
     fund_request = _request(request, pk)
     claims = sorted(fund_request.claims.all(), key=lambda c: (c.submitted_at, c.pk))
     today = timezone.localdate()
-    can_claim = (
-        fund_request.status == FundRequest.Status.APPROVED
-        and fund_request.ends_on <= today
-        and (fund_request.claim_deadline is None or today <= fund_request.claim_deadline)
-    )
-    proofs = ClaimProof.objects.filter(claim__request=fund_request).order_by("uploaded_at", "id")
+    can_claim = selectors.can_claim(fund_request, today=today)
+    proofs = selectors.request_proofs(fund_request)
     return render(
         request,
         "marketing/funds/detail.html",
@@ -110,10 +110,19 @@ def detail(request, pk):
     )
 
 
-@require_POST
 @partner_required
 def withdraw(request, pk):
+    """GET asks for confirmation (a page: no script under the CSP); POST withdraws."""
     fund_request = _request(request, pk)
+    if request.method != "POST":
+        if fund_request.status != FundRequest.Status.SUBMITTED:
+            messages.info(
+                request, f"This request is {fund_request.get_status_display().lower()}: it cannot be withdrawn."
+            )
+            return redirect("funds:detail", pk=fund_request.pk)
+        return render(
+            request, "marketing/funds/withdraw.html", {"fund_request": fund_request, "partner": request.partner}
+        )
     try:
         services.fund_request_withdraw(request=fund_request, by=request.user)
     except ValidationError as error:
@@ -160,7 +169,14 @@ def claim(request, pk):
     return render(
         request,
         "marketing/funds/claim.html",
-        {"form": form, "fund_request": fund_request, "currency": currency, "partner": request.partner},
+        {
+            "form": form,
+            "fund_request": fund_request,
+            "currency": currency,
+            # Linked by an earlier, refused claim: they stay linked (not offered again, not lost).
+            "linked_deals": [link.deal for link in fund_request.deal_links.all()],
+            "partner": request.partner,
+        },
     )
 
 
@@ -168,7 +184,7 @@ def claim(request, pk):
 def proof(request, pk):
     """A proof file of a claim: staff any, partner users their organization's (the scoped
     manager hides the others: 404). Always a download, never rendered."""
-    found = ClaimProof.objects.filter(pk=pk).first()
+    found = selectors.proof_of(pk)
     if found is None:
         raise Http404
     response = FileResponse(

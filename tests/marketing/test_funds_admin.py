@@ -31,6 +31,7 @@ def test_the_allocation_list_shows_each_balance_in_a_constant_number_of_queries(
         page = text(client.get(url))
     assert "10,000.00" in page and "2,000.00" in page and "8,000.00" in page and ">USD<" in page
     assert "Allocate for a period" in page
+    assert "of which 0.00 claimed" in page and "of which 0.00 paid out" in page
     for _ in range(10):
         allocation(PartnerFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -86,8 +87,9 @@ def test_a_manager_approves_a_request_partly_with_the_action(client, manager, pa
 
 
 def test_an_overspending_approval_is_refused_naming_what_is_available(client, manager, partner_admin):
-    allocation(partner_admin.partner, amount="1000.00")
+    allocation(partner_admin.partner, amount="4000.00")
     request = submitted(partner_admin, cost="3000.00")
+    approved(partner_admin, manager, cost="3000.00", title="Another")  # 1,000 left
     client.force_login(manager)
     response = client.post(
         reverse("admin:marketing_fundrequest_changelist"),
@@ -95,6 +97,44 @@ def test_an_overspending_approval_is_refused_naming_what_is_available(client, ma
         follow=True,
     )
     assert "Only 1,000.00 USD is available on this allocation" in text(response)
+
+
+def test_a_refused_decision_comes_back_to_the_decide_page_beside_its_field(client, manager, partner_admin):
+    allocation(partner_admin.partner, amount="4000.00")
+    request = submitted(partner_admin, cost="3000.00")
+    approved(partner_admin, manager, cost="3000.00", title="Another")
+    client.force_login(manager)
+    url = reverse("admin:marketing_fundrequest_change", args=[request.pk])
+    page = text(client.get(url))
+    assert "Available on the allocation before this approval: <strong>1,000.00 USD</strong>" in page
+    response = client.post(url, {"_decide": "approve", "amount": "2750.00"})
+    assert response.status_code == 200  # the same page, not the change list
+    page = text(response)
+    assert 'value="2750.00"' in page  # what was typed is kept
+    assert page.index("Only 1,000.00 USD is available on this allocation") > page.index(
+        'name="_decide" value="approve"'
+    )
+    response = client.post(url, {"_decide": "reject", "reason": ""})
+    assert response.status_code == 200 and "This field is required." in text(response)
+    assert FundRequest.objects.get(pk=request.pk).status == "submitted"
+    response = client.post(url, {"_decide": "approve", "amount": "900.00"}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert "The request is approved" in text(response)
+    assert FundRequest.objects.get(pk=request.pk).approved_amount == Decimal("900.00")
+
+
+def test_finance_refusing_a_claim_without_a_reason_stays_on_the_claim_page(client, manager, finance, partner_admin):
+    allocation(partner_admin.partner)
+    claim = claimed(partner_admin, manager, cost="2000.00", claim_amount="1800.00")
+    client.force_login(finance)
+    url = reverse("admin:marketing_fundclaim_change", args=[claim.pk])
+    page = text(client.get(url))
+    assert "2,000.00 USD" in page and "1,800.00" in page  # the request's approved amount beside the claim
+    assert page.count(claim.proofs.first().name) == 1  # each proof named once
+    response = client.post(url, {"_decide": "reject", "reason": ""})
+    assert response.status_code == 200 and "This field is required." in text(response)
+    response = client.post(url, {"_decide": "reject", "reason": "Illegible invoice."}, follow=True)
+    assert "The claim is refused" in text(response)
 
 
 def test_the_request_page_is_read_only_and_shows_the_return(client, manager, partner_admin):
@@ -138,6 +178,9 @@ def test_the_roi_page_lists_each_partner(client, manager, partner_admin):
     )
     client.force_login(manager)
     page = text(client.get(reverse("admin:marketing_fundallocation_roi")))
+    crumbs = page[page.index('class="breadcrumbs"') :].split("</div>")[0]
+    assert reverse("admin:index") in crumbs and reverse("admin:marketing_fundallocation_changelist") in crumbs
+    assert "Market development funds: return per partner" in crumbs
     assert partner_admin.partner.name in page and "9,000.00 USD" in page and "2,000.00 USD" in page
 
 

@@ -24,6 +24,7 @@ ALLOCATION_FIELDS = {
     "requested",
     "approved",
     "claimed",
+    "reimbursed",
     "paid",
     "available",
 }
@@ -46,6 +47,7 @@ def test_allocations_list_the_documented_fields_with_money_as_strings(partner_ad
             "requested": "1000.00",
             "approved": "2000.00",
             "claimed": "0.00",
+            "reimbursed": "0.00",
             "paid": "0.00",
             "available": "8000.00",
         }
@@ -129,9 +131,16 @@ def test_a_partner_requests_a_manager_approves_partly_and_the_partner_claims_wit
     assert claim.status_code == 201, claim.content
     body = claim.json()
     assert body["status"] == "claimed" and body["deals"] == [deal.pk]
+    waiting = partner.get("/api/v1/fund-allocations/").json()["results"][0]
+    assert (waiting["approved"], waiting["claimed"], waiting["reimbursed"], waiting["available"]) == (
+        "1000.00",
+        "950.00",  # of the approved 1,000, waiting for finance
+        "0.00",
+        "9000.00",
+    )
     [sent] = body["claims"]
     assert (sent["amount"], sent["status"], len(sent["proofs"])) == ("950.00", "submitted", 2)
-    assert sent["proofs"][0]["url"] == f"/portal/funds/proofs/{sent['proofs'][0]['id']}/"
+    assert sent["proofs"][0]["url"] == f"/api/v1/fund-claims/{sent['id']}/proofs/{sent['proofs'][0]['id']}/"
     assert ClaimProof.objects.count() == 2 and ActivityDeal.objects.get().deal == deal
 
     four_eyes = api_client_for(manager).post(f"/api/v1/fund-claims/{sent['id']}/approve/")
@@ -141,7 +150,12 @@ def test_a_partner_requests_a_manager_approves_partly_and_the_partner_claims_wit
     assert (paid.json()["status"], paid.json()["reimbursed_amount"]) == ("approved", "950.00")
     assert paid.json()["commission_line"] is not None
     balance = partner.get("/api/v1/fund-allocations/").json()["results"][0]
-    assert (balance["approved"], balance["claimed"], balance["available"]) == ("0.00", "950.00", "9050.00")
+    assert (balance["approved"], balance["claimed"], balance["reimbursed"], balance["available"]) == (
+        "0.00",
+        "0.00",
+        "950.00",
+        "9050.00",
+    )
 
 
 def test_bad_input_names_the_fields(partner_admin):
@@ -193,3 +207,53 @@ def test_partners_see_only_their_own_requests_and_claims(partner_admin, manager,
     assert client.get(f"/api/v1/fund-claims/{theirs.pk}/").status_code == 404
     assert len(api_client_for(manager).get("/api/v1/fund-claims/").json()["results"]) == 2
     assert Decimal(client.get(f"/api/v1/fund-claims/{mine.pk}/").json()["amount"]) == Decimal("2000.00")
+
+
+def test_api_clients_download_proofs_and_read_one_allocation_with_their_token(partner_admin, manager, rival):
+    funds = allocation(partner_admin.partner)
+    allocation(rival)
+    mine = claimed(partner_admin, manager)
+    theirs = claimed(PartnerUserFactory(partner=rival), manager)
+    client = api_client_for(partner_admin)
+    proof = client.get(f"/api/v1/fund-claims/{mine.pk}/").json()["proofs"][0]
+    response = client.get(proof["url"])
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment") and proof["name"] in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == mine.proofs.get(pk=proof["id"]).file.open("rb").read()
+    their_proof = theirs.proofs.first()
+    assert client.get(f"/api/v1/fund-claims/{theirs.pk}/proofs/{their_proof.pk}/").status_code == 404
+    assert client.get(f"/api/v1/fund-claims/{mine.pk}/proofs/{their_proof.pk}/").status_code == 404
+    one = client.get(f"/api/v1/fund-allocations/{funds.pk}/")
+    assert one.status_code == 200 and one["Content-Type"] == "application/json"
+    assert (one.json()["id"], one.json()["available"]) == (funds.pk, "8000.00")
+    missing = client.get(f"/api/v1/fund-allocations/{theirs.request.allocation_id}/")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+
+
+def _claim_with(client, request, deals):
+    return client.post(
+        f"/api/v1/fund-requests/{request.pk}/claim/",
+        {"amount": "500.00", "leads_generated": 3, "results": "Done.", "proofs": [pdf()], "deals": deals},
+        format="multipart",
+    )
+
+
+def test_the_api_links_only_the_deals_the_portal_offers(partner_admin, manager):
+    allocation(partner_admin.partner)
+    request = ended(approved(partner_admin, manager))
+    client = api_client_for(partner_admin)
+    rejected = DealFactory(partner=partner_admin.partner, rejected=True, customer_name="Refused Co")
+    response = _claim_with(client, request, [rejected.pk])
+    assert response.status_code == 400
+    assert response.json() == {"deals": ["Refused Co was rejected, so it cannot count for the activity."]}
+    draft = DealFactory(partner=partner_admin.partner, draft=True, customer_name="Draft Co")
+    response = _claim_with(client, request, [draft.pk])
+    assert response.json() == {"deals": ["Draft Co is a draft: submit the registration before linking it."]}
+    other = ended(approved(partner_admin, manager, title="Webinar"))
+    taken = DealFactory(partner=partner_admin.partner, customer_name="Taken Co")
+    assert _claim_with(client, other, [taken.pk]).status_code == 201
+    response = _claim_with(client, request, [taken.pk])
+    assert response.json() == {"deals": ["Taken Co is already linked to another activity."]}
+    assert FundRequest.objects.get(pk=request.pk).status == "approved"
+    assert not ActivityDeal.objects.filter(request=request).exists()

@@ -1,5 +1,6 @@
 """Two managers approving on one allocation at once never overspend it: the allocation row is
-locked and the balance computed under the lock, so the second approval sees the first."""
+locked and the balance computed under the lock, so the second approval sees the first. Two claims
+linking one deal at once link it once: the deal rows are locked before the check."""
 
 import threading
 from decimal import Decimal
@@ -7,14 +8,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from marketing.models import FundRequest
+from marketing.models import ActivityDeal, FundRequest
 from marketing.selectors import funds as selectors
 from prm.scoping import scopes_disabled
 
 from ..clients import api_client_for
-from ..factories import StaffUserFactory
+from ..factories import DealFactory, StaffUserFactory
 from ..locking import held_elsewhere, postgresql_only
-from .funds import allocation, submitted
+from .funds import allocation, approved, ended, pdf, submitted
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -67,3 +68,34 @@ def test_an_allocation_held_by_another_approval_answers_busy(partner_admin, mana
     assert response.status_code == 409
     assert "Try again in a moment" in response.json()["detail"]
     assert FundRequest.objects.get(pk=request.pk).status == "submitted"
+
+
+def test_two_claims_linking_one_deal_at_once_link_it_once_and_never_fail(partner_admin, manager):
+    allocation(partner_admin.partner)
+    requests = [ended(approved(partner_admin, manager, title=title)) for title in ("Summit", "Webinar")]
+    deal = DealFactory(partner=partner_admin.partner, customer_name="Shared Co")
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def claim(request):
+        try:
+            with scopes_disabled():
+                client = api_client_for(partner_admin)
+                barrier.wait()
+                answers[request.pk] = client.post(
+                    f"/api/v1/fund-requests/{request.pk}/claim/",
+                    {"amount": "100.00", "leads_generated": 1, "results": "Ok.", "proofs": [pdf()], "deals": [deal.pk]},
+                    format="multipart",
+                )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim, args=(request,)) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers.values()) == [201, 400]
+    refused = next(a for a in answers.values() if a.status_code == 400)
+    assert refused.json() == {"deals": ["Shared Co is already linked to another activity."]}
+    assert ActivityDeal.objects.filter(deal=deal).count() == 1

@@ -79,6 +79,42 @@ def test_a_request_is_submitted_from_the_portal(client, rep):
     assert "is submitted" in text(response) and "Withdraw the request" in text(response)
 
 
+def test_the_request_form_shows_what_each_allocation_has_available_and_refuses_more(client, partner_admin, manager):
+    funds = allocation(partner_admin.partner, amount="10000.00")
+    approved(partner_admin, manager, cost="4420.00")
+    client.force_login(partner_admin)
+    form = text(client.get(reverse("funds:new")))
+    assert f"{funds.period_start:%-d %b %Y} – {funds.period_end:%-d %b %Y}" in form
+    assert "5,580.00 USD available" in form
+    starts, ends = activity_dates()
+    response = client.post(
+        reverse("funds:new"),
+        {
+            "activity_type": "event",
+            "title": "Roadshow",
+            "starts_on": starts.isoformat(),
+            "ends_on": ends.isoformat(),
+            "planned_cost": "50000.00",
+            "expected_leads": "10",
+            "description": "Two cities.",
+        },
+    )
+    assert "Your allocation has 5,580.00 USD available: ask for at most that." in text(response)
+    assert FundRequest.objects.count() == 1
+
+
+def test_after_a_refused_claim_the_claim_form_shows_the_deals_already_linked(client, partner_admin, manager, finance):
+    allocation(partner_admin.partner)
+    deal = DealFactory(partner=partner_admin.partner, customer_name="Linked Co")
+    claim = claimed(partner_admin, manager, deals=[deal])
+    services.fund_claim_reject(claim=claim, reason="Illegible invoice.", by=finance)
+    client.force_login(partner_admin)
+    page = text(client.get(reverse("funds:claim", args=[claim.request_id])))
+    assert "Already linked to this activity" in page and "Linked Co" in page
+    assert f'value="{deal.pk}"' not in page  # not offered as a new link
+    assert 'Proof of performance <span class="text-danger" aria-hidden="true">*</span>' in page
+
+
 def test_a_request_outside_any_allocation_is_refused_on_the_form(client, partner_admin):
     client.force_login(partner_admin)
     starts, ends = activity_dates()
@@ -102,6 +138,11 @@ def test_withdrawing_a_waiting_request(client, partner_admin):
     allocation(partner_admin.partner)
     request = submitted(partner_admin)
     client.force_login(partner_admin)
+    url = reverse("funds:withdraw", args=[request.pk])
+    assert f'href="{url}"' in text(client.get(reverse("funds:detail", args=[request.pk])))
+    confirm = text(client.get(url))  # asks first, changes nothing
+    assert "Withdraw this request?" in confirm and "Keep it" in confirm
+    assert FundRequest.objects.get(pk=request.pk).status == "submitted"
     response = client.post(reverse("funds:withdraw", args=[request.pk]), follow=True)
     assert "The request is withdrawn." in text(response)
     assert FundRequest.objects.get(pk=request.pk).status == "withdrawn"

@@ -105,6 +105,17 @@ def test_a_request_draws_on_the_allocation_covering_its_dates_or_is_refused(part
     assert refused.value.message_dict == {"starts_on": ["No fund allocation of your organization covers these dates."]}
 
 
+def test_a_request_above_the_available_balance_is_refused_naming_it(partner_admin, manager, funds):
+    approved(partner_admin, manager, cost="4420.00")  # 10,000 - 4,420 = 5,580 left
+    submitted(partner_admin, cost="3000.00")  # waiting: does not lower what is available
+    with pytest.raises(RuleViolation) as refused:
+        submitted(partner_admin, cost="50000.00")
+    assert refused.value.message_dict == {
+        "planned_cost": ["Your allocation has 5,580.00 USD available: ask for at most that."]
+    }
+    assert submitted(partner_admin, cost="5580.00").planned_cost == Decimal("5580.00")
+
+
 def test_a_request_names_every_bad_field(partner_admin, funds):
     with pytest.raises(RuleViolation) as refused:
         services.fund_request_submit(
@@ -137,6 +148,7 @@ def test_the_balance_follows_every_state(partner_admin, manager, finance, funds)
         "requested": Decimal("0"),
         "approved": Decimal("0"),
         "claimed": Decimal("0"),
+        "reimbursed": Decimal("0"),
         "paid": Decimal("0"),
         "expired": Decimal("0"),
         "available": Decimal("10000.00"),
@@ -149,16 +161,18 @@ def test_the_balance_follows_every_state(partner_admin, manager, finance, funds)
     assert balance(funds) == {
         "allocated": Decimal("10000.00"),
         "requested": Decimal("1000.00"),
-        "approved": Decimal("4500.00"),
-        "claimed": Decimal("0"),
+        "approved": Decimal("4500.00"),  # the claimed request is approved until finance decides
+        "claimed": Decimal("1800.00"),  # of which claimed, waiting for finance
+        "reimbursed": Decimal("0"),
         "paid": Decimal("0"),
         "expired": Decimal("0"),
         "available": Decimal("5500.00"),
     }
     services.fund_claim_approve(claim=claim, by=finance)  # reimbursed at 1,800: 200 returns
     got = balance(funds)
-    assert (got["approved"], got["claimed"], got["paid"], got["available"]) == (
+    assert (got["approved"], got["claimed"], got["reimbursed"], got["paid"], got["available"]) == (
         Decimal("2500.00"),
+        Decimal("0"),
         Decimal("1800.00"),
         Decimal("0"),
         Decimal("5700.00"),
@@ -325,9 +339,12 @@ def test_a_manager_cannot_approve_a_claim(partner_admin, manager, funds):
         services.fund_claim_approve(claim=claim, by=StaffUserFactory(email="m2@example.com"))
 
 
-def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(partner_admin, manager, finance, funds):
+def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(
+    partner_admin, manager, finance, funds, commit, mailoutbox
+):
     claim = claimed(partner_admin, manager)
-    services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
+    with commit():
+        services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
     request = FundRequest.objects.get(pk=claim.request_id)
     assert request.status == "approved"
     again = services.fund_claim_submit(
@@ -339,8 +356,26 @@ def test_a_refused_claim_sends_the_request_back_to_approved_to_claim_again(partn
         proofs=[pdf()],
     )
     assert again.status == "submitted"
+    assert f"You may claim again until {request.claim_deadline:%d %b %Y}." in mailoutbox[-1].body
     with pytest.raises(InvalidTransition, match="This claim is already rejected."):
         services.fund_claim_reject(claim=claim, reason="Again", by=finance)
+
+
+def test_a_claim_refused_after_the_deadline_expires_the_funds_at_once_and_never_invites_a_new_claim(
+    partner_admin, manager, finance, funds, commit, mailoutbox
+):
+    claim = claimed(partner_admin, manager, cost="2000.00")
+    deadline = FundRequest.objects.get(pk=claim.request_id).claim_deadline
+    with time_machine.travel(deadline + timedelta(days=3), tick=False), commit():
+        services.fund_claim_reject(claim=claim, reason="The invoice is not legible.", by=finance)
+    request = FundRequest.objects.get(pk=claim.request_id)
+    assert request.status == "expired" and request.expired_at is not None
+    body = mailoutbox[-1].body
+    assert f"The claim deadline was {deadline:%d %b %Y}: these funds can no longer be claimed" in body
+    assert "claim again" not in body
+    assert balance(funds)["expired"] == Decimal("2000.00") and balance(funds)["available"] == Decimal("10000.00")
+    with time_machine.travel(deadline + timedelta(days=4), tick=False):
+        assert services.fund_requests_expire() == 0  # nothing left for the daily task
 
 
 def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_paid(
@@ -356,7 +391,7 @@ def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_pai
         "USD",
         partner_admin.partner_id,
     )
-    assert line.explanation == f"MDF reimbursement: Security summit booth (request #{claim.request_id})"
+    assert line.explanation == f"Security summit booth (fund request #{claim.request_id})"  # the kind says MDF
     assert claim.reimbursed_amount == Decimal("1750.00")
     assert FundRequest.objects.get(pk=claim.request_id).status == "reimbursed"
     assert "Claim approved" in mailoutbox[-1].subject
@@ -375,7 +410,8 @@ def test_the_reimbursement_is_booked_paid_in_the_next_run_and_then_counts_as_pai
     assert balance(funds)["paid"] == Decimal("0")
     incentives_services.payout_run_mark_paid(run=run, by=finance, reference="BANK-2026-11")
     got = balance(funds)
-    assert (got["claimed"], got["paid"], got["available"]) == (
+    assert (got["claimed"], got["reimbursed"], got["paid"], got["available"]) == (
+        Decimal("0"),
         Decimal("1750.00"),
         Decimal("1750.00"),
         Decimal("8250.00"),
@@ -474,3 +510,10 @@ def test_the_expiry_task_acts_for_the_program_outside_any_partner_scope(partner_
     with scope():  # as a worker process starts: no scope at all
         assert expire_fund_requests.delay().get() == 1
     assert FundRequest.objects.get(pk=request.pk).status == "expired"
+
+
+def test_roi_rounds_half_up_like_every_amount():
+    roi = selectors.Roi(cost={"USD": Decimal("1.25")}, leads=2)
+    assert roi.cost_per_lead == {"USD": Decimal("0.63")}  # 0.625: half-even would say 0.62
+    roi = selectors.Roi(cost={"USD": Decimal("8.00")}, won_revenue={"USD": Decimal("0.20")})
+    assert roi.revenue_per_cost == Decimal("0.03")  # 0.025: half-even would say 0.02

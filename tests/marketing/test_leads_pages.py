@@ -199,7 +199,7 @@ def test_csv_import_is_all_or_nothing_and_names_row_and_column(staff_client, par
     assert "Row 3, column domain:" not in page or "free-mail" in page
     assert "Row 4, column company:" in page and "Row 4, column contact_email:" in page
     assert not Lead.objects.exists()
-    good = "company,contact_name,contact_email,country\nGood GmbH,Ann,ann@good.de,DE\nFine AG,Fi,fi@fine.ch,CH\n"
+    good = "company,contact_name,contact_email,country\nGood GmbH,Ann,ann@good.de,DE\nFine GmbH,Fi,fi@fine.de,DE\n"
     response = staff_client.post(reverse("admin:marketing_lead_import"), {"file": csv_file(good)}, follow=True)
     assert "2 leads imported and routed." in response.content.decode()
     assert set(Lead.objects.values_list("source", "status", "partner")) == {("csv", "offered", partner.pk)}

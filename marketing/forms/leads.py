@@ -14,6 +14,7 @@ from prm.scoping import scopes_disabled
 from prm.text import REASON_MAX, validate_multiline_text
 
 from ..models import Lead, RoutingRule
+from ..services.leads import LEAD_FIELDS
 
 
 class LeadAcceptForm(forms.Form):
@@ -107,6 +108,7 @@ class RoutingRuleForm(forms.ModelForm):
             "partner_types",
             "specializations",
             "minimum_tier",
+            "partner_in_lead_country",
             "monthly_capacity",
             "prefer_win_rate",
         ]
@@ -128,18 +130,7 @@ class LeadAdminForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "company",
-            "domain",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "country",
-            "product_interest",
-            "size",
-            "campaign",
-            "message",
-        ]
+        fields = list(LEAD_FIELDS)
         help_texts = {"domain": "The company's web domain; left empty, the contact's e-mail domain is used."}
 
 
@@ -161,6 +152,5 @@ class LeadCloseForm(forms.Form):
 class LeadImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, a header row naming the columns: company, domain, contact_name, contact_email, "
-        "contact_phone, country, product_interest, size, campaign, message.",
+        help_text=f"UTF-8, a header row naming the columns: {', '.join(LEAD_FIELDS)}.",
     )

@@ -620,10 +620,13 @@ def leads_import_csv(*, file, by: User) -> list[Lead]:
     and column, and no lead is written unless every row is valid; then each lead is routed."""
     require_role(by, *MANAGER_ROLES, action="import leads")
     raw = file.read()
+    not_text = "This file is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that file."
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise RuleViolation({"file": "The file is not UTF-8 text."}) from None
+        raise RuleViolation({"file": not_text}) from None
+    if "\x00" in text:
+        raise RuleViolation({"file": not_text})
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in LEAD_FIELDS]

@@ -96,10 +96,66 @@ def test_a_declined_lead_leaves_the_list_and_history_shows_the_answer(client, pa
     assert partner_api.get(f"/api/v1/leads/{offered.pk}/").status_code == 404
     client.force_login(partner_admin)
     page = client.get(reverse("leads:list")).content.decode()
-    assert f"You declined {offered.company} on" in page
+    who = partner_admin.get_full_name() or partner_admin.email
+    assert f"{who} declined {offered.company} on" in page
+    # No rule routes it on: it went back to the partner team, not to another partner.
+    assert "it went back to the partner team" in page and "went to another partner" not in page
     assert "No leads yet" in page
     assert "sarah@hidden-prospect.de" not in page
     assert client.get(reverse("leads:detail", args=[offered.pk])).status_code == 404
+
+
+def test_answer_pages_opened_by_get_lead_to_the_lead(client, partner_admin, offered):
+    client.force_login(partner_admin)
+    for name in ("leads:accept", "leads:decline"):
+        response = client.get(reverse(name, args=[offered.pk]))
+        assert response.status_code == 302 and response.url == reverse("leads:detail", args=[offered.pk])
+    assert LeadOffer.objects.get(lead=offered).status == "pending"
+
+
+def test_a_decline_by_a_removed_user_names_the_organization(client, partner_admin, offered):
+    services.lead_decline(lead=offered, by=partner_admin, reason="Busy")
+    LeadOffer.objects.filter(lead=offered).update(responded_by=None)
+    client.force_login(partner_admin)
+    assert f"Your organization declined {offered.company} on" in client.get(reverse("leads:list")).content.decode()
+
+
+def test_admin_offer_without_a_partner_comes_back_to_its_form(staff_client, offered):
+    url = reverse("admin:marketing_lead_changelist")
+    response = staff_client.post(url, {"action": "offer_to_partner", "_selected_action": [offered.pk], "partner": ""})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Offer leads to a partner" in page and "This field is required." in page
+
+
+def test_admin_refused_offer_comes_back_to_its_form_by_the_field(staff_client, offered, partner):
+    url = reverse("admin:marketing_lead_changelist")
+    response = staff_client.post(
+        url, {"action": "offer_to_partner", "_selected_action": [offered.pk], "partner": partner.pk}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Offer leads to a partner" in page
+    assert "was already offered this lead." in page
+    assert f'<option value="{partner.pk}" selected>' in page
+    assert LeadOffer.objects.get(lead=offered).status == "pending"
+
+
+def test_admin_import_of_a_binary_file_says_so(staff_client):
+    upload = SimpleUploadedFile("leads.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", content_type="text/csv")
+    response = staff_client.post(reverse("admin:marketing_lead_import"), {"file": upload})
+    page = response.content.decode()
+    assert "This file is not a CSV text file." in page and "File:" not in page
+    assert "Channel marketing" in page or "Marketing" in page
+    assert reverse("admin:marketing_lead_changelist") in page
+
+
+def test_admin_rule_refuses_a_monthly_capacity_of_0(staff_client):
+    response = staff_client.post(
+        reverse("admin:marketing_routingrule_add"),
+        {"name": "Zero", "order": 1, "active": "on", "monthly_capacity": 0, "partner_in_lead_country": "on"},
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
+    assert not RoutingRule.objects.filter(name="Zero").exists()
 
 
 def test_portal_decline_form(client, partner_admin, offered):

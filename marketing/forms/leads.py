@@ -113,6 +113,9 @@ class RoutingRuleForm(forms.ModelForm):
             "prefer_win_rate",
         ]
 
+    class Media:
+        css = {"all": ["css/admin-leads.css"]}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["specializations"].choices = _choices_of_specializations()

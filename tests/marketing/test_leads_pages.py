@@ -15,6 +15,7 @@ from marketing.services import leads as services
 from ..clients import api_client_for
 from ..factories import PartnerFactory, PartnerUserFactory, StaffUserFactory, TierFactory
 from .leads import lead_data, make_lead, make_rule
+from .locator_helpers import profile_of
 
 pytestmark = pytest.mark.django_db
 CLOSE = (timezone.localdate() + timedelta(days=60)).isoformat()
@@ -332,3 +333,23 @@ def test_admin_actions_route_again_offer_and_close(staff_client, partner, rival)
         changelist, {"action": "offer_to_partner", "_selected_action": [lead.pk], "partner": partner.pk}, follow=True
     )
     assert "This lead is closed: it is no longer routed" in response.content.decode()
+
+
+def test_the_locator_form_shows_the_lead_checks_by_their_fields(client, partner):
+    profile = profile_of(partner)
+    data = {
+        "company": "Tailspin Toys",
+        "domain": "",
+        "contact_name": "Tom Tail",
+        "contact_email": "tom@tailspin.example",
+        "contact_phone": "call me",
+        "country": "DE",
+        "product_interest": "Firewall",
+        "size": "50-249",
+        "message": "Call me.",
+    }
+    response = client.post(reverse("locator_public:contact", args=[profile.slug]), data)
+    page = response.content.decode()
+    assert response.status_code == 200 and not Lead.objects.exists()
+    assert "Give the company&#x27;s web domain" in page and "free-mail" not in page
+    assert "digits, spaces and + - ( ) . only" in page

@@ -40,7 +40,7 @@ class LeadDeclineForm(forms.Form):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[validate_multiline_text],
-        help_text="The partner managers read it; the lead goes to another partner.",
+        help_text="The partner managers read it; the lead goes to another partner or back to them.",
     )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketing.models import Lead, LeadOffer
 from marketing.services import leads as services
 from marketing.tasks import expire_lead_offers
-from prm.errors import RuleViolation, StateConflict
+from prm.errors import InvalidTransition, RuleViolation, StateConflict
 
 from ..factories import PartnerFactory, PartnerUserFactory, StaffUserFactory, TierFactory
 from .leads import lead_data, make_rule
@@ -262,3 +262,14 @@ def test_a_locator_lead_the_partner_asked_for_lets_time_out_returns_to_the_manag
     assert lead.return_reason == (
         "The prospect asked for Partner 1 on the partner locator; Partner 1 did not answer in time."
     )
+
+
+def test_lead_statuses_change_only_as_the_transitions_allow(chain):
+    partners, admins = chain
+    lead = new_lead()
+    services.lead_accept(lead=lead, by=admins[0], data=ACCEPT)
+    lead.refresh_from_db()
+    with pytest.raises(InvalidTransition, match="A lead that is accepted cannot become offered."):
+        services.lead_offer(lead=lead, partner=partners[1], rule=None, reasons="by hand")
+    assert set(services.LEAD_TRANSITIONS[Lead.Status.ACCEPTED]) == set()
+    assert lead.offers.count() == 1

@@ -278,7 +278,8 @@ class RoutingRule(models.Model):
     conditions match and that finds a partner with capacity decides the offer.
 
     Lead conditions: countries, product interests (empty = any). Partner conditions: partner
-    types, specializations (any of them), minimum tier. Among the partners that qualify and have
+    types, specializations (any of them), minimum tier, and (``partner_in_lead_country``) being
+    located in or serving the lead's country. Among the partners that qualify and have
     capacity left this month, the highest win rate wins when ``prefer_win_rate``; equals are
     taken in turn (the one offered a lead longest ago first).
     """
@@ -291,6 +292,11 @@ class RoutingRule(models.Model):
     partner_types = models.JSONField(default=list, blank=True, help_text="Partner types; empty: any.")
     specializations = models.JSONField(default=list, blank=True, help_text="Any of these; empty: any.")
     minimum_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    partner_in_lead_country = models.BooleanField(
+        "only partners in or serving the lead's country",
+        default=True,
+        help_text="The partner's country, or a country its locator profile says it serves.",
+    )
     monthly_capacity = models.PositiveIntegerField(
         default=10, validators=[MinValueValidator(1)], help_text="Leads offered to one partner per month, at most."
     )

@@ -351,7 +351,7 @@ API_LISTS = {
     "alice@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
+        "deals": 54,  # with the one of the demo's accepted leads Acme registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -360,7 +360,7 @@ API_LISTS = {
     "carol@acme.demo.test": {
         "partners": 1,
         "applications": 0,
-        "deals": 55,  # with the two the demo's accepted leads registered (marketing: leads)
+        "deals": 54,  # with the one of the demo's accepted leads Acme registered (marketing: leads)
         "commission-lines": "own",
         "payout-runs": 403,
         "statements": "own",
@@ -423,14 +423,14 @@ API_LISTS = {
     email: {**lists, "tier-reviews": 2 if email in ("admin@demo.test", "manager@demo.test") else 403}
     for email, lists in API_LISTS.items()
 }
-# marketing: leads — staff see the demo's seven leads; a partner those offered to (or accepted by) it.
+# marketing: leads — staff see the demo's eight leads; a partner those offered to (or accepted by) it.
 LEADS_SEEN = {
-    "admin@demo.test": 7,
-    "finance@demo.test": 7,
-    "manager@demo.test": 7,
-    "alice@acme.demo.test": 4,
-    "carol@acme.demo.test": 4,
-    "bob@globex.demo.test": 2,
+    "admin@demo.test": 8,
+    "finance@demo.test": 8,
+    "manager@demo.test": 8,
+    "alice@acme.demo.test": 2,
+    "carol@acme.demo.test": 2,
+    "bob@globex.demo.test": 1,
     "dana@initech.demo.test": 0,
 }
 API_LISTS = {email: {**lists, "leads": LEADS_SEEN[email]} for email, lists in API_LISTS.items()}

@@ -5,12 +5,14 @@ of each; actions route again, offer to a chosen partner, close), the CSV import 
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
-from prm.admin import ReadOnlyInline, ask_then_run, counted, run_for_each
+from partners.models import Partner
+from prm.admin import ReadOnlyInline, counted, run_for_each
 from prm.audit import AuditedAdmin
 from prm.errors import error_messages, form_errors_from
 from prm.scoping import scopes_disabled
@@ -18,6 +20,12 @@ from prm.scoping import scopes_disabled
 from ..forms.leads import LeadAdminForm, LeadCloseForm, LeadImportForm, LeadOfferToForm, RoutingRuleForm
 from ..models import Lead, LeadOffer, RoutingRule
 from ..services import leads as services
+
+
+class _Refused(Exception):
+    def __init__(self, lead, error):
+        super().__init__(str(error))
+        self.lead, self.error = lead, error
 
 
 @admin.register(RoutingRule)
@@ -41,7 +49,10 @@ class RoutingRuleAdmin(AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "order", "active"]}),
         ("Which leads", {"fields": ["countries", "product_interests", "extra_product_interests"]}),
-        ("Which partners", {"fields": ["partner_types", "specializations", "minimum_tier"]}),
+        (
+            "Which partners",
+            {"fields": ["partner_types", "specializations", "minimum_tier", "partner_in_lead_country"]},
+        ),
         ("Choice among them", {"fields": ["monthly_capacity", "prefer_win_rate"]}),
     ]
 
@@ -74,8 +85,6 @@ class PartnerFilter(admin.SimpleListFilter):
     parameter_name = "partner"
 
     def lookups(self, request, model_admin):
-        from partners.models import Partner
-
         return [(p.pk, p.name) for p in Partner.objects.filter(leads__isnull=False).distinct().order_by("name")]
 
     def queryset(self, request, queryset):
@@ -105,18 +114,7 @@ class LeadAdmin(AuditedAdmin):
     ]
 
     def get_fieldsets(self, request, obj=None):
-        lead_fields = [
-            "company",
-            "domain",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "country",
-            "product_interest",
-            "size",
-            "campaign",
-            "message",
-        ]
+        lead_fields = list(services.LEAD_FIELDS)
         if obj is None:
             return [(None, {"fields": lead_fields})]
         return [
@@ -187,10 +185,48 @@ class LeadAdmin(AuditedAdmin):
             ("{count} lead routed again.", "{count} leads routed again."),
         )
 
+    def _ask_then_run_all(self, request, queryset, *, form_class, title, submit, done_message, action):
+        """Like ``ask_then_run``, all or nothing: a refusal for any selected lead comes back to the
+        same form, next to its field, with what was typed kept; nothing is changed then."""
+        field = next(iter(form_class.base_fields))
+        form = form_class(request.POST if field in request.POST else None)
+        if form.is_valid():
+            leads = list(queryset)
+            try:
+                with transaction.atomic():
+                    for lead in leads:
+                        try:
+                            action(lead, form.cleaned_data[field])
+                        except ValidationError as error:
+                            raise _Refused(lead, error) from error
+            except _Refused as refused:
+                prefix = f"{refused.lead.company}: " if len(leads) > 1 else ""
+                error = refused.error
+                if hasattr(error, "error_dict"):
+                    for name, texts in error.message_dict.items():
+                        form.add_error(name if name in form.fields else None, [prefix + t for t in texts])
+                else:
+                    form.add_error(None, [prefix + t for t in error.messages])
+            else:
+                self.message_user(request, counted(done_message, len(leads)), messages.SUCCESS)
+                return None
+        return render(
+            request,
+            "admin/reason_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "objects": queryset,
+                "form": form,
+                "action": request.POST.get("action", ""),
+                "opts": self.model._meta,
+                "submit": submit,
+            },
+        )
+
     @admin.action(description="Offer to a partner of your choice…", permissions=["change"])
     def offer_to_partner(self, request, queryset):
-        return ask_then_run(
-            self,
+        return self._ask_then_run_all(
             request,
             queryset,
             form_class=LeadOfferToForm,
@@ -202,8 +238,7 @@ class LeadAdmin(AuditedAdmin):
 
     @admin.action(description="Close with a reason…", permissions=["change"])
     def close_leads(self, request, queryset):
-        return ask_then_run(
-            self,
+        return self._ask_then_run_all(
             request,
             queryset,
             form_class=LeadCloseForm,
@@ -232,7 +267,8 @@ class LeadAdmin(AuditedAdmin):
                 with scopes_disabled():
                     leads = services.leads_import_csv(file=form.cleaned_data["file"], by=request.user)
             except ValidationError as error:
-                errors = error_messages(error)
+                errors = error.message_dict.get("file", []) if hasattr(error, "error_dict") else error.messages
+                errors = errors or error_messages(error)
             else:
                 messages.success(
                     request,
@@ -257,11 +293,15 @@ class LeadAdmin(AuditedAdmin):
 class LeadOfferAdmin(admin.ModelAdmin):
     """Read-only: offers are the record of the routing (they keep no audit history of their own)."""
 
-    list_display = ["lead", "partner", "status", "offered_at", "accept_by", "responded_at"]
+    list_display = ["lead_company", "partner", "status", "offered_at", "accept_by"]
     list_filter = ["status", "partner"]
     search_fields = ["lead__company", "partner__name", "reasons"]
     list_select_related = ["lead", "partner"]
     ordering = ["-offered_at", "-id"]
+
+    @admin.display(description="lead", ordering="lead__company")
+    def lead_company(self, offer):
+        return offer.lead.company
 
     def has_add_permission(self, request):
         return False

@@ -146,5 +146,6 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGeneri
             raise PermissionDenied("Partner users decline the leads offered to them.")
         data = DeclineInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.lead_decline(lead=lead, by=request.user, reason=data.validated_data["reason"])
-        return Response({"detail": "Declined; the lead goes to another partner."}, status=status.HTTP_200_OK)
+        lead = services.lead_decline(lead=lead, by=request.user, reason=data.validated_data["reason"])
+        onward = "goes to another partner" if lead.status == lead.Status.OFFERED else "goes back to the partner team"
+        return Response({"detail": f"Declined; the lead {onward}."}, status=status.HTTP_200_OK)

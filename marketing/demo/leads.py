@@ -1,5 +1,6 @@
-"""Demo leads (issue 13): three routing rules (DACH security specialists Gold and up, North
-America resellers, a catch-all) and leads offered (waiting for Acme and for Globex), accepted
+"""Demo leads (issue 13): three routing rules (DACH security specialists Silver and up, North
+America resellers, a catch-all; each takes only partners in or serving the lead's country) and
+leads offered (waiting for Acme, for Globex and for Woodgrove), accepted
 (with their deals), declined, timed out and returned to the managers.
 
 Every lead goes through the real services (routing, offers, answers, the expiry task); offers that
@@ -91,6 +92,13 @@ def _accept(lead, amount: str, close_in_days: int, products: list[str]) -> None:
     )
 
 
+def _decline(lead, reason: str) -> None:
+    """The partner offered the lead declines it (its first admin)."""
+    lead.refresh_from_db()
+    services.lead_decline(lead=lead, by=_admin_of(lead.partner_id), reason=reason)
+    lead.refresh_from_db()
+
+
 def seed(stdout=None) -> None:
     if Lead.objects.filter(company=MARKER).exists():
         return
@@ -100,18 +108,19 @@ def seed(stdout=None) -> None:
 
 def _seed(stdout) -> None:
     manager = User.objects.get(email="manager@demo.test")
-    gold = Tier.objects.get(name="Gold")
-    acme = Partner.objects.get(name="Acme Cloud Partners")
+    silver = Tier.objects.get(name="Silver")
     globex = Partner.objects.get(name="Globex Solutions")
-    alice = _admin_of(acme.pk)
 
+    # Every rule takes only partners located in or serving the lead's country (the default):
+    # the DACH leads go to Woodgrove (Austria, serves Germany) and Globex (Germany), the North
+    # American ones to Acme and Blue Yonder.
     RoutingRule.objects.get_or_create(
-        name="DACH security specialists, Gold and up",
+        name="DACH security specialists, Silver and up",
         defaults=dict(
             order=10,
             countries=["DE", "AT", "CH"],
             specializations=["security"],
-            minimum_tier=gold,
+            minimum_tier=silver,
             monthly_capacity=8,
             prefer_win_rate=True,
         ),
@@ -124,7 +133,8 @@ def _seed(stdout) -> None:
         name="Catch-all", defaults=dict(order=90, monthly_capacity=20, prefer_win_rate=False)
     )
 
-    # Accepted: DACH security leads Acme took (offered this morning, accepted within hours).
+    # Accepted: a DACH security lead (offered this morning, accepted within hours) and a North
+    # American one.
     accepted = _lead(
         manager,
         "Rheintal Logistik AG",
@@ -140,10 +150,10 @@ def _seed(stdout) -> None:
     _accept(accepted, "84000.00", 75, ["Firewall", "Cloud Suite"])
     second = _lead(
         manager,
-        "Alpenblick Versicherung",
-        "alpenblick-versicherung.at",
-        "Sabine Huber",
-        "AT",
+        "Golden Gate Insurance",
+        "goldengate-insurance.com",
+        "Sarah Miller",
+        "US",
         "Identity",
         "50-249",
         "Webinar: zero trust",
@@ -151,12 +161,19 @@ def _seed(stdout) -> None:
     _back(second, hours=3)
     _accept(second, "36000.00", 60, ["Identity"])
 
-    # Declined: Acme is offered a Swiss lead and declines; the catch-all offers it on.
+    # Declined: a Canadian lead is declined by the partner offered it; the routing offers it on.
     declined = _lead(
-        manager, "Genfersee Uhren SA", "genfersee-uhren.ch", "Luc Favre", "CH", "Firewall", "1-49", "Website form"
+        manager,
+        "Lakeshore Dental Group",
+        "lakeshore-dental.ca",
+        "Luc Tremblay",
+        "CA",
+        "Firewall",
+        "1-49",
+        "Website form",
     )
     _back(declined, hours=20)
-    services.lead_decline(lead=declined, by=alice, reason="Our Swiss team is fully booked until next quarter.")
+    _decline(declined, "Our Canadian team is fully booked until next quarter.")
 
     # Offered to Globex by a manager and left to time out; the routing offers it on.
     timed_out = _lead_for(
@@ -165,19 +182,31 @@ def _seed(stdout) -> None:
     _back(timed_out, hours=60)
     _expire(timed_out)
 
-    # Returned to the managers after three refusals: Acme declines, two partners let it time out.
+    # Returned to the managers after three refusals: one partner declines, the next ones let it
+    # time out.
     returned = _lead(
         manager, "Bodensee Kliniken", "bodensee-kliniken.de", "Anna Roth", "DE", "Firewall", "1000+", "Trade fair"
     )
-    services.lead_decline(lead=returned, by=alice, reason="A conflict of interest: we serve their competitor.")
-    returned.refresh_from_db()
+    _decline(returned, "A conflict of interest: we serve their competitor.")
     for _ in range(settings.PRM_LEAD_MAX_REFUSALS):
         if returned.status != Lead.Status.OFFERED:
             break
         _back(returned, hours=settings.PRM_LEAD_ACCEPT_HOURS + 4)
         _expire(returned)
 
-    # Waiting for an answer: one for Acme (alice) by the routing, one for Globex (bob) by hand.
+    # Waiting for an answer: one for Acme (alice) by the routing, one for Globex (bob) by hand,
+    # and a DACH security lead.
+    _lead(
+        manager,
+        "Harbor Freight Systems",
+        "harborfreight-systems.com",
+        "Mike Chen",
+        "US",
+        "Firewall",
+        "250-999",
+        "Security summit Chicago",
+        "We look for a partner to run our firewall refresh.",
+    )
     _lead(
         manager,
         MARKER,

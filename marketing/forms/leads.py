@@ -14,6 +14,7 @@ from prm.scoping import scopes_disabled
 from prm.text import REASON_MAX, validate_multiline_text
 
 from ..models import Lead, RoutingRule
+from ..services.leads import LEAD_FIELDS
 
 
 class LeadAcceptForm(forms.Form):
@@ -39,7 +40,7 @@ class LeadDeclineForm(forms.Form):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[validate_multiline_text],
-        help_text="The partner managers read it; the lead goes to another partner.",
+        help_text="The partner managers read it; the lead goes to another partner or back to them.",
     )
 
 
@@ -107,9 +108,13 @@ class RoutingRuleForm(forms.ModelForm):
             "partner_types",
             "specializations",
             "minimum_tier",
+            "partner_in_lead_country",
             "monthly_capacity",
             "prefer_win_rate",
         ]
+
+    class Media:
+        css = {"all": ["css/admin-leads.css"]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,18 +133,7 @@ class LeadAdminForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = [
-            "company",
-            "domain",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "country",
-            "product_interest",
-            "size",
-            "campaign",
-            "message",
-        ]
+        fields = list(LEAD_FIELDS)
         help_texts = {"domain": "The company's web domain; left empty, the contact's e-mail domain is used."}
 
 
@@ -161,6 +155,5 @@ class LeadCloseForm(forms.Form):
 class LeadImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, a header row naming the columns: company, domain, contact_name, contact_email, "
-        "contact_phone, country, product_interest, size, campaign, message.",
+        help_text=f"UTF-8, a header row naming the columns: {', '.join(LEAD_FIELDS)}.",
     )

@@ -27,7 +27,7 @@ def past_answers(*, partner_id: int, limit: int = 20) -> list[LeadOffer]:
         LeadOffer.objects.filter(
             partner_id=partner_id, status__in=[LeadOffer.Status.DECLINED, LeadOffer.Status.EXPIRED]
         )
-        .select_related("lead")
+        .select_related("lead", "responded_by")
         .order_by("-responded_at", "-id")[:limit]
     )
 

@@ -8,24 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import DealRegistration
 from deals.services import deal_register_from_lead
 from partners.models import Partner, User
-from prm.domains import email_domain, host_of
+from prm.domains import FREE_MAIL_DOMAINS, email_domain, host_of, registrable_domain
 from prm.errors import Busy, RuleViolation, StateConflict
-from prm.locks import lock_one
+from prm.locks import lock_one, lock_table
 from prm.mail import send_templated_mail
 from prm.roles import MANAGER_ROLES, Role, require_role
 from prm.scoping import scopes_disabled
 from prm.text import REASON_MAX, check_text, short_date
+from prm.transitions import check_transition
 
-from ..models import Lead, LeadOffer, RoutingRule
+from ..models import Lead, LeadOffer, LocatorProfile, RoutingRule
 
 # The fields a lead is entered with (admin form, API, CSV columns use these names).
 LEAD_FIELDS = (
@@ -46,6 +48,41 @@ CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "message")
 # a proven partner is preferred to an unproven one; among unproven ones, leads go round in turn.
 NO_CLOSED_DEALS_WIN_RATE = 0.0
 WIN_RATE_DAYS = 365
+
+# Every change of a lead's status, in one place (a lead is offered again to the next partner
+# while it is offered; routing a returned lead that still finds nobody returns it again).
+LEAD_TRANSITIONS = {
+    Lead.Status.NEW: {Lead.Status.OFFERED, Lead.Status.RETURNED, Lead.Status.CLOSED},
+    Lead.Status.OFFERED: {Lead.Status.OFFERED, Lead.Status.ACCEPTED, Lead.Status.RETURNED, Lead.Status.CLOSED},
+    Lead.Status.RETURNED: {Lead.Status.OFFERED, Lead.Status.RETURNED, Lead.Status.CLOSED},
+    Lead.Status.ACCEPTED: set(),
+    Lead.Status.CLOSED: set(),
+}
+OFFER_TRANSITIONS = {
+    LeadOffer.Status.PENDING: {
+        LeadOffer.Status.ACCEPTED,
+        LeadOffer.Status.DECLINED,
+        LeadOffer.Status.EXPIRED,
+        LeadOffer.Status.WITHDRAWN,
+    },
+}
+# A phone number as people write it: digits, spaces, + - ( ) and dots.
+PHONE_CHARACTERS = frozenset("0123456789 +-().")
+PHONE_LENGTH = (6, 40)
+
+
+def _set_lead_status(lead: Lead, status: str) -> None:
+    check_transition(LEAD_TRANSITIONS, lead.status, status, what="lead")
+    lead.status = status
+
+
+def _set_offer_status(offer: LeadOffer, status: str) -> None:
+    check_transition(OFFER_TRANSITIONS, offer.status, status, what="lead offer")
+    offer.status = status
+
+
+def _link(name: str, pk: int) -> str:
+    return settings.SITE_URL + reverse(name, args=[pk])
 
 
 def _clean_data(data: dict) -> dict:
@@ -73,12 +110,24 @@ def lead_validated(*, data: dict, source: str) -> Lead:
         lead.full_clean(exclude=["partner", "requested_partner", "deal", "created_by"])
     except ValidationError as error:
         errors = error.message_dict
+    if lead.domain and "domain" not in errors and registrable_domain(lead.domain) is None:
+        errors["domain"] = ["Enter the company's web domain, e.g. company.com."]
+    if lead.contact_phone:
+        low, high = PHONE_LENGTH
+        if not set(lead.contact_phone) <= PHONE_CHARACTERS or not low <= len(lead.contact_phone) <= high:
+            errors["contact_phone"] = [
+                f"Enter a phone number of {low} to {high} characters: digits, spaces and + - ( ) . only."
+            ]
     if not lead.domain and "contact_email" not in errors:
         lead.domain = email_domain(lead.contact_email) or ""
         if not lead.domain:
-            errors["domain"] = [
-                "Give the company's domain (e.g. example.com): the contact's e-mail is at a free-mail provider."
-            ]
+            at = lead.contact_email.rsplit("@", 1)[-1]
+            if (registrable_domain(at) or at) in FREE_MAIL_DOMAINS:
+                errors["domain"] = [
+                    "Give the company's domain (e.g. example.com): the contact's e-mail is at a free-mail provider."
+                ]
+            else:
+                errors["domain"] = [f"Give the company's web domain (e.g. company.com): {at} in the e-mail is not one."]
     if errors:
         raise RuleViolation(errors)
     return lead
@@ -114,6 +163,7 @@ def _manager_emails() -> list[str]:
     )
 
 
+@transaction.atomic
 def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reasons: str) -> LeadOffer:
     """Offer ``lead`` to ``partner`` until the accept-by time (PRM_LEAD_ACCEPT_HOURS from now);
     the partner's admins are told after commit."""
@@ -126,14 +176,15 @@ def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reason
         offered_at=now,
         accept_by=now + timedelta(hours=settings.PRM_LEAD_ACCEPT_HOURS),
     )
-    lead.partner, lead.status, lead.return_reason = partner, Lead.Status.OFFERED, ""
+    _set_lead_status(lead, Lead.Status.OFFERED)
+    lead.partner, lead.return_reason = partner, ""
     lead.save(update_fields=["partner", "status", "return_reason"])
     recipients = _partner_admin_emails(partner.pk)
     if recipients:
         send_templated_mail(
             to=recipients,
             template="marketing/email/lead_offered",
-            context={"lead": lead, "offer": offer, "link": f"{settings.SITE_URL}/portal/leads/{lead.pk}/"},
+            context={"lead": lead, "offer": offer, "link": _link("leads:detail", lead.pk)},
         )
     return offer
 
@@ -144,6 +195,7 @@ def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reason
 @dataclass
 class Candidate:
     partner: Partner
+    regions: list
     offers_this_month: int
     last_offered_at: datetime | None
     won: int
@@ -183,7 +235,7 @@ def routing_candidates(*, exclude: set[int]) -> list[Candidate]:
     partners = (
         Partner.objects.filter(status=Partner.Status.ACTIVE)
         .exclude(pk__in=exclude)
-        .select_related("tier")
+        .select_related("tier", "locator_profile")
         .annotate(
             offers_this_month=count(LeadOffer.objects.filter(offered_at__gte=month_start(now))),
             last_offered_at=Subquery(
@@ -198,14 +250,33 @@ def routing_candidates(*, exclude: set[int]) -> list[Candidate]:
         )
         .order_by("pk")
     )
-    return [Candidate(p, p.offers_this_month, p.last_offered_at, p.won, p.lost) for p in partners]
+    return [Candidate(p, _regions_of(p), p.offers_this_month, p.last_offered_at, p.won, p.lost) for p in partners]
+
+
+def _regions_of(partner: Partner) -> list[str]:
+    """The countries the partner serves besides its own (its locator profile's regions)."""
+    try:
+        profile = partner.locator_profile
+    except LocatorProfile.DoesNotExist:
+        return []
+    return [str(code).upper() for code in profile.regions or ()]
+
+
+def _country_served(lead: Lead, candidate: Candidate) -> str | None:
+    """How the partner covers the lead's country in words ("in DE", "serves DE"), or None."""
+    country = str(lead.country)
+    if str(candidate.partner.country) == country:
+        return f"in {country}"
+    if country in candidate.regions:
+        return f"serves {country}"
+    return None
 
 
 def _folded(values) -> set[str]:
     return {str(v).strip().casefold() for v in values or () if str(v).strip()}
 
 
-def rule_matches_lead(rule: RoutingRule, lead: Lead) -> bool:
+def _rule_matches_lead(*, rule: RoutingRule, lead: Lead) -> bool:
     if rule.countries and str(lead.country) not in rule.countries:
         return False
     if rule.product_interests and lead.product_interest.strip().casefold() not in _folded(rule.product_interests):
@@ -218,8 +289,10 @@ def _matched_specializations(rule: RoutingRule, partner: Partner) -> list[str]:
     return [s for s in partner.specializations or () if str(s).strip().casefold() in wanted]
 
 
-def rule_qualifies(rule: RoutingRule, candidate: Candidate) -> bool:
+def _rule_qualifies(*, rule: RoutingRule, candidate: Candidate, lead: Lead) -> bool:
     partner = candidate.partner
+    if rule.partner_in_lead_country and _country_served(lead, candidate) is None:
+        return False
     if rule.partner_types and partner.partner_type not in rule.partner_types:
         return False
     if rule.specializations and not _matched_specializations(rule, partner):
@@ -229,8 +302,8 @@ def rule_qualifies(rule: RoutingRule, candidate: Candidate) -> bool:
     return candidate.offers_this_month < rule.monthly_capacity
 
 
-def _never(candidate: Candidate) -> tuple:
-    # Never offered a lead comes first, then the one whose last offer is oldest.
+def _longest_waiting_first(candidate: Candidate) -> tuple:
+    """The round-robin turn: never offered a lead comes first, then the one whose last offer is oldest."""
     return (candidate.last_offered_at is not None, candidate.last_offered_at or timezone.now())
 
 
@@ -242,9 +315,9 @@ def _choose(rule: RoutingRule, qualified: list[Candidate]) -> tuple[Candidate, s
     """The partner the rule picks among the qualified ones, and why, in words."""
     count = len(qualified)
     if rule.prefer_win_rate:
-        ranked = sorted(qualified, key=lambda c: (-c.win_rate, *_never(c), c.partner.pk))
+        ranked = sorted(qualified, key=lambda c: (-c.win_rate, *_longest_waiting_first(c), c.partner.pk))
     else:
-        ranked = sorted(qualified, key=lambda c: (*_never(c), c.partner.pk))
+        ranked = sorted(qualified, key=lambda c: (*_longest_waiting_first(c), c.partner.pk))
     chosen = ranked[0]
     if count == 1:
         return chosen, "the only qualified partner"
@@ -263,7 +336,8 @@ def _choose(rule: RoutingRule, qualified: list[Candidate]) -> tuple[Candidate, s
 
 def _reasons(rule: RoutingRule, lead: Lead, candidate: Candidate, choice: str) -> str:
     partner = candidate.partner
-    parts = [f"Rule “{rule.name}”", str(lead.country)]
+    served = _country_served(lead, candidate) if rule.partner_in_lead_country else None
+    parts = [f"Rule “{rule.name}”", served or str(lead.country)]
     if rule.product_interests:
         parts.append(f"interest {lead.product_interest}")
     if rule.partner_types:
@@ -284,18 +358,19 @@ def route_decision(*, lead: Lead) -> tuple[RoutingRule, Candidate, str] | None:
     with scopes_disabled():
         rules = list(RoutingRule.objects.filter(active=True).select_related("minimum_tier").order_by("order", "id"))
         offered = set(LeadOffer.objects.filter(lead_id=lead.pk).values_list("partner_id", flat=True))
-        matching = [rule for rule in rules if rule_matches_lead(rule, lead)]
+        matching = [rule for rule in rules if _rule_matches_lead(rule=rule, lead=lead)]
         if not matching:
             return None
         candidates = routing_candidates(exclude=offered)
     for rule in matching:
-        qualified = [c for c in candidates if rule_qualifies(rule, c)]
+        qualified = [c for c in candidates if _rule_qualifies(rule=rule, candidate=c, lead=lead)]
         if qualified:
             chosen, choice = _choose(rule, qualified)
             return rule, chosen, _reasons(rule, lead, chosen, choice)
     return None
 
 
+@transaction.atomic
 def lead_route(*, lead: Lead) -> LeadOffer | None:
     """Offer ``lead`` to the partner the routing rules choose, or return it to the managers when
     none qualifies.
@@ -306,7 +381,14 @@ def lead_route(*, lead: Lead) -> LeadOffer | None:
     already offered this lead is never a candidate. Among the qualified partners: the higher win
     rate first when the rule prefers it (won / (won + lost) deals closed in the trailing 12 months;
     none closed counts as 0 %), then in turn (never offered a lead first, then the oldest last
-    offer), then the lowest id. The reasons are stored in words on the offer."""
+    offer), then the lowest id. A rule with ``partner_in_lead_country`` (the default) takes only
+    partners located in the lead's country or serving it (their locator profile's regions). The
+    reasons are stored in words on the offer.
+
+    Routing is serialized (a SHARE ROW EXCLUSIVE lock on the offers' table): two leads routed at
+    once never both take a partner's last monthly slot or the same turn; ``Busy`` if it is held
+    longer than the lock timeout."""
+    lock_table(LeadOffer, "SHARE ROW EXCLUSIVE", message="Leads are being routed right now; try again in a moment.")
     decision = route_decision(lead=lead)
     if decision is None:
         with scopes_disabled():
@@ -322,7 +404,8 @@ def lead_route(*, lead: Lead) -> LeadOffer | None:
 
 
 def _return(lead: Lead, reason: str) -> None:
-    lead.partner, lead.status, lead.return_reason = None, Lead.Status.RETURNED, reason[:300]
+    _set_lead_status(lead, Lead.Status.RETURNED)
+    lead.partner, lead.return_reason = None, reason[:300]
     lead.save(update_fields=["partner", "status", "return_reason"])
     recipients = _manager_emails()
     if recipients:
@@ -332,14 +415,22 @@ def _return(lead: Lead, reason: str) -> None:
             context={
                 "lead": lead,
                 "reason": lead.return_reason,
-                "link": f"{settings.SITE_URL}/admin/marketing/lead/{lead.pk}/change/",
+                "link": _link("admin:marketing_lead_change", lead.pk),
             },
         )
 
 
-def _next(lead: Lead) -> None:
-    """After a refusal: the next partner, or back to the managers after too many refusals."""
-    if lead.refusals >= settings.PRM_LEAD_MAX_REFUSALS:
+def _next(lead: Lead, refused: LeadOffer) -> None:
+    """After a refusal: the next partner, or back to the managers after too many refusals. A lead
+    the prospect sent to one partner from the locator is never offered to another by the routing:
+    it returns to the managers, who may pass it on by hand."""
+    if lead.requested_partner_id is not None:
+        with scopes_disabled():
+            asked = Partner.objects.get(pk=lead.requested_partner_id).name
+            refuser = asked if refused.partner_id == lead.requested_partner_id else refused.partner.name
+        answer = "declined" if refused.status == LeadOffer.Status.DECLINED else "did not answer in time"
+        _return(lead, f"The prospect asked for {asked} on the partner locator; {refuser} {answer}.")
+    elif lead.refusals >= settings.PRM_LEAD_MAX_REFUSALS:
         _return(
             lead,
             f"Refused {lead.refusals} times (declined or timed out); "
@@ -372,8 +463,6 @@ def _locked_offer(lead: Lead, user: User) -> tuple[Lead, LeadOffer]:
 
 def _require_member(user: User) -> None:
     if user.partner_id is None:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("Partner users answer the leads offered to their organization.")
 
 
@@ -397,9 +486,11 @@ def lead_accept(*, lead: Lead, by: User, data: dict) -> DealRegistration:
     if deal_data["products"] is None:
         deal_data["products"] = [lead.product_interest] if lead.product_interest else []
     deal = deal_register_from_lead(partner=by.partner, user=by, data=deal_data)
-    offer.status, offer.responded_at, offer.responded_by = LeadOffer.Status.ACCEPTED, timezone.now(), by
+    _set_offer_status(offer, LeadOffer.Status.ACCEPTED)
+    offer.responded_at, offer.responded_by = timezone.now(), by
     offer.save(update_fields=["status", "responded_at", "responded_by"])
-    lead.status, lead.deal = Lead.Status.ACCEPTED, deal
+    _set_lead_status(lead, Lead.Status.ACCEPTED)
+    lead.deal = deal
     lead.save(update_fields=["status", "deal"])
     return deal
 
@@ -414,13 +505,14 @@ def lead_decline(*, lead: Lead, by: User, reason: str) -> Lead:
         raise RuleViolation({"reason": "Say why you decline the lead; the partner managers read it."})
     check_text(field="reason", value=reason, limit=REASON_MAX)
     lead, offer = _locked_offer(lead, by)
-    offer.status, offer.responded_at, offer.responded_by = LeadOffer.Status.DECLINED, timezone.now(), by
+    _set_offer_status(offer, LeadOffer.Status.DECLINED)
+    offer.responded_at, offer.responded_by = timezone.now(), by
     offer.decline_reason = reason
     offer.save(update_fields=["status", "responded_at", "responded_by", "decline_reason"])
     lead.refusals += 1
     lead.save(update_fields=["refusals"])
     with scopes_disabled():
-        _next(lead)
+        _next(lead, offer)
     return lead
 
 
@@ -447,11 +539,12 @@ def _expire_one(offer_pk: int, lead_pk: int, now: datetime) -> int:
         offer = LeadOffer.objects.filter(pk=offer_pk, status=LeadOffer.Status.PENDING, accept_by__lte=now).first()
         if offer is None:  # answered meanwhile
             return 0
-        offer.status, offer.responded_at = LeadOffer.Status.EXPIRED, now
+        _set_offer_status(offer, LeadOffer.Status.EXPIRED)
+        offer.responded_at = now
         offer.save(update_fields=["status", "responded_at"])
         lead.refusals += 1
         lead.save(update_fields=["refusals"])
-        _next(lead)
+        _next(lead, offer)
         return 1
 
 
@@ -471,9 +564,10 @@ def _manager_locked(lead: Lead, by: User, action: str) -> Lead:
 
 def _withdraw_pending(lead: Lead) -> None:
     with scopes_disabled():
-        LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.PENDING).update(
-            status=LeadOffer.Status.WITHDRAWN, responded_at=timezone.now()
-        )
+        for offer in LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.PENDING):
+            _set_offer_status(offer, LeadOffer.Status.WITHDRAWN)
+            offer.responded_at = timezone.now()
+            offer.save(update_fields=["status", "responded_at"])
 
 
 @transaction.atomic
@@ -510,7 +604,8 @@ def lead_close(*, lead: Lead, by: User, reason: str) -> Lead:
     check_text(field="reason", value=reason, limit=300)
     lead = _manager_locked(lead, by, "close leads")
     _withdraw_pending(lead)
-    lead.partner, lead.status, lead.return_reason = None, Lead.Status.CLOSED, reason
+    _set_lead_status(lead, Lead.Status.CLOSED)
+    lead.partner, lead.return_reason = None, reason
     lead.save(update_fields=["partner", "status", "return_reason"])
     return lead
 
@@ -525,10 +620,13 @@ def leads_import_csv(*, file, by: User) -> list[Lead]:
     and column, and no lead is written unless every row is valid; then each lead is routed."""
     require_role(by, *MANAGER_ROLES, action="import leads")
     raw = file.read()
+    not_text = "This file is not a CSV text file. Save the sheet as “CSV UTF-8” and upload that file."
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise RuleViolation({"file": "The file is not UTF-8 text."}) from None
+        raise RuleViolation({"file": not_text}) from None
+    if "\x00" in text:
+        raise RuleViolation({"file": not_text})
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in LEAD_FIELDS]

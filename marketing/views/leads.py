@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from prm.errors import StateConflict, error_messages, form_errors_from
 from prm.portal import partner_required
@@ -76,10 +75,11 @@ def lead_detail(request, pk):
     return _detail(request, _lead(request, pk))
 
 
-@require_POST
 @partner_required
 def lead_accept(request, pk):
     lead = _lead(request, pk)
+    if request.method != "POST":  # a bookmarked or reloaded answer page: the lead itself
+        return redirect("leads:detail", pk=lead.pk)
     form = LeadAcceptForm(request.POST)
     if form.is_valid():
         try:
@@ -94,10 +94,11 @@ def lead_accept(request, pk):
     return _detail(request, lead, accept_form=form)
 
 
-@require_POST
 @partner_required
 def lead_decline(request, pk):
     lead = _lead(request, pk)
+    if request.method != "POST":
+        return redirect("leads:detail", pk=lead.pk)
     form = LeadDeclineForm(request.POST)
     if form.is_valid():
         try:
@@ -107,6 +108,12 @@ def lead_decline(request, pk):
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            messages.success(request, f"You declined the lead {lead.company}. It goes to another partner.")
+            lead.refresh_from_db()
+            onward = (
+                "It goes to another partner."
+                if lead.status == Lead.Status.OFFERED
+                else "It goes back to the partner team."
+            )
+            messages.success(request, f"You declined the lead {lead.company}. {onward}")
             return redirect("leads:list")
     return _detail(request, lead, decline_form=form)

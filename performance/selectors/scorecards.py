@@ -92,9 +92,10 @@ class Scorecard:
     commission_earned: Money = field(default_factory=dict)  # ledger lines booked in the period
     commission_paid: Money = field(default_factory=dict)  # statements of runs paid in the period
     # --- marketing: leads --- offers made in the period, and what became of them
-    leads_offered: int = 0
+    leads_offered: int = 0  # withdrawn offers (the managers took the lead back) are left out
     leads_accepted: int = 0
-    lead_acceptance_rate: Decimal | None = None  # percent of the offers that were accepted
+    leads_pending: int = 0  # offered, not answered yet: outside the acceptance rate
+    lead_acceptance_rate: Decimal | None = None  # percent of the answered offers that were accepted
     avg_hours_to_accept: Decimal | None = None  # offered -> accepted
     lead_conversion: Decimal | None = None  # percent of the accepted leads whose deal is won
     # Won revenue in the program currency; None when a currency has no exchange rate.
@@ -415,10 +416,16 @@ def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) 
         # --- marketing: leads --- offers of the period: accepted, time to accept, won since.
         accepted = Q(status=LeadOffer.Status.ACCEPTED)
         for row in (
-            _limit(LeadOffer.objects.filter(offered_at__gte=begin, offered_at__lt=stop), limit)
+            _limit(
+                LeadOffer.objects.filter(offered_at__gte=begin, offered_at__lt=stop).exclude(
+                    status=LeadOffer.Status.WITHDRAWN
+                ),
+                limit,
+            )
             .values("partner_id")
             .annotate(
                 offered=Count("id"),
+                pending=Count("id", filter=Q(status=LeadOffer.Status.PENDING)),
                 accepted=Count("id", filter=accepted),
                 accept_time=Sum(
                     ExpressionWrapper(F("responded_at") - F("offered_at"), output_field=DurationField()),
@@ -431,7 +438,8 @@ def scorecards(*, start: date, end: date, partner_ids: list[int] | None = None) 
             card = cards.get(row["partner_id"])
             if card is not None:
                 card.leads_offered, card.leads_accepted = row["offered"], row["accepted"]
-                card.lead_acceptance_rate = percent(row["accepted"], row["offered"])
+                card.leads_pending = row["pending"]
+                card.lead_acceptance_rate = percent(row["accepted"], row["offered"] - row["pending"])
                 card.avg_hours_to_accept = _hours(row["accept_time"], row["accepted"])
                 card.lead_conversion = percent(row["won"], row["accepted"])
 

@@ -165,7 +165,10 @@ def scorecard_figures(card) -> list[Figure]:
     ]
     if card.leads_offered:  # --- marketing: leads ---
         leads = Link(reverse("leads:list"), "Leads")
-        accepted = f"{figure(card.leads_accepted)} of {figure(card.leads_offered)} offered"
+        answered = card.leads_offered - card.leads_pending
+        accepted = f"{figure(card.leads_accepted)} of {figure(answered)} answered"
+        if card.leads_pending:
+            accepted += f"; {figure(card.leads_pending)} waiting for an answer"
         figures += [
             Figure(
                 "lead_acceptance_rate", "Lead acceptance", _or_dash(card.lead_acceptance_rate, "%"), accepted, (leads,)

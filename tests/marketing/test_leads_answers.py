@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketing.models import Lead, LeadOffer
 from marketing.services import leads as services
 from marketing.tasks import expire_lead_offers
-from prm.errors import RuleViolation, StateConflict
+from prm.errors import InvalidTransition, RuleViolation, StateConflict
 
 from ..factories import PartnerFactory, PartnerUserFactory, StaffUserFactory, TierFactory
 from .leads import lead_data, make_rule
@@ -209,10 +209,67 @@ def test_a_lead_needs_a_domain_or_a_company_address(chain):
     assert "free-mail" in refused.value.message_dict["domain"][0]
 
 
-def test_a_refused_locator_lead_goes_on_through_the_routing(chain):
+@pytest.mark.parametrize("domain", ["localhost", "not a domain", "com", "acme.invalidtld", "10.0.0.1"])
+def test_a_domain_must_be_a_registrable_web_domain(chain, domain):
+    with pytest.raises(RuleViolation) as refused:
+        new_lead(domain=domain)
+    assert refused.value.message_dict == {"domain": ["Enter the company's web domain, e.g. company.com."]}
+
+
+@pytest.mark.parametrize("phone", ["12345", "call me maybe", "+49 30 <b>1234</b>", "1" * 41])
+def test_a_phone_has_digits_spaces_and_plus_minus_brackets_dots(chain, phone):
+    with pytest.raises(RuleViolation) as refused:
+        new_lead(contact_phone=phone)
+    assert list(refused.value.message_dict) == ["contact_phone"]
+    assert "digits, spaces and + - ( ) . only" in refused.value.message_dict["contact_phone"][0]
+
+
+def test_a_good_phone_and_domain_pass(chain):
+    lead = new_lead(contact_phone="+1 (415) 555-0100", domain="https://www.shop.acme.co.uk/x")
+    assert (lead.contact_phone, lead.domain) == ("+1 (415) 555-0100", "shop.acme.co.uk")
+
+
+def test_an_address_at_a_domain_that_is_not_a_web_domain_asks_for_the_domain(chain):
+    with pytest.raises(RuleViolation) as refused:
+        new_lead(domain="", contact_email="tom@tailspin.example")
+    message = refused.value.message_dict["domain"][0]
+    assert message.startswith("Give the company's web domain") and "free-mail" not in message
+
+
+def test_a_locator_lead_declined_by_the_partner_asked_for_returns_to_the_managers(chain):
+    """The prospect chose that partner: the routing never passes the lead to another one."""
     partners, admins = chain
     lead = services.lead_create(data=lead_data(), by=None, source=Lead.Source.LOCATOR, requested_partner=partners[2])
     assert lead.partner == partners[2]
     services.lead_decline(lead=lead, by=admins[2], reason="Booked out")
     lead.refresh_from_db()
-    assert lead.partner == partners[0]
+    assert (lead.status, lead.partner) == ("returned", None)
+    assert lead.return_reason == "The prospect asked for Partner 2 on the partner locator; Partner 2 declined."
+    assert list(lead.offers.values_list("partner", flat=True)) == [partners[2].pk]
+    # The managers may pass it on by hand.
+    services.lead_offer_to(lead=lead, partner=partners[0], by=StaffUserFactory())
+    lead.refresh_from_db()
+    assert (lead.status, lead.partner) == ("offered", partners[0])
+
+
+def test_a_locator_lead_the_partner_asked_for_lets_time_out_returns_to_the_managers(chain, _frozen):
+    partners, admins = chain
+    lead = services.lead_create(data=lead_data(), by=None, source=Lead.Source.LOCATOR, requested_partner=partners[1])
+    _frozen.shift(timedelta(hours=49))
+    assert services.lead_offers_expire() == 1
+    lead.refresh_from_db()
+    assert (lead.status, lead.partner, lead.offers.count()) == ("returned", None, 1)
+    assert lead.return_reason == (
+        "The prospect asked for Partner 1 on the partner locator; Partner 1 did not answer in time."
+    )
+
+
+def test_lead_statuses_change_only_as_the_transitions_allow(chain):
+    partners, admins = chain
+    lead = new_lead()
+    services.lead_accept(lead=lead, by=admins[0], data=ACCEPT)
+    lead.refresh_from_db()
+    with pytest.raises(InvalidTransition, match="A lead that is accepted cannot become offered."):
+        services.lead_offer(lead=lead, partner=partners[1], rule=None, reasons="by hand")
+    assert set(services.LEAD_TRANSITIONS[Lead.Status.ACCEPTED]) == set()
+    assert lead.offers.count() == 1

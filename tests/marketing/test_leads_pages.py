@@ -15,6 +15,7 @@ from marketing.services import leads as services
 from ..clients import api_client_for
 from ..factories import PartnerFactory, PartnerUserFactory, StaffUserFactory, TierFactory
 from .leads import lead_data, make_lead, make_rule
+from .locator_helpers import profile_of
 
 pytestmark = pytest.mark.django_db
 CLOSE = (timezone.localdate() + timedelta(days=60)).isoformat()
@@ -96,10 +97,66 @@ def test_a_declined_lead_leaves_the_list_and_history_shows_the_answer(client, pa
     assert partner_api.get(f"/api/v1/leads/{offered.pk}/").status_code == 404
     client.force_login(partner_admin)
     page = client.get(reverse("leads:list")).content.decode()
-    assert f"You declined {offered.company} on" in page
+    who = partner_admin.get_full_name() or partner_admin.email
+    assert f"{who} declined {offered.company} on" in page
+    # No rule routes it on: it went back to the partner team, not to another partner.
+    assert "it went back to the partner team" in page and "went to another partner" not in page
     assert "No leads yet" in page
     assert "sarah@hidden-prospect.de" not in page
     assert client.get(reverse("leads:detail", args=[offered.pk])).status_code == 404
+
+
+def test_answer_pages_opened_by_get_lead_to_the_lead(client, partner_admin, offered):
+    client.force_login(partner_admin)
+    for name in ("leads:accept", "leads:decline"):
+        response = client.get(reverse(name, args=[offered.pk]))
+        assert response.status_code == 302 and response.url == reverse("leads:detail", args=[offered.pk])
+    assert LeadOffer.objects.get(lead=offered).status == "pending"
+
+
+def test_a_decline_by_a_removed_user_names_the_organization(client, partner_admin, offered):
+    services.lead_decline(lead=offered, by=partner_admin, reason="Busy")
+    LeadOffer.objects.filter(lead=offered).update(responded_by=None)
+    client.force_login(partner_admin)
+    assert f"Your organization declined {offered.company} on" in client.get(reverse("leads:list")).content.decode()
+
+
+def test_admin_offer_without_a_partner_comes_back_to_its_form(staff_client, offered):
+    url = reverse("admin:marketing_lead_changelist")
+    response = staff_client.post(url, {"action": "offer_to_partner", "_selected_action": [offered.pk], "partner": ""})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Offer leads to a partner" in page and "This field is required." in page
+
+
+def test_admin_refused_offer_comes_back_to_its_form_by_the_field(staff_client, offered, partner):
+    url = reverse("admin:marketing_lead_changelist")
+    response = staff_client.post(
+        url, {"action": "offer_to_partner", "_selected_action": [offered.pk], "partner": partner.pk}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Offer leads to a partner" in page
+    assert "was already offered this lead." in page
+    assert f'<option value="{partner.pk}" selected>' in page
+    assert LeadOffer.objects.get(lead=offered).status == "pending"
+
+
+def test_admin_import_of_a_binary_file_says_so(staff_client):
+    upload = SimpleUploadedFile("leads.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", content_type="text/csv")
+    response = staff_client.post(reverse("admin:marketing_lead_import"), {"file": upload})
+    page = response.content.decode()
+    assert "This file is not a CSV text file." in page and "File:" not in page
+    assert "Channel marketing" in page or "Marketing" in page
+    assert reverse("admin:marketing_lead_changelist") in page
+
+
+def test_admin_rule_refuses_a_monthly_capacity_of_0(staff_client):
+    response = staff_client.post(
+        reverse("admin:marketing_routingrule_add"),
+        {"name": "Zero", "order": 1, "active": "on", "monthly_capacity": 0, "partner_in_lead_country": "on"},
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
+    assert not RoutingRule.objects.filter(name="Zero").exists()
 
 
 def test_portal_decline_form(client, partner_admin, offered):
@@ -199,7 +256,7 @@ def test_csv_import_is_all_or_nothing_and_names_row_and_column(staff_client, par
     assert "Row 3, column domain:" not in page or "free-mail" in page
     assert "Row 4, column company:" in page and "Row 4, column contact_email:" in page
     assert not Lead.objects.exists()
-    good = "company,contact_name,contact_email,country\nGood GmbH,Ann,ann@good.de,DE\nFine AG,Fi,fi@fine.ch,CH\n"
+    good = "company,contact_name,contact_email,country\nGood GmbH,Ann,ann@good.de,DE\nFine GmbH,Fi,fi@fine.de,DE\n"
     response = staff_client.post(reverse("admin:marketing_lead_import"), {"file": csv_file(good)}, follow=True)
     assert "2 leads imported and routed." in response.content.decode()
     assert set(Lead.objects.values_list("source", "status", "partner")) == {("csv", "offered", partner.pk)}
@@ -276,3 +333,23 @@ def test_admin_actions_route_again_offer_and_close(staff_client, partner, rival)
         changelist, {"action": "offer_to_partner", "_selected_action": [lead.pk], "partner": partner.pk}, follow=True
     )
     assert "This lead is closed: it is no longer routed" in response.content.decode()
+
+
+def test_the_locator_form_shows_the_lead_checks_by_their_fields(client, partner):
+    profile = profile_of(partner)
+    data = {
+        "company": "Tailspin Toys",
+        "domain": "",
+        "contact_name": "Tom Tail",
+        "contact_email": "tom@tailspin.example",
+        "contact_phone": "call me",
+        "country": "DE",
+        "product_interest": "Firewall",
+        "size": "50-249",
+        "message": "Call me.",
+    }
+    response = client.post(reverse("locator_public:contact", args=[profile.slug]), data)
+    page = response.content.decode()
+    assert response.status_code == 200 and not Lead.objects.exists()
+    assert "Give the company&#x27;s web domain" in page and "free-mail" not in page
+    assert "digits, spaces and + - ( ) . only" in page

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from marketing.models import Lead, LeadOffer
+from marketing.models import Lead, LeadOffer, LocatorProfile
 from marketing.services.leads import lead_create, lead_offer, lead_route
 from partners.models import Partner
 
@@ -164,7 +164,7 @@ def test_higher_win_rate_first(silver):
     lead = routed()
     assert lead.partner == strong
     assert lead.offers.get().reasons == (
-        "Rule “Security”; DE; Silver; 1 of 10 leads this month; highest win rate among 3 (67%)"
+        "Rule “Security”; in DE; Silver; 1 of 10 leads this month; highest win rate among 3 (67%)"
     )
 
 
@@ -180,7 +180,7 @@ def test_reasons_in_words_name_country_specialization_tier_capacity_and_choice(g
     lead = routed()
     assert lead.partner == one
     assert lead.offers.get().reasons == (
-        "Rule “DACH security”; DE; specialization security; Gold; 3 of 10 leads this month; "
+        "Rule “DACH security”; in DE; specialization security; Gold; 3 of 10 leads this month; "
         "highest win rate among 2 (64%)"
     )
 
@@ -244,4 +244,32 @@ def test_the_routing_takes_a_constant_number_of_queries(silver, gold, django_ass
     small = count_for(2)
     large = count_for(20)
     assert small == large
-    assert large <= 8
+    # The rules, the offered partners, the candidates, the offer and its lead, the table lock
+    # (PostgreSQL) and the savepoints of the two services.
+    assert large <= 14
+
+
+def test_only_partners_in_or_serving_the_lead_country_qualify(silver):
+    """A DACH rule never sends a German lead to a partner in the United States."""
+    american = PartnerFactory(name="Acme", country="US", tier=silver)
+    LocatorProfile.objects.create(partner=american, slug="acme", regions=["CA", "MX"])
+    make_rule(name="DACH", countries=["DE", "AT", "CH"])
+    lead = routed(country="DE")
+    assert (lead.status, lead.partner) == ("returned", None)
+    austrian = PartnerFactory(name="Vienna IT", country="AT", tier=silver)
+    LocatorProfile.objects.create(partner=austrian, slug="vienna-it", regions=["DE", "HU"])
+    lead = routed(country="DE")
+    assert lead.partner == austrian
+    assert lead.offers.get().reasons.startswith("Rule “DACH”; serves DE; Silver;")
+    assert routed(country="AT").offers.get().reasons.startswith("Rule “DACH”; in AT; Silver;")
+    # A partner without a locator profile serves its own country only.
+    swiss = PartnerFactory(name="Zurich IT", country="CH", tier=silver)
+    assert routed(country="CH").partner == swiss
+
+
+def test_a_rule_may_take_partners_anywhere(silver):
+    american = PartnerFactory(name="Acme", country="US", tier=silver)
+    make_rule(name="Anywhere", partner_in_lead_country=False)
+    lead = routed(country="DE")
+    assert lead.partner == american
+    assert lead.offers.get().reasons.startswith("Rule “Anywhere”; DE; Silver;")

@@ -64,7 +64,23 @@ def test_the_api_and_the_portal_show_them(client, partner, partner_admin, outcom
         page = client.get("/portal/scorecard/?period=this_quarter").content.decode()
     assert (body["leads_offered"], body["lead_acceptance_rate"], body["avg_hours_to_accept"]) == (4, "50.0", "4.0")
     assert body["lead_conversion"] == "50.0"
-    assert "Lead acceptance" in page and "2 of 4 offered" in page and "Lead conversion" in page
+    assert "Lead acceptance" in page and "2 of 4 answered" in page and "Lead conversion" in page
+
+
+def test_withdrawn_offers_are_left_out_and_pending_ones_out_of_the_rate(partner, partner_admin):
+    manager = StaffUserFactory()
+    rival = PartnerFactory(name="Other")
+    with time_machine.travel(NOW, tick=False):
+        leads = [make_lead() for _ in range(4)]
+        for lead in leads:
+            services.lead_offer(lead=lead, partner=partner, rule=None, reasons="by hand")
+        services.lead_accept(lead=leads[0], by=partner_admin, data=ACCEPT)
+        services.lead_decline(lead=leads[1], by=partner_admin, reason="Too small")
+        services.lead_offer_to(lead=leads[2], partner=rival, by=manager)  # withdrawn from the partner
+        # leads[3] waits for an answer
+        card = scorecard(partner=partner, start=date(2026, 5, 1), end=date(2026, 5, 31))
+    assert (card.leads_offered, card.leads_accepted, card.leads_pending) == (3, 1, 1)
+    assert card.lead_acceptance_rate == Decimal("50.0")
 
 
 def test_lead_figures_take_one_query_whatever_the_number_of_offers(partner):

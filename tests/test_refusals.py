@@ -356,7 +356,7 @@ ADMIN_ACTIONS["marketing.lead:offer_to_partner"] = Action(
     "manager",
     lambda w: [_offered_lead(w)],
     lambda w: {"partner": _other_partner().pk},
-    refusal="was already offered this lead.",
+    refusal="was already offered this lead",  # the choice is gone from the form, which says why
 )
 ADMIN_ACTIONS["marketing.lead:close_leads"] = Action(
     "manager", lambda w: [_offered_lead(w)], {"reason": "Duplicate"}, refusal="This lead is closed"

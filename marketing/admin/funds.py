@@ -373,7 +373,7 @@ class FundClaimAdmin(_DecidePage, AuditedAdmin):
         "decided_by",
         "decided_at",
         "decision_reason",
-        "reimbursed_amount",
+        "reimbursed",
         "reimbursement_line",
         "deals",
     ]
@@ -414,6 +414,12 @@ class FundClaimAdmin(_DecidePage, AuditedAdmin):
     @admin.display(description="amount claimed")
     def amount_column(self, claim):
         return format_money(claim.amount, claim.request.allocation.currency)
+
+    @admin.display(description="reimbursed amount")
+    def reimbursed(self, claim):
+        if claim.reimbursed_amount is None:
+            return "—"
+        return format_money(claim.reimbursed_amount, claim.request.allocation.currency)
 
     @admin.display(description="request approved by")
     def approved_by(self, claim):

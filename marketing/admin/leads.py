@@ -17,7 +17,7 @@ from prm.audit import AuditedAdmin
 from prm.errors import error_messages, form_errors_from
 from prm.scoping import scopes_disabled
 
-from ..forms.leads import LeadAdminForm, LeadCloseForm, LeadImportForm, LeadOfferToForm, RoutingRuleForm
+from ..forms.leads import LeadAdminForm, LeadCloseForm, LeadImportForm, RoutingRuleForm, lead_offer_to_form
 from ..models import Lead, LeadOffer, RoutingRule
 from ..services import leads as services
 
@@ -229,7 +229,7 @@ class LeadAdmin(AuditedAdmin):
         return self._ask_then_run_all(
             request,
             queryset,
-            form_class=LeadOfferToForm,
+            form_class=lead_offer_to_form(queryset),
             title="Offer leads to a partner",
             submit="Offer and notify the partner",
             done_message=("{count} lead offered.", "{count} leads offered."),

@@ -98,7 +98,7 @@ class ApproveForm(forms.Form):
         max_digits=14,
         decimal_places=2,
         required=False,
-        help_text="Empty: the planned cost. Less approves the request partly.",
+        help_text="Filled in with the planned cost (empty means the same); less approves the request partly.",
     )
 
 

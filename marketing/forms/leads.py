@@ -145,7 +145,21 @@ with scopes_disabled():
         partner = forms.ModelChoiceField(
             queryset=Partner.objects.filter(status=Partner.Status.ACTIVE).order_by("name"),
             help_text="An active partner not offered this lead before; a pending offer is withdrawn.",
+            error_messages={"invalid_choice": "That partner was already offered this lead, or is not active."},
         )
+
+
+def lead_offer_to_form(leads) -> type[LeadOfferToForm]:
+    """The offer form for ``leads``: its choices leave out the partners already offered one of
+    them, whom the service would refuse."""
+
+    class ForTheseLeads(LeadOfferToForm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            field = self.fields["partner"]
+            field.queryset = field.queryset.exclude(lead_offers__lead__in=leads).distinct()
+
+    return ForTheseLeads
 
 
 class LeadCloseForm(forms.Form):

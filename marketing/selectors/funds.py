@@ -146,11 +146,14 @@ def live_claim(request: FundRequest) -> FundClaim | None:
 
 
 def linkable_deals(partner, *, since=None) -> QuerySet:
-    """The partner's registrations an activity may claim: submitted on or after the activity's
-    first day (``since``), not drafts or rejected, not claimed by another activity (newest first)."""
+    """The partner's registrations an activity may claim: partner-sourced (a lead the vendor passed
+    on is the vendor's result, not the activity's), submitted on or after the activity's first day
+    (``since``), not drafts or rejected, not claimed by another activity (newest first)."""
     taken = ActivityDeal.objects.filter(deal_id=OuterRef("pk"))
     found = (
-        DealRegistration.objects.filter(partner=partner, submitted_at__isnull=False)
+        DealRegistration.objects.filter(
+            partner=partner, submitted_at__isnull=False, source=DealRegistration.Source.PARTNER
+        )
         .exclude(status__in=[DealRegistration.Status.DRAFT, DealRegistration.Status.REJECTED])
         .exclude(Exists(taken))
     )

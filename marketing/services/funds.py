@@ -419,8 +419,8 @@ def _check_proofs(errors: dict, files) -> list:
 
 
 def _check_deals(errors: dict, request: FundRequest, deals: list) -> list:
-    """The deals a claim may link: the partner's own, as ``linkable_deals`` says (registered since
-    the activity began, not drafts nor rejected, not another activity's), or already linked to
+    """The deals a claim may link: the partner's own, as ``linkable_deals`` says (partner-sourced,
+    registered since the activity began, not drafts nor rejected, not another activity's), or already linked to
     this request by an earlier claim. The deal rows are locked (pk order) before the check, so two
     claims linking one deal at once are told apart: the second sees the first's link."""
     if not deals:
@@ -454,6 +454,8 @@ def _check_deals(errors: dict, request: FundRequest, deals: list) -> list:
             errors["deals"] = f"{deal.customer_name} was rejected, so it cannot count for the activity."
         elif deal.pk in taken:
             errors["deals"] = f"{deal.customer_name} is already linked to another activity."
+        elif deal.source != DealRegistration.Source.PARTNER:
+            errors["deals"] = f"{deal.customer_name} came from a lead the vendor passed on, not from the activity."
         else:
             errors["deals"] = f"{deal.customer_name} was registered before the activity began."
         break

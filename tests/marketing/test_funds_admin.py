@@ -218,3 +218,14 @@ def test_the_claim_page_warns_the_approver_of_four_eyes(client, partner_admin, f
     client.force_login(finance)
     page = text(client.get(reverse("admin:marketing_fundclaim_change", args=[claim.pk])))
     assert "Approve and book the reimbursement" in page and "four eyes" not in page
+
+
+def test_the_claim_page_shows_the_reimbursed_amount_as_money(client, partner_admin, manager, finance):
+    from marketing.services import funds as services
+
+    allocation(partner_admin.partner)
+    claim = claimed(partner_admin, manager, claim_amount="1234.50")
+    services.fund_claim_approve(claim=claim, by=finance)
+    client.force_login(finance)
+    page = text(client.get(reverse("admin:marketing_fundclaim_change", args=[claim.pk])))
+    assert "1,234.50 USD" in page and "1234.50" not in page

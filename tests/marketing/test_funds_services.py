@@ -501,6 +501,26 @@ def test_only_deals_registered_from_the_activitys_first_day_are_linked(partner_a
     assert refused.value.message_dict == {"deals": ["Older Deal Inc was registered before the activity began."]}
 
 
+def test_a_deal_from_a_vendor_lead_is_not_the_activitys_result(partner_admin, manager, funds):
+    request = ended(approved(partner_admin, manager))
+    vendor = DealFactory(partner=partner_admin.partner, customer_name="Passed On Ltd", source="vendor")
+    own = DealFactory(partner=partner_admin.partner, customer_name="Fresh Deal Inc")
+    assert list(selectors.linkable_deals(partner_admin.partner, since=request.starts_on)) == [own]
+    with pytest.raises(RuleViolation) as refused:
+        services.fund_claim_submit(
+            request=request,
+            by=partner_admin,
+            amount=Decimal("10"),
+            leads_generated=1,
+            results="Done.",
+            proofs=[pdf()],
+            deals=[vendor],
+        )
+    assert refused.value.message_dict == {
+        "deals": ["Passed On Ltd came from a lead the vendor passed on, not from the activity."]
+    }
+
+
 def test_the_expiry_task_acts_for_the_program_outside_any_partner_scope(partner_admin, manager, funds, settings):
     from prm.scoping import scope
 

@@ -128,15 +128,17 @@ def test_admin_offer_without_a_partner_comes_back_to_its_form(staff_client, offe
     assert response.status_code == 200 and "Offer leads to a partner" in page and "This field is required." in page
 
 
-def test_admin_refused_offer_comes_back_to_its_form_by_the_field(staff_client, offered, partner):
+def test_admin_offer_form_leaves_out_partners_already_offered_the_lead(staff_client, offered, partner, rival):
     url = reverse("admin:marketing_lead_changelist")
+    form = staff_client.post(url, {"action": "offer_to_partner", "_selected_action": [offered.pk]})
+    page = form.content.decode()
+    assert f'<option value="{rival.pk}">' in page and f'<option value="{partner.pk}"' not in page
     response = staff_client.post(
         url, {"action": "offer_to_partner", "_selected_action": [offered.pk], "partner": partner.pk}
     )
     page = response.content.decode()
     assert response.status_code == 200 and "Offer leads to a partner" in page
-    assert "was already offered this lead." in page
-    assert f'<option value="{partner.pk}" selected>' in page
+    assert "That partner was already offered this lead, or is not active." in page  # the lead untouched
     assert LeadOffer.objects.get(lead=offered).status == "pending"
 
 
@@ -329,8 +331,9 @@ def test_admin_actions_route_again_offer_and_close(staff_client, partner, rival)
     staff_client.post(changelist, {"action": "close_leads", "_selected_action": [lead.pk], "reason": "Spam"})
     lead.refresh_from_db()
     assert lead.status == "closed"
+    fresh = PartnerFactory(name="Fresh Partners")
     response = staff_client.post(
-        changelist, {"action": "offer_to_partner", "_selected_action": [lead.pk], "partner": partner.pk}, follow=True
+        changelist, {"action": "offer_to_partner", "_selected_action": [lead.pk], "partner": fresh.pk}, follow=True
     )
     assert "This lead is closed: it is no longer routed" in response.content.decode()
 

@@ -5,6 +5,7 @@ approves or rejects (never the manager who approved the request), and the ROI pe
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -19,6 +20,9 @@ from ..forms.funds import AllocationPeriodForm, ApproveForm, ReasonForm
 from ..models import ClaimProof, FundAllocation, FundClaim, FundRequest, FundTierRule
 from ..selectors import funds as selectors
 from ..services import funds as services
+
+# Partners a page of the return-per-partner table.
+ROI_PER_PAGE = 50
 
 
 @admin.register(FundTierRule)
@@ -165,13 +169,15 @@ class FundAllocationAdmin(AuditedAdmin):
         """Return on funded activities per partner: cost against leads, deals and won revenue."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        page = Paginator(selectors.roi_by_partner(), ROI_PER_PAGE).get_page(request.GET.get("page"))
         return render(
             request,
             "admin/marketing/fundallocation/roi.html",
             {
                 **self.admin_site.each_context(request),
                 "title": "Market development funds: return per partner",
-                "rows": selectors.roi_by_partner(),
+                "rows": page.object_list,
+                "page": page,
                 "opts": self.model._meta,
             },
         )

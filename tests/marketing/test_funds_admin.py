@@ -229,3 +229,20 @@ def test_the_claim_page_shows_the_reimbursed_amount_as_money(client, partner_adm
     client.force_login(finance)
     page = text(client.get(reverse("admin:marketing_fundclaim_change", args=[claim.pk])))
     assert "1,234.50 USD" in page and "1234.50" not in page
+
+
+def test_the_roi_page_pages_its_partners(client, manager, monkeypatch):
+    from marketing.admin import funds as funds_admin
+
+    from ..factories import PartnerUserFactory
+
+    monkeypatch.setattr(funds_admin, "ROI_PER_PAGE", 2)
+    for name in ("Alpha Partners", "Bravo Partners", "Charlie Partners"):
+        user = PartnerUserFactory(partner=PartnerFactory(name=name))
+        allocation(user.partner)
+        approved(user, manager)
+    client.force_login(manager)
+    url = reverse("admin:marketing_fundallocation_roi")
+    first, second = text(client.get(url)), text(client.get(url, {"page": 2}))
+    assert "Alpha Partners" in first and "Bravo Partners" in first and "Charlie Partners" not in first
+    assert "Page 1 of 2 (3 partners)" in first and "Charlie Partners" in second

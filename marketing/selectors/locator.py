@@ -2,7 +2,7 @@
 purpose (``scopes_disabled``) but only the profiles of active partners that opted in, and only
 their public fields (name, logo, texts, country, specializations, tier)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
@@ -49,6 +49,21 @@ class LocatorFilters:
             partner_type=get("partner_type"),
             specialization=get("specialization").lower(),
             tier=get("tier").lower(),
+        )
+
+    def offered_only(self, options: dict) -> "LocatorFilters":
+        """These filters without the values the filter lists do not offer (a hand-edited or stale
+        link): they are left out rather than searched for and echoed back."""
+
+        def kept(value: str, choices) -> str:
+            return value if value in {code for code, _ in choices} else ""
+
+        return replace(
+            self,
+            country=kept(self.country, options["countries"]),
+            partner_type=kept(self.partner_type, options["partner_types"]),
+            specialization=self.specialization if self.specialization in options["specializations"] else "",
+            tier=kept(self.tier, options["tiers"]),
         )
 
     @property

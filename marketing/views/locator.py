@@ -34,13 +34,14 @@ LOGO_MAX_AGE = 900
 @require_GET
 def locator_list(request):
     """Active partners that opted in, searched and filtered, a page at a time."""
-    filters = selectors.LocatorFilters.from_params(request.GET)
+    options = selectors.filter_options()
+    filters = selectors.LocatorFilters.from_params(request.GET).offered_only(options)
     page = Paginator(selectors.locator_search(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in vars(filters).items() if v})
     return render(
         request,
         "marketing/locator/list.html",
-        {"page": page, "filters": filters, "options": selectors.filter_options(), "query": query},
+        {"page": page, "filters": filters, "options": options, "query": query},
     )
 
 

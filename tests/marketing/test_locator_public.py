@@ -133,6 +133,17 @@ def test_the_filters_offer_what_the_listed_partners_have(client, catalogue):
     assert '<option value="gold" selected>Gold</option>' in body
 
 
+@pytest.mark.parametrize(
+    "params", [{"tier": "unobtainium"}, {"country": "XQ"}, {"specialization": "quantum"}, {"partner_type": "wizard"}]
+)
+def test_a_filter_value_the_lists_do_not_offer_is_left_out_not_echoed(client, catalogue, params):
+    response = client.get(reverse("locator_public:list"), params)
+    assert _names(response) == ["Alpha Security", "Beta Cloud", "Gamma Data"]
+    body = response.content.decode()
+    value = next(iter(params.values()))
+    assert "No partner matches" not in body and value not in body and value.capitalize() not in body
+
+
 def test_an_empty_result_says_what_matched_nothing_and_how_to_clear(client, catalogue):
     response = client.get(reverse("locator_public:list"), {"q": "zebra", "country": "FR"})
     body = response.content.decode()

@@ -18,11 +18,12 @@ from django.utils import timezone
 from deals.models import DealRegistration
 from deals.services import deal_register_from_lead
 from partners.models import Partner, User
+from partners.selectors import partner_admin_emails
 from prm.domains import FREE_MAIL_DOMAINS, email_domain, host_of, registrable_domain
 from prm.errors import Busy, RuleViolation, StateConflict
 from prm.locks import lock_one, lock_table
 from prm.mail import send_templated_mail
-from prm.roles import MANAGER_ROLES, Role, require_role
+from prm.roles import MANAGER_ROLES, require_role
 from prm.scoping import scopes_disabled
 from prm.text import REASON_MAX, check_text, short_date
 from prm.transitions import check_transition
@@ -148,15 +149,6 @@ def lead_create(*, data: dict, by: User | None, source: str, requested_partner: 
     return lead
 
 
-def _partner_admin_emails(partner_id: int) -> list[str]:
-    with scopes_disabled():
-        return sorted(
-            User.objects.filter(partner_id=partner_id, role=Role.PARTNER_ADMIN, is_active=True).values_list(
-                "email", flat=True
-            )
-        )
-
-
 def _manager_emails() -> list[str]:
     return sorted(
         User.objects.filter(is_staff=True, is_active=True, role__in=MANAGER_ROLES).values_list("email", flat=True)
@@ -179,7 +171,7 @@ def lead_offer(*, lead: Lead, partner: Partner, rule: RoutingRule | None, reason
     _set_lead_status(lead, Lead.Status.OFFERED)
     lead.partner, lead.return_reason = partner, ""
     lead.save(update_fields=["partner", "status", "return_reason"])
-    recipients = _partner_admin_emails(partner.pk)
+    recipients = partner_admin_emails([partner.pk]).get(partner.pk, [])
     if recipients:
         send_templated_mail(
             to=recipients,
